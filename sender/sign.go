@@ -22,7 +22,8 @@ const ContentType = "application/json"
 // 32-byte HMAC-SHA256.
 const SignatureLen = 2 * sha256.Size
 
-// Errors returned by Verify. Each is wrapped, so test with errors.Is.
+// Errors returned by Verify; test with errors.Is, since some are wrapped with
+// detail.
 var (
 	// ErrMissingSignature means the signature was empty.
 	ErrMissingSignature = errors.New("sender: missing signature")

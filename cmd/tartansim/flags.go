@@ -1,0 +1,194 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// Environment variables: a flag beats its variable.
+const (
+	envTarget  = "TARTAN_TARGET_URL"
+	envKey     = "TARTAN_APP_KEY"
+	envProbe   = "TARTAN_PROBE_URL"
+	envTimeout = "TARTAN_TIMEOUT"
+	envSeed    = "TARTAN_SEED"
+)
+
+// DemoKey signs for the built-in reference consumer when no key is given. It
+// is public and protects nothing; real consumers need the real app key.
+const DemoKey = "tartansim-demo-key"
+
+// commonFlags are the flags of ../shared/CLI.md that every command shares.
+type commonFlags struct {
+	target   string
+	key      string
+	keyFile  string
+	probe    string
+	timeout  time.Duration
+	seed     uint64
+	layout   string
+	cacert   string
+	insecure bool
+	json     bool
+	fs       *pflag.FlagSet
+}
+
+func (c *commonFlags) register(fs *pflag.FlagSet) {
+	c.fs = fs
+	fs.StringVar(&c.target, "target", "", "the consumer's webhook URL ($"+envTarget+"); default: the built-in reference consumer")
+	fs.StringVar(&c.key, "key", "", "the app key that signs, for local use ($"+envKey+" or --key-file are safer)")
+	fs.StringVar(&c.keyFile, "key-file", "", "read the app key from this file (trailing newline ignored)")
+	fs.StringVar(&c.probe, "probe", "", "the consumer's state probe URL ($"+envProbe+")")
+	fs.DurationVar(&c.timeout, "timeout", sender.DefaultTimeout, "per-delivery timeout; a slower delivery has failed ($"+envTimeout+")")
+	fs.Uint64Var(&c.seed, "seed", 0, "seed that reproduces the same bytes ($"+envSeed+"); default: random, printed")
+	fs.StringVar(&c.layout, "layout", wire.DefaultLayout.String(), "byte layout of the JSON body: compact, python or indented")
+	fs.StringVar(&c.cacert, "cacert", "", "trust this PEM CA bundle for https targets (staging)")
+	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the target's TLS certificate (only when asked)")
+	fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
+}
+
+// fromEnv fills what the flags left unset from the environment.
+func (c *commonFlags) fromEnv() error {
+	if !c.fs.Changed("target") {
+		c.target = os.Getenv(envTarget)
+	}
+	if !c.fs.Changed("probe") {
+		c.probe = os.Getenv(envProbe)
+	}
+	if v := os.Getenv(envTimeout); v != "" && !c.fs.Changed("timeout") {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return usageErr("%s=%q is not a duration like 10s or 500ms", envTimeout, v)
+		}
+		c.timeout = d
+	}
+	if c.timeout <= 0 {
+		return usageErr("--timeout must be positive")
+	}
+	if v := os.Getenv(envSeed); v != "" && !c.fs.Changed("seed") {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return usageErr("%s=%q is not a whole number", envSeed, v)
+		}
+		c.seed = n
+		c.fs.Lookup("seed").Changed = true
+	}
+	return nil
+}
+
+// seedValue returns the seed to use: the one given, or a random one.
+func (c *commonFlags) seedValue() uint64 {
+	if c.fs.Changed("seed") {
+		return c.seed
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:]) % 1_000_000_000
+}
+
+func (c *commonFlags) layoutValue() (wire.Layout, error) {
+	l, err := wire.ParseLayout(c.layout)
+	if err != nil {
+		return 0, usageErr("--layout %q: want compact, python or indented", c.layout)
+	}
+	return l, nil
+}
+
+// errNoKey is the one sentence for a missing key.
+var errNoKey = usageErr("no app key: set %s, or pass --key-file FILE (or --key KEY for local use)", envKey)
+
+// appKey returns the key from --key, --key-file or the environment, in that
+// order, and whether one was given. The key is never printed.
+func (c *commonFlags) appKey() ([]byte, bool, error) {
+	switch {
+	case c.key != "":
+		return []byte(c.key), true, nil
+	case c.keyFile != "":
+		b, err := os.ReadFile(c.keyFile)
+		if err != nil {
+			return nil, false, usageErr("cannot read --key-file %s: %v", c.keyFile, plainIOError(err))
+		}
+		k := strings.TrimRight(string(b), "\r\n")
+		if k == "" {
+			return nil, false, usageErr("--key-file %s is empty", c.keyFile)
+		}
+		return []byte(k), true, nil
+	case os.Getenv(envKey) != "":
+		return []byte(os.Getenv(envKey)), true, nil
+	}
+	return nil, false, nil
+}
+
+// keyFileWarning says when a key file can be read by others.
+func (c *commonFlags) keyFileWarning() string {
+	if c.keyFile == "" {
+		return ""
+	}
+	st, err := os.Stat(c.keyFile)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("warning: --key-file %s can be read by other users (mode %04o); chmod 600 it", c.keyFile, st.Mode().Perm())
+}
+
+// checkTarget validates a target URL: one sentence when it is malformed.
+func checkTarget(raw, flag string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErr("%s %q is not an http:// or https:// URL", flag, raw)
+	}
+	return nil
+}
+
+// tlsConfig builds the TLS trust from --cacert and --insecure.
+func (c *commonFlags) tlsConfig() (*tls.Config, error) {
+	if c.cacert == "" && !c.insecure {
+		return nil, nil
+	}
+	cfg := &tls.Config{InsecureSkipVerify: c.insecure} //nolint:gosec // only when asked, documented
+	if c.cacert != "" {
+		pem, err := os.ReadFile(c.cacert)
+		if err != nil {
+			return nil, usageErr("cannot read --cacert %s: %v", c.cacert, plainIOError(err))
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("--cacert %s holds no PEM certificate", c.cacert)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+func plainIOError(err error) string {
+	switch {
+	case os.IsNotExist(err):
+		return "no such file"
+	case os.IsPermission(err):
+		return "permission denied"
+	default:
+		return err.Error()
+	}
+}
+
+// newGenerator returns the generator for a run and the seed it uses.
+func newGenerator(seed uint64, at time.Time, pii bool) *fixtures.Generator {
+	opts := []fixtures.Option{fixtures.At(at)}
+	if pii {
+		opts = append(opts, fixtures.SyntheticPII())
+	}
+	return fixtures.New(fixtures.NewFaker(seed), opts...)
+}

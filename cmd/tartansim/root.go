@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+const rootExamples = `  # Post one realistic, signed event to the built-in reference consumer
+  tartansim send sync.events.employee.add
+
+  # Show the exact request as a curl command instead of sending it
+  tartansim send connection.events.requested --dry-run --seed 42
+
+  # Post to your own endpoint (the key comes from the environment)
+  export TARTAN_APP_KEY=...   # or --key-file FILE
+  tartansim send sync.events.employee.update --target https://staging.example.com/tartan/webhook
+
+  # Run the reference consumer on :8080 and watch what it decides
+  tartansim consumer --addr 127.0.0.1:8080`
+
+// run is the whole program with its inputs and outputs injected, so tests
+// run it in-process. It returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") && len(args) > 0 {
+		msg := fmt.Sprintf("unknown command %q", args[0])
+		if s := root.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q", s[0])
+		}
+		err = usageErr("%s (see 'tartansim --help')", msg)
+	}
+	if err != nil {
+		if ctx.Err() != nil && exitCode(err) != exitUsage {
+			err = &exitError{exitInterrupted, errors.New("interrupted")}
+		}
+		fmt.Fprintf(stderr, "tartansim: %s\n", sentence(err.Error()))
+	}
+	return exitCode(err)
+}
+
+// sentence ends a message with a full stop, once.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}
+
+// app holds what every command shares: the streams and the common flags.
+type app struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	common         commonFlags
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tartansim",
+		Short: "Impersonate Tartan's webhook sender and judge how a consumer handles it",
+		Long: `tartansim builds realistic, correctly signed Tartan HyperSync webhooks (sync
+sessions, employee batches, connection invites and terminations), posts them to
+the consumer under test, and says whether it handled them correctly.
+
+Without --target every command talks to tartansim's built-in reference consumer,
+so it works with no set-up at all.
+
+Environment: TARTAN_TARGET_URL, TARTAN_APP_KEY, TARTAN_PROBE_URL, TARTAN_TIMEOUT,
+TARTAN_SEED (a flag beats its variable).
+Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
+3 target or probe unreachable, 130 interrupted.`,
+		Example:       rootExamples,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%v (see 'tartansim %s --help')", err, c.Name())
+	})
+	a.common.register(root.PersistentFlags())
+	root.AddCommand(
+		a.eventsCommand(),
+		a.sendCommand(),
+		a.signCommand(),
+		a.verifyCommand(),
+		a.consumerCommand(),
+	)
+	for _, c := range root.Commands() {
+		c.Args = wrapArgs(c.Args)
+	}
+	return root
+}
+
+// wrapArgs turns cobra's argument-count errors into usage errors.
+func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	if check == nil {
+		return nil
+	}
+	return func(c *cobra.Command, args []string) error {
+		if err := check(c, args); err != nil {
+			return usageErr("%v (see 'tartansim %s --help')", err, c.Name())
+		}
+		return nil
+	}
+}

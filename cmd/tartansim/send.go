@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+type sendFlags struct {
+	dryRun     bool
+	at         string
+	pii        bool
+	sets       []string
+	adds       []string
+	unsets     []string
+	signature  string
+	headerCase string
+}
+
+func (a *app) sendCommand() *cobra.Command {
+	var f sendFlags
+	cmd := &cobra.Command{
+		Use:   "send EVENT",
+		Short: "Build one realistic event, sign it and post it",
+		Long: `Build one realistic Tartan event of kind EVENT (see 'tartansim events'), sign it
+and post it to --target, or to the built-in reference consumer when no target is
+given, and show the consumer's answer.
+
+Overrides change the event before it is signed. A PATH is keys separated by dots
+with [N] or [*] for array elements; the dotted key vendor.orgId works as written.
+A path that matches nothing is an error, never ignored:
+  --set PATH=VALUE    replace a value that exists (VALUE is JSON, or bare text
+                      for a string: --set body[0].employeeId=0042)
+  --add PATH=VALUE    add a key that does not exist (unknown-field tests)
+  --unset PATH        remove a key (records whose data model leaves it out)
+
+The same --seed and --at give the same bytes.`,
+		Example: `  tartansim send sync.events.employee.add
+  tartansim send sync.events.employee.add/delta --layout python --seed 7
+  tartansim send sync.events.employee.update --set 'body[0].status=Not Active' --set 'body[0].terminationDate=2026-11-20'
+  tartansim send connection.events.requested --dry-run | sh    # curl to a consumer on :8080
+  tartansim send sync.events.initiated --signature near-miss --target http://127.0.0.1:8080/webhook --key-file key.txt`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error { return a.send(args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the exact request as a curl command instead of sending it")
+	fl.StringVar(&f.at, "at", "", "the event's time (RFC 3339 or '2006-01-02 15:04:05', UTC); default: now")
+	fl.BoolVar(&f.pii, "pii", false, "realistic synthetic PAN, Aadhaar, UAN, mobile and bank values instead of masks")
+	fl.StringArrayVar(&f.sets, "set", nil, "replace the value at PATH (repeatable): PATH=VALUE")
+	fl.StringArrayVar(&f.adds, "add", nil, "add a new key at PATH (repeatable): PATH=VALUE")
+	fl.StringArrayVar(&f.unsets, "unset", nil, "remove the key at PATH (repeatable)")
+	fl.StringVar(&f.signature, "signature", "valid", "signature variant: valid, missing, empty, wrong-key, near-miss, truncated")
+	fl.StringVar(&f.headerCase, "header-case", "lower", "signature header spelling: lower, canonical (Tartan-Signature), upper")
+	return cmd
+}
+
+// dryRunTarget is where --dry-run points when no target is given: the
+// address 'tartansim consumer' listens on by default.
+const dryRunTarget = "http://" + defaultConsumerAddr + "/webhook"
+
+func (a *app) send(id string, f sendFlags) error {
+	if err := a.common.fromEnv(); err != nil {
+		return err
+	}
+	kind, err := fixtures.LookupKind(id)
+	if err != nil {
+		return usageErr("unknown event %q; 'tartansim events' lists them", id)
+	}
+	layout, err := a.common.layoutValue()
+	if err != nil {
+		return err
+	}
+	sig, err := sender.ParseSignature(f.signature)
+	if err != nil {
+		return usageErr("--signature %q: want valid, missing, empty, wrong-key, near-miss or truncated", f.signature)
+	}
+	hc, err := sender.ParseHeaderCase(f.headerCase)
+	if err != nil {
+		return usageErr("--header-case %q: want lower, canonical or upper", f.headerCase)
+	}
+	at, err := parseAt(f.at)
+	if err != nil {
+		return err
+	}
+	overrides, err := parseOverrides(f)
+	if err != nil {
+		return err
+	}
+	target := a.common.target
+	if target != "" {
+		if err := checkTarget(target, "--target"); err != nil {
+			return err
+		}
+	}
+	key, haveKey, err := a.common.appKey()
+	if err != nil {
+		return err
+	}
+	if !haveKey {
+		if target != "" {
+			return errNoKey
+		}
+		key = []byte(DemoKey)
+	}
+	if w := a.common.keyFileWarning(); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
+
+	seed := a.common.seedValue()
+	g := newGenerator(seed, at, f.pii)
+	v := g.Vendor()
+	ev := g.Sample(kind, v)
+	doc := ev.Document()
+	for _, o := range overrides {
+		if err := o.Apply(doc); err != nil {
+			return usageErr("%s: %s", o, strings.TrimPrefix(err.Error(), "wire: "))
+		}
+	}
+	body := wire.Encode(doc, layout)
+	d := sender.Prepare(key, body, sig, hc)
+	repro := fmt.Sprintf("seed %d, at %s (reproduce: tartansim send %s --seed %d --at %s --layout %s)",
+		seed, at.Format(time.RFC3339), kind.ID(), seed, at.Format(time.RFC3339), layout)
+
+	if f.dryRun {
+		if target == "" {
+			target = dryRunTarget
+		}
+		fmt.Fprintln(a.stderr, "# "+repro)
+		fmt.Fprintln(a.stdout, curlCommand(target, d))
+		return nil
+	}
+
+	var emb *embedded
+	if target == "" {
+		if emb, err = startEmbedded(key); err != nil {
+			return fmt.Errorf("cannot start the built-in consumer: %w", err)
+		}
+		defer emb.close()
+		target = emb.webhookURL()
+	}
+	tlsCfg, err := a.common.tlsConfig()
+	if err != nil {
+		return err
+	}
+	s, err := sender.New(target, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg))
+	if err != nil {
+		return usageErr("--target %q is not an http:// or https:// URL", target)
+	}
+	defer s.Close()
+	res := s.Send(a.ctx, d)
+	return a.reportSend(sendReport{
+		seed: seed, at: at, repro: repro, target: target, builtin: emb != nil,
+		event: ev, layout: layout, bytes: len(body), sig: sig, result: res, emb: emb,
+	})
+}
+
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC().Truncate(time.Second), nil
+	}
+	for _, layout := range []string{time.RFC3339, fixtures.TimeLayout, fixtures.DateLayout} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, usageErr("--at %q is not a time like 2026-11-27T09:30:00Z or '2026-11-27 09:30:00'", s)
+}
+
+func parseOverrides(f sendFlags) ([]wire.Override, error) {
+	var out []wire.Override
+	for _, group := range []struct {
+		op   wire.Op
+		flag string
+		vals []string
+	}{{wire.OpSet, "--set", f.sets}, {wire.OpAdd, "--add", f.adds}, {wire.OpDelete, "--unset", f.unsets}} {
+		for _, v := range group.vals {
+			o, err := wire.ParseOverride(group.op, v)
+			if err != nil {
+				return nil, usageErr("%s %q: %s", group.flag, v, strings.TrimPrefix(err.Error(), "wire: "))
+			}
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// curlCommand writes d as a shell command that sends the exact same bytes:
+// printf '%s' keeps the body byte for byte (a heredoc would add a newline).
+func curlCommand(target string, d sender.Delivery) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "printf '%%s' %s | curl -sS -X POST %s", shellQuote(string(d.Body)), shellQuote(target))
+	for _, name := range []string{sender.HeaderContentType, "tartan-signature", "Tartan-Signature", "TARTAN-SIGNATURE"} {
+		for _, v := range d.Header[name] {
+			fmt.Fprintf(&b, " -H %s", shellQuote(name+": "+v))
+		}
+	}
+	b.WriteString(" --data-binary @-")
+	return b.String()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+type sendReport struct {
+	seed    uint64
+	at      time.Time
+	repro   string
+	target  string
+	builtin bool
+	event   fixtures.Event
+	layout  wire.Layout
+	bytes   int
+	sig     sender.Signature
+	result  sender.Result
+	emb     *embedded
+}
+
+func (a *app) reportSend(r sendReport) error {
+	res := r.result
+	var verdict any
+	if r.emb != nil {
+		if v, ok := r.emb.verdict(r.event.RequestID); ok {
+			verdict = v
+		}
+	}
+	if a.common.json {
+		out := map[string]any{
+			"seed": r.seed, "at": r.at.Format(time.RFC3339), "target": r.target, "builtinConsumer": r.builtin,
+			"event": r.event.Event, "eventType": r.event.EventType, "requestId": r.event.RequestID,
+			"orgId": r.event.OrgID, "layout": r.layout.String(), "bytes": r.bytes, "signature": r.sig.String(),
+			"status": res.Status, "latencyMs": float64(res.Latency.Microseconds()) / 1000, "class": res.Class.String(),
+			"ok": res.OK(),
+		}
+		if res.Err != nil {
+			out["error"] = res.Summary()
+		}
+		if verdict != nil {
+			out["consumer"] = verdict
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		where := r.target
+		if r.builtin {
+			where += " (built-in reference consumer)"
+		}
+		fmt.Fprintf(a.stdout, "POST %s\n", where)
+		records := ""
+		if rc := r.event.RecordCount; rc != nil && strings.HasPrefix(r.event.Event, "sync.events.employee") {
+			records = fmt.Sprintf(", %d records", *rc)
+		}
+		fmt.Fprintf(a.stdout, "  %s (%s)%s, %d bytes %s, signature %s\n", r.event.Event, r.event.EventType, records, r.bytes, r.layout, r.sig)
+		fmt.Fprintf(a.stdout, "  orgId %s  requestId %s\n", r.event.OrgID, r.event.RequestID)
+		fmt.Fprintf(a.stdout, "  answer: %s\n", res.Summary())
+		if v, ok := verdict.(consumer.Verdict); ok {
+			fmt.Fprintf(a.stdout, "  consumer: %s", v.Outcome)
+			if v.Reason != "" {
+				fmt.Fprintf(a.stdout, ": %s", v.Reason)
+			} else if v.Records > 0 {
+				fmt.Fprintf(a.stdout, " (%d records, %d stale)", v.Records, v.Stale)
+			}
+			fmt.Fprintln(a.stdout)
+		}
+		fmt.Fprintf(a.stdout, "  %s\n", r.repro)
+	}
+	switch {
+	case res.OK():
+		return nil
+	case unreachable(res.Class):
+		return unreachableErr("could not reach %s: %s", r.target, res.Summary())
+	default:
+		return shortErr("the consumer did not acknowledge the delivery: %s (seed %d)", res.Summary(), r.seed)
+	}
+}
+
+// unreachable reports whether an error class means the target could not be
+// reached at all (exit 3) rather than that it answered badly (exit 1).
+func unreachable(c sender.ErrorClass) bool {
+	switch c {
+	case sender.ClassRefused, sender.ClassDNS, sender.ClassTLS:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,85 @@
+package sender_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+
+	"github.com/tartansim/tartansim/sender"
+)
+
+func ExampleSign() {
+	key := []byte("app-key-123")
+	body := []byte(`{"event":"sync.events.initiated","recordCount":null}`)
+	fmt.Println(sender.Sign(key, body))
+	// Output:
+	// 6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a1
+}
+
+func ExampleVerify() {
+	key := []byte("app-key-123")
+	body := []byte(`{"event":"sync.events.initiated","recordCount":null}`)
+	for _, sig := range []string{
+		"6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a1", // as signed
+		"6D947ECB66761D4377926D8A50811F1FFEE4140DB78BE637BF6A9EC8363E65A1", // upper case
+		"6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a0", // near miss
+		"6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65",   // truncated
+		"",
+	} {
+		fmt.Println(sender.Verify(key, body, sig))
+	}
+	// Output:
+	// <nil>
+	// <nil>
+	// sender: signature does not match body
+	// sender: malformed signature: 62 characters, want 64
+	// sender: missing signature
+}
+
+func ExamplePrepare() {
+	key := []byte("app-key-123")
+	body := []byte(`{"event":"sync.events.initiated","recordCount":null}`)
+	d := sender.Prepare(key, body, sender.SignatureNearMiss, sender.HeaderLower)
+	for _, name := range slices.Sorted(maps.Keys(d.Header)) {
+		fmt.Printf("%s: %s\n", name, d.Header[name][0])
+	}
+	fmt.Println(sender.Verify(key, d.Body, d.Header[sender.HeaderSignature][0]))
+	// Output:
+	// content-type: application/json
+	// tartan-signature: 6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a0
+	// sender: signature does not match body
+}
+
+func ExampleSender() {
+	key := []byte("app-key-123")
+
+	// A consumer that verifies the raw body, as a correct one does.
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sig, _ := sender.SignatureHeader(r.Header)
+		if sender.Verify(key, body, sig) != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+		}
+	}))
+	defer consumer.Close()
+
+	s, err := sender.New(consumer.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+
+	body := []byte(`{"event":"sync.events.initiated","recordCount":null}`)
+	for _, sig := range []sender.Signature{sender.SignatureValid, sender.SignatureNearMiss} {
+		r := s.Send(context.Background(), sender.Prepare(key, body, sig, sender.HeaderLower))
+		fmt.Println(sig, r.Status, r.Class, r.Failed())
+	}
+	// Output:
+	// valid 200 none false
+	// near-miss 401 status true
+}
