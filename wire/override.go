@@ -45,6 +45,9 @@ func ParseOverride(op Op, s string) (Override, error) {
 	if op != OpDelete {
 		eq := splitAt(s)
 		if eq < 0 {
+			eq = strings.IndexByte(s, '=') // an unbalanced path: let ParsePath say why
+		}
+		if eq < 0 {
 			return o, fmt.Errorf("wire: override %q: want PATH=VALUE", s)
 		}
 		pathText, o.Text = s[:eq], s[eq+1:]
@@ -136,6 +139,6 @@ func coerce(text string, current any) (any, error) {
 	case isJSON:
 		return nil, fmt.Errorf("the value there is a %s, and %s is a %s (write it as JSON of the same type)", have, text, Kind(v))
 	default:
-		return nil, fmt.Errorf("the value there is a %s, and %q is not JSON (quote it, \"\\\"…\\\"\", to force a string)", have, text)
+		return nil, fmt.Errorf("the value there is a %s, and %q is not JSON (write it as JSON, e.g. '\"%s\"', to force a string)", have, text, text)
 	}
 }

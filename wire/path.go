@@ -58,6 +58,8 @@ func (e *NoMatchError) Error() string {
 		return fmt.Sprintf("wire: path %q matches nothing: %s is a %s, not a container", e.Path, where, e.Found)
 	case len(e.Available) == 0:
 		return fmt.Sprintf("wire: path %q matches nothing: %s is an empty %s", e.Path, where, e.Found)
+	case e.Found == "object" && strings.HasPrefix(e.Want, "["):
+		return fmt.Sprintf("wire: path %q matches nothing: %s is an object; use .key, not %s (keys: %s)", e.Path, where, e.Want, strings.Join(e.Available, ", "))
 	case e.Found == "array" && strings.HasPrefix(e.Want, `"`):
 		return fmt.Sprintf("wire: path %q matches nothing: %s is an array; index it with [N] or [*] before %s", e.Path, where, e.Want)
 	case e.Found == "array":
@@ -229,24 +231,54 @@ func (p Path) Delete(root any) (int, error) {
 // path matches, and returns how many objects it added to. A key that is
 // already there is an error: use Set to replace.
 func (p Path) Add(root any, v any) (int, error) {
-	last := p.segs[len(p.segs)-1]
-	if !last.isKey {
+	if len(p.segs) == 0 {
+		return 0, fmt.Errorf("%w: empty path", ErrPathSyntax)
+	}
+	if !p.segs[len(p.segs)-1].isKey {
 		return 0, fmt.Errorf("wire: path %q: add needs a key at the end, not an index", p.text)
 	}
-	parent := Path{text: p.parentText(), segs: p.segs[:len(p.segs)-1]}
+	// The new key is the last segment or, as in walk, a run of trailing
+	// bare keys naming one dotted key (vendor.orgId) whose parent exists.
+	var firstErr error
+	for j := len(p.segs) - 1; j >= 0; j-- {
+		if j < len(p.segs)-1 && !p.segs[j].bare {
+			break
+		}
+		n, err := p.addAt(root, j, v)
+		if err == nil || !errors.Is(err, ErrNoMatch) {
+			return n, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if !p.segs[j].bare {
+			break
+		}
+	}
+	return 0, firstErr
+}
+
+// addAt adds the key made of segments j.. to the objects segments ..j match.
+func (p Path) addAt(root any, j int, v any) (int, error) {
+	keys := make([]string, 0, len(p.segs)-j)
+	for _, s := range p.segs[j:] {
+		keys = append(keys, s.key)
+	}
+	key := strings.Join(keys, ".")
+	parent := Path{text: formatSegs(p.segs[:j]), segs: p.segs[:j]}
 	var targets []*Object
 	collect := func(v any) error {
 		o, ok := v.(*Object)
 		if !ok {
 			return fmt.Errorf("wire: path %q: %s is a %s, not an object", p.text, parent.text, Kind(v))
 		}
-		if o.Has(last.key) {
-			return fmt.Errorf("wire: path %q: key %q is already there (use set to replace it)", p.text, last.key)
+		if o.Has(key) {
+			return fmt.Errorf("wire: path %q: key %q is already there (use set to replace it)", p.text, key)
 		}
 		targets = append(targets, o)
 		return nil
 	}
-	if len(parent.segs) == 0 {
+	if j == 0 {
 		if err := collect(root); err != nil {
 			return 0, err
 		}
@@ -262,16 +294,9 @@ func (p Path) Add(root any, v any) (int, error) {
 		}
 	}
 	for _, o := range targets {
-		o.Add(last.key, Clone(v))
+		o.Add(key, Clone(v))
 	}
 	return len(targets), nil
-}
-
-func (p Path) parentText() string {
-	if len(p.segs) <= 1 {
-		return ""
-	}
-	return formatSegs(p.segs[:len(p.segs)-1])
 }
 
 func formatSegs(segs []segment) string {
@@ -319,7 +344,9 @@ func (p Path) walk(root any, hit func(parent any, key string, idx int)) error {
 		switch t := v.(type) {
 		case *Object:
 			if !s.isKey {
-				fail(formatSegs([]segment{s}), nil)
+				keys := append([]string(nil), t.keys...)
+				sort.Strings(keys)
+				fail(formatSegs([]segment{s}), keys)
 				return
 			}
 			if c, ok := t.Get(s.key); ok {

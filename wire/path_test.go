@@ -109,3 +109,24 @@ func TestParsePathSyntax(t *testing.T) {
 		}
 	}
 }
+
+func TestAddDottedKeyAndErrors(t *testing.T) {
+	doc := envelope(t)
+	if _, err := MustParsePath("vendor.orgId").Delete(doc); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := ParseOverride(OpAdd, "vendor.orgId=back")
+	if err := o.Apply(doc); err != nil {
+		t.Fatalf("add vendor.orgId after unset: %v", err)
+	}
+	if got := string(Encode(doc, Compact)); !strings.HasSuffix(got, `"vendor.orgId":"back"}`) {
+		t.Fatalf("got %s", got)
+	}
+	if _, err := (Path{}).Add(doc, 1); !errors.Is(err, ErrPathSyntax) {
+		t.Fatalf("zero Path Add: %v", err)
+	}
+	_, err := MustParsePath("body[0].bank[0]").Set(doc, 1)
+	if err == nil || !strings.Contains(err.Error(), "is an object; use .key, not [0] (keys: ifsc)") {
+		t.Fatalf("indexing an object: %v", err)
+	}
+}
