@@ -52,17 +52,17 @@ const (
 // Fields taken from the body (RequestID to Records) are empty unless the
 // signature verified and the body parsed: an unverified body is never read.
 type Verdict struct {
-	At        time.Time // when the request arrived, by the consumer's Clock
-	RequestID string
-	OrgID     string
-	Event     string
-	EventType string
-	Status    int     // the HTTP status sent
-	Outcome   Outcome // what was done
-	Records   int     // len(body) of the envelope
-	Stale     int     // writes skipped because stored data was newer
-	Skipped   int     // records skipped because they have no usable employeeId
-	Reason    string  // for 4xx: a plain sentence; never holds the key or the signature
+	At        time.Time `json:"at"` // when the request arrived, by the consumer's Clock
+	RequestID string    `json:"requestId,omitempty"`
+	OrgID     string    `json:"orgId,omitempty"`
+	Event     string    `json:"event,omitempty"`
+	EventType string    `json:"eventType,omitempty"`
+	Status    int       `json:"status"`            // the HTTP status sent
+	Outcome   Outcome   `json:"outcome"`           // what was done
+	Records   int       `json:"records"`           // len(body) of the envelope
+	Stale     int       `json:"stale"`             // writes skipped because stored data was newer
+	Skipped   int       `json:"skipped,omitempty"` // records skipped because they have no usable employeeId
+	Reason    string    `json:"reason,omitempty"`  // for 4xx: a plain sentence; never holds the key or the signature
 }
 
 // String formats v on one line, as the CLI prints it.

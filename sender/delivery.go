@@ -69,6 +69,9 @@ func (s Signature) String() string {
 	return signatureNames[s]
 }
 
+// SignatureNames lists the names of the signature variants, in order.
+func SignatureNames() []string { return append([]string(nil), signatureNames[:]...) }
+
 // ParseSignature turns a variant name such as "near-miss" into a Signature.
 func ParseSignature(s string) (Signature, error) {
 	for i, n := range signatureNames {
