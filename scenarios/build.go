@@ -1,0 +1,419 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// orgRun is an org as the run goes: its corporate and its employees as
+// Tartan last reported them.
+type orgRun struct {
+	spec Org
+	corp fixtures.Corporate
+	emps []fixtures.Employee
+	fs   fixtures.FieldSet
+}
+
+// builder turns steps into deliveries. It owns the scenario's generator:
+// data depends on the seed and the step sequence only.
+type builder struct {
+	g       *fixtures.Generator
+	shuf    *gofakeit.Faker // shuffles and forgeries, apart from the data
+	key     []byte
+	vendor  fixtures.Vendor
+	orgs    map[string]*orgRun
+	orgList []string  // org ids in the file's order
+	base    time.Time // real time of Moment 0
+	layout  wire.Layout
+	seq     int
+}
+
+func newBuilder(sc *Scenario, seed uint64, key []byte, base time.Time) (*builder, error) {
+	g := fixtures.New(fixtures.NewFaker(seed), fixtures.At(base))
+	b := &builder{
+		g: g, shuf: fixtures.NewFaker(seed ^ 0x5eed_5eed), key: key,
+		vendor: g.Vendor(), orgs: map[string]*orgRun{}, base: base,
+	}
+	var err error
+	if b.layout, err = layoutOf(sc.Layout, wire.Compact); err != nil {
+		return nil, err
+	}
+	for _, o := range sc.Orgs {
+		c := g.Corporate()
+		switch o.Codes {
+		case "numeric":
+			c.CodeStyle = fixtures.NumericCodes
+		case "alphanumeric":
+			c.CodeStyle = fixtures.AlphanumericCodes
+		}
+		b.orgList = append(b.orgList, o.ID)
+		b.orgs[o.ID] = &orgRun{spec: o, corp: c, fs: fixtures.Without(o.Omit...)}
+	}
+	return b, nil
+}
+
+func layoutOf(s string, def wire.Layout) (wire.Layout, error) {
+	if s == "" {
+		return def, nil
+	}
+	return wire.ParseLayout(s)
+}
+
+// action names a step's action, for reports.
+func (s *Step) action() (string, string) {
+	switch {
+	case s.Invite != nil:
+		return "invite", s.Invite.Org
+	case s.InitialSync != nil:
+		return "initial-sync", s.InitialSync.Org
+	case s.DeltaSync != nil:
+		return "delta-sync", s.DeltaSync.Org
+	case s.RealtimeSync != nil:
+		return "realtime-sync", s.RealtimeSync.Org
+	case s.Terminate != nil:
+		return "terminate", s.Terminate.Org
+	case s.EOD != nil:
+		return "eod", ""
+	case s.Event != nil:
+		return "event:" + s.Event.Kind, s.Event.Org
+	}
+	return "", ""
+}
+
+// events makes the webhooks of a step, stamped from at, one second apart
+// within a session.
+func (b *builder) events(s *Step, at time.Time) ([]fixtures.Event, error) {
+	b.g.SetNow(at)
+	action, orgID := s.action()
+	o, ok := b.orgs[orgID]
+	if !ok {
+		return nil, fmt.Errorf("scenarios: step %s names unknown org %q", action, orgID)
+	}
+	kind := func(id string) fixtures.Kind {
+		k, err := fixtures.LookupKind(id)
+		if err != nil {
+			panic(err) // the catalogue's own names
+		}
+		return k
+	}
+	switch {
+	case s.Invite != nil:
+		return []fixtures.Event{b.g.ConnectionEvent(kind(fixtures.EventConnectionRequested), o.corp, b.vendor, fixtures.Invited(b.vendor), at)}, nil
+	case s.Terminate != nil:
+		return []fixtures.Event{b.g.ConnectionEvent(kind(fixtures.EventConnectionTerminated), o.corp, b.vendor, fixtures.Terminated(o.corp), at)}, nil
+	case s.InitialSync != nil:
+		if o.emps == nil {
+			o.emps = b.g.Employees(o.corp, o.spec.Employees)
+		}
+		sess := b.g.Session(o.corp, b.vendor)
+		evs := []fixtures.Event{sess.Initiated(len(o.emps), 0, at)}
+		return append(evs, sess.Employees(kind("sync.events.employee.add/initial"), o.emps, o.fs, at.Add(time.Second))...), nil
+	case s.DeltaSync != nil, s.RealtimeSync != nil:
+		d := s.DeltaSync
+		if d == nil {
+			d = s.RealtimeSync
+		}
+		return b.delta(o, d, at)
+	case s.Event != nil:
+		return b.single(o, kind(s.Event.Kind), at)
+	}
+	return nil, fmt.Errorf("scenarios: step has no action")
+}
+
+// delta applies a sync's changes to the org and makes its webhooks:
+// sync.events.initiated with the counts, delta adds for joiners, then
+// complete-record updates for everyone changed.
+func (b *builder) delta(o *orgRun, d *Delta, at time.Time) ([]fixtures.Event, error) {
+	if o.emps == nil {
+		o.emps = b.g.Employees(o.corp, o.spec.Employees)
+	}
+	var joiners []fixtures.Employee
+	for range d.Joiners {
+		j := b.g.NewJoiner(o.corp, o.emps)
+		o.emps = append(o.emps, j)
+		joiners = append(joiners, j)
+	}
+	changed := map[int]bool{}
+	for _, c := range []struct {
+		change fixtures.Change
+		n      int
+	}{{fixtures.Promotion, d.Promotions}, {fixtures.Transfer, d.Transfers}, {fixtures.ManagerChange, d.ManagerChanges}, {fixtures.Leaver, d.Leavers}} {
+		for range c.n {
+			i, err := b.g.Apply(c.change, o.emps[:len(o.emps)-len(joiners)])
+			if err != nil {
+				return nil, fmt.Errorf("scenarios: org %q: %w", o.spec.ID, err)
+			}
+			changed[i] = true
+		}
+	}
+	var updated []fixtures.Employee
+	for i := range o.emps {
+		if changed[i] {
+			updated = append(updated, o.emps[i])
+		}
+	}
+	sess := b.g.Session(o.corp, b.vendor)
+	evs := []fixtures.Event{sess.Initiated(len(joiners), len(updated), at)}
+	next := at.Add(time.Second)
+	if len(joiners) > 0 {
+		adds := sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeAdd, Type: fixtures.TypeDelta}, joiners, o.fs, next)
+		evs = append(evs, adds...)
+		next = next.Add(time.Duration(len(adds)) * time.Second)
+	}
+	if len(updated) > 0 {
+		evs = append(evs, sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeUpdate, Type: fixtures.TypeDelta}, updated, o.fs, next)...)
+	}
+	return evs, nil
+}
+
+// single makes one event of any kind about the org.
+func (b *builder) single(o *orgRun, k fixtures.Kind, at time.Time) ([]fixtures.Event, error) {
+	hrms := o.corp.HRMS
+	switch k.Event {
+	case fixtures.EventConnectionRequested:
+		return []fixtures.Event{b.g.ConnectionEvent(k, o.corp, b.vendor, fixtures.Invited(b.vendor), at)}, nil
+	case fixtures.EventConnectionTerminated:
+		return []fixtures.Event{b.g.ConnectionEvent(k, o.corp, b.vendor, fixtures.Terminated(o.corp), at)}, nil
+	case fixtures.EventConnectionAccepted:
+		conn := fixtures.Connection{Status: fixtures.StatusAccepted, HRMS: &hrms, InvitedBy: &b.vendor.Inviter, AcceptedBy: &o.corp.Admin}
+		return []fixtures.Event{b.g.ConnectionEvent(k, o.corp, b.vendor, conn, at)}, nil
+	case fixtures.EventConnectionFailed:
+		conn := fixtures.Connection{Status: fixtures.StatusFailed, InvitedBy: &b.vendor.Inviter}
+		return []fixtures.Event{b.g.ConnectionEvent(k, o.corp, b.vendor, conn, at)}, nil
+	case fixtures.EventSyncInitiated:
+		return []fixtures.Event{b.g.Session(o.corp, b.vendor).Initiated(0, 0, at)}, nil
+	case fixtures.EventSyncCompleted:
+		s := b.g.Session(o.corp, b.vendor)
+		s.Initiated(0, 0, at)
+		body := []any{wire.NewObject(2).Add("newRecords", 0).Add("updatedRecords", 0)}
+		return []fixtures.Event{s.Event(k, body, nil, at.Add(time.Second))}, nil
+	case fixtures.EventEmployeeRemark:
+		if len(o.emps) == 0 {
+			return nil, fmt.Errorf("scenarios: org %q has no employees to remark on yet", o.spec.ID)
+		}
+		e := o.emps[b.g.Faker().IntN(len(o.emps))]
+		s := b.g.Session(o.corp, b.vendor)
+		s.Initiated(0, 1, at)
+		body := []any{wire.NewObject(3).Add("employeeId", e.EmployeeID).Add("remark", "PAN not linked with Aadhaar").Add("createdAt", fixtures.Stamp(at))}
+		one := 1
+		return []fixtures.Event{s.Event(k, body, &one, at.Add(time.Second))}, nil
+	}
+	return nil, fmt.Errorf("scenarios: event %s is sent by initial-sync and delta-sync steps, not by event", k.ID())
+}
+
+// deliveries builds a step's deliveries in send order, with its overrides
+// and faults: genuine ones signed with the key, forged ones beside them.
+func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.Event) ([]*Delivery, error) {
+	action, org := s.action()
+	layout, err := layoutOf(s.Layout, b.layout)
+	if err != nil {
+		return nil, err
+	}
+	n := len(evs)
+	docs := make([]*wire.Object, n)
+	for i := range evs {
+		docs[i] = evs[i].Document()
+	}
+	for _, ov := range s.Overrides {
+		o, err := ov.parse()
+		if err != nil {
+			return nil, err
+		}
+		sel, err := selectWebhooks(ov.Webhooks, n)
+		if err != nil {
+			return nil, err
+		}
+		matched := 0
+		for _, i := range sel {
+			if o.Apply(docs[i]) == nil {
+				matched++
+			}
+		}
+		if matched == 0 {
+			return nil, fmt.Errorf("scenarios: override %s matches nothing in step %d's webhooks", o, stepIndex)
+		}
+	}
+	faults := make([][]Fault, n)
+	for _, f := range s.Faults {
+		sel, err := selectWebhooks(f.Webhooks, n)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range sel {
+			faults[i] = append(faults[i], f)
+		}
+	}
+	hcase := make([]sender.HeaderCase, n)
+	for i := range evs {
+		for _, f := range faults[i] {
+			switch f.Type {
+			case "unknown-field":
+				docs[i].Add("tartansimUnknownField", "added by tartansim: ignore politely")
+				for _, r := range evs[i].Body {
+					if rec, ok := r.(*wire.Object); ok && !rec.Has("tartansimUnknownField") {
+						rec.Add("tartansimUnknownField", "added by tartansim")
+					}
+				}
+			case "header-case":
+				hc, err := sender.ParseHeaderCase(f.Case)
+				if err != nil {
+					return nil, err
+				}
+				hcase[i] = hc
+			}
+		}
+	}
+
+	var out []*Delivery
+	order := b.order(s, faults, n)
+	var delayed []*Delivery
+	for _, i := range order {
+		body := wire.Encode(docs[i], layout)
+		d := b.delivery(stepIndex, action, org, at, evs[i], sender.Prepare(b.key, body, sender.SignatureValid, hcase[i]))
+		var forged []*Delivery
+		for _, f := range faults[i] {
+			switch f.Type {
+			case "drop":
+				d.senderFault, d.Fault = sender.FaultDrop, f.Type
+			case "ack-lost":
+				d.senderFault, d.Fault = sender.FaultAckLost, f.Type
+			case "duplicate", "duplicate-concurrent":
+				d.copies, d.concurrent, d.Fault = max(1, f.Copies), f.Type == "duplicate-concurrent", f.Type
+			case "delay":
+				d.delay, d.Fault = time.Duration(f.Delay), f.Type
+			case "header-case":
+				d.Fault = "header-case:" + f.Case
+			case "unknown-field":
+				d.Fault = f.Type
+			case "signature", "tamper":
+				fd, err := b.forge(stepIndex, action, org, at, evs[i], docs[i], layout, f)
+				if err != nil {
+					return nil, err
+				}
+				forged = append(forged, fd)
+			}
+		}
+		out = append(out, forged...)
+		if d.delay > 0 {
+			delayed = append(delayed, d)
+		} else {
+			out = append(out, d)
+		}
+	}
+	return append(out, delayed...), nil
+}
+
+// order returns the send order of a step's webhooks: reorder reverses the
+// selected ones in place, shuffle permutes them.
+func (b *builder) order(s *Step, faults [][]Fault, n int) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	for _, f := range s.Faults {
+		if f.Type != "reorder" && f.Type != "shuffle" {
+			continue
+		}
+		sel, _ := selectWebhooks(f.Webhooks, n)
+		vals := make([]int, len(sel))
+		for j, p := range sel {
+			vals[j] = order[p]
+		}
+		if f.Type == "reorder" {
+			for l, r := 0, len(vals)-1; l < r; l, r = l+1, r-1 {
+				vals[l], vals[r] = vals[r], vals[l]
+			}
+		} else {
+			b.shuf.ShuffleInts(vals)
+		}
+		for j, p := range sel {
+			order[p] = vals[j]
+		}
+	}
+	return order
+}
+
+func (b *builder) delivery(step int, action, org string, at Moment, ev fixtures.Event, p sender.Delivery) *Delivery {
+	b.seq++
+	d := &Delivery{Seq: b.seq, Step: step, Action: action, Org: org, At: at, Body: p.Body, Header: p.Header}
+	d.fromEvent(ev)
+	return d
+}
+
+// forge makes a delivery Tartan would never send, from webhook ev: a new
+// requestId and a changed value, so that applying it would show in state;
+// then signed with the fault's signature variant, or signed and then
+// tampered with.
+func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Event, doc *wire.Object, layout wire.Layout, f Fault) (*Delivery, error) {
+	forged := doc.Clone()
+	rid := b.shuf.UUID()
+	forged.Set("requestId", rid)
+	mark := func(o *wire.Object) {
+		for _, path := range []string{"body[0].name", "body[0].orgName", "body[0].newRecords"} {
+			p := wire.MustParsePath(path)
+			if vals, err := p.Get(o); err == nil {
+				switch v := vals[0].(type) {
+				case string:
+					_, _ = p.Set(o, v+" (forged)")
+				default:
+					_, _ = p.Set(o, 999999)
+				}
+				return
+			}
+		}
+		o.Set("message", "forged")
+	}
+	ev.RequestID = rid
+	var d *Delivery
+	if f.Type == "tamper" {
+		signed := wire.Encode(forged, layout)
+		sig := sender.Sign(b.key, signed)
+		mark(forged)
+		p := sender.Prepare(b.key, wire.Encode(forged, layout), sender.SignatureValid, sender.HeaderLower)
+		p.Header[sender.HeaderSignature] = []string{sig}
+		d = b.delivery(step, action, org, at, ev, p)
+		d.Fault = "tamper"
+	} else {
+		v, err := sender.ParseSignature(f.Signature)
+		if err != nil || v == sender.SignatureValid {
+			return nil, fmt.Errorf("scenarios: signature fault needs a variant: missing, empty, wrong-key, near-miss or truncated")
+		}
+		mark(forged)
+		d = b.delivery(step, action, org, at, ev, sender.Prepare(b.key, wire.Encode(forged, layout), v, sender.HeaderLower))
+		d.Fault = "signature:" + f.Signature
+	}
+	d.Forged = true
+	return d, nil
+}
+
+// selectWebhooks resolves selectors to the 0-based indexes they select
+// among n webhooks, in order (see selects). Selecting nothing is an error.
+func selectWebhooks(sel []string, n int) ([]int, error) {
+	var out []int
+	for pos := 1; pos <= n; pos++ {
+		if selects(sel, pos, n) {
+			out = append(out, pos-1)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("scenarios: webhooks %v select none of the step's %d", sel, n)
+	}
+	return out, nil
+}
+
+// parse turns an Override of a file into a wire.Override.
+func (o Override) parse() (wire.Override, error) {
+	switch {
+	case o.Set != "":
+		return wire.ParseOverride(wire.OpSet, o.Set)
+	case o.Add != "":
+		return wire.ParseOverride(wire.OpAdd, o.Add)
+	default:
+		return wire.ParseOverride(wire.OpDelete, o.Unset)
+	}
+}

@@ -1,0 +1,159 @@
+package scenarios
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Delivery is one webhook a run makes, and everything that happened to it.
+// Its Body and Header never change once built: a duplicate and an EOD
+// redelivery send them again, byte for byte.
+type Delivery struct {
+	// Seq numbers deliveries in the order they were made, from 1.
+	Seq int `json:"seq"`
+	// Step is the 1-based index of the step that made it.
+	Step   int    `json:"step"`
+	Action string `json:"action"`
+	Org    string `json:"org"`
+	// Event holds the envelope's fields (as built, before overrides).
+	RequestID      string `json:"requestId"`
+	OrgID          string `json:"orgId"`
+	Event          string `json:"event"`
+	EventType      string `json:"eventType"`
+	SyncSessionID  string `json:"syncSessionId"`
+	WebhookCounter int    `json:"webhookCounter"`
+	TimeStamp      string `json:"timeStamp"`
+	Records        int    `json:"records"`
+	// At is when the delivery is first sent, on the scenario clock.
+	At Moment `json:"at"`
+
+	Body   []byte      `json:"-"`
+	Header http.Header `json:"-"`
+	// Fault is what this delivery's step did to it ("" for nothing):
+	// drop, ack-lost, duplicate, signature:near-miss, tamper, ...
+	Fault string `json:"fault,omitempty"`
+	// Forged marks a delivery Tartan would never send (bad signature or a
+	// body changed after signing): it must be rejected with 4xx and must
+	// have no effect. Forged deliveries are never re-sent at EOD.
+	Forged bool `json:"forged,omitempty"`
+
+	// Attempts lists every send of these bytes, in order.
+	Attempts []Attempt `json:"attempts"`
+
+	senderFault sender.Fault
+	copies      int  // extra identical copies (duplicate faults)
+	concurrent  bool // copies go at once
+	delay       time.Duration
+}
+
+// Attempt is one send of a delivery's bytes.
+type Attempt struct {
+	// Kind is "first", "duplicate" or "eod".
+	Kind string `json:"kind"`
+	// At is when it was sent, on the scenario clock.
+	At     Moment        `json:"at"`
+	Status int           `json:"status,omitempty"`
+	Class  string        `json:"class"`
+	Result sender.Result `json:"-"`
+	// Latency is the time to the answer.
+	Latency time.Duration `json:"latencyNs"`
+	// Error is a one-line summary when the attempt failed.
+	Error string `json:"error,omitempty"`
+}
+
+// Outcome is the final fate of a delivery.
+type Outcome string
+
+// Every delivery ends with exactly one outcome.
+const (
+	// Acknowledged: a genuine delivery answered 2xx on its first send.
+	Acknowledged Outcome = "acknowledged"
+	// Redelivered: a genuine delivery failed, then the EOD batch re-sent
+	// it and it was acknowledged.
+	Redelivered Outcome = "redelivered"
+	// FailedForGood: a genuine delivery that was never acknowledged.
+	FailedForGood Outcome = "failed"
+	// Pending: a genuine delivery that failed and awaits an EOD batch that
+	// the scenario never reached.
+	Pending Outcome = "pending"
+	// Rejected: a forged delivery answered 4xx, as it should be.
+	Rejected Outcome = "rejected"
+	// Accepted: a forged delivery the consumer did not reject with 4xx.
+	Accepted Outcome = "accepted-forgery"
+)
+
+// Outcome returns the delivery's final fate, judged from its attempts.
+func (d *Delivery) Outcome() Outcome {
+	if d.Forged {
+		for _, a := range d.Attempts {
+			if a.Status < 400 || a.Status >= 500 {
+				return Accepted
+			}
+		}
+		return Rejected
+	}
+	for i, a := range d.Attempts {
+		if a.Result.OK() {
+			if d.Attempts[i].Kind == "eod" {
+				return Redelivered
+			}
+			return Acknowledged
+		}
+	}
+	for _, a := range d.Attempts {
+		if a.Kind == "eod" {
+			return FailedForGood
+		}
+	}
+	return Pending
+}
+
+// acknowledged reports whether any attempt got a 2xx.
+func (d *Delivery) acknowledged() bool {
+	for _, a := range d.Attempts {
+		if a.Result.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+// maybeApplied reports whether the consumer may have applied the delivery
+// without acknowledging it: the request was written but no 2xx came back.
+func (d *Delivery) maybeApplied() bool {
+	for _, a := range d.Attempts {
+		if a.Result.Sent && !a.Result.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+// firstFailed reports whether the first attempt failed: such a genuine
+// delivery joins the day's EOD batch.
+func (d *Delivery) firstFailed() bool {
+	return len(d.Attempts) > 0 && !d.Attempts[0].Result.OK()
+}
+
+func newAttempt(kind string, at Moment, r sender.Result) Attempt {
+	a := Attempt{Kind: kind, At: at, Status: r.Status, Class: r.Class.String(), Result: r, Latency: r.Latency}
+	if r.Failed() {
+		a.Error = r.Summary()
+	}
+	return a
+}
+
+// fromEvent fills the envelope fields of d from ev.
+func (d *Delivery) fromEvent(ev fixtures.Event) {
+	d.RequestID = ev.RequestID
+	d.OrgID = ev.OrgID
+	d.Event = ev.Event
+	d.EventType = ev.EventType
+	d.SyncSessionID = ev.SyncSessionID
+	d.WebhookCounter = ev.WebhookCounter
+	d.TimeStamp = ev.TimeStamp
+	d.Records = len(ev.Body)
+}

@@ -1,0 +1,525 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Probe reads what a consumer holds about an org: the state probe contract
+// v1, as a URL (HTTPProbe) or a Go function.
+type Probe func(ctx context.Context, orgID string) (consumer.State, error)
+
+// Runner plays scenarios against one consumer. Create it with NewRunner; it
+// is safe to Run scenarios one after another, not at once.
+type Runner struct {
+	send   *sender.Sender
+	key    []byte
+	probe  Probe
+	seed   uint64
+	start  time.Time
+	day    time.Duration
+	onStep func(*Report, *StepReport)
+	record io.Writer
+	recMu  sync.Mutex
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithProbe lets the runner judge the consumer's state after each scenario.
+// Without a probe, state is not judged (and a report says so).
+func WithProbe(p Probe) Option { return func(r *Runner) { r.probe = p } }
+
+// Seed is the run's seed; a scenario with a seed of its own uses that.
+// The default is DefaultSeed.
+func Seed(n uint64) Option { return func(r *Runner) { r.seed = n } }
+
+// DefaultSeed is the seed of a Runner without the Seed option.
+const DefaultSeed = 1
+
+// Start is the real time the scenario's last moment maps to, so that no
+// timeStamp lies in the future: an EOD batch carries stamps hours old, as in
+// production. The default is the time Run is called. The same seed and
+// Start give byte-identical deliveries.
+func Start(t time.Time) Option { return func(r *Runner) { r.start = t.UTC().Truncate(time.Second) } }
+
+// DayLength is how long one scenario day lasts in real time: the runner
+// sleeps between steps in proportion (a day of 24h compresses into d). The
+// default, 0, does not sleep at all.
+func DayLength(d time.Duration) Option { return func(r *Runner) { r.day = d } }
+
+// OnStep is called after every step, with the report so far.
+func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.onStep = f } }
+
+// Record writes one NDJSON line per attempt to w: the exact body and
+// headers, the answer. The key is never written.
+func Record(w io.Writer) Option { return func(r *Runner) { r.record = w } }
+
+// NewRunner returns a runner that posts with s and signs with key.
+func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
+	r := &Runner{send: s, key: key, seed: DefaultSeed}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Report is what happened in one scenario.
+type Report struct {
+	Scenario string    `json:"scenario"`
+	Seed     uint64    `json:"seed"`
+	Start    time.Time `json:"start"` // the real time of the last moment
+	Base     time.Time `json:"base"`  // the real time of day 1 00:00 IST on the scenario clock
+	Target   string    `json:"target"`
+	// Steps in order, EOD batches included.
+	Steps      []*StepReport `json:"steps"`
+	Deliveries []*Delivery   `json:"deliveries"`
+	Orgs       []*OrgReport  `json:"orgs"`
+	// Problems are the ways the consumer fell short, as plain sentences.
+	Problems    []string      `json:"problems"`
+	Elapsed     time.Duration `json:"elapsedNs"`
+	Interrupted bool          `json:"interrupted,omitempty"`
+	truth       *Truth
+}
+
+// Passed reports whether the consumer handled the scenario correctly.
+func (r *Report) Passed() bool { return len(r.Problems) == 0 && !r.Interrupted }
+
+// Truth returns the expected state the run computed.
+func (r *Report) Truth() *Truth { return r.truth }
+
+// Counts tallies the deliveries by outcome.
+func (r *Report) Counts() map[Outcome]int {
+	c := map[Outcome]int{}
+	for _, d := range r.Deliveries {
+		c[d.Outcome()]++
+	}
+	return c
+}
+
+// StepReport is one step: what it sent and how it was answered.
+type StepReport struct {
+	Index  int    `json:"index"`
+	At     Moment `json:"at"`
+	Action string `json:"action"`
+	Org    string `json:"org,omitempty"`
+	// Webhooks counts the deliveries the step made (forged ones included;
+	// for an EOD, the ones it re-sent).
+	Webhooks int `json:"webhooks"`
+	// Sent counts requests written, duplicates included, drops not.
+	Sent int `json:"sent"`
+	// OK and Failed count genuine attempts (first sends and EOD re-sends).
+	OK     int `json:"ok"`
+	Failed int `json:"failed"`
+	// Duplicates counts the extra identical copies sent, and DuplicatesOK
+	// those acknowledged.
+	Duplicates   int `json:"duplicates"`
+	DuplicatesOK int `json:"duplicatesOk"`
+	// Forged counts forged deliveries sent, Rejected those answered 4xx.
+	Forged   int `json:"forged"`
+	Rejected int `json:"rejected"`
+	// Faults lists the faults injected, e.g. "drop", "signature:near-miss".
+	Faults []string `json:"faults,omitempty"`
+	// Resent lists the Seq of each delivery an EOD batch re-sent.
+	Resent []int `json:"resent,omitempty"`
+}
+
+// OrgReport is the verdict on one org's state.
+type OrgReport struct {
+	ID        string   `json:"id"`
+	OrgID     string   `json:"orgId"`
+	Name      string   `json:"name"`
+	Employees int      `json:"employees"`
+	Status    string   `json:"connectionStatus"`
+	Judged    bool     `json:"judged"`
+	Converged bool     `json:"converged"`
+	Diffs     []string `json:"diffs,omitempty"`
+	Reason    string   `json:"reason,omitempty"` // why it was not judged
+}
+
+// Run plays sc. Consumer failures are in the report, never errors; the
+// error is for a scenario that cannot be played (an unknown org, an
+// override that matches nothing) or a probe that cannot be reached. When
+// ctx ends, Run stops sending and returns the report so far, marked
+// Interrupted.
+func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
+	began := time.Now()
+	start := r.start
+	if start.IsZero() {
+		start = began.UTC().Truncate(time.Second)
+	}
+	seed := r.seed
+	if sc.Seed != 0 {
+		seed = sc.Seed
+	}
+	dataSeed := seedFor(seed, sc.Name)
+	moments, end, err := timeline(sc)
+	if err != nil {
+		return nil, err
+	}
+	base := start.Add(-time.Duration(end))
+	b, err := newBuilder(sc, dataSeed, r.key, base)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: r.send.Target(), truth: NewTruth()}
+	defer func() { rep.Elapsed = time.Since(began) }()
+	sinceEOD := 0 // deliveries before this index were settled by an EOD
+	prev := Moment(0)
+	for i := range sc.Steps {
+		s := &sc.Steps[i]
+		if err := r.sleep(ctx, moments[i]-prev); err != nil {
+			rep.Interrupted = true
+			break
+		}
+		prev = moments[i]
+		action, org := s.action()
+		sr := &StepReport{Index: i + 1, At: moments[i], Action: action, Org: org}
+		if s.EOD != nil {
+			batch := r.eodBatch(rep.Deliveries[sinceEOD:])
+			sinceEOD = len(rep.Deliveries)
+			sr.Webhooks = len(batch)
+			r.sendAll(ctx, rep, sr, batch, "eod", moments[i], s.EOD.Concurrency)
+		} else {
+			evs, err := b.events(s, moments[i].Time(base))
+			if err != nil {
+				return rep, err
+			}
+			ds, err := b.deliveries(s, i+1, moments[i], evs)
+			if err != nil {
+				return rep, fmt.Errorf("%s: step %d: %w", sc.Name, i+1, err)
+			}
+			sr.Webhooks = len(ds)
+			for _, d := range ds {
+				if d.Fault != "" && !slices.Contains(sr.Faults, d.Fault) {
+					sr.Faults = append(sr.Faults, d.Fault)
+				}
+			}
+			for _, f := range s.Faults {
+				if (f.Type == "reorder" || f.Type == "shuffle") && !slices.Contains(sr.Faults, f.Type) {
+					sr.Faults = append(sr.Faults, f.Type)
+				}
+			}
+			rep.Deliveries = append(rep.Deliveries, ds...)
+			r.sendAll(ctx, rep, sr, ds, "first", moments[i], s.Concurrency)
+		}
+		rep.Steps = append(rep.Steps, sr)
+		if r.onStep != nil {
+			r.onStep(rep, sr)
+		}
+		if ctx.Err() != nil {
+			rep.Interrupted = true
+			break
+		}
+	}
+	r.settle(rep)
+	if !rep.Interrupted {
+		if err := r.judge(ctx, rep, b); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// seedFor derives a scenario's data seed from the run's seed and its name,
+// so that scenarios played together against one consumer never share an org.
+func seedFor(seed uint64, name string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return seed ^ h.Sum64()
+}
+
+func summarizeDiffs(diffs []string) string {
+	if len(diffs) <= 2 {
+		return strings.Join(diffs, "; ")
+	}
+	return fmt.Sprintf("%s; %s; and %d more", diffs[0], diffs[1], len(diffs)-2)
+}
+
+// timeline returns every step's moment and the last one.
+func timeline(sc *Scenario) ([]Moment, Moment, error) {
+	moments, err := sc.Moments()
+	if err != nil || len(moments) == 0 {
+		return moments, 0, err
+	}
+	return moments, moments[len(moments)-1], nil
+}
+
+func (r *Runner) sleep(ctx context.Context, virtual Moment) error {
+	if r.day <= 0 || virtual <= 0 {
+		return ctx.Err()
+	}
+	d := time.Duration(float64(virtual) / float64(24*time.Hour) * float64(r.day))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// eodBatch returns the genuine deliveries whose first send failed and that
+// nothing has acknowledged since, in the order they were made.
+func (r *Runner) eodBatch(ds []*Delivery) []*Delivery {
+	var batch []*Delivery
+	for _, d := range ds {
+		if !d.Forged && d.firstFailed() && !d.acknowledged() {
+			batch = append(batch, d)
+		}
+	}
+	return batch
+}
+
+// sendAll sends ds, at most conc at once (0 or 1: in order), with each
+// delivery's duplicates, and feeds the truth.
+func (r *Runner) sendAll(ctx context.Context, rep *Report, sr *StepReport, ds []*Delivery, kind string, at Moment, conc int) {
+	var mu sync.Mutex
+	one := func(d *Delivery) {
+		if d.delay > 0 && kind == "first" {
+			_ = r.sleep(ctx, Moment(d.delay))
+		}
+		fault := d.senderFault
+		if kind == "eod" {
+			fault = sender.FaultNone
+			mu.Lock()
+			sr.Resent = append(sr.Resent, d.Seq)
+			mu.Unlock()
+		}
+		r.attempt(ctx, rep, sr, &mu, d, kind, at, fault)
+		if kind != "first" || d.copies == 0 {
+			return
+		}
+		if !d.concurrent {
+			for range d.copies {
+				r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
+			}
+			return
+		}
+		var wg sync.WaitGroup
+		for range d.copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
+			}()
+		}
+		wg.Wait()
+	}
+	if conc <= 1 {
+		for _, d := range ds {
+			if ctx.Err() != nil {
+				return
+			}
+			one(d)
+		}
+		return
+	}
+	work := make(chan *Delivery)
+	var wg sync.WaitGroup
+	for range min(conc, len(ds)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range work {
+				one(d)
+			}
+		}()
+	}
+	for _, d := range ds {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- d
+	}
+	close(work)
+	wg.Wait()
+}
+
+func (r *Runner) attempt(ctx context.Context, rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, kind string, at Moment, fault sender.Fault) {
+	res := r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault})
+	a := newAttempt(kind, at, res)
+	mu.Lock()
+	d.Attempts = append(d.Attempts, a)
+	if fault != sender.FaultDrop {
+		sr.Sent++
+	}
+	switch {
+	case d.Forged:
+		sr.Forged++
+		if res.Status >= 400 && res.Status < 500 {
+			sr.Rejected++
+		}
+	case kind == "duplicate":
+		sr.Duplicates++
+		if res.OK() {
+			sr.DuplicatesOK++
+		}
+	case res.OK():
+		sr.OK++
+	default:
+		sr.Failed++
+	}
+	mu.Unlock()
+	switch {
+	case d.Forged:
+		rep.truth.Forge(d)
+	case res.OK():
+		_ = rep.truth.Apply(d) // our own bytes: always an envelope
+	}
+	r.write(rep, d, a)
+}
+
+// settle marks what the consumer may hold without having acknowledged it.
+func (r *Runner) settle(rep *Report) {
+	for _, d := range rep.Deliveries {
+		if !d.Forged && !d.acknowledged() && d.maybeApplied() {
+			_ = rep.truth.Uncertain(d)
+		}
+	}
+}
+
+// judge turns outcomes and state into problems.
+func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
+	counts := map[Outcome][]*Delivery{}
+	var unasked []*Delivery // genuine deliveries failed without a fault asking for it
+	for _, d := range rep.Deliveries {
+		counts[d.Outcome()] = append(counts[d.Outcome()], d)
+		if !d.Forged && d.senderFault == sender.FaultNone && len(d.Attempts) > 0 && !d.Attempts[0].Result.OK() {
+			unasked = append(unasked, d)
+		}
+		for _, a := range d.Attempts[min(1, len(d.Attempts)):] {
+			if a.Kind == "duplicate" && !a.Result.OK() && !d.Forged {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("a duplicate of delivery %d (%s) was answered %s; duplicates must be acknowledged", d.Seq, d.Event, a.Result.Summary()))
+				break
+			}
+		}
+	}
+	if n := len(counts[Accepted]); n > 0 {
+		d := counts[Accepted][0]
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d forged deliveries were not rejected with 4xx, e.g. delivery %d (%s) answered %s", n, d.Seq, d.Fault, d.Attempts[0].Result.Summary()))
+	}
+	if n := len(unasked); n > 0 {
+		d := unasked[0]
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d valid deliveries were not acknowledged when first sent, e.g. delivery %d (%s) answered %s", n, d.Seq, d.Event, d.Attempts[0].Result.Summary()))
+	}
+	if n := len(counts[FailedForGood]); n > 0 {
+		d := counts[FailedForGood][0]
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d deliveries failed for good, even when the EOD batch re-sent them, e.g. delivery %d (%s): %s", n, d.Seq, d.Event, d.Attempts[len(d.Attempts)-1].Result.Summary()))
+	}
+	for _, spec := range b.orgSpecs() {
+		o := b.orgs[spec.ID]
+		t := rep.truth.Org(o.corp.OrgID)
+		or := &OrgReport{ID: spec.ID, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus}
+		rep.Orgs = append(rep.Orgs, or)
+		if r.probe == nil {
+			or.Reason = "no state probe"
+			continue
+		}
+		st, err := r.probe(ctx, o.corp.OrgID)
+		if err != nil {
+			return fmt.Errorf("scenarios: probe for org %s: %w", o.corp.OrgID, err)
+		}
+		or.Judged = true
+		or.Diffs = t.Compare(st)
+		or.Converged = len(or.Diffs) == 0
+		if !or.Converged {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth: %s", spec.ID, o.corp.Name, summarizeDiffs(or.Diffs)))
+		}
+	}
+	return nil
+}
+
+func (b *builder) orgSpecs() []Org {
+	specs := make([]Org, len(b.orgList))
+	for i, id := range b.orgList {
+		specs[i] = b.orgs[id].spec
+	}
+	return specs
+}
+
+// recordLine is one NDJSON line of --record: an attempt with its exact
+// bytes. No key is ever written.
+type recordLine struct {
+	Scenario string              `json:"scenario"`
+	Seq      int                 `json:"seq"`
+	Step     int                 `json:"step"`
+	Attempt  string              `json:"attempt"`
+	At       string              `json:"at"`
+	Event    string              `json:"event"`
+	Request  string              `json:"requestId"`
+	Forged   bool                `json:"forged,omitempty"`
+	Fault    string              `json:"fault,omitempty"`
+	Headers  map[string][]string `json:"headers"`
+	Body     string              `json:"body"`
+	Status   int                 `json:"status"`
+	Class    string              `json:"class"`
+	Latency  float64             `json:"latencyMs"`
+}
+
+func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
+	if r.record == nil {
+		return
+	}
+	line, err := json.Marshal(recordLine{
+		Scenario: rep.Scenario, Seq: d.Seq, Step: d.Step, Attempt: a.Kind, At: a.At.String(),
+		Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault, Headers: d.Header,
+		Body: string(d.Body), Status: a.Status, Class: a.Class, Latency: float64(a.Latency.Microseconds()) / 1000,
+	})
+	if err != nil {
+		return
+	}
+	r.recMu.Lock()
+	defer r.recMu.Unlock()
+	_, _ = r.record.Write(append(line, '\n'))
+}
+
+// HTTPProbe returns a Probe that GETs url?orgId=… with client (nil: a
+// client with a 10 s timeout). 404 means nothing stored.
+func HTTPProbe(url string, client *http.Client) Probe {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return func(ctx context.Context, orgID string) (consumer.State, error) {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+sep+"orgId="+orgID, nil)
+		if err != nil {
+			return consumer.State{}, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return consumer.State{}, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		if err != nil {
+			return consumer.State{}, err
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return consumer.ParseState(body)
+		case http.StatusNotFound:
+			return consumer.State{OrgID: orgID}, nil
+		}
+		return consumer.State{}, fmt.Errorf("probe answered %s", resp.Status)
+	}
+}
+
+// ErrNoProbe is returned by callers that need a probe and have none.
+var ErrNoProbe = errors.New("scenarios: no state probe")

@@ -1,0 +1,297 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tartansim/tartansim/consumer"
+)
+
+// Truth is what a correct consumer holds, computed from the bytes of the
+// genuine deliveries it acknowledged, with the rule Tartan's retries demand:
+// a write applies unless it is older than what is stored (see the consumer
+// package for the same rule, and WIRE.md for why). Safe for concurrent use.
+type Truth struct {
+	mu   sync.Mutex
+	orgs map[string]*OrgTruth
+}
+
+// OrgTruth is the expected state of one org.
+type OrgTruth struct {
+	OrgID            string
+	ConnectionStatus string
+	connStamp        stamp
+	connUncertain    bool
+	// Employees by employeeId: the record with the newest stamp.
+	Employees map[string]map[string]any
+	stamps    map[string]stamp
+	// Applied holds the requestIds a correct consumer applied exactly once.
+	Applied map[string]bool
+	// Forged holds requestIds that must not have been applied.
+	Forged map[string]bool
+	// Uncertain holds requestIds the consumer may or may not have applied
+	// (written, never acknowledged); what they touch is not judged.
+	Uncertain          map[string]bool
+	uncertainEmployees map[string]bool
+}
+
+// NewTruth returns an empty truth.
+func NewTruth() *Truth { return &Truth{orgs: map[string]*OrgTruth{}} }
+
+// Org returns the expected state of orgID (empty for an unknown org).
+func (t *Truth) Org(orgID string) *OrgTruth {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.org(orgID)
+}
+
+func (t *Truth) org(id string) *OrgTruth {
+	o, ok := t.orgs[id]
+	if !ok {
+		o = &OrgTruth{
+			OrgID: id, Employees: map[string]map[string]any{}, stamps: map[string]stamp{},
+			Applied: map[string]bool{}, Forged: map[string]bool{}, Uncertain: map[string]bool{},
+			uncertainEmployees: map[string]bool{},
+		}
+		t.orgs[id] = o
+	}
+	return o
+}
+
+// envelope is what the truth reads of a delivery's bytes.
+type envelope struct {
+	SyncSessionID  string            `json:"syncSessionId"`
+	WebhookCounter json.Number       `json:"webhookCounter"`
+	RequestID      string            `json:"requestId"`
+	OrgID          string            `json:"orgId"`
+	Event          string            `json:"event"`
+	TimeStamp      string            `json:"timeStamp"`
+	Body           []json.RawMessage `json:"body"`
+}
+
+func decodeEnvelope(body []byte) (envelope, error) {
+	var e envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&e)
+	return e, err
+}
+
+func decodeRecord(raw json.RawMessage) (map[string]any, bool) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// Forge records that d's requestId must have no effect.
+func (t *Truth) Forge(d *Delivery) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.org(d.OrgID).Forged[d.RequestID] = true
+}
+
+// Apply applies a genuine delivery the consumer acknowledged.
+func (t *Truth) Apply(d *Delivery) error { return t.apply(d, false) }
+
+// Uncertain records a genuine delivery that was written but never
+// acknowledged: the consumer may hold it or not.
+func (t *Truth) Uncertain(d *Delivery) error { return t.apply(d, true) }
+
+func (t *Truth) apply(d *Delivery, uncertain bool) error {
+	e, err := decodeEnvelope(d.Body)
+	if err != nil {
+		return fmt.Errorf("scenarios: truth: delivery %d is not an envelope: %w", d.Seq, err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o := t.org(e.OrgID)
+	if uncertain {
+		o.Uncertain[e.RequestID] = true
+	} else {
+		if o.Applied[e.RequestID] {
+			return nil // a duplicate: applied once
+		}
+		o.Applied[e.RequestID] = true
+		delete(o.Uncertain, e.RequestID)
+	}
+	counter, _ := e.WebhookCounter.Int64()
+	st := newStamp(e.TimeStamp, e.SyncSessionID, counter)
+	switch {
+	case strings.HasPrefix(e.Event, "sync.events.employee."):
+		for _, raw := range e.Body {
+			rec, ok := decodeRecord(raw)
+			if !ok {
+				continue
+			}
+			id, ok := employeeKey(rec["employeeId"])
+			if !ok {
+				continue
+			}
+			if uncertain {
+				o.uncertainEmployees[id] = true
+				continue
+			}
+			if old, have := o.stamps[id]; have && st.olderThan(old) {
+				continue
+			}
+			o.Employees[id], o.stamps[id] = rec, st
+		}
+	case strings.HasPrefix(e.Event, "connection.events."):
+		if len(e.Body) == 0 {
+			return nil
+		}
+		rec, ok := decodeRecord(e.Body[0])
+		status, _ := rec["status"].(string)
+		if !ok || status == "" {
+			return nil
+		}
+		if uncertain {
+			o.connUncertain = true
+			return nil
+		}
+		if o.ConnectionStatus != "" && st.olderThan(o.connStamp) {
+			return nil
+		}
+		o.ConnectionStatus, o.connStamp = status, st
+	}
+	return nil
+}
+
+// employeeKey returns an employeeId as a map key: strings as they are,
+// numbers as written.
+func employeeKey(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, t != ""
+	case json.Number:
+		return t.String(), true
+	}
+	return "", false
+}
+
+// stamp orders writes: the envelope's timeStamp, then, within one sync
+// session, its webhookCounter. An empty or unreadable timeStamp is older
+// than every known one.
+type stamp struct {
+	at      time.Time
+	known   bool
+	session string
+	counter int64
+}
+
+const timeStampLayout = "2006-01-02 15:04:05"
+
+func newStamp(ts, session string, counter int64) stamp {
+	t, err := time.Parse(timeStampLayout, ts)
+	return stamp{at: t, known: err == nil, session: session, counter: counter}
+}
+
+// olderThan reports whether s must not overwrite a write stamped t. Ties
+// (equal times in different sessions) are not older: the later write wins.
+func (s stamp) olderThan(t stamp) bool {
+	if s.known != t.known {
+		return !s.known
+	}
+	if s.known && !s.at.Equal(t.at) {
+		return s.at.Before(t.at)
+	}
+	if s.session != "" && s.session == t.session {
+		return s.counter < t.counter
+	}
+	return false
+}
+
+// maxDiffs bounds the differences one org reports.
+const maxDiffs = 12
+
+// Compare holds the consumer's state of the org against the truth and
+// returns the differences as plain sentences, at most maxDiffs of them plus
+// a count of the rest. Employees touched by uncertain deliveries are not
+// judged. applied is judged only when the state carries it.
+func (o *OrgTruth) Compare(st consumer.State) []string {
+	var diffs []string
+	add := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
+
+	if !o.connUncertain && st.ConnectionStatus != o.ConnectionStatus {
+		add("connectionStatus is %q, want %q", st.ConnectionStatus, o.ConnectionStatus)
+	}
+	seen := map[string]int{}
+	for _, got := range st.Employees {
+		id, ok := employeeKey(got["employeeId"])
+		if !ok {
+			add("holds an employee without an employeeId")
+			continue
+		}
+		seen[id]++
+		if seen[id] == 2 {
+			add("holds employee %s more than once (a duplicate side effect)", id)
+		}
+		if seen[id] > 1 || o.uncertainEmployees[id] {
+			continue
+		}
+		want, ok := o.Employees[id]
+		if !ok {
+			add("holds employee %s, which no acknowledged delivery carried", id)
+			continue
+		}
+		for _, k := range sortedKeys(got) {
+			if w, has := want[k]; !has {
+				add("employee %s has %s=%s, which was never sent", id, k, canonical(got[k]))
+			} else if canonical(got[k]) != canonical(w) {
+				add("employee %s has %s=%s, want %s", id, k, canonical(got[k]), canonical(w))
+			}
+		}
+	}
+	for _, id := range sortedKeys(o.Employees) {
+		if seen[id] == 0 && !o.uncertainEmployees[id] {
+			add("is missing employee %s (%v)", id, o.Employees[id]["name"])
+		}
+	}
+	if len(st.Applied) > 0 {
+		for _, rid := range sortedKeys(o.Applied) {
+			if n := st.Applied[rid]; n != 1 && !o.Uncertain[rid] {
+				add("applied delivery %s %d times, want once", rid, n)
+			}
+		}
+		for _, rid := range sortedKeys(o.Forged) {
+			if n := st.Applied[rid]; n > 0 {
+				add("applied forged delivery %s (%d times), want never", rid, n)
+			}
+		}
+	}
+	if len(diffs) > maxDiffs {
+		rest := len(diffs) - maxDiffs
+		diffs = append(diffs[:maxDiffs], fmt.Sprintf("and %d more differences", rest))
+	}
+	return diffs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// canonical renders a JSON value for comparison and messages: objects with
+// sorted keys, numbers as written.
+func canonical(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

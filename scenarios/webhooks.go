@@ -1,0 +1,313 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// Kind IDs of the employee batches (see fixtures.Kind.ID).
+const (
+	addInitial = fixtures.EventEmployeeAdd + "/initial"
+	addDelta   = fixtures.EventEmployeeAdd + "/delta"
+)
+
+// hooks are the webhooks a step sends, as far as they are known before
+// the scenario runs: the kind ID of each, in order. When exact is false the
+// count is not known (an org's second initial sync sends what it has by
+// then), and kinds says which kinds the step may send. An EOD has none: it
+// takes neither faults nor overrides.
+type hooks struct {
+	kinds []string
+	exact bool
+}
+
+func exactHooks(kind string) hooks { return hooks{kinds: []string{kind}, exact: true} }
+
+// appendBatches appends one kind per batch of at most fixtures.MaxRecords
+// records.
+func appendBatches(kinds []string, kind string, records int) []string {
+	for n := 0; n < records; n += fixtures.MaxRecords {
+		kinds = append(kinds, kind)
+	}
+	return kinds
+}
+
+// selects reports whether selectors (Fault.Webhooks, Override.Webhooks)
+// select the webhook at 1-based position pos of a step that sends n
+// webhooks. No selectors select every webhook, as does "all"; "first" and
+// "last" select the first and the n-th; a number selects that position.
+// Positions outside 1..n are never selected.
+func selects(selectors []string, pos, n int) bool {
+	if pos < 1 || pos > n {
+		return false
+	}
+	if len(selectors) == 0 {
+		return true
+	}
+	for _, s := range selectors {
+		switch s {
+		case "all":
+			return true
+		case "first":
+			if pos == 1 {
+				return true
+			}
+		case "last":
+			if pos == n {
+				return true
+			}
+		default:
+			if k, err := strconv.Atoi(s); err == nil && k == pos {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// validSelector reports whether s is a position (without leading zeros),
+// "first", "last" or "all".
+func validSelector(s string) bool {
+	if s == "first" || s == "last" || s == "all" {
+		return true
+	}
+	return s != "" && s[0] != '0' && len(s) < 10 && isDigits(s)
+}
+
+func (c *checker) checkSelectors(field string, sels []string, h hooks) *FileError {
+	for k, s := range sels {
+		f := fmt.Sprintf("%s[%d]", field, k)
+		if !validSelector(s) {
+			return c.fail(f, "bad webhook selector %q: want a position (1 is the step's first webhook), first, last or all", s)
+		}
+		if n, err := strconv.Atoi(s); err == nil && h.exact && n > len(h.kinds) {
+			return c.fail(f, "webhook %d is out of range: this step sends %s", n, countWords(h.kinds))
+		}
+	}
+	return nil
+}
+
+// selected returns the kinds of the webhooks that sels select, each once.
+func (h hooks) selected(sels []string) []string {
+	var out []string
+	for i, k := range h.kinds {
+		if (!h.exact || selects(sels, i+1, len(h.kinds))) && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// countWords describes a step's webhooks, e.g. "4 webhooks (1
+// sync.events.initiated, 3 sync.events.employee.add/initial)".
+func countWords(kinds []string) string {
+	if len(kinds) == 1 {
+		return "1 webhook (" + kinds[0] + ")"
+	}
+	var parts []string
+	for i := 0; i < len(kinds); {
+		j := i
+		for j < len(kinds) && kinds[j] == kinds[i] {
+			j++
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", j-i, kinds[i]))
+		i = j
+	}
+	return fmt.Sprintf("%d webhooks (%s)", len(kinds), strings.Join(parts, ", "))
+}
+
+func (c *checker) checkFaults(p string, st *Step, h hooks) *FileError {
+	for j := range st.Faults {
+		ft := &st.Faults[j]
+		f := fmt.Sprintf("%s.faults[%d]", p, j)
+		isDup := ft.Type == "duplicate" || ft.Type == "duplicate-concurrent"
+		switch {
+		case ft.Type == "":
+			return c.fail(f+".type", "missing type (want %s)", orList(faultTypes))
+		case !slices.Contains(faultTypes, ft.Type):
+			return c.fail(f+".type", "unknown fault type %q%s", ft.Type, hint(ft.Type, faultTypes))
+		case ft.Type == "signature" && ft.Signature == "":
+			return c.fail(f, "a signature fault needs signature: %s", orList(signatureVariants))
+		case ft.Signature != "" && ft.Type != "signature":
+			return c.fail(f+".signature", "signature is for faults of type signature, not %s", ft.Type)
+		case ft.Signature != "" && !slices.Contains(signatureVariants, ft.Signature):
+			return c.fail(f+".signature", "unknown signature variant %q (want %s)", ft.Signature, orList(signatureVariants))
+		case ft.Type == "header-case" && ft.Case == "":
+			return c.fail(f, "a header-case fault needs case: %s", orList(headerCases))
+		case ft.Case != "" && ft.Type != "header-case":
+			return c.fail(f+".case", "case is for faults of type header-case, not %s", ft.Type)
+		case ft.Case == "lower":
+			return c.fail(f+".case", "lower is how Tartan spells the header already; want %s", orList(headerCases))
+		case ft.Case != "" && !slices.Contains(headerCases, ft.Case):
+			return c.fail(f+".case", "unknown header case %q (want %s)", ft.Case, orList(headerCases))
+		case ft.Type == "delay" && ft.Delay <= 0:
+			return c.fail(f, "a delay fault needs a delay of more than 0, e.g. delay: 2m")
+		case ft.Delay != 0 && ft.Type != "delay":
+			return c.fail(f+".delay", "delay is for faults of type delay, not %s", ft.Type)
+		case ft.Copies != 0 && !isDup:
+			return c.fail(f+".copies", "copies is for faults of type duplicate or duplicate-concurrent, not %s", ft.Type)
+		case ft.Copies < 0 || ft.Copies > maxCopies:
+			return c.fail(f+".copies", "copies must be from 1 to %d, got %d", maxCopies, ft.Copies)
+		}
+		if err := c.checkSelectors(f+".webhooks", ft.Webhooks, h); err != nil {
+			return err
+		}
+		if (ft.Type == "reorder" || ft.Type == "shuffle") && h.exact {
+			if n := countSelected(ft.Webhooks, len(h.kinds)); n < 2 {
+				return c.fail(f, "%s changes the order of the webhooks it selects, and it selects %d", ft.Type, n)
+			}
+		}
+	}
+	return nil
+}
+
+func countSelected(sels []string, n int) int {
+	count := 0
+	for pos := 1; pos <= n; pos++ {
+		if selects(sels, pos, n) {
+			count++
+		}
+	}
+	return count
+}
+
+func (c *checker) checkOverrides(p string, st *Step, h hooks) *FileError {
+	for j, o := range st.Overrides {
+		f := fmt.Sprintf("%s.overrides[%d]", p, j)
+		var ops []string
+		for _, op := range []struct {
+			name, text string
+		}{{"set", o.Set}, {"add", o.Add}, {"unset", o.Unset}} {
+			if op.text != "" {
+				ops = append(ops, op.name)
+			}
+		}
+		switch len(ops) {
+		case 0:
+			return c.fail(f, "override does nothing; give it one of set: PATH=VALUE, add: PATH=VALUE or unset: PATH")
+		case 1:
+		default:
+			return c.fail(f, "override has both %s; write one override per change", andList(ops))
+		}
+		op, text := wire.OpSet, o.Set
+		switch ops[0] {
+		case "add":
+			op, text = wire.OpAdd, o.Add
+		case "unset":
+			op, text = wire.OpDelete, o.Unset
+		}
+		ov, err := wire.ParseOverride(op, text)
+		if err != nil {
+			return c.fail(f+"."+ops[0], "%s", plain(err))
+		}
+		if err := c.checkSelectors(f+".webhooks", o.Webhooks, h); err != nil {
+			return err
+		}
+		if problem := tryOverride(ov, h.selected(o.Webhooks), c.omitted(st)); problem != "" {
+			return c.fail(f+"."+ops[0], "%s", problem)
+		}
+	}
+	return nil
+}
+
+// omitted returns the record keys the step's org leaves out.
+func (c *checker) omitted(st *Step) []string {
+	id := ""
+	switch {
+	case st.InitialSync != nil:
+		id = st.InitialSync.Org
+	case st.DeltaSync != nil:
+		id = st.DeltaSync.Org
+	case st.RealtimeSync != nil:
+		id = st.RealtimeSync.Org
+	case st.Event != nil:
+		id = st.Event.Org
+	}
+	if o := c.orgs[id]; o != nil {
+		return o.org.Omit
+	}
+	return nil
+}
+
+// tryOverride applies ov to a sample webhook of each of kinds and returns
+// what is wrong when it applies to none of them: a path like body[0].name
+// legitimately matches employee webhooks but not sync.events.initiated.
+func tryOverride(ov wire.Override, kinds, omit []string) string {
+	var (
+		noMatch error
+		depth   = -1
+		other   error
+	)
+	for _, k := range kinds {
+		err := ov.Apply(sampleDoc(k, omit))
+		var nm *wire.NoMatchError
+		switch {
+		case err == nil:
+			return ""
+		case errors.As(err, &nm):
+			if len(nm.At) >= depth { // the kind the path went furthest into
+				noMatch, depth = err, len(nm.At)
+			}
+		case other == nil:
+			other = err
+		}
+	}
+	if other != nil {
+		return plain(other)
+	}
+	if noMatch == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s matches nothing in the webhooks it applies to (%s): %s", ov, strings.Join(kinds, ", "), plain(noMatch))
+}
+
+// plain drops a package prefix from an error of another package, for
+// messages that already say where they are.
+func plain(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{"wire: ", "fixtures: ", "sender: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return msg
+}
+
+// samples holds one realistic document of each kind of the catalogue, to
+// try overrides on. The same seed always gives the same documents.
+var samples struct {
+	once sync.Once
+	docs map[string]*wire.Object
+}
+
+// sampleDoc returns a fresh copy of the sample document of kind, with the
+// record keys in omit left out of employee records.
+func sampleDoc(kind string, omit []string) *wire.Object {
+	samples.once.Do(func() {
+		g := fixtures.New(fixtures.NewFaker(fixtures.DefaultSeed))
+		v := g.Vendor()
+		samples.docs = map[string]*wire.Object{}
+		for _, k := range fixtures.Catalogue() {
+			samples.docs[k.ID()] = g.Sample(k, v).Document()
+		}
+	})
+	doc := samples.docs[kind].Clone()
+	if len(omit) == 0 || !strings.HasPrefix(kind, "sync.events.employee.") {
+		return doc
+	}
+	body, _ := doc.Get("body")
+	records, _ := body.([]any)
+	for _, r := range records {
+		if rec, ok := r.(*wire.Object); ok {
+			for _, key := range omit {
+				rec.Delete(key)
+			}
+		}
+	}
+	return doc
+}
