@@ -90,6 +90,37 @@ var _ = Describe("tartansim", func() {
 			Expect(r.stdout).NotTo(ContainSubstring(`"message"`))
 		})
 
+		It("applies overrides in the order given", func() {
+			r := tartansim("", "send", "sync.events.initiated", "--dry-run", "--unset", "message", "--add", `message="Success"`)
+			Expect(r.code).To(Equal(0), r.output())
+			Expect(r.stdout).To(ContainSubstring(`"message":"Success"`))
+			r = tartansim("", "send", "sync.events.initiated", "--dry-run", "--unset", "vendor.orgId", "--add", "vendor.orgId=v-9")
+			Expect(r.code).To(Equal(0), r.output())
+			Expect(r.stdout).To(ContainSubstring(`"vendor.orgId":"v-9"`))
+		})
+
+		It("reports the envelope as sent, after overrides, and a reproduce line that reproduces", func() {
+			r := tartansim("", "send", "sync.events.initiated", "--set", "requestId=my-req", "--pii", "--seed", "4", "--at", "2026-11-01T10:00:00Z")
+			Expect(r.code).To(Equal(0), r.output())
+			Expect(r.stdout).To(ContainSubstring("requestId my-req"))
+			Expect(r.stdout).To(ContainSubstring("--pii --set 'requestId=my-req'"))
+		})
+
+		It("never prints a password or a query token of the target URL", func() {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }))
+			DeferCleanup(srv.Close)
+			u := strings.Replace(srv.URL, "http://", "http://user:s3cretpw@", 1) + "/hook?token=t0ps3cret"
+			r := tartansim("", "send", "sync.events.initiated", "--target", u, "--key", "k", "--json")
+			Expect(r.code).To(Equal(1), r.output())
+			Expect(r.output()).NotTo(ContainSubstring("s3cretpw"))
+			Expect(r.output()).NotTo(ContainSubstring("t0ps3cret"))
+		})
+
+		It("does not accept flags a command would ignore", func() {
+			Expect(tartansim("x", "sign", "--key", "k", "--layout", "python").code).To(Equal(2))
+			Expect(tartansim("", "consumer", "--target", "http://x").code).To(Equal(2))
+		})
+
 		DescribeTable("refuses bad input with one sentence and exit 2",
 			func(want string, args ...string) {
 				r := tartansim("", args...)
@@ -109,6 +140,7 @@ var _ = Describe("tartansim", func() {
 			Entry("a missing argument", "accepts 1 arg", "send"),
 			Entry("a bad time", "--at", "send", "sync.events.initiated", "--at", "yesterday"),
 			Entry("an unknown command", "unknown command", "sned"),
+			Entry("both --key and --key-file", "both given", "send", "sync.events.initiated", "--key", "k", "--key-file", "f"),
 		)
 
 		It("says one sentence and exits 3 when the target is unreachable", func() {

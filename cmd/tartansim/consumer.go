@@ -52,6 +52,7 @@ it has none, so the two work together with no set-up. Stop it with Ctrl-C.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", defaultConsumerAddr, "address to listen on")
+	a.common.register(cmd.Flags(), flagKey)
 	return cmd
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func (a *app) eventsCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "List the event catalogue (event, eventType, documented or not)",
 		Long: `List every event tartansim can send. Use the first column with 'tartansim send'.
@@ -48,4 +48,6 @@ documentation; realistic scenarios do not send them.`,
 			return w.Flush()
 		},
 	}
+	a.common.register(cmd.Flags(), flagJSON)
+	return cmd
 }

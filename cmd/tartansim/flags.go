@@ -31,7 +31,8 @@ const (
 // is public and protects nothing; real consumers need the real app key.
 const DemoKey = "tartansim-demo-key"
 
-// commonFlags are the flags of ../shared/CLI.md that every command shares.
+// commonFlags are the flags of ../shared/CLI.md. Each command registers the
+// ones it reads, so no flag is accepted and then ignored.
 type commonFlags struct {
 	target   string
 	key      string
@@ -43,48 +44,87 @@ type commonFlags struct {
 	cacert   string
 	insecure bool
 	json     bool
-	fs       *pflag.FlagSet
+	fs       *pflag.FlagSet // the running command's flags
 }
 
-func (c *commonFlags) register(fs *pflag.FlagSet) {
-	c.fs = fs
-	fs.StringVar(&c.target, "target", "", "the consumer's webhook URL ($"+envTarget+"); default: the built-in reference consumer")
-	fs.StringVar(&c.key, "key", "", "the app key that signs, for local use ($"+envKey+" or --key-file are safer)")
-	fs.StringVar(&c.keyFile, "key-file", "", "read the app key from this file (trailing newline ignored)")
-	fs.StringVar(&c.probe, "probe", "", "the consumer's state probe URL ($"+envProbe+")")
-	fs.DurationVar(&c.timeout, "timeout", sender.DefaultTimeout, "per-delivery timeout; a slower delivery has failed ($"+envTimeout+")")
-	fs.Uint64Var(&c.seed, "seed", 0, "seed that reproduces the same bytes ($"+envSeed+"); default: random, printed")
-	fs.StringVar(&c.layout, "layout", wire.DefaultLayout.String(), "byte layout of the JSON body: compact, python or indented")
-	fs.StringVar(&c.cacert, "cacert", "", "trust this PEM CA bundle for https targets (staging)")
-	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the target's TLS certificate (only when asked)")
-	fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
+// Names of the common flags, for register.
+const (
+	flagTarget  = "target"
+	flagKey     = "key" // --key and --key-file
+	flagProbe   = "probe"
+	flagTimeout = "timeout"
+	flagSeed    = "seed"
+	flagLayout  = "layout"
+	flagTLS     = "cacert" // --cacert and --insecure
+	flagJSON    = "json"
+)
+
+// register adds the named common flags to fs.
+func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		switch n {
+		case flagTarget:
+			fs.StringVar(&c.target, "target", "", "the consumer's webhook URL ($"+envTarget+"); default: the built-in reference consumer")
+		case flagKey:
+			fs.StringVar(&c.key, "key", "", "the app key that signs, for local use ($"+envKey+" or --key-file are safer)")
+			fs.StringVar(&c.keyFile, "key-file", "", "read the app key from this file (trailing newline ignored)")
+		case flagProbe:
+			fs.StringVar(&c.probe, "probe", "", "the consumer's state probe URL ($"+envProbe+"); see CONFORMANCE.md")
+		case flagTimeout:
+			fs.DurationVar(&c.timeout, "timeout", sender.DefaultTimeout, "per-delivery timeout; a slower delivery has failed ($"+envTimeout+")")
+		case flagSeed:
+			fs.Uint64Var(&c.seed, "seed", 0, "seed that reproduces the same bytes ($"+envSeed+"); default: random, printed")
+		case flagLayout:
+			fs.StringVar(&c.layout, "layout", wire.DefaultLayout.String(), "byte layout of the JSON body: "+layoutNames())
+		case flagTLS:
+			fs.StringVar(&c.cacert, "cacert", "", "trust this PEM CA bundle for https targets (staging)")
+			fs.BoolVar(&c.insecure, "insecure", false, "do not verify the target's TLS certificate (only when asked)")
+		case flagJSON:
+			fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
+		default:
+			panic("unknown common flag " + n)
+		}
+	}
 }
 
-// fromEnv fills what the flags left unset from the environment.
+func layoutNames() string {
+	var names []string
+	for _, l := range wire.Layouts() {
+		names = append(names, l.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// fromEnv fills what the flags left unset from the environment, for the
+// flags the running command has.
 func (c *commonFlags) fromEnv() error {
-	if !c.fs.Changed("target") {
+	has := func(name string) bool { return c.fs != nil && c.fs.Lookup(name) != nil }
+	if has("target") && !c.fs.Changed("target") {
 		c.target = os.Getenv(envTarget)
 	}
-	if !c.fs.Changed("probe") {
+	if has("probe") && !c.fs.Changed("probe") {
 		c.probe = os.Getenv(envProbe)
 	}
-	if v := os.Getenv(envTimeout); v != "" && !c.fs.Changed("timeout") {
+	if v := os.Getenv(envTimeout); v != "" && has("timeout") && !c.fs.Changed("timeout") {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return usageErr("%s=%q is not a duration like 10s or 500ms", envTimeout, v)
 		}
 		c.timeout = d
 	}
-	if c.timeout <= 0 {
+	if has("timeout") && c.timeout <= 0 {
 		return usageErr("--timeout must be positive")
 	}
-	if v := os.Getenv(envSeed); v != "" && !c.fs.Changed("seed") {
+	if v := os.Getenv(envSeed); v != "" && has("seed") && !c.fs.Changed("seed") {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			return usageErr("%s=%q is not a whole number", envSeed, v)
 		}
 		c.seed = n
 		c.fs.Lookup("seed").Changed = true
+	}
+	if c.key != "" && c.keyFile != "" {
+		return usageErr("--key and --key-file both given; use one")
 	}
 	return nil
 }
@@ -102,7 +142,7 @@ func (c *commonFlags) seedValue() uint64 {
 func (c *commonFlags) layoutValue() (wire.Layout, error) {
 	l, err := wire.ParseLayout(c.layout)
 	if err != nil {
-		return 0, usageErr("--layout %q: want compact, python or indented", c.layout)
+		return 0, usageErr("--layout %q: want one of %s", c.layout, layoutNames())
 	}
 	return l, nil
 }
@@ -144,13 +184,30 @@ func (c *commonFlags) keyFileWarning() string {
 	return fmt.Sprintf("warning: --key-file %s can be read by other users (mode %04o); chmod 600 it", c.keyFile, st.Mode().Perm())
 }
 
-// checkTarget validates a target URL: one sentence when it is malformed.
+// checkTarget validates a target URL with the sender's own rule: one
+// sentence when it is malformed.
 func checkTarget(raw, flag string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageErr("%s %q is not an http:// or https:// URL", flag, raw)
+	if _, err := sender.New(raw); err != nil {
+		return usageErr("%s %q is not an http:// or https:// URL", flag, redact(raw))
 	}
 	return nil
+}
+
+// redact hides what a URL may carry of secrets: the password, and query
+// values (webhook URLs often carry a token there).
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // tlsConfig builds the TLS trust from --cacert and --insecure.

@@ -74,8 +74,8 @@ func (a *app) rootCommand() *cobra.Command {
 sessions, employee batches, connection invites and terminations), posts them to
 the consumer under test, and says whether it handled them correctly.
 
-Without --target every command talks to tartansim's built-in reference consumer,
-so it works with no set-up at all.
+Without --target, send and run talk to tartansim's built-in reference consumer,
+so they work with no set-up at all.
 
 Environment: TARTAN_TARGET_URL, TARTAN_APP_KEY, TARTAN_PROBE_URL, TARTAN_TIMEOUT,
 TARTAN_SEED (a flag beats its variable).
@@ -88,13 +88,18 @@ Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v (see 'tartansim %s --help')", err, c.Name())
 	})
-	a.common.register(root.PersistentFlags())
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		a.common.fs = c.Flags()
+		return a.common.fromEnv()
+	}
 	root.AddCommand(
 		a.eventsCommand(),
 		a.sendCommand(),
 		a.signCommand(),
 		a.verifyCommand(),
 		a.consumerCommand(),
+		a.scenariosCommand(),
+		a.runCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)

@@ -17,11 +17,41 @@ type sendFlags struct {
 	dryRun     bool
 	at         string
 	pii        bool
-	sets       []string
-	adds       []string
-	unsets     []string
+	overrides  overrideList
 	signature  string
 	headerCase string
+}
+
+// overrideList keeps --set, --add and --unset in the order they were given,
+// since each works on what the ones before it left.
+type overrideList struct {
+	items []wire.Override
+	args  []string // as given, for the reproduce line
+}
+
+// overrideFlag is one of --set, --add, --unset: a pflag.Value appending to
+// the shared list.
+type overrideFlag struct {
+	op   wire.Op
+	name string
+	list *overrideList
+}
+
+func (f overrideFlag) String() string { return "" }
+func (f overrideFlag) Type() string {
+	if f.op == wire.OpDelete {
+		return "PATH"
+	}
+	return "PATH=VALUE"
+}
+func (f overrideFlag) Set(v string) error {
+	o, err := wire.ParseOverride(f.op, v)
+	if err != nil {
+		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "wire: "))
+	}
+	f.list.items = append(f.list.items, o)
+	f.list.args = append(f.list.args, "--"+f.name, v)
+	return nil
 }
 
 func (a *app) sendCommand() *cobra.Command {
@@ -54,11 +84,12 @@ The same --seed and --at give the same bytes.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the exact request as a curl command instead of sending it")
 	fl.StringVar(&f.at, "at", "", "the event's time (RFC 3339 or '2006-01-02 15:04:05', UTC); default: now")
 	fl.BoolVar(&f.pii, "pii", false, "realistic synthetic PAN, Aadhaar, UAN, mobile and bank values instead of masks")
-	fl.StringArrayVar(&f.sets, "set", nil, "replace the value at PATH (repeatable): PATH=VALUE")
-	fl.StringArrayVar(&f.adds, "add", nil, "add a new key at PATH (repeatable): PATH=VALUE")
-	fl.StringArrayVar(&f.unsets, "unset", nil, "remove the key at PATH (repeatable)")
-	fl.StringVar(&f.signature, "signature", "valid", "signature variant: valid, missing, empty, wrong-key, near-miss, truncated")
-	fl.StringVar(&f.headerCase, "header-case", "lower", "signature header spelling: lower, canonical (Tartan-Signature), upper")
+	fl.Var(overrideFlag{wire.OpSet, "set", &f.overrides}, "set", "replace the value at PATH (repeatable, applied in order)")
+	fl.Var(overrideFlag{wire.OpAdd, "add", &f.overrides}, "add", "add a new key at PATH (repeatable, applied in order)")
+	fl.Var(overrideFlag{wire.OpDelete, "unset", &f.overrides}, "unset", "remove the key at PATH (repeatable, applied in order)")
+	fl.StringVar(&f.signature, "signature", "valid", "signature variant to send: "+strings.Join(sender.SignatureNames(), ", "))
+	fl.StringVar(&f.headerCase, "header-case", "lower", "signature header spelling: lower (tartan-signature), canonical (Tartan-Signature), upper")
+	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagSeed, flagLayout, flagTLS, flagJSON)
 	return cmd
 }
 
@@ -80,17 +111,13 @@ func (a *app) send(id string, f sendFlags) error {
 	}
 	sig, err := sender.ParseSignature(f.signature)
 	if err != nil {
-		return usageErr("--signature %q: want valid, missing, empty, wrong-key, near-miss or truncated", f.signature)
+		return usageErr("--signature %q: want one of %s", f.signature, strings.Join(sender.SignatureNames(), ", "))
 	}
 	hc, err := sender.ParseHeaderCase(f.headerCase)
 	if err != nil {
 		return usageErr("--header-case %q: want lower, canonical or upper", f.headerCase)
 	}
 	at, err := parseAt(f.at)
-	if err != nil {
-		return err
-	}
-	overrides, err := parseOverrides(f)
 	if err != nil {
 		return err
 	}
@@ -119,15 +146,14 @@ func (a *app) send(id string, f sendFlags) error {
 	v := g.Vendor()
 	ev := g.Sample(kind, v)
 	doc := ev.Document()
-	for _, o := range overrides {
+	for _, o := range f.overrides.items {
 		if err := o.Apply(doc); err != nil {
 			return usageErr("%s: %s", o, strings.TrimPrefix(err.Error(), "wire: "))
 		}
 	}
 	body := wire.Encode(doc, layout)
 	d := sender.Prepare(key, body, sig, hc)
-	repro := fmt.Sprintf("seed %d, at %s (reproduce: tartansim send %s --seed %d --at %s --layout %s)",
-		seed, at.Format(time.RFC3339), kind.ID(), seed, at.Format(time.RFC3339), layout)
+	repro := fmt.Sprintf("seed %d, at %s (reproduce: %s)", seed, at.Format(time.RFC3339), reproduceSend(kind, seed, at, layout, f))
 
 	if f.dryRun {
 		if target == "" {
@@ -157,8 +183,8 @@ func (a *app) send(id string, f sendFlags) error {
 	defer s.Close()
 	res := s.Send(a.ctx, d)
 	return a.reportSend(sendReport{
-		seed: seed, at: at, repro: repro, target: target, builtin: emb != nil,
-		event: ev, layout: layout, bytes: len(body), sig: sig, result: res, emb: emb,
+		seed: seed, at: at, repro: repro, target: redact(target), builtin: emb != nil,
+		env: sentEnvelope(body), layout: layout, bytes: len(body), sig: sig, result: res, emb: emb,
 	})
 }
 
@@ -174,22 +200,43 @@ func parseAt(s string) (time.Time, error) {
 	return time.Time{}, usageErr("--at %q is not a time like 2026-11-27T09:30:00Z or '2026-11-27 09:30:00'", s)
 }
 
-func parseOverrides(f sendFlags) ([]wire.Override, error) {
-	var out []wire.Override
-	for _, group := range []struct {
-		op   wire.Op
-		flag string
-		vals []string
-	}{{wire.OpSet, "--set", f.sets}, {wire.OpAdd, "--add", f.adds}, {wire.OpDelete, "--unset", f.unsets}} {
-		for _, v := range group.vals {
-			o, err := wire.ParseOverride(group.op, v)
-			if err != nil {
-				return nil, usageErr("%s %q: %s", group.flag, v, strings.TrimPrefix(err.Error(), "wire: "))
-			}
-			out = append(out, o)
+// reproduceSend is the command line that makes the same bytes again.
+func reproduceSend(kind fixtures.Kind, seed uint64, at time.Time, layout wire.Layout, f sendFlags) string {
+	args := []string{"tartansim", "send", kind.ID(), "--seed", fmt.Sprint(seed), "--at", at.Format(time.RFC3339), "--layout", layout.String()}
+	if f.pii {
+		args = append(args, "--pii")
+	}
+	if f.signature != "valid" {
+		args = append(args, "--signature", f.signature)
+	}
+	if f.headerCase != "lower" {
+		args = append(args, "--header-case", f.headerCase)
+	}
+	for _, a := range f.overrides.args {
+		if strings.HasPrefix(a, "--") {
+			args = append(args, a)
+		} else {
+			args = append(args, shellQuote(a))
 		}
 	}
-	return out, nil
+	return strings.Join(args, " ")
+}
+
+// envelope is what send reports of the bytes it sent, read back after the
+// overrides.
+type envelope struct {
+	RequestID   string            `json:"requestId"`
+	OrgID       string            `json:"orgId"`
+	Event       string            `json:"event"`
+	EventType   string            `json:"eventType"`
+	RecordCount *int              `json:"recordCount"`
+	Body        []json.RawMessage `json:"body"`
+}
+
+func sentEnvelope(body []byte) envelope {
+	var e envelope
+	_ = json.Unmarshal(body, &e) // overrides may break types; report what reads
+	return e
 }
 
 // curlCommand writes d as a shell command that sends the exact same bytes:
@@ -214,7 +261,7 @@ type sendReport struct {
 	repro   string
 	target  string
 	builtin bool
-	event   fixtures.Event
+	env     envelope
 	layout  wire.Layout
 	bytes   int
 	sig     sender.Signature
@@ -226,15 +273,15 @@ func (a *app) reportSend(r sendReport) error {
 	res := r.result
 	var verdict any
 	if r.emb != nil {
-		if v, ok := r.emb.verdict(r.event.RequestID); ok {
+		if v, ok := r.emb.verdict(r.env.RequestID); ok {
 			verdict = v
 		}
 	}
 	if a.common.json {
 		out := map[string]any{
 			"seed": r.seed, "at": r.at.Format(time.RFC3339), "target": r.target, "builtinConsumer": r.builtin,
-			"event": r.event.Event, "eventType": r.event.EventType, "requestId": r.event.RequestID,
-			"orgId": r.event.OrgID, "layout": r.layout.String(), "bytes": r.bytes, "signature": r.sig.String(),
+			"event": r.env.Event, "eventType": r.env.EventType, "requestId": r.env.RequestID,
+			"orgId": r.env.OrgID, "records": len(r.env.Body), "layout": r.layout.String(), "bytes": r.bytes, "signature": r.sig.String(),
 			"status": res.Status, "latencyMs": float64(res.Latency.Microseconds()) / 1000, "class": res.Class.String(),
 			"ok": res.OK(),
 		}
@@ -256,18 +303,18 @@ func (a *app) reportSend(r sendReport) error {
 		}
 		fmt.Fprintf(a.stdout, "POST %s\n", where)
 		records := ""
-		if rc := r.event.RecordCount; rc != nil && strings.HasPrefix(r.event.Event, "sync.events.employee") {
-			records = fmt.Sprintf(", %d records", *rc)
+		if strings.HasPrefix(r.env.Event, "sync.events.employee") {
+			records = ", " + plural(len(r.env.Body), "record")
 		}
-		fmt.Fprintf(a.stdout, "  %s (%s)%s, %d bytes %s, signature %s\n", r.event.Event, r.event.EventType, records, r.bytes, r.layout, r.sig)
-		fmt.Fprintf(a.stdout, "  orgId %s  requestId %s\n", r.event.OrgID, r.event.RequestID)
+		fmt.Fprintf(a.stdout, "  %s (%s)%s, %d bytes %s, signature %s\n", r.env.Event, r.env.EventType, records, r.bytes, r.layout, r.sig)
+		fmt.Fprintf(a.stdout, "  orgId %s  requestId %s\n", r.env.OrgID, r.env.RequestID)
 		fmt.Fprintf(a.stdout, "  answer: %s\n", res.Summary())
 		if v, ok := verdict.(consumer.Verdict); ok {
 			fmt.Fprintf(a.stdout, "  consumer: %s", v.Outcome)
 			if v.Reason != "" {
 				fmt.Fprintf(a.stdout, ": %s", v.Reason)
 			} else if v.Records > 0 {
-				fmt.Fprintf(a.stdout, " (%d records, %d stale)", v.Records, v.Stale)
+				fmt.Fprintf(a.stdout, " (%s, %d stale)", plural(v.Records, "record"), v.Stale)
 			}
 			fmt.Fprintln(a.stdout)
 		}
@@ -276,19 +323,33 @@ func (a *app) reportSend(r sendReport) error {
 	switch {
 	case res.OK():
 		return nil
-	case unreachable(res.Class):
+	case unreachable(res):
 		return unreachableErr("could not reach %s: %s", r.target, res.Summary())
 	default:
 		return shortErr("the consumer did not acknowledge the delivery: %s (seed %d)", res.Summary(), r.seed)
 	}
 }
 
-// unreachable reports whether an error class means the target could not be
-// reached at all (exit 3) rather than that it answered badly (exit 1).
-func unreachable(c sender.ErrorClass) bool {
-	switch c {
+// unreachable reports whether a result means the target could not be
+// reached at all (exit 3) rather than that it answered badly (exit 1): the
+// connection was refused, the name did not resolve, TLS failed, or the
+// request timed out before it could be written.
+func unreachable(r sender.Result) bool {
+	switch r.Class {
 	case sender.ClassRefused, sender.ClassDNS, sender.ClassTLS:
 		return true
+	case sender.ClassTimeout:
+		return !r.Sent
 	}
 	return false
+}
+
+func plural(n int, word string) string {
+	switch {
+	case n == 1:
+		return "1 " + word
+	case strings.HasSuffix(word, "y"):
+		return fmt.Sprintf("%d %sies", n, word[:len(word)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -42,7 +42,7 @@ func (a *app) requireKey() ([]byte, error) {
 }
 
 func (a *app) signCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "sign [FILE|-]",
 		Short: "Print the tartan-signature of a file's exact bytes",
 		Long: `Print the hex tartan-signature (HMAC-SHA256 of the exact bytes, keyed with the
@@ -66,6 +66,8 @@ newline in the file is part of what is signed.`,
 			return nil
 		},
 	}
+	a.common.register(cmd.Flags(), flagKey)
+	return cmd
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -106,6 +108,7 @@ Exit 0 when it matches, 1 when it does not.`,
 			}
 		},
 	}
-	cmd.Flags().StringVar(&sig, "signature", "", "the tartan-signature header value to check")
+	cmd.Flags().StringVar(&sig, "signature", "", "the tartan-signature header value (64 hex digits) to check")
+	a.common.register(cmd.Flags(), flagKey)
 	return cmd
 }

@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+type runFlags struct {
+	record  string
+	at      string
+	day     time.Duration
+	verbose bool
+}
+
+// defaultDay is how long a scenario day lasts in real time by default: long
+// enough that steps are paced, short enough that the catalogue plays in
+// seconds.
+const defaultDay = 200 * time.Millisecond
+
+func (a *app) runCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [SCENARIO|FILE ...]",
+		Short: "Play scenarios against a consumer and report every delivery",
+		Long: `Play scenarios (built-in names from 'tartansim scenarios', or YAML files) against
+--target, or against the built-in reference consumer when no target is given.
+With no arguments, play the whole built-in catalogue.
+
+Each scenario is a timeline on a virtual clock (IST): invites, initial and delta
+syncs, terminations, faults, and end-of-day (EOD) batches that re-send every
+failed delivery with identical bytes. The scenario's last moment is the run's
+real start, so EOD redeliveries carry stamps hours old, as in production.
+
+With a state probe (--probe, or the built-in consumer's own) the run also checks
+that the consumer's state converged to the truth. Without one, state is not
+judged and the report says so.
+
+Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
+3 target unreachable, 130 interrupted (the report of what was sent is written).`,
+		Example: `  tartansim run
+  tartansim run eod-retry duplicates --seed 42
+  tartansim run my-scenario.yaml --target https://staging.example.com/tartan --probe https://staging.example.com/tartan/state
+  tartansim run --json > report.json
+  tartansim run out-of-order --record deliveries.ndjson --verbose`,
+		RunE: func(c *cobra.Command, args []string) error { return a.run(args, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.record, "record", "", "write every delivery attempt as NDJSON (exact bytes and headers, never the key) to FILE")
+	fl.StringVar(&f.at, "at", "", "the run's real start, which the scenario's last moment maps to (RFC 3339); default: now")
+	fl.DurationVar(&f.day, "day", defaultDay, "real time one scenario day takes (steps are paced in proportion); 0 does not wait")
+	fl.BoolVar(&f.verbose, "verbose", false, "print every delivery, not only every step")
+	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON)
+	return cmd
+}
+
+func (a *app) run(args []string, f runFlags) error {
+	if err := a.common.fromEnv(); err != nil {
+		return err
+	}
+	var list []*scenarios.Scenario
+	if len(args) == 0 {
+		list = scenarios.Builtins()
+	}
+	for _, name := range args {
+		sc, err := scenarios.Load(name)
+		if err != nil {
+			return usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+		}
+		list = append(list, sc)
+	}
+	start, err := parseAt(f.at)
+	if err != nil {
+		return err
+	}
+	t, err := a.resolveTarget()
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	seed := a.common.seedValue()
+	opts := []scenarios.Option{scenarios.Seed(seed), scenarios.Start(start), scenarios.DayLength(f.day)}
+	if t.probe != nil {
+		opts = append(opts, scenarios.WithProbe(t.probe))
+	}
+	var rec *os.File
+	if f.record != "" {
+		if rec, err = os.Create(f.record); err != nil {
+			return usageErr("cannot write --record %s: %s", f.record, plainIOError(err))
+		}
+		defer rec.Close()
+		opts = append(opts, scenarios.Record(rec))
+	}
+	text := !a.common.json
+	if text {
+		opts = append(opts, scenarios.OnStep(func(rep *scenarios.Report, s *scenarios.StepReport) { a.printStep(rep, s, f.verbose) }))
+		fmt.Fprintf(a.stdout, "tartansim run: %d scenario(s) against %s\n", len(list), t.describe())
+		fmt.Fprintf(a.stdout, "seed %d, last moment %s (scenario clock: IST; EOD 23:59)\n", seed, start.Format(time.RFC3339))
+	}
+	r := scenarios.NewRunner(t.sender, t.key, opts...)
+	var reports []*scenarios.Report
+	var runErr error
+	for _, sc := range list {
+		if text {
+			fmt.Fprintf(a.stdout, "\n== %s (%d org(s))\n", sc.Name, len(sc.Orgs))
+		}
+		rep, err := r.Run(a.ctx, sc)
+		if rep != nil {
+			reports = append(reports, rep)
+			if text {
+				a.printVerdict(rep, t)
+			}
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+		if unreachableOnly(rep) {
+			runErr = unreachableErr("could not reach %s: %s", redact(t.url), firstError(rep))
+			break
+		}
+		if rep.Interrupted {
+			break
+		}
+	}
+	if a.common.json {
+		if err := a.writeJSON(runSummary(reports, seed, start, t)); err != nil {
+			return err
+		}
+	} else {
+		a.printSummary(reports, seed, start, args)
+	}
+	return a.runExit(reports, runErr, seed)
+}
+
+func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) error {
+	if runErr != nil {
+		if _, ok := runErr.(*exitError); ok {
+			return runErr
+		}
+		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "scenarios: "))
+	}
+	failed := 0
+	for _, r := range reports {
+		if r.Interrupted {
+			return &exitError{exitInterrupted, fmt.Errorf("interrupted; the report of what was sent is above (seed %d)", seed)}
+		}
+		if !r.Passed() {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return shortErr("%d of %d scenario(s) failed (seed %d)", failed, len(reports), seed)
+	}
+	return nil
+}
+
+// unreachableOnly reports whether nothing reached the target at all.
+func unreachableOnly(rep *scenarios.Report) bool {
+	if rep == nil {
+		return false
+	}
+	n := 0
+	for _, d := range rep.Deliveries {
+		for _, at := range d.Attempts {
+			if at.Result.Status != 0 || (at.Result.Class != sender.ClassDropped && !unreachable(at.Result)) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+func firstError(rep *scenarios.Report) string {
+	for _, d := range rep.Deliveries {
+		for _, at := range d.Attempts {
+			if at.Result.Err != nil {
+				return at.Result.Summary()
+			}
+		}
+	}
+	return "no answer"
+}
+
+func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose bool) {
+	what := s.Action
+	if s.Org != "" {
+		what += " " + s.Org
+	}
+	line := fmt.Sprintf("  %s  %-22s", s.At, what)
+	if s.Action == "eod" {
+		if len(s.Resent) == 0 {
+			fmt.Fprintf(a.stdout, "%s nothing failed since the last EOD\n", line)
+			return
+		}
+		oldest := ""
+		for _, d := range rep.Deliveries {
+			if d.Seq == s.Resent[0] {
+				if ts, err := time.Parse("2006-01-02 15:04:05", d.TimeStamp); err == nil {
+					oldest = fmt.Sprintf("; the oldest stamped %s earlier", strings.TrimSuffix(s.At.Time(rep.Base).Sub(ts).Round(time.Minute).String(), "0s"))
+				}
+			}
+		}
+		fmt.Fprintf(a.stdout, "%s re-sent %s, identical bytes: %d ok, %d failed%s\n", line, plural(len(s.Resent), "failed delivery"), s.OK, s.Failed, oldest)
+	} else {
+		fmt.Fprintf(a.stdout, "%s %12s: %d ok", line, plural(s.Webhooks, "webhook"), s.OK)
+		if s.Failed > 0 {
+			fmt.Fprintf(a.stdout, ", %d failed", s.Failed)
+		}
+		if s.Duplicates > 0 {
+			fmt.Fprintf(a.stdout, ", %d duplicate copies (%d ok)", s.Duplicates, s.DuplicatesOK)
+		}
+		if s.Forged > 0 {
+			fmt.Fprintf(a.stdout, ", %d forged (%d rejected)", s.Forged, s.Rejected)
+		}
+		if len(s.Faults) > 0 {
+			fmt.Fprintf(a.stdout, "  [%s]", strings.Join(s.Faults, ", "))
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	if verbose {
+		for _, d := range rep.Deliveries {
+			if d.Step != s.Index && !contains(s.Resent, d.Seq) {
+				continue
+			}
+			for _, at := range d.Attempts {
+				if at.At != s.At {
+					continue
+				}
+				res := at.Result.Summary()
+				fault := ""
+				if d.Fault != "" {
+					fault = " [" + d.Fault + "]"
+				}
+				fmt.Fprintf(a.stdout, "      #%-4d %-9s %s #%d %s%s -> %s\n", d.Seq, at.Kind, d.Event, d.WebhookCounter, d.RequestID, fault, res)
+			}
+		}
+	}
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
+	for _, o := range rep.Orgs {
+		switch {
+		case !o.Judged:
+			fmt.Fprintf(a.stdout, "  state: %s not judged (%s; pass --probe URL)\n", o.ID, o.Reason)
+		case o.Converged:
+			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s\n", o.ID, o.Employees, orNone(o.Status))
+		default:
+			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth:\n", o.ID)
+			for _, d := range o.Diffs {
+				fmt.Fprintf(a.stdout, "    - %s\n", d)
+			}
+		}
+	}
+	c := rep.Counts()
+	verdict := "PASS"
+	if !rep.Passed() {
+		verdict = "FAIL"
+	}
+	if rep.Interrupted {
+		verdict = "INTERRUPTED"
+	}
+	fmt.Fprintf(a.stdout, "  %s  %d deliveries: %d acknowledged, %d redelivered at EOD, %d failed for good, %d forged rejected",
+		verdict, len(rep.Deliveries), c[scenarios.Acknowledged], c[scenarios.Redelivered], c[scenarios.FailedForGood], c[scenarios.Rejected])
+	if n := c[scenarios.Accepted]; n > 0 {
+		fmt.Fprintf(a.stdout, ", %d FORGED ACCEPTED", n)
+	}
+	if n := c[scenarios.Pending]; n > 0 {
+		fmt.Fprintf(a.stdout, ", %d awaiting an EOD", n)
+	}
+	fmt.Fprintf(a.stdout, " (%s)\n", rep.Elapsed.Round(time.Millisecond))
+	for _, p := range rep.Problems {
+		fmt.Fprintf(a.stdout, "  problem: %s\n", p)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.Time, args []string) {
+	passed, deliveries := 0, 0
+	for _, r := range reports {
+		if r.Passed() {
+			passed++
+		}
+		deliveries += len(r.Deliveries)
+	}
+	fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
+	words := []string{"tartansim", "run"}
+	for _, arg := range args {
+		words = append(words, shellQuote(arg))
+	}
+	fmt.Fprintf(a.stdout, "reproduce: %s --seed %d --at %s\n", strings.Join(words, " "), seed, start.Format(time.RFC3339))
+}
+
+func (a *app) writeJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *runTarget) map[string]any {
+	passed := true
+	for _, r := range reports {
+		passed = passed && r.Passed()
+	}
+	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": passed, "scenarios": reports}
+}
+
+// runTarget is the consumer a run talks to: an external one, or the
+// built-in reference consumer with its probe.
+type runTarget struct {
+	url    string
+	key    []byte
+	sender *sender.Sender
+	probe  scenarios.Probe
+	emb    *embedded
+}
+
+func (t *runTarget) describe() string {
+	if t.emb != nil {
+		return "the built-in reference consumer"
+	}
+	return redact(t.url)
+}
+
+func (t *runTarget) close() {
+	if t.sender != nil {
+		t.sender.Close()
+	}
+	if t.emb != nil {
+		t.emb.close()
+	}
+}
+
+// resolveTarget sets up the target, key, sender and probe from the common
+// flags: with no --target, the built-in consumer and its probe.
+func (a *app) resolveTarget() (*runTarget, error) {
+	t := &runTarget{url: a.common.target}
+	key, haveKey, err := a.common.appKey()
+	if err != nil {
+		return nil, err
+	}
+	if t.url != "" {
+		if err := checkTarget(t.url, "--target"); err != nil {
+			return nil, err
+		}
+		if !haveKey {
+			return nil, errNoKey
+		}
+	} else if !haveKey {
+		key = []byte(DemoKey)
+	}
+	if w := a.common.keyFileWarning(); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
+	t.key = key
+	if a.common.probe != "" {
+		if err := checkTarget(a.common.probe, "--probe"); err != nil {
+			return nil, err
+		}
+	}
+	tlsCfg, err := a.common.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if t.url == "" {
+		if t.emb, err = startEmbedded(key); err != nil {
+			return nil, fmt.Errorf("cannot start the built-in consumer: %w", err)
+		}
+		t.url = t.emb.webhookURL()
+		c := t.emb.c
+		t.probe = func(_ context.Context, orgID string) (consumer.State, error) { return c.State(orgID), nil }
+	} else if a.common.probe != "" {
+		t.probe = scenarios.HTTPProbe(a.common.probe, nil)
+	}
+	if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg)); err != nil {
+		t.close()
+		return nil, usageErr("--target %q is not an http:// or https:// URL", t.url)
+	}
+	return t, nil
+}
+
+var _ io.Writer = (*os.File)(nil)
