@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -132,5 +134,34 @@ var _ = Describe("tartansim run", Label("scenarios"), func() {
 		s := tartansim("", "scenarios", "--schema")
 		Expect(s.code).To(Equal(0))
 		Expect(json.Valid([]byte(s.stdout))).To(BeTrue())
+	})
+})
+
+var _ = Describe("an interrupted run", Label("scenarios"), func() {
+	It("stops, prints the report of what was sent, writes the record and exits 130", func() {
+		GinkgoT().Setenv(envKey, "")
+		file := filepath.Join(GinkgoT().TempDir(), "rec.ndjson")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan invocation, 1)
+		// A scenario day of 10 minutes: the run is still between steps when
+		// the interrupt comes.
+		go func() { done <- tartansimCtx(ctx, "", "run", "weekly-delta", "--day", "10m", "--record", file) }()
+		Eventually(func() int64 {
+			st, err := os.Stat(file)
+			if err != nil {
+				return 0
+			}
+			return st.Size()
+		}, 5*time.Second, 10*time.Millisecond).Should(BeNumerically(">", 0))
+		cancel()
+		var r invocation
+		Eventually(done, 5*time.Second).Should(Receive(&r))
+		Expect(r.code).To(Equal(130), r.output())
+		Expect(r.stdout).To(ContainSubstring("INTERRUPTED"))
+		Expect(r.stdout).To(ContainSubstring("invite corp"))
+		Expect(r.stderr).To(ContainSubstring("interrupted"))
+		data, err := os.ReadFile(file)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Count(string(data), "\n")).To(BeNumerically(">=", 1))
 	})
 })
