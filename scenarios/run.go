@@ -176,7 +176,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 	}
 	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: r.send.Target(), truth: NewTruth()}
 	defer func() { rep.Elapsed = time.Since(began) }()
-	sinceEOD := 0 // deliveries before this index were settled by an EOD
+	sinceEOD := 0     // deliveries before this index were settled by an EOD
 	prev := Moment(0) // no wait before the first step
 	if len(moments) > 0 {
 		prev = moments[0]

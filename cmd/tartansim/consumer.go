@@ -34,9 +34,6 @@ it has none, so the two work together with no set-up. Stop it with Ctrl-C.`,
   TARTAN_APP_KEY=... tartansim consumer --addr 127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := a.common.fromEnv(); err != nil {
-				return err
-			}
 			key, ok, err := a.common.appKey()
 			if err != nil {
 				return err

@@ -64,9 +64,6 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
 }
 
 func (a *app) run(args []string, f runFlags) error {
-	if err := a.common.fromEnv(); err != nil {
-		return err
-	}
 	var list []*scenarios.Scenario
 	if len(args) == 0 {
 		list = scenarios.Builtins()

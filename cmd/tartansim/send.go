@@ -98,9 +98,6 @@ The same --seed and --at give the same bytes.`,
 const dryRunTarget = "http://" + defaultConsumerAddr + "/webhook"
 
 func (a *app) send(id string, f sendFlags) error {
-	if err := a.common.fromEnv(); err != nil {
-		return err
-	}
 	kind, err := fixtures.LookupKind(id)
 	if err != nil {
 		return usageErr("unknown event %q; 'tartansim events' lists them", id)

@@ -26,6 +26,16 @@ func (a *app) readInput(args []string) ([]byte, error) {
 	return b, nil
 }
 
+// keyAndInput returns the app key and the exact bytes to sign or verify.
+func (a *app) keyAndInput(args []string) ([]byte, []byte, error) {
+	key, err := a.requireKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := a.readInput(args)
+	return key, body, err
+}
+
 // requireKey returns the app key or the missing-key error.
 func (a *app) requireKey() ([]byte, error) {
 	key, ok, err := a.common.appKey()
@@ -51,14 +61,7 @@ newline in the file is part of what is signed.`,
 		Example: "  TARTAN_APP_KEY=... tartansim sign body.json\n  printf '%s' '{\"a\":1}' | tartansim sign --key-file key.txt",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := a.common.fromEnv(); err != nil {
-				return err
-			}
-			key, err := a.requireKey()
-			if err != nil {
-				return err
-			}
-			body, err := a.readInput(args)
+			key, body, err := a.keyAndInput(args)
 			if err != nil {
 				return err
 			}
@@ -81,17 +84,10 @@ Exit 0 when it matches, 1 when it does not.`,
 		Example: "  tartansim verify body.json --signature 3f1c...e9\n  curl ... | tartansim verify - --signature \"$SIG\"",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := a.common.fromEnv(); err != nil {
-				return err
-			}
 			if !c.Flags().Changed("signature") {
 				return usageErr("--signature HEX is required")
 			}
-			key, err := a.requireKey()
-			if err != nil {
-				return err
-			}
-			body, err := a.readInput(args)
+			key, body, err := a.keyAndInput(args)
 			if err != nil {
 				return err
 			}
