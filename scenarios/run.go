@@ -147,6 +147,8 @@ type OrgReport struct {
 	Converged bool     `json:"converged"`
 	Diffs     []string `json:"diffs,omitempty"`
 	Reason    string   `json:"reason,omitempty"` // why it was not judged
+	// State is what the probe answered, when it was asked.
+	State *consumer.State `json:"-"`
 }
 
 // Run plays sc. Consumer failures are in the report, never errors; the
@@ -437,6 +439,7 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 			return fmt.Errorf("scenarios: probe for org %s: %w", o.corp.OrgID, err)
 		}
 		or.Judged = true
+		or.State = &st
 		or.Diffs = t.Compare(st)
 		or.Converged = len(or.Diffs) == 0
 		if !or.Converged {

@@ -1,0 +1,350 @@
+package conformance
+
+import (
+	"fmt"
+
+	"github.com/tartansim/tartansim/scenarios"
+)
+
+// Check is one conformance check of CONFORMANCE.md: a small scenario that
+// exercises one behaviour, and the judgement of that behaviour alone, so
+// that a consumer with one flaw fails one check.
+type Check struct {
+	ID    string // stable, e.g. "SIG-VALID"
+	Label string // the Ginkgo label: signature, payload, delivery, lifecycle
+	Title string // what a correct consumer does
+	// NeedsProbe is true when the check cannot pass without a state probe.
+	NeedsProbe bool
+	scenario   func(seed uint64) string
+	judge      func(*judge)
+}
+
+// Labels, one per area.
+const (
+	LabelSignature = "signature"
+	LabelPayload   = "payload"
+	LabelDelivery  = "delivery"
+	LabelLifecycle = "lifecycle"
+)
+
+// Checks returns the checks in catalogue order.
+func Checks() []Check { return append([]Check(nil), checks...) }
+
+// Lookup finds a check by ID.
+func Lookup(id string) (Check, bool) {
+	for _, c := range checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// header is the start of every check's scenario: one org, invited and synced.
+func header(name string, employees int) string {
+	return fmt.Sprintf(`name: %s
+orgs:
+  - id: corp
+    employees: %d
+steps:
+  - at: day 1 09:00
+    invite: {org: corp}
+`, name, employees)
+}
+
+// forgery is a check that a forged variant of real webhooks is refused and
+// has no effect.
+func forgery(id, title, fault string) Check {
+	return Check{
+		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header(lower(id), 12) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 1, transfers: 2}
+    faults:
+      - {` + fault + `}
+`
+		},
+		judge: func(j *judge) {
+			j.forgedRejected()
+			j.genuineAcked()
+			j.state(scenarios.Records|scenarios.NoForgery, "that a forged delivery had no effect")
+		},
+	}
+}
+
+func lower(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+var checks = []Check{
+	{
+		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)",
+		scenario: func(uint64) string {
+			return header("sig-valid", 25) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    layout: python
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 3, promotions: 2}
+    layout: indented
+  - at: day 1 15:00
+    realtime-sync: {org: corp, transfers: 1}
+    layout: compact
+`
+		},
+		judge: func(j *judge) { j.genuineAcked() },
+	},
+	forgery("SIG-MISSING", "rejects a delivery without tartan-signature with 4xx, and it has no effect", "type: signature, signature: missing"),
+	forgery("SIG-EMPTY", "rejects an empty signature with 4xx, and it has no effect", "type: signature, signature: empty"),
+	forgery("SIG-WRONG-KEY", "rejects a signature made with another key with 4xx, and it has no effect", "type: signature, signature: wrong-key"),
+	forgery("SIG-TAMPERED", "rejects a body changed after signing with 4xx, and it has no effect", "type: tamper"),
+	{
+		ID: "SIG-NEAR-MISS", Label: LabelSignature, Title: "rejects a signature one hex digit off, or truncated, with 4xx, and it has no effect", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("sig-near-miss", 12) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 1, transfers: 2}
+    faults:
+      - {type: signature, signature: near-miss}
+      - {type: signature, signature: truncated}
+`
+		},
+		judge: func(j *judge) {
+			j.forgedRejected()
+			j.genuineAcked()
+			j.state(scenarios.Records|scenarios.NoForgery, "that a forged delivery had no effect")
+		},
+	},
+	{
+		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE",
+		scenario: func(uint64) string {
+			return header("sig-header-case", 12) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: header-case, case: canonical}
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 1, promotions: 1}
+    faults:
+      - {type: header-case, case: upper}
+`
+		},
+		judge: func(j *judge) { j.genuineAcked() },
+	},
+	{
+		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success",
+		scenario: func(seed uint64) string {
+			return header("pay-quirks", 15) + fmt.Sprintf(`  - at: day 1 10:00
+    initial-sync: {org: corp}
+    overrides:
+      - {set: 'timeStamp=""', webhooks: [2]}
+      - {set: message=Success, webhooks: [3]}
+      - {set: recordCount=null, webhooks: [2]}
+      - {set: requestId=3ddd414-12d4-2la6-9ff7-%x, webhooks: [1]}
+      - {set: 'body[0].designation=NOT AVAILABLE', webhooks: [2]}
+`, seed)
+		},
+		judge: func(j *judge) { j.genuineAcked() },
+	},
+	{
+		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields",
+		scenario: func(uint64) string {
+			return header("pay-unknown", 12) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: unknown-field}
+  - at: day 1 11:00
+    event: {kind: sync.events.completed, org: corp}
+  - at: day 1 12:00
+    event: {kind: record.employee.remark, org: corp}
+`
+		},
+		judge: func(j *judge) { j.genuineAcked() },
+	},
+	{
+		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return `name: pay-text
+orgs:
+  - id: corp
+    employees: 12
+    codes: alphanumeric
+steps:
+  - at: day 1 09:00
+    invite: {org: corp}
+  - at: day 1 10:00
+    initial-sync: {org: corp}
+    overrides:
+      - {set: 'body[0].name=Zoë D''Souza & <Sons> "Jr"', webhooks: [2]}
+      - {set: 'body[1].name=अमित शर्मा', webhooks: [2]}
+      - {set: 'body[2].designation=R&D <Lead> \ "Ops"', webhooks: [2]}
+      - {set: 'body[0].employeeId=TRT-0042/β', webhooks: [3]}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.state(scenarios.Records, "that values were stored exactly")
+		},
+	},
+	{
+		ID: "DEL-ACK-TIME", Label: LabelDelivery, Title: "acknowledges every delivery within the timeout",
+		scenario: func(uint64) string {
+			return header("del-ack-time", 30) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 2, promotions: 2, leavers: 1}
+`
+		},
+		judge: func(j *judge) {
+			j.withinBudget(func(*scenarios.Delivery, scenarios.Attempt) bool { return true })
+		},
+	},
+	{
+		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("del-duplicate", 25) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: duplicate, webhooks: [2]}
+      - {type: duplicate-concurrent, copies: 3, webhooks: [3]}
+  - at: day 1 14:00
+    delta-sync: {org: corp, promotions: 2}
+    faults:
+      - {type: duplicate}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.state(scenarios.Records, "that duplicates were applied once")
+			j.state(scenarios.AppliedOnce, "that duplicates were applied once")
+		},
+	},
+	{
+		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("del-eod-retry", 45) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: drop, webhooks: [2, 4]}
+      - {type: ack-lost, webhooks: [3]}
+  - at: day 1 23:59
+    eod: {}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.eodAcked()
+			j.state(scenarios.Records|scenarios.Connection, "that the state converged")
+		},
+	},
+	{
+		ID: "DEL-STALE", Label: LabelDelivery, Title: "keeps the newer values when an older update arrives later (EOD)", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return `name: del-stale
+orgs:
+  - id: corp
+    employees: 1
+steps:
+  - at: day 1 09:00
+    invite: {org: corp}
+  - at: day 1 09:30
+    initial-sync: {org: corp}
+  - at: day 1 10:00
+    realtime-sync: {org: corp, transfers: 1}
+    faults:
+      - {type: drop, webhooks: [2]}
+  - at: day 1 15:00
+    realtime-sync: {org: corp, transfers: 1}
+  - at: day 1 23:59
+    eod: {}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.eodAcked()
+			j.state(scenarios.Records, "that the newer values survived")
+		},
+	},
+	{
+		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("del-order", 45) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: shuffle}
+  - at: day 1 14:00
+    delta-sync: {org: corp, joiners: 12, promotions: 3}
+    faults:
+      - {type: reorder}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.state(scenarios.Records|scenarios.Connection, "that the state converged")
+		},
+	},
+	{
+		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout",
+		scenario: func(uint64) string {
+			return header("del-burst", 300) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+    faults:
+      - {type: drop, webhooks: [` + burstSelectors() + `]}
+  - at: day 1 23:59
+    eod: {concurrency: 16}
+`
+		},
+		judge: func(j *judge) {
+			j.eodAcked()
+			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == "eod" })
+		},
+	},
+	{
+		ID: "LIFE-SYNC", Label: LabelLifecycle, Title: "holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("life-sync", 105) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+  - at: day 8 10:00
+    delta-sync: {org: corp, joiners: 4, promotions: 3, transfers: 2, manager-changes: 2, leavers: 3}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.state(scenarios.Records|scenarios.Connection, "that the state equals the truth")
+		},
+	},
+	{
+		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true,
+		scenario: func(uint64) string {
+			return header("life-connection", 8) + `  - at: day 1 10:00
+    initial-sync: {org: corp}
+  - at: day 2 10:00
+    terminate: {org: corp}
+`
+		},
+		judge: func(j *judge) {
+			j.genuineAcked()
+			j.state(scenarios.Connection, "connectionStatus")
+		},
+	},
+}
+
+// burstSelectors drops every employee batch of the burst's initial sync
+// (webhooks 2 to 31 of 300 employees), so that the EOD re-sends 30 at once.
+func burstSelectors() string {
+	s := ""
+	for i := 2; i <= 31; i++ {
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprint(i)
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package conformance
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Verdict is the outcome of one check.
+type Verdict string
+
+// The three verdicts. A check that cannot be judged is Skip, never Pass.
+const (
+	Pass Verdict = "PASS"
+	Fail Verdict = "FAIL"
+	Skip Verdict = "SKIP"
+)
+
+// DefaultTimeout is the ack budget when a Target sets none: the time a
+// delivery may take before Tartan counts it as failed.
+const DefaultTimeout = sender.DefaultTimeout
+
+// Target is the consumer under test.
+type Target struct {
+	// URL is the consumer's webhook.
+	URL string
+	// Key is the app key the consumer verifies with.
+	Key []byte
+	// Probe reads the consumer's state (contract v1): scenarios.HTTPProbe
+	// for a URL, or a Go function. Nil: checks that need state are SKIP.
+	Probe scenarios.Probe
+	// Timeout is the ack budget that DEL-ACK-TIME and DEL-BURST judge
+	// (default DefaultTimeout). Other checks judge correctness, not speed:
+	// their deliveries are cut off only at three times the budget, so that
+	// a slow consumer fails the checks about speed and no others.
+	Timeout time.Duration
+	// Seed fixes every check's data; the same seed gives the same bytes.
+	Seed uint64
+	// TLS is the client TLS configuration for https targets (nil: system roots).
+	TLS *tls.Config
+}
+
+// Result is the verdict on one check.
+type Result struct {
+	ID      string        `json:"id"`
+	Label   string        `json:"label"`
+	Title   string        `json:"title"`
+	Verdict Verdict       `json:"verdict"`
+	Reason  string        `json:"reason,omitempty"`  // why it failed or was skipped, one sentence
+	Details []string      `json:"details,omitempty"` // the evidence
+	Seed    uint64        `json:"seed"`
+	Elapsed time.Duration `json:"elapsedNs"`
+	// Report is the scenario the check played, with every delivery.
+	Report *scenarios.Report `json:"-"`
+}
+
+// ErrUnreachable is returned by Run when the target cannot be reached at
+// all: no verdict would mean anything.
+var ErrUnreachable = errors.New("conformance: target unreachable")
+
+// Run plays the checks that keep selects (nil: all) against t, one after
+// another, and returns their results in catalogue order. The error is for a
+// target that cannot be reached, a probe that fails, or a broken check.
+func Run(ctx context.Context, t Target, keep func(Check) bool) ([]Result, error) {
+	var out []Result
+	for _, c := range Checks() {
+		if keep != nil && !keep(c) {
+			continue
+		}
+		r, err := c.Run(ctx, t)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+	}
+	return out, nil
+}
+
+// Run plays this check against t.
+func (c Check) Run(ctx context.Context, t Target) (Result, error) {
+	began := time.Now()
+	res := Result{ID: c.ID, Label: c.Label, Title: c.Title, Seed: t.Seed}
+	budget := t.Timeout
+	if budget <= 0 {
+		budget = DefaultTimeout
+	}
+	s, err := sender.New(t.URL, sender.Timeout(3*budget), sender.TLSConfig(t.TLS), sender.MaxConns(32))
+	if err != nil {
+		return res, fmt.Errorf("conformance: %w", err)
+	}
+	defer s.Close()
+	sc, err := scenarios.Parse(c.ID+".yaml", []byte(c.scenario(t.Seed)))
+	if err != nil {
+		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
+	}
+	opts := []scenarios.Option{scenarios.Seed(t.Seed)}
+	if t.Probe != nil {
+		opts = append(opts, scenarios.WithProbe(t.Probe))
+	}
+	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
+	res.Report, res.Elapsed = rep, time.Since(began)
+	if err != nil {
+		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
+	}
+	if unreachable(rep) {
+		return res, fmt.Errorf("%w: %s", ErrUnreachable, firstFailure(rep))
+	}
+	j := &judge{rep: rep, probed: t.Probe != nil, budget: budget}
+	c.judge(j)
+	res.Verdict, res.Reason, res.Details = j.verdict()
+	return res, nil
+}
+
+// unreachable reports whether no attempt reached the consumer at all.
+func unreachable(rep *scenarios.Report) bool {
+	n := 0
+	for _, d := range rep.Deliveries {
+		for _, a := range d.Attempts {
+			switch {
+			case a.Result.Class == sender.ClassDropped:
+				continue
+			case a.Result.Status != 0:
+				return false
+			case a.Result.Class == sender.ClassRefused, a.Result.Class == sender.ClassDNS, a.Result.Class == sender.ClassTLS,
+				a.Result.Class == sender.ClassTimeout && !a.Result.Sent:
+				n++
+			default:
+				return false
+			}
+		}
+	}
+	return n > 0
+}
+
+func firstFailure(rep *scenarios.Report) string {
+	for _, d := range rep.Deliveries {
+		for _, a := range d.Attempts {
+			if a.Result.Err != nil {
+				return a.Result.Summary()
+			}
+		}
+	}
+	return "no answer"
+}

@@ -1,0 +1,123 @@
+package conformance
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// judge collects the evidence of one check from its scenario's report.
+// A failure anywhere makes the check FAIL, even when another part of it
+// could not be judged; otherwise anything not judged makes it SKIP.
+type judge struct {
+	rep    *scenarios.Report
+	probed bool
+	budget time.Duration
+	fails  []string
+	skips  []string
+}
+
+func (j *judge) fail(format string, a ...any) { j.fails = append(j.fails, fmt.Sprintf(format, a...)) }
+
+func (j *judge) verdict() (Verdict, string, []string) {
+	switch {
+	case len(j.fails) > 0:
+		reason := j.fails[0]
+		if n := len(j.fails) - 1; n > 0 {
+			reason += fmt.Sprintf(" (and %d more)", n)
+		}
+		return Fail, reason, j.fails
+	case len(j.skips) > 0:
+		return Skip, j.skips[0], j.skips
+	}
+	return Pass, "", nil
+}
+
+// describe names a delivery for people.
+func describe(d *scenarios.Delivery) string {
+	what := fmt.Sprintf("delivery %d (%s #%d, requestId %s", d.Seq, d.Event, d.WebhookCounter, d.RequestID)
+	if d.Fault != "" {
+		what += ", " + d.Fault
+	}
+	return what + ")"
+}
+
+// genuineAcked: every genuine delivery that no fault made fail on purpose
+// was acknowledged when first sent, and so was every duplicate copy.
+func (j *judge) genuineAcked() {
+	for _, d := range j.rep.Deliveries {
+		if d.Forged || len(d.Attempts) == 0 {
+			continue
+		}
+		for _, a := range d.Attempts {
+			planned := a.Kind == "first" && (d.Fault == "drop" || d.Fault == "ack-lost")
+			if !planned && a.Kind != "eod" && !a.Result.OK() {
+				j.fail("%s was answered %s; a valid delivery must get a 2xx", describe(d), a.Result.Summary())
+				break
+			}
+		}
+	}
+}
+
+// eodAcked: every delivery an EOD batch re-sent was acknowledged.
+func (j *judge) eodAcked() {
+	for _, d := range j.rep.Deliveries {
+		for _, a := range d.Attempts {
+			if a.Kind == "eod" && !a.Result.OK() {
+				j.fail("the EOD redelivery of %s was answered %s", describe(d), a.Result.Summary())
+			}
+		}
+	}
+}
+
+// forgedRejected: every forged delivery was answered with a 4xx.
+func (j *judge) forgedRejected() {
+	for _, d := range j.rep.Deliveries {
+		if !d.Forged {
+			continue
+		}
+		for _, a := range d.Attempts {
+			if a.Status < 400 || a.Status >= 500 {
+				j.fail("forged %s was answered %s; it must get a 4xx", describe(d), a.Result.Summary())
+			}
+		}
+	}
+}
+
+// withinBudget: every attempt that reached the consumer was answered within
+// the ack budget.
+func (j *judge) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) bool) {
+	for _, d := range j.rep.Deliveries {
+		for _, a := range d.Attempts {
+			if a.Result.Class == sender.ClassDropped || a.Result.Class == sender.ClassAckLost || !keep(d, a) {
+				continue
+			}
+			if a.Result.Class == sender.ClassTimeout || a.Latency > j.budget {
+				j.fail("%s took %s to be answered, over the %s budget", describe(d), a.Latency.Round(time.Millisecond), j.budget)
+			}
+		}
+	}
+}
+
+// state: every org converged to the truth in the aspects given.
+func (j *judge) state(what scenarios.Aspect, needs string) {
+	if !j.probed {
+		j.skips = append(j.skips, "needs a state probe to judge "+needs)
+		return
+	}
+	for _, o := range j.rep.Orgs {
+		if o.State == nil {
+			j.skips = append(j.skips, "the probe gave no state for org "+o.OrgID)
+			continue
+		}
+		if what&(scenarios.AppliedOnce|scenarios.NoForgery) != 0 && what&scenarios.Records == 0 && len(o.State.Applied) == 0 {
+			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
+			continue
+		}
+		for _, diff := range j.rep.Truth().Org(o.OrgID).CompareWith(*o.State, what) {
+			j.fail("the consumer's state of org %s %s", o.OrgID, diff)
+		}
+	}
+}
