@@ -100,6 +100,7 @@ Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 		a.consumerCommand(),
 		a.scenariosCommand(),
 		a.runCommand(),
+		a.conformanceCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)

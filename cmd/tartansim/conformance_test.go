@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// staleConsumer is the reference consumer with one bug: the last write
+// wins, so an old EOD redelivery overwrites newer data. It moves every
+// delivery's timeStamp to the same far-future moment before applying (and
+// re-signs, so the reference consumer accepts it): arrival order decides.
+func staleConsumer(ref *consumer.Consumer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(consumer.ProbePath, ref.Probe())
+	mux.HandleFunc(consumer.WebhookPath, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		// Last writer wins: every delivery is treated as the newest, so the
+		// stamp is re-written to far in the future before applying, and the
+		// request is re-signed so the reference consumer accepts it.
+		fresh := timeStampRE.ReplaceAll(body, []byte(`"timeStamp":"2999-01-01 00:00:00"`))
+		r2 := r.Clone(r.Context())
+		r2.Body = io.NopCloser(bytes.NewReader(fresh))
+		r2.ContentLength = int64(len(fresh))
+		if sig := r.Header.Get("tartan-signature"); sig != "" && verifies(body, sig) {
+			r2.Header.Set("tartan-signature", sign(fresh))
+		}
+		ref.ServeHTTP(w, r2)
+	})
+	return mux
+}
+
+var timeStampRE = regexp.MustCompile(`"timeStamp":"[^"]*"`)
+
+var _ = Describe("tartansim conformance", Label("conformance"), func() {
+	BeforeEach(func() {
+		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+			GinkgoT().Setenv(v, "")
+		}
+	})
+
+	It("passes every check against the built-in reference consumer and writes JUnit", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "junit.xml")
+		r := tartansim("", "conformance", "--junit", file, "--seed", "11")
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(ContainSubstring("18 check(s): 18 passed, 0 failed, 0 skipped"))
+		data, err := os.ReadFile(file)
+		Expect(err).NotTo(HaveOccurred())
+		var suites junitSuites
+		Expect(xml.Unmarshal(data, &suites)).To(Succeed())
+		Expect(suites.Suites[0].Tests).To(Equal(18))
+		Expect(suites.Suites[0].Failures).To(BeZero())
+	})
+
+	It("says SKIP, never PASS, for state checks without a probe", func() {
+		ref := consumer.New([]byte(secretKey))
+		srv := httptest.NewServer(ref.Handler())
+		DeferCleanup(srv.Close)
+		r := tartansim("", "conformance", "--target", srv.URL+consumer.WebhookPath, "--key", secretKey, "--json")
+		Expect(r.code).To(Equal(0), r.output())
+		var out struct {
+			Results []conformance.Result `json:"results"`
+		}
+		Expect(json.Unmarshal([]byte(r.stdout), &out)).To(Succeed())
+		for _, res := range out.Results {
+			c, _ := conformance.Lookup(res.ID)
+			if c.NeedsProbe {
+				Expect(res.Verdict).To(Equal(conformance.Skip), res.ID)
+				Expect(res.Reason).To(ContainSubstring("state probe"))
+			} else {
+				Expect(res.Verdict).To(Equal(conformance.Pass), res.ID)
+			}
+		}
+		Expect(r.output()).NotTo(ContainSubstring(secretKey))
+	})
+
+	It("exits 1 and names the failed check, with the verdicts the library gives for the same seed", func() {
+		ref := consumer.New([]byte(secretKey))
+		srv := httptest.NewServer(staleConsumer(ref))
+		DeferCleanup(srv.Close)
+		r := tartansim("", "conformance", "--target", srv.URL+consumer.WebhookPath, "--probe", srv.URL+consumer.ProbePath,
+			"--key", secretKey, "--seed", "5", "--json")
+		Expect(r.code).To(Equal(1), r.output())
+		var out struct {
+			Results []conformance.Result `json:"results"`
+		}
+		Expect(json.Unmarshal([]byte(r.stdout), &out)).To(Succeed())
+		failed := map[string]bool{}
+		for _, res := range out.Results {
+			if res.Verdict == conformance.Fail {
+				failed[res.ID] = true
+			}
+		}
+		Expect(failed).To(HaveKey("DEL-STALE"))
+
+		lib, err := conformance.Run(context.Background(), conformance.Target{
+			URL: srv.URL + consumer.WebhookPath, Key: []byte(secretKey), Seed: 5,
+			Probe: scenarios.HTTPProbe(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
+		}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		for i, res := range lib {
+			Expect(out.Results[i].Verdict).To(Equal(res.Verdict), res.ID)
+		}
+	})
+
+	It("exits 3 with one sentence when the target is down", func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := ln.Addr().String()
+		Expect(ln.Close()).To(Succeed())
+		r := tartansim("", "conformance", "--target", "http://"+addr+"/webhook", "--key", "k")
+		Expect(r.code).To(Equal(3), r.output())
+		Expect(r.stderr).To(Equal("tartansim: could not reach http://" + addr + "/webhook: connection refused.\n"))
+	})
+
+	It("filters by label and by check ID, and refuses a filter that matches nothing", func() {
+		r := tartansim("", "conformance", "--label-filter", "signature && !SIG-VALID")
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(ContainSubstring("6 check(s)"))
+		Expect(r.stdout).NotTo(MatchRegexp(`PASS\s+SIG-VALID`))
+		Expect(tartansim("", "conformance", "--label-filter", "nothing-like-this").code).To(Equal(2))
+		Expect(tartansim("", "conformance", "--label-filter", "((").code).To(Equal(2))
+	})
+})
+
+func sign(body []byte) string { return sender.Sign([]byte(secretKey), body) }
+func verifies(body []byte, sig string) bool {
+	return sender.Verify([]byte(secretKey), body, sig) == nil
+}
