@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -31,8 +31,7 @@ type Runner struct {
 	start  time.Time
 	day    time.Duration
 	onStep func(*Report, *StepReport)
-	record io.Writer
-	recMu  sync.Mutex
+	log    *replay.Writer
 }
 
 // Option configures a Runner.
@@ -63,9 +62,10 @@ func DayLength(d time.Duration) Option { return func(r *Runner) { r.day = d } }
 // OnStep is called after every step, with the report so far.
 func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.onStep = f } }
 
-// Record writes one NDJSON line per attempt to w: the exact body and
-// headers, the answer. The key is never written.
-func Record(w io.Writer) Option { return func(r *Runner) { r.record = w } }
+// Record writes one NDJSON line per attempt to w (see package replay): the
+// exact body and headers, the answer. The key is never written. Each Run
+// flushes what it wrote before it returns.
+func Record(w io.Writer) Option { return func(r *Runner) { r.log = replay.NewWriter(w) } }
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
@@ -221,6 +221,9 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			r.sendAll(ctx, rep, sr, ds, "first", moments[i], s.Concurrency)
 		}
 		rep.Steps = append(rep.Steps, sr)
+		if r.log != nil {
+			_ = r.log.Flush() // a step's deliveries are on disk before the next step; errors are seen at the end
+		}
 		if r.onStep != nil {
 			r.onStep(rep, sr)
 		}
@@ -230,6 +233,11 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 		}
 	}
 	r.settle(rep)
+	if r.log != nil {
+		if err := r.log.Flush(); err != nil {
+			return rep, fmt.Errorf("scenarios: writing the delivery log: %w", err)
+		}
+	}
 	if !rep.Interrupted {
 		if err := r.judge(ctx, rep, b); err != nil {
 			return rep, err
@@ -457,40 +465,16 @@ func (b *builder) orgSpecs() []Org {
 	return specs
 }
 
-// recordLine is one NDJSON line of --record: an attempt with its exact
-// bytes. No key is ever written.
-type recordLine struct {
-	Scenario string              `json:"scenario"`
-	Seq      int                 `json:"seq"`
-	Step     int                 `json:"step"`
-	Attempt  string              `json:"attempt"`
-	At       string              `json:"at"`
-	Event    string              `json:"event"`
-	Request  string              `json:"requestId"`
-	Forged   bool                `json:"forged,omitempty"`
-	Fault    string              `json:"fault,omitempty"`
-	Headers  map[string][]string `json:"headers"`
-	Body     string              `json:"body"`
-	Status   int                 `json:"status"`
-	Class    string              `json:"class"`
-	Latency  float64             `json:"latencyMs"`
-}
-
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
-	if r.record == nil {
+	if r.log == nil {
 		return
 	}
-	line, err := json.Marshal(recordLine{
-		Scenario: rep.Scenario, Seq: d.Seq, Step: d.Step, Attempt: a.Kind, At: a.At.String(),
-		Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault, Headers: d.Header,
-		Body: string(d.Body), Status: a.Status, Class: a.Class, Latency: float64(a.Latency.Microseconds()) / 1000,
+	r.log.Write(replay.Entry{
+		Time: a.Result.Start, Source: "run", Scenario: rep.Scenario, Seq: int64(d.Seq), Step: d.Step,
+		Attempt: a.Kind, At: a.At.String(), Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault,
+		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: a.Class,
+		Latency: float64(a.Latency.Microseconds()) / 1000,
 	})
-	if err != nil {
-		return
-	}
-	r.recMu.Lock()
-	defer r.recMu.Unlock()
-	_, _ = r.record.Write(append(line, '\n'))
 }
 
 // HTTPProbe returns a Probe that GETs url?orgId=… with client (nil: a

@@ -75,6 +75,13 @@ func Append(dst []byte, v any, l Layout) []byte {
 	return appendValue(dst, v, l, 0)
 }
 
+// AppendAt is Append for a value that will sit at nesting depth depth of a
+// larger document: what a Raw value placed there must hold in the Indented
+// layout (the other layouts do not depend on depth).
+func AppendAt(dst []byte, v any, l Layout, depth int) []byte {
+	return appendValue(dst, v, l, depth)
+}
+
 func appendValue(dst []byte, v any, l Layout, depth int) []byte {
 	switch t := v.(type) {
 	case nil:

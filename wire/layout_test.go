@@ -94,3 +94,15 @@ func TestInvalidUTF8IsReplaced(t *testing.T) {
 		t.Errorf("python: %q", got)
 	}
 }
+
+func TestAppendAtMatchesNestedEncoding(t *testing.T) {
+	rec := NewObject(2).Add("a", 1).Add("b", []any{"x"})
+	for _, l := range Layouts() {
+		whole := string(Encode(NewObject(1).Add("body", []any{rec}), l))
+		raw := Raw(AppendAt(nil, rec, l, 2))
+		spliced := string(Encode(NewObject(1).Add("body", []any{raw}), l))
+		if whole != spliced {
+			t.Errorf("%s: a Raw record encoded at depth 2 differs:\n%s\n%s", l, whole, spliced)
+		}
+	}
+}

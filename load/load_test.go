@@ -1,0 +1,205 @@
+package load_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/load"
+	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+var key = []byte("load-suite-key")
+
+func newSender(url string, conc int) *sender.Sender {
+	s, err := sender.New(url, sender.MaxConns(conc), sender.Timeout(5*time.Second))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(s.Close)
+	return s
+}
+
+var _ = Describe("a load run", Label("load"), func() {
+	var stream *load.Stream
+	BeforeEach(func() {
+		stream = load.NewStream(load.StreamOptions{Seed: uint64(GinkgoRandomSeed()), Orgs: 3, Employees: 25})
+	})
+
+	It("sends distinct, correctly signed Tartan deliveries that the reference consumer applies", func() {
+		ref := consumer.New(key)
+		srv := httptest.NewServer(ref.Handler())
+		DeferCleanup(srv.Close)
+		rep, err := load.Run(context.Background(), newSender(srv.URL+consumer.WebhookPath, 4), stream,
+			load.Options{Profile: load.Constant(2000), Events: 300, Concurrency: 4, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Sent).To(Equal(int64(300)))
+		Expect(rep.OK).To(Equal(int64(300)), "%v", rep.Statuses)
+		Expect(rep.Latency.TotalCount()).To(Equal(int64(300)))
+	})
+
+	It("never has more requests in flight, nor connections, than the concurrency", func() {
+		var open, maxOpen atomic.Int64
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			time.Sleep(2 * time.Millisecond)
+		}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				n := open.Add(1)
+				for m := maxOpen.Load(); n > m && !maxOpen.CompareAndSwap(m, n); m = maxOpen.Load() {
+				}
+			case http.StateClosed, http.StateHijacked:
+				open.Add(-1)
+			}
+		}
+		srv.Start()
+		DeferCleanup(srv.Close)
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 3), stream,
+			load.Options{Profile: load.Constant(5000), Events: 400, Concurrency: 3, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.MaxInFlight).To(BeNumerically("<=", 3))
+		Expect(maxOpen.Load()).To(BeNumerically("<=", 3))
+	})
+
+	It("measures latency from the intended send time, so a stall is not hidden", func() {
+		var stalled sync.Once
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			stalled.Do(func() { time.Sleep(500 * time.Millisecond) })
+		}))
+		DeferCleanup(srv.Close)
+		// One worker, 200/s: while the first request stalls for 500 ms,
+		// about 100 sends fall due and wait. Their latency must show it.
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 1), stream,
+			load.Options{Profile: load.Constant(200), Events: 200, Concurrency: 1, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		// Sends due 5k ms in wait until 500 ms: 30% of them wait over 200 ms.
+		Expect(rep.Quantile(rep.Latency, 90)).To(BeNumerically(">", 200*time.Millisecond), "coordinated omission")
+		Expect(rep.Quantile(rep.Service, 50)).To(BeNumerically("<", 100*time.Millisecond), "service time excludes the wait")
+		Expect(rep.Late).To(BeNumerically(">", 50))
+	})
+
+	It("stops by itself at the duration, counting what fell due but was never sent", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			time.Sleep(50 * time.Millisecond)
+		}))
+		DeferCleanup(srv.Close)
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 1), stream,
+			load.Options{Profile: load.Constant(1000), Duration: 300 * time.Millisecond, Concurrency: 1, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Elapsed).To(BeNumerically("<", 2*time.Second))
+		Expect(rep.Sent).To(BeNumerically("<", 20))
+		Expect(rep.Dropped).To(BeNumerically(">", 200))
+		Expect(rep.Planned).To(Equal(rep.Sent + rep.Dropped))
+	})
+
+	It("refuses a run that would not stop by itself", func() {
+		_, err := load.Run(context.Background(), newSender("http://127.0.0.1:9", 1), stream, load.Options{Profile: load.Constant(1)})
+		Expect(err).To(MatchError(load.ErrUnbounded))
+	})
+
+	It("gives shards disjoint deliveries that together are the whole stream", func() {
+		seen := map[string]int{}
+		var mu sync.Mutex
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var env struct {
+				RequestID string `json:"requestId"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&env)
+			mu.Lock()
+			seen[env.RequestID]++
+			mu.Unlock()
+		}))
+		DeferCleanup(srv.Close)
+		var reports []*load.Report
+		for shard := range int64(3) {
+			rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
+				load.Options{Profile: load.Constant(3000), Events: 50, Concurrency: 2, Key: key, Shard: shard, Shards: 3})
+			Expect(err).NotTo(HaveOccurred())
+			reports = append(reports, rep)
+		}
+		Expect(seen).To(HaveLen(150))
+		for id, n := range seen {
+			Expect(n).To(Equal(1), id)
+		}
+		merged := load.Merge(reports...)
+		Expect(merged.Sent).To(Equal(int64(150)))
+		Expect(merged.Latency.TotalCount()).To(Equal(int64(150)))
+	})
+
+	It("round-trips its report through JSON with the histograms intact", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		DeferCleanup(srv.Close)
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
+			load.Options{Profile: load.Constant(2000), Events: 100, Concurrency: 2, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		b, err := json.Marshal(rep)
+		Expect(err).NotTo(HaveOccurred())
+		var back load.Report
+		Expect(json.Unmarshal(b, &back)).To(Succeed())
+		Expect(back.Latency.TotalCount()).To(Equal(rep.Latency.TotalCount()))
+		Expect(back.Quantile(back.Latency, 99)).To(Equal(rep.Quantile(rep.Latency, 99)))
+		Expect(back.Sent).To(Equal(rep.Sent))
+	})
+
+	It("records every send with exact bytes that verify under the key", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		DeferCleanup(srv.Close)
+		var buf bytes.Buffer
+		log := replay.NewWriter(&buf)
+		_, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
+			load.Options{Profile: load.Constant(2000), Events: 40, Concurrency: 2, Key: key, Log: log})
+		Expect(err).NotTo(HaveOccurred())
+		r := replay.NewReader(&buf, "log")
+		n := 0
+		for {
+			e, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			sig, _ := sender.SignatureHeader(e.Header())
+			Expect(sender.Verify(key, []byte(e.Body), sig)).To(Succeed())
+			n++
+		}
+		Expect(n).To(Equal(40))
+	})
+})
+
+var _ = Describe("a stream", Label("load"), func() {
+	It("makes the same bytes for the same seed and time, in every layout, as valid JSON", func() {
+		at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+		for _, l := range wire.Layouts() {
+			a := load.NewStream(load.StreamOptions{Seed: 9, Orgs: 2, Employees: 15, Layout: l})
+			b := load.NewStream(load.StreamOptions{Seed: 9, Orgs: 2, Employees: 15, Layout: l})
+			for i := range int64(40) {
+				Expect(a.Body(i, at)).To(Equal(b.Body(i, at)))
+				Expect(json.Valid(a.Body(i, at))).To(BeTrue(), "%s #%d", l, i)
+			}
+		}
+	})
+
+	It("opens each org with an initial session numbered from 1, then delta rounds", func() {
+		s := load.NewStream(load.StreamOptions{Seed: 1, Orgs: 2, Employees: 25, Changes: 10})
+		Expect(s.Meta(0)).To(Equal(load.Meta{Org: 0, Round: 0, Counter: 1}))
+		Expect(s.Meta(3)).To(Equal(load.Meta{Org: 0, Round: 0, Counter: 4}))
+		Expect(s.Meta(4)).To(Equal(load.Meta{Org: 1, Round: 0, Counter: 1}))
+		Expect(s.Meta(8)).To(Equal(load.Meta{Org: 0, Round: 1, Counter: 1}))
+		Expect(s.Meta(9)).To(Equal(load.Meta{Org: 0, Round: 1, Counter: 2}))
+		Expect(s.Meta(10)).To(Equal(load.Meta{Org: 1, Round: 1, Counter: 1}))
+	})
+})

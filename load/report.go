@@ -1,0 +1,219 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Histogram bounds: 1 µs to 5 minutes, 3 significant digits.
+const (
+	histMin    = 1
+	histMax    = int64(5 * time.Minute / time.Microsecond)
+	histDigits = 3
+)
+
+func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histDigits) }
+
+// Report is the outcome of a load run, mergeable across shards.
+type Report struct {
+	Target  string  `json:"target"`
+	Profile string  `json:"profile"`
+	Seed    uint64  `json:"seed"`
+	Shard   string  `json:"shard,omitempty"`
+	Rate    float64 `json:"targetRate"` // intended sends per second (whole run)
+	// Planned counts the sends that fell due before the run stopped;
+	// Sent those started; Dropped those due but never started (the run
+	// ended first); Late those started over LateAfter after their due time.
+	Planned int64 `json:"planned"`
+	Sent    int64 `json:"sent"`
+	Dropped int64 `json:"dropped"`
+	Late    int64 `json:"late"`
+	OK      int64 `json:"ok"`
+	// Statuses and Classes count answers by HTTP status and error class.
+	Statuses map[string]int64 `json:"statuses"`
+	Classes  map[string]int64 `json:"classes"`
+	Elapsed  time.Duration    `json:"elapsedNs"`
+	// Latency is measured from each send's intended time (no coordinated
+	// omission); Service from when it actually started; Lag is the start
+	// minus the intended time. All in microseconds.
+	Latency *hdr.Histogram `json:"-"`
+	Service *hdr.Histogram `json:"-"`
+	Lag     *hdr.Histogram `json:"-"`
+	// Timeline has one point per second of the run.
+	Timeline    []Second `json:"timeline"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	// MaxInFlight is the most requests that were in flight at once.
+	MaxInFlight int64 `json:"maxInFlight"`
+}
+
+// Second is one second of a run.
+type Second struct {
+	At     int     `json:"t"` // seconds since the start
+	Sent   int64   `json:"sent"`
+	Errors int64   `json:"errors"`
+	P50    float64 `json:"p50Ms"`
+	P99    float64 `json:"p99Ms"`
+	Max    float64 `json:"maxMs"`
+}
+
+// LateAfter is how far behind its due time a send may start before it counts
+// as late.
+const LateAfter = time.Millisecond
+
+func newReport() *Report {
+	return &Report{Statuses: map[string]int64{}, Classes: map[string]int64{}, Latency: newHist(), Service: newHist(), Lag: newHist()}
+}
+
+func (r *Report) record(res sender.Result, latency, lag time.Duration) {
+	r.Sent++
+	if res.OK() {
+		r.OK++
+	}
+	if res.Status != 0 {
+		r.Statuses[fmt.Sprint(res.Status)]++
+	}
+	r.Classes[res.Class.String()]++
+	if lag > LateAfter {
+		r.Late++
+	}
+	_ = r.Latency.RecordValue(clampUS(latency))
+	_ = r.Service.RecordValue(clampUS(res.Latency))
+	_ = r.Lag.RecordValue(clampUS(lag))
+}
+
+func clampUS(d time.Duration) int64 {
+	us := d.Microseconds()
+	return max(histMin, min(us, histMax))
+}
+
+// Errors counts sends not acknowledged with a 2xx.
+func (r *Report) Errors() int64 { return r.Sent - r.OK }
+
+// ErrorRate is Errors over Sent.
+func (r *Report) ErrorRate() float64 {
+	if r.Sent == 0 {
+		return 0
+	}
+	return float64(r.Errors()) / float64(r.Sent)
+}
+
+// AchievedRate is sends started per second of the run.
+func (r *Report) AchievedRate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Sent) / r.Elapsed.Seconds()
+}
+
+// Percentiles reported by Summary.
+var Percentiles = []float64{50, 90, 99, 99.9, 100}
+
+// Quantile returns the latency at percentile p (100 is the maximum).
+func (r *Report) Quantile(h *hdr.Histogram, p float64) time.Duration {
+	if p >= 100 {
+		return time.Duration(h.Max()) * time.Microsecond
+	}
+	return time.Duration(h.ValueAtPercentile(p)) * time.Microsecond
+}
+
+// reportJSON is Report with its histograms encoded, for --json and merge.
+type reportJSON struct {
+	*alias
+	Latency     string            `json:"latency"`
+	Service     string            `json:"service"`
+	Lag         string            `json:"lag"`
+	Percentiles map[string]string `json:"percentiles"`
+	Achieved    float64           `json:"achievedRate"`
+	ErrorRate   float64           `json:"errorRate"`
+}
+
+type alias Report
+
+// MarshalJSON writes the report with its histograms in HdrHistogram's
+// compressed V2 encoding, so that shards merge exactly.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	enc := func(h *hdr.Histogram) string {
+		b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	pct := map[string]string{}
+	for _, p := range Percentiles {
+		pct[fmt.Sprintf("p%g", p)] = r.Quantile(r.Latency, p).String()
+	}
+	return json.Marshal(reportJSON{alias: (*alias)(r), Latency: enc(r.Latency), Service: enc(r.Service), Lag: enc(r.Lag),
+		Percentiles: pct, Achieved: r.AchievedRate(), ErrorRate: r.ErrorRate()})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	var j reportJSON
+	j.alias = (*alias)(r)
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	for _, h := range []struct {
+		dst  **hdr.Histogram
+		text string
+	}{{&r.Latency, j.Latency}, {&r.Service, j.Service}, {&r.Lag, j.Lag}} {
+		decoded, err := hdr.Decode([]byte(h.text))
+		if err != nil {
+			return fmt.Errorf("load: report histogram: %w", err)
+		}
+		*h.dst = decoded
+	}
+	return nil
+}
+
+// Merge combines the reports of shards of one run: counts add up,
+// histograms merge, the timeline adds per second, the elapsed time is the
+// longest. Thresholds are evaluated on the result.
+func Merge(reports ...*Report) *Report {
+	m := newReport()
+	seconds := map[int]*Second{}
+	for i, r := range reports {
+		if i == 0 {
+			m.Target, m.Profile, m.Seed = r.Target, r.Profile, r.Seed
+		}
+		m.Rate += r.Rate
+		m.Planned += r.Planned
+		m.Sent += r.Sent
+		m.Dropped += r.Dropped
+		m.Late += r.Late
+		m.OK += r.OK
+		m.MaxInFlight += r.MaxInFlight
+		m.Elapsed = max(m.Elapsed, r.Elapsed)
+		m.Interrupted = m.Interrupted || r.Interrupted
+		for k, v := range r.Statuses {
+			m.Statuses[k] += v
+		}
+		for k, v := range r.Classes {
+			m.Classes[k] += v
+		}
+		m.Latency.Merge(r.Latency)
+		m.Service.Merge(r.Service)
+		m.Lag.Merge(r.Lag)
+		for _, s := range r.Timeline {
+			t, ok := seconds[s.At]
+			if !ok {
+				t = &Second{At: s.At}
+				seconds[s.At] = t
+			}
+			t.Sent += s.Sent
+			t.Errors += s.Errors
+			t.P50, t.P99, t.Max = max(t.P50, s.P50), max(t.P99, s.P99), max(t.Max, s.Max) // an upper bound across shards
+		}
+	}
+	for _, s := range seconds {
+		m.Timeline = append(m.Timeline, *s)
+	}
+	sort.Slice(m.Timeline, func(i, j int) bool { return m.Timeline[i].At < m.Timeline[j].At })
+	return m
+}

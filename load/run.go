@@ -1,0 +1,280 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Options bound and shape a load run. A run stops by itself: after Events
+// sends, after Duration, or when ctx ends, whichever comes first; at least
+// one of Events and Duration must be set.
+type Options struct {
+	Profile  Profile
+	Duration time.Duration
+	Events   int64
+	// Concurrency is the hard cap on requests in flight; the Sender's
+	// MaxConns must be the same, so connections are capped too. When every
+	// worker is busy, due sends wait, and their latency counts the wait.
+	Concurrency int
+	// Shard and Shards partition the stream: this copy sends the deliveries
+	// i*Shards+Shard of the stream, so N copies send disjoint deliveries.
+	// Shards 0 or 1 sends them all. The Profile is this shard's own.
+	Shard, Shards int64
+	// Key signs every delivery when it is sent.
+	Key []byte
+	// Log, when set, gets one entry per send (exact bytes, never the key).
+	Log *replay.Writer
+	// Progress, when set, is called about once a second with the report so
+	// far (read-only, from the run's own goroutine).
+	Progress func(*Report)
+}
+
+// ErrUnbounded is returned for a run with neither Events nor Duration.
+var ErrUnbounded = errors.New("load: a run needs --events or --duration, so that it stops by itself")
+
+// Run sends the stream at the profile's rate and measures it. Memory stays
+// bounded whatever the number of sends: histograms are fixed in size and
+// deliveries are made one at a time.
+func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report, error) {
+	if o.Events <= 0 && o.Duration <= 0 {
+		return nil, ErrUnbounded
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = sender.DefaultMaxConns
+	}
+	if o.Shards <= 1 {
+		o.Shards, o.Shard = 1, 0
+	}
+	rep := newReport()
+	rep.Target, rep.Profile = s.Target(), o.Profile.String()
+	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}
+
+	start := time.Now()
+	r.start = start
+	work := make(chan int64)
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				r.send(ctx, j)
+			}
+		}()
+	}
+	stopProgress := r.progress(ctx)
+
+	var planned int64
+	end := start.Add(o.Duration)
+	var deadline <-chan time.Time // nil, so never ready, without a duration
+	if o.Duration > 0 {
+		dt := time.NewTimer(time.Until(end))
+		defer dt.Stop()
+		deadline = dt.C
+	}
+dispatch:
+	for j := int64(0); o.Events <= 0 || j < o.Events; j++ {
+		due := start.Add(o.Profile.Due(j))
+		if o.Duration > 0 && due.After(end) {
+			break
+		}
+		planned++
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				planned--
+				break dispatch
+			}
+		}
+		select {
+		case work <- j:
+		case <-deadline:
+			break dispatch // due, but the run ended before a worker was free
+		case <-ctx.Done():
+			break dispatch
+		}
+	}
+	close(work)
+	wg.Wait()
+	stopProgress()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep.Elapsed = time.Since(start)
+	rep.Interrupted = ctx.Err() != nil
+	// Planned: every send that fell due while the run lasted, whether or
+	// not a worker was free to start it.
+	window := rep.Elapsed
+	switch {
+	case rep.Interrupted:
+	case o.Duration > 0 && (o.Events <= 0 || o.Profile.Due(o.Events) > o.Duration):
+		window = o.Duration
+	default:
+		window = o.Profile.Due(o.Events) // when the last send fell due
+	}
+	rep.Planned = max(planned, countDue(o.Profile, window, o.Events))
+	rep.Dropped = rep.Planned - rep.Sent
+	rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
+	rep.Timeline = r.tl.finish()
+	if o.Log != nil {
+		if err := o.Log.Flush(); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// countDue is how many sends the profile plans within d (and events).
+func countDue(p Profile, d time.Duration, events int64) int64 {
+	lo, hi := int64(0), int64(1)
+	for p.Due(hi) <= d && (events <= 0 || hi < events) {
+		hi *= 2
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if p.Due(mid) <= d {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if events > 0 {
+		return min(lo, events)
+	}
+	return lo
+}
+
+type runner struct {
+	o        Options
+	s        *sender.Sender
+	st       *Stream
+	start    time.Time
+	mu       sync.Mutex
+	rep      *Report
+	tl       *timeline
+	inFlight atomic.Int64
+}
+
+func (r *runner) send(ctx context.Context, j int64) {
+	due := r.start.Add(r.o.Profile.Due(j))
+	i := j*r.o.Shards + r.o.Shard
+	began := time.Now()
+	body := r.st.Body(i, began)
+	d := sender.Prepare(r.o.Key, body, sender.SignatureValid, sender.HeaderLower)
+	n := r.inFlight.Add(1)
+	res := r.s.Send(ctx, d)
+	r.inFlight.Add(-1)
+	done := time.Now()
+	latency, lag := done.Sub(due), began.Sub(due)
+
+	r.mu.Lock()
+	r.rep.record(res, latency, lag)
+	r.rep.MaxInFlight = max(r.rep.MaxInFlight, n)
+	r.tl.add(int(done.Sub(r.start)/time.Second), latency, !res.OK())
+	r.mu.Unlock()
+
+	if r.o.Log != nil {
+		m := r.st.Meta(i)
+		event := "sync.events.initiated"
+		if m.Counter > 1 {
+			event = "sync.events.employee.add"
+			if m.Round > 0 {
+				event = "sync.events.employee.update"
+			}
+		}
+		r.o.Log.Write(replay.Entry{
+			Time: began, Source: "load", Seq: i, Attempt: "load", Event: event, Request: requestID(r.st.seed, i),
+			Headers: d.Header, Body: string(body), Status: res.Status, Class: res.Class.String(),
+			Latency: float64(res.Latency.Microseconds()) / 1000,
+		})
+	}
+}
+
+func (r *runner) progress(ctx context.Context) (stop func()) {
+	if r.o.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				r.mu.Lock()
+				snap := *r.rep
+				snap.Elapsed = time.Since(r.start)
+				snap.Latency = r.rep.Latency.Clone()
+				r.mu.Unlock()
+				r.o.Progress(&snap)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// timeline keeps one point per second with a small histogram for the
+// current second only, so memory does not grow with the number of sends.
+type timeline struct {
+	cur    int
+	hist   *hdr.Histogram
+	sent   int64
+	errors int64
+	out    []Second
+}
+
+func newTimeline() *timeline { return &timeline{hist: hdr.New(histMin, histMax, 2)} }
+
+func (t *timeline) add(sec int, latency time.Duration, failed bool) {
+	for sec > t.cur {
+		t.roll()
+	}
+	if sec < t.cur && len(t.out) > 0 { // a straggler of a second already closed
+		t.out[len(t.out)-1].Sent++
+		if failed {
+			t.out[len(t.out)-1].Errors++
+		}
+		return
+	}
+	t.sent++
+	if failed {
+		t.errors++
+	}
+	_ = t.hist.RecordValue(clampUS(latency))
+}
+
+func (t *timeline) roll() {
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	s := Second{At: t.cur, Sent: t.sent, Errors: t.errors}
+	if t.sent > 0 {
+		s.P50, s.P99, s.Max = ms(t.hist.ValueAtPercentile(50)), ms(t.hist.ValueAtPercentile(99)), ms(t.hist.Max())
+	}
+	t.out = append(t.out, s)
+	t.cur++
+	t.sent, t.errors = 0, 0
+	t.hist.Reset()
+}
+
+func (t *timeline) finish() []Second {
+	if t.sent > 0 {
+		t.roll()
+	}
+	return t.out
+}

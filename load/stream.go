@@ -1,0 +1,186 @@
+package load
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// Stream is the endless, deterministic sequence of webhooks a load run
+// sends: for Orgs corporates, first each one's initial sync (initiated,
+// then its employees in batches of 10), then round after round of delta
+// syncs (initiated, then Changes complete records). Delivery i is a pure
+// function of the seed and i, so shards and workers make it independently,
+// in any order. Records are generated and encoded once, when the stream is
+// made; a delivery costs one envelope, the records' bytes and a signature.
+// A Stream is safe for concurrent use.
+type Stream struct {
+	seed    uint64
+	layout  wire.Layout
+	vendor  fixtures.Vendor
+	orgs    []streamOrg
+	changes int
+	initial int64 // deliveries of all initial sessions
+	deltaL  int64 // deliveries of one delta session
+}
+
+type streamOrg struct {
+	corp     fixtures.Corporate
+	records  []wire.Raw // each employee, as first synced
+	updated  []wire.Raw // each employee after a change
+	initialL int64
+}
+
+// StreamOptions shape a Stream.
+type StreamOptions struct {
+	Seed      uint64
+	Layout    wire.Layout
+	Orgs      int // corporates (default DefaultOrgs)
+	Employees int // employees per corporate (default DefaultEmployees)
+	Changes   int // records per delta session (default DefaultChanges)
+}
+
+// Defaults for StreamOptions.
+const (
+	DefaultOrgs      = 20
+	DefaultEmployees = 100
+	DefaultChanges   = 10
+)
+
+// NewStream generates the orgs of a stream.
+func NewStream(o StreamOptions) *Stream {
+	if o.Orgs <= 0 {
+		o.Orgs = DefaultOrgs
+	}
+	if o.Employees <= 0 {
+		o.Employees = DefaultEmployees
+	}
+	if o.Changes <= 0 {
+		o.Changes = DefaultChanges
+	}
+	g := fixtures.New(fixtures.NewFaker(o.Seed))
+	s := &Stream{seed: o.Seed, layout: o.Layout, vendor: g.Vendor(), changes: min(o.Changes, o.Employees)}
+	for range o.Orgs {
+		c := g.Corporate()
+		emps := g.Employees(c, o.Employees)
+		org := streamOrg{corp: c, initialL: 1 + int64((len(emps)+fixtures.MaxRecords-1)/fixtures.MaxRecords)}
+		for i := range emps {
+			org.records = append(org.records, wire.Raw(wire.AppendAt(nil, emps[i].Record(fixtures.FieldSet{}), o.Layout, 2)))
+		}
+		for _, change := range []fixtures.Change{fixtures.Promotion, fixtures.Transfer, fixtures.ManagerChange} {
+			for range len(emps) / 3 {
+				_, _ = g.Apply(change, emps) // ErrNoCandidate only leaves a record as it was
+			}
+		}
+		for i := range emps {
+			org.updated = append(org.updated, wire.Raw(wire.AppendAt(nil, emps[i].Record(fixtures.FieldSet{}), o.Layout, 2)))
+		}
+		s.orgs = append(s.orgs, org)
+		s.initial += org.initialL
+	}
+	s.deltaL = 1 + int64((s.changes+fixtures.MaxRecords-1)/fixtures.MaxRecords)
+	return s
+}
+
+// Meta describes delivery i without building it.
+type Meta struct {
+	Org     int
+	Round   int64 // 0: the initial sync; then delta rounds
+	Counter int   // webhookCounter
+}
+
+// Meta locates delivery i in its session.
+func (s *Stream) Meta(i int64) Meta {
+	if i < s.initial {
+		for o := range s.orgs {
+			if i < s.orgs[o].initialL {
+				return Meta{Org: o, Counter: int(i) + 1}
+			}
+			i -= s.orgs[o].initialL
+		}
+	}
+	j := i - s.initial
+	k := j / s.deltaL
+	return Meta{Org: int(k % int64(len(s.orgs))), Round: 1 + k/int64(len(s.orgs)), Counter: int(j%s.deltaL) + 1}
+}
+
+// Body returns the bytes of delivery i, stamped at.
+func (s *Stream) Body(i int64, at time.Time) []byte {
+	m := s.Meta(i)
+	org := &s.orgs[m.Org]
+	doc := wire.NewObject(12).
+		Add("syncSessionId", sessionID(s.seed, m.Org, m.Round)).
+		Add("webhookCounter", m.Counter).
+		Add("requestId", requestID(s.seed, i)).
+		Add("orgId", org.corp.OrgID)
+	var event, eventType string
+	var body []any
+	var recordCount any
+	switch {
+	case m.Counter == 1:
+		event, eventType = fixtures.EventSyncInitiated, fixtures.TypeSync
+		n, u := len(org.records), 0
+		if m.Round > 0 {
+			n, u = 0, s.changes
+		}
+		body = []any{wire.NewObject(2).Add("newRecords", n).Add("updatedRecords", u)}
+	case m.Round == 0:
+		event, eventType = fixtures.EventEmployeeAdd, fixtures.TypeInitial
+		from := (m.Counter - 2) * fixtures.MaxRecords
+		for _, r := range org.records[from:min(from+fixtures.MaxRecords, len(org.records))] {
+			body = append(body, r)
+		}
+		recordCount = len(body)
+	default:
+		event, eventType = fixtures.EventEmployeeUpdate, fixtures.TypeDelta
+		n := min(fixtures.MaxRecords, s.changes-(m.Counter-2)*fixtures.MaxRecords)
+		start := int(mix(s.seed, uint64(i)) % uint64(len(org.updated)))
+		for k := range n {
+			body = append(body, org.updated[(start+k)%len(org.updated)])
+		}
+		recordCount = len(body)
+	}
+	if event == fixtures.EventEmployeeAdd {
+		doc.Add("vendor.orgId", s.vendor.OrgID)
+	}
+	doc.Add("event", event).Add("eventType", eventType).Add("recordCount", recordCount).Add("body", body).
+		Add("timeStamp", fixtures.Stamp(at)).Add("statusCode", "200").Add("message", "success")
+	if event != fixtures.EventEmployeeAdd {
+		doc.Add("vendor.orgId", s.vendor.OrgID)
+	}
+	return wire.Append(make([]byte, 0, 2048+len(body)*1800), doc, s.layout)
+}
+
+// mix is splitmix64 of seed and n: the stream's source of per-delivery
+// randomness, so that no delivery depends on another.
+func mix(seed, n uint64) uint64 {
+	z := seed + 0x9e3779b97f4a7c15*(n+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// requestID is a version-4-shaped UUID derived from the seed and i.
+func requestID(seed uint64, i int64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], mix(seed, uint64(i)))
+	binary.BigEndian.PutUint64(b[8:], mix(seed^0xa5a5a5a5, uint64(i)))
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// sessionID is 12 to 21 lowercase alphanumerics for (org, round).
+func sessionID(seed uint64, org int, round int64) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	h := mix(seed^uint64(org)<<32, uint64(round))
+	b := make([]byte, 12+h%10)
+	for i := range b {
+		h = mix(h, uint64(i))
+		b[i] = alphabet[h%uint64(len(alphabet))]
+	}
+	return string(b)
+}
