@@ -52,3 +52,37 @@ func TestParseProfile(t *testing.T) {
 		t.Error("a zero rate was accepted")
 	}
 }
+
+func TestThresholds(t *testing.T) {
+	r := newReport()
+	for i := range 1000 {
+		_ = r.Latency.RecordValue(int64(1000 + i)) // 1 ms to 2 ms
+	}
+	r.Sent, r.OK, r.Rate, r.Elapsed = 1000, 998, 1000, 2*time.Second
+	cases := []struct {
+		t    Thresholds
+		want int
+	}{
+		{NoThresholds, 0},
+		{Thresholds{MaxP99: 5 * time.Millisecond, MaxErrorRate: 0.01, MinRate: 0.4}, 0},
+		{Thresholds{MaxP99: time.Millisecond, MaxErrorRate: -1}, 1},
+		{Thresholds{MaxErrorRate: 0}, 1},
+		{Thresholds{MaxErrorRate: 0.001}, 1},
+		{Thresholds{MaxErrorRate: -1, MinRate: 0.99}, 1},
+	}
+	for _, c := range cases {
+		if got := c.t.Breaches(r); len(got) != c.want {
+			t.Errorf("%+v: %v", c.t, got)
+		}
+	}
+	for in, want := range map[string]float64{"0.1%": 0.001, "0.001": 0.001, "5%": 0.05, "0": 0} {
+		if got, err := ParseErrorRate(in); err != nil || math.Abs(got-want) > 1e-12 {
+			t.Errorf("ParseErrorRate(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"x", "-1%", "200%"} {
+		if _, err := ParseErrorRate(bad); err == nil {
+			t.Errorf("ParseErrorRate(%q) = nil error", bad)
+		}
+	}
+}

@@ -65,6 +65,14 @@ type Second struct {
 // as late.
 const LateAfter = time.Millisecond
 
+// NewReport returns an empty report, for callers that send on their own
+// (replay) and Record each result.
+func NewReport() *Report { return newReport() }
+
+// Record counts one send: its result, its latency from the intended send
+// time, and how late it started. Not safe for concurrent use.
+func (r *Report) Record(res sender.Result, latency, lag time.Duration) { r.record(res, latency, lag) }
+
 func newReport() *Report {
 	return &Report{Statuses: map[string]int64{}, Classes: map[string]int64{}, Latency: newHist(), Service: newHist(), Lag: newHist()}
 }

@@ -41,6 +41,9 @@ type StreamOptions struct {
 	Orgs      int // corporates (default DefaultOrgs)
 	Employees int // employees per corporate (default DefaultEmployees)
 	Changes   int // records per delta session (default DefaultChanges)
+	// Sizes, when set, gives each corporate's employees in turn (cycled
+	// over Orgs corporates), e.g. the org sizes of a scenario.
+	Sizes []int
 }
 
 // Defaults for StreamOptions.
@@ -62,10 +65,14 @@ func NewStream(o StreamOptions) *Stream {
 		o.Changes = DefaultChanges
 	}
 	g := fixtures.New(fixtures.NewFaker(o.Seed))
-	s := &Stream{seed: o.Seed, layout: o.Layout, vendor: g.Vendor(), changes: min(o.Changes, o.Employees)}
-	for range o.Orgs {
+	s := &Stream{seed: o.Seed, layout: o.Layout, vendor: g.Vendor(), changes: o.Changes}
+	for k := range o.Orgs {
+		n := o.Employees
+		if len(o.Sizes) > 0 {
+			n = max(1, o.Sizes[k%len(o.Sizes)])
+		}
 		c := g.Corporate()
-		emps := g.Employees(c, o.Employees)
+		emps := g.Employees(c, n)
 		org := streamOrg{corp: c, initialL: 1 + int64((len(emps)+fixtures.MaxRecords-1)/fixtures.MaxRecords)}
 		for i := range emps {
 			org.records = append(org.records, wire.Raw(wire.AppendAt(nil, emps[i].Record(fixtures.FieldSet{}), o.Layout, 2)))
@@ -138,7 +145,7 @@ func (s *Stream) Body(i int64, at time.Time) []byte {
 		event, eventType = fixtures.EventEmployeeUpdate, fixtures.TypeDelta
 		n := min(fixtures.MaxRecords, s.changes-(m.Counter-2)*fixtures.MaxRecords)
 		start := int(mix(s.seed, uint64(i)) % uint64(len(org.updated)))
-		for k := range n {
+		for k := range min(n, len(org.updated)) {
 			body = append(body, org.updated[(start+k)%len(org.updated)])
 		}
 		recordCount = len(body)

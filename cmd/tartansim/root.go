@@ -101,6 +101,9 @@ Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 		a.scenariosCommand(),
 		a.runCommand(),
 		a.conformanceCommand(),
+		a.loadCommand(),
+		a.replayCommand(),
+		a.mergeCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)

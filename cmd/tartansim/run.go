@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -356,6 +357,12 @@ func (t *runTarget) close() {
 // resolveTarget sets up the target, key, sender and probe from the common
 // flags: with no --target, the built-in consumer and its probe.
 func (a *app) resolveTarget() (*runTarget, error) {
+	return a.resolveTargetConns(sender.DefaultMaxConns, true)
+}
+
+// resolveTargetConns is resolveTarget with a cap of conns connections; an
+// external target needs a key only when needKey is set.
+func (a *app) resolveTargetConns(conns int, needKey bool) (*runTarget, error) {
 	t := &runTarget{url: a.common.target}
 	key, haveKey, err := a.common.appKey()
 	if err != nil {
@@ -365,7 +372,7 @@ func (a *app) resolveTarget() (*runTarget, error) {
 		if err := checkTarget(t.url, "--target"); err != nil {
 			return nil, err
 		}
-		if !haveKey {
+		if !haveKey && needKey {
 			return nil, errNoKey
 		}
 	} else if !haveKey {
@@ -394,7 +401,7 @@ func (a *app) resolveTarget() (*runTarget, error) {
 	} else if a.common.probe != "" {
 		t.probe = scenarios.HTTPProbe(a.common.probe, nil)
 	}
-	if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg)); err != nil {
+	if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg), sender.MaxConns(conns)); err != nil {
 		t.close()
 		return nil, usageErr("--target %q is not an http:// or https:// URL", t.url)
 	}
@@ -402,3 +409,5 @@ func (a *app) resolveTarget() (*runTarget, error) {
 }
 
 var _ io.Writer = (*os.File)(nil)
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/load"
+	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+type loadFlags struct {
+	rate        float64
+	duration    time.Duration
+	events      int64
+	concurrency int
+	profile     string
+	orgs        int
+	employees   int
+	changes     int
+	shard       string
+	maxP99      time.Duration
+	maxErrors   string
+	minRate     float64
+	record      string
+	html        string
+	quiet       bool
+}
+
+func (a *app) loadCommand() *cobra.Command {
+	var f loadFlags
+	cmd := &cobra.Command{
+		Use:   "load [SCENARIO|FILE]",
+		Short: "Scenario-driven load at a target rate, with honest latency percentiles and thresholds",
+		Long: `Post realistic Tartan sync sessions for many corporates at an open-model arrival
+rate: each delivery is distinct (its own requestId, counter and timeStamp) and
+signed when it is sent. A scenario (built-in name or file) gives the corporates'
+sizes and the byte layout; without one, --orgs corporates of --employees each.
+Each corporate's initial sync comes first, then rounds of delta syncs of
+--changes complete records.
+
+Latency is measured from each send's intended time, so a stalled consumer shows
+in the percentiles instead of hiding (no coordinated omission); service time and
+schedule lag are reported beside it. --concurrency caps requests in flight and
+connections; when every one is busy, due sends wait, and that wait is latency.
+
+The run stops by itself after --events sends or --duration, whichever is first.
+Thresholds make it a CI gate: a breach exits 1 and names the breached flag.
+Without --target it posts to the built-in reference consumer.`,
+		Example: `  tartansim load --events 20000 --rate 2000
+  tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
+  tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html
+  tartansim load --rate 3000 --duration 5m --shard 0/3 --json > shard-0.json   # then: tartansim merge shard-*.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error { return a.load(args, f) },
+	}
+	fl := cmd.Flags()
+	fl.Float64Var(&f.rate, "rate", 1000, "target sends per second (the profile's peak or base)")
+	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (with --events: whichever comes first)")
+	fl.Int64Var(&f.events, "events", 0, "stop after this many sends (default 10000 when --duration is not given)")
+	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on requests in flight and on connections")
+	fl.StringVar(&f.profile, "profile", "constant", "arrival profile: constant, ramp, ramp:FROM:OVER, eod-burst, eod-burst:FACTOR:AT:WINDOW")
+	fl.IntVar(&f.orgs, "orgs", load.DefaultOrgs, "corporates to sync")
+	fl.IntVar(&f.employees, "employees", load.DefaultEmployees, "employees per corporate (without a scenario)")
+	fl.IntVar(&f.changes, "changes", load.DefaultChanges, "complete records per delta sync (1: single-record updates)")
+	fl.StringVar(&f.shard, "shard", "", "I/N: send only shard I of N (0-based) of the run, at 1/N of the rate")
+	fl.DurationVar(&f.maxP99, "max-p99", 0, "threshold: latency p99 at most this")
+	fl.StringVar(&f.maxErrors, "max-error-rate", "", "threshold: failed sends at most this fraction (0.001) or percentage (0.1%)")
+	fl.Float64Var(&f.minRate, "min-rate", 0, "threshold: achieved rate over target rate at least this (e.g. 0.99)")
+	fl.StringVar(&f.record, "record", "", "write every send as NDJSON (exact bytes and headers, never the key) to FILE")
+	fl.StringVar(&f.html, "html", "", "write a single-file HTML report (latency over time) to FILE")
+	fl.BoolVar(&f.quiet, "quiet", false, "no live progress line (it is off anyway when stderr is not a terminal or CI=true)")
+	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagSeed, flagLayout, flagTLS, flagJSON)
+	return cmd
+}
+
+func (a *app) load(args []string, f loadFlags) error {
+	th, err := f.thresholds()
+	if err != nil {
+		return err
+	}
+	shard, shards, err := parseShard(f.shard)
+	if err != nil {
+		return err
+	}
+	if f.events <= 0 && f.duration <= 0 {
+		f.events = 10000
+	}
+	if f.concurrency < 1 {
+		return usageErr("--concurrency must be at least 1")
+	}
+	layout, err := a.common.layoutValue()
+	if err != nil {
+		return err
+	}
+	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes}
+	if len(args) == 1 {
+		sc, err := scenarios.Load(args[0])
+		if err != nil {
+			return usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+		}
+		for _, o := range sc.Orgs {
+			so.Sizes = append(so.Sizes, o.Employees)
+		}
+		if !a.common.fs.Changed("layout") && sc.Layout != "" {
+			if so.Layout, err = wire.ParseLayout(sc.Layout); err != nil {
+				return usageErr("%v", err)
+			}
+		}
+	}
+	rate := f.rate / float64(shards)
+	profile, err := load.ParseProfile(f.profile, rate, f.duration)
+	if err != nil {
+		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+	}
+	t, err := a.resolveTargetConns(f.concurrency, true)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+
+	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.events, Concurrency: f.concurrency,
+		Shard: shard, Shards: shards, Key: t.key}
+	if f.events > 0 && shards > 1 {
+		opts.Events = (f.events - shard + shards - 1) / shards
+	}
+	var rec *os.File
+	if f.record != "" {
+		if rec, err = os.Create(f.record); err != nil {
+			return usageErr("cannot write --record %s: %s", f.record, plainIOError(err))
+		}
+		defer rec.Close()
+		opts.Log = replay.NewWriter(rec)
+	}
+	stream := load.NewStream(so)
+	if !a.common.json {
+		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s\n", profile, t.describe(), f.concurrency, so.Seed, shardNote(f.shard))
+	}
+	if bar := a.progressBar(f, opts); bar != nil {
+		opts.Progress = func(r *load.Report) {
+			_ = bar.Set64(r.Sent)
+			bar.Describe(fmt.Sprintf("%.0f/s  p99 %s  errors %d", r.AchievedRate(), r.Quantile(r.Latency, 99).Round(time.Millisecond), r.Errors()))
+		}
+		defer func() { _ = bar.Clear() }()
+	}
+	rep, err := load.Run(a.ctx, t.sender, stream, opts)
+	if err != nil {
+		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+	}
+	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
+	if f.html != "" {
+		if err := writeHTMLFile(f.html, rep); err != nil {
+			return usageErr("cannot write --html %s: %v", f.html, err)
+		}
+	}
+	breaches := th.Breaches(rep)
+	if err := a.printLoad(rep, breaches); err != nil {
+		return err
+	}
+	switch {
+	case rep.Interrupted:
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, so.Seed)}
+	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
+		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
+	case len(breaches) > 0:
+		return shortErr("%s (seed %d)", breaches[0], so.Seed)
+	}
+	return nil
+}
+
+func shardNote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ", shard " + s
+}
+
+func (f loadFlags) thresholds() (load.Thresholds, error) {
+	th := load.NoThresholds
+	th.MaxP99, th.MinRate = f.maxP99, f.minRate
+	if f.maxErrors != "" {
+		v, err := load.ParseErrorRate(f.maxErrors)
+		if err != nil {
+			return th, usageErr("--max-error-rate %q: want a fraction like 0.001 or a percentage like 0.1%%", f.maxErrors)
+		}
+		th.MaxErrorRate = v
+	}
+	if f.minRate < 0 || f.minRate > 1 {
+		return th, usageErr("--min-rate %g: want a ratio from 0 to 1, e.g. 0.99", f.minRate)
+	}
+	return th, nil
+}
+
+func parseShard(s string) (int64, int64, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	i, n, ok := strings.Cut(s, "/")
+	si, err1 := strconv.ParseInt(i, 10, 64)
+	sn, err2 := strconv.ParseInt(n, 10, 64)
+	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
+		return 0, 0, usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/3", s)
+	}
+	return si, sn, nil
+}
+
+// progressBar is the live line, on a terminal only (and not under CI).
+func (a *app) progressBar(f loadFlags, o load.Options) *progressbar.ProgressBar {
+	file, ok := a.stderr.(*os.File)
+	if f.quiet || a.common.json || !ok || os.Getenv("CI") == "true" {
+		return nil
+	}
+	if st, err := file.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	total := o.Events
+	if total <= 0 {
+		total = -1 // a spinner: the count is not known ahead
+	}
+	return progressbar.NewOptions64(total, progressbar.OptionSetWriter(file), progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+}
+
+func (a *app) printLoad(r *load.Report, breaches []string) error {
+	if a.common.json {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	w := a.stdout
+	ratio := 0.0
+	if r.Rate > 0 {
+		ratio = r.AchievedRate() / r.Rate * 100
+	}
+	fmt.Fprintf(w, "achieved rate: %.1f/s (target %.1f/s, %.2f%%) over %s\n", r.AchievedRate(), r.Rate, ratio, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "sent %d  ok %d  errors %d (%.3f%%)  dropped %d  late %d  max in flight %d\n",
+		r.Sent, r.OK, r.Errors(), r.ErrorRate()*100, r.Dropped, r.Late, r.MaxInFlight)
+	for _, h := range []struct {
+		name string
+		q    func(float64) time.Duration
+	}{
+		{"latency (from intended send time)", func(p float64) time.Duration { return r.Quantile(r.Latency, p) }},
+		{"service time (from actual send)", func(p float64) time.Duration { return r.Quantile(r.Service, p) }},
+		{"schedule lag", func(p float64) time.Duration { return r.Quantile(r.Lag, p) }},
+	} {
+		fmt.Fprintf(w, "%-34s", h.name+":")
+		for _, p := range load.Percentiles {
+			name := fmt.Sprintf("p%g", p)
+			if p == 100 {
+				name = "max"
+			}
+			fmt.Fprintf(w, " %s %s", name, h.q(p).Round(time.Microsecond))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "statuses: %s  classes: %s\n", counts(r.Statuses), counts(r.Classes))
+	for _, b := range breaches {
+		fmt.Fprintf(w, "BREACHED: %s\n", b)
+	}
+	return nil
+}
+
+func counts(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}
+
+func allUnreachable(r *load.Report) bool {
+	for class, n := range r.Classes {
+		if n > 0 && class != "refused" && class != "dns" && class != "tls" {
+			return false
+		}
+	}
+	return true
+}
+
+func unreachableSummary(r *load.Report) string {
+	for _, c := range []string{"refused", "dns", "tls"} {
+		if r.Classes[c] > 0 {
+			return map[string]string{"refused": "connection refused", "dns": "the name does not resolve", "tls": "TLS failed"}[c]
+		}
+	}
+	return "no answer"
+}
+
+func writeHTMLFile(path string, r *load.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := load.WriteHTML(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+var _ io.Writer = (*os.File)(nil)

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/consumer"
+	"net/http/httptest"
+)
+
+var _ = Describe("tartansim load", Label("load"), func() {
+	BeforeEach(func() {
+		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+			GinkgoT().Setenv(v, "")
+		}
+	})
+
+	It("loads the built-in consumer and prints percentiles, rates and counts", func() {
+		r := tartansim("", "load", "--events", "2000", "--rate", "4000", "--orgs", "3", "--employees", "20")
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(MatchRegexp(`achieved rate: [\d.]+/s \(target [\d.]+/s`))
+		Expect(r.stdout).To(MatchRegexp(`sent 2000  ok 2000  errors 0`))
+		Expect(r.stdout).To(MatchRegexp(`latency \(from intended send time\):\s+p50 \S+ p90 \S+ p99 \S+ p99.9 \S+ max \S+`))
+	})
+
+	It("exits 1 naming the breached threshold", func() {
+		r := tartansim("", "load", "--events", "300", "--rate", "3000", "--orgs", "2", "--employees", "10", "--max-p99", "1ns")
+		Expect(r.code).To(Equal(1), r.output())
+		Expect(r.stdout).To(ContainSubstring("BREACHED: --max-p99 1ns breached"))
+		Expect(r.stderr).To(ContainSubstring("--max-p99 1ns breached"))
+	})
+
+	It("exits 3 with one sentence when the target is down", func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := ln.Addr().String()
+		Expect(ln.Close()).To(Succeed())
+		r := tartansim("", "load", "--events", "50", "--rate", "1000", "--target", "http://"+addr+"/webhook", "--key", "k")
+		Expect(r.code).To(Equal(3), r.output())
+		Expect(r.stderr).To(Equal("tartansim: could not reach http://" + addr + "/webhook: connection refused.\n"))
+	})
+
+	It("splits a run into shards whose merged report holds every send", func() {
+		dir := GinkgoT().TempDir()
+		var files []string
+		for _, shard := range []string{"0/2", "1/2"} {
+			r := tartansim("", "load", "--events", "400", "--rate", "4000", "--orgs", "2", "--employees", "10", "--shard", shard, "--json", "--seed", "3")
+			Expect(r.code).To(Equal(0), r.output())
+			file := filepath.Join(dir, strings.ReplaceAll(shard, "/", "-")+".json")
+			Expect(os.WriteFile(file, []byte(r.stdout), 0o644)).To(Succeed())
+			files = append(files, file)
+		}
+		r := tartansim("", append([]string{"merge", "--json"}, files...)...)
+		Expect(r.code).To(Equal(0), r.output())
+		var merged struct {
+			Sent int64 `json:"sent"`
+		}
+		Expect(json.Unmarshal([]byte(r.stdout), &merged)).To(Succeed())
+		Expect(merged.Sent).To(Equal(int64(400)))
+		Expect(tartansim("", append([]string{"merge", "--max-p99", "1ns"}, files...)...).code).To(Equal(1))
+	})
+
+	It("records a run and replays it, keeping or re-signing the signatures", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "rec.ndjson")
+		r := tartansim("", "run", "eod-retry", "--day", "0", "--record", file, "--key", secretKey)
+		Expect(r.code).To(Equal(0), r.output())
+
+		other := "another-app-key"
+		ref := consumer.New([]byte(other))
+		srv := httptest.NewServer(ref.Handler())
+		DeferCleanup(srv.Close)
+		// Kept signatures were made with secretKey: the other consumer refuses them.
+		kept := tartansim("", "replay", file, "--target", srv.URL+consumer.WebhookPath, "--rate", "2000")
+		Expect(kept.code).To(Equal(1), kept.output())
+		resigned := tartansim("", "replay", file, "--target", srv.URL+consumer.WebhookPath, "--rate", "2000", "--resign", "--key", other)
+		Expect(resigned.code).To(Equal(0), resigned.output())
+		Expect(resigned.output()).NotTo(ContainSubstring(other))
+	})
+
+	It("refuses a malformed log with the file and line", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "bad.ndjson")
+		Expect(os.WriteFile(file, []byte("{\"headers\":{},\"body\":\"{}\"}\nnot json\n"), 0o644)).To(Succeed())
+		r := tartansim("", "replay", file, "--rate", "1000")
+		Expect(r.code).To(Equal(2), r.output())
+		Expect(r.stderr).To(ContainSubstring("bad.ndjson:2"))
+	})
+
+	DescribeTable("refuses bad flags with exit 2",
+		func(want string, args ...string) {
+			r := tartansim("", append([]string{"load"}, args...)...)
+			Expect(r.code).To(Equal(2), r.output())
+			Expect(r.stderr).To(ContainSubstring(want))
+		},
+		Entry("a bad profile", "profile", "--profile", "sine"),
+		Entry("a bad shard", "--shard", "--shard", "3/3"),
+		Entry("a bad error rate", "--max-error-rate", "--max-error-rate", "lots"),
+		Entry("a bad min rate", "--min-rate", "--min-rate", "2"),
+		Entry("no concurrency", "--concurrency", "--concurrency", "0"),
+		Entry("a zero rate", "rate", "--rate", "0"),
+	)
+})

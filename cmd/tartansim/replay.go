@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/load"
+	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/sender"
+)
+
+type replayFlags struct {
+	rate        float64
+	concurrency int
+	resign      bool
+	events      int64
+}
+
+func (a *app) replayCommand() *cobra.Command {
+	var f replayFlags
+	cmd := &cobra.Command{
+		Use:   "replay FILE",
+		Short: "Re-send a recorded delivery log to a target",
+		Long: `Re-send the deliveries of a log written by 'run --record' or 'load --record' to
+--target (default: the built-in reference consumer), byte for byte, at the
+recorded pacing or at --rate. The recorded signatures are kept, unless --resign
+signs every genuine delivery again with the key given (--key, --key-file or
+TARTAN_APP_KEY): to replay a staging log against a consumer with another key.
+Forged deliveries keep their forged signatures either way.
+
+The log is read line by line, so a log of any size replays in bounded memory.
+Exit 0 when every genuine delivery was acknowledged, 1 otherwise, 2 for a bad
+log, 3 when the target cannot be reached.`,
+		Example: `  tartansim run eod-retry --record eod.ndjson
+  tartansim replay eod.ndjson --target http://127.0.0.1:8080/webhook --resign --key-file key.txt
+  tartansim replay load.ndjson --rate 500 --concurrency 8 --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error { return a.replay(args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.Float64Var(&f.rate, "rate", 0, "re-send at this many deliveries per second (default: the recorded pacing)")
+	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on deliveries in flight and connections")
+	fl.BoolVar(&f.resign, "resign", false, "sign every genuine delivery again with the key given")
+	fl.Int64Var(&f.events, "events", 0, "re-send at most this many deliveries (default: the whole log)")
+	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagTLS, flagJSON)
+	return cmd
+}
+
+func (a *app) replay(path string, f replayFlags) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return usageErr("cannot read %s: %s", path, plainIOError(err))
+	}
+	defer file.Close()
+	if f.concurrency < 1 || f.rate < 0 {
+		return usageErr("--concurrency must be at least 1 and --rate not negative")
+	}
+	key, haveKey, err := a.common.appKey()
+	if err != nil {
+		return err
+	}
+	if f.resign && !haveKey {
+		return usageErr("--resign needs the key to sign with: set %s, or pass --key-file FILE", envKey)
+	}
+	t, err := a.resolveTargetConns(f.concurrency, f.resign)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	if !haveKey {
+		key = t.key
+	}
+
+	rd := replay.NewReader(file, path)
+	rep := load.NewReport()
+	rep.Target = t.describe()
+	var mu sync.Mutex
+	var notAcked int64
+	work := make(chan replayItem)
+	var wg sync.WaitGroup
+	for range f.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				began := time.Now()
+				res := t.sender.Send(a.ctx, it.d)
+				mu.Lock()
+				rep.Record(res, time.Since(it.due), began.Sub(it.due))
+				if !it.forged && !res.OK() {
+					notAcked++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	start := time.Now()
+	var first time.Time
+	var readErr error
+	var n int64
+	for f.events <= 0 || n < f.events {
+		e, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if n == 0 {
+			first = e.Time
+		}
+		due := start.Add(replayDue(f.rate, n, e.Time.Sub(first)))
+		if wait := time.Until(due); wait > 0 && !sleepCtx(a.ctx, wait) {
+			break
+		}
+		d := sender.Delivery{Body: []byte(e.Body), Header: e.Header().Clone()}
+		if f.resign && !e.Forged {
+			for name := range d.Header {
+				if strings.EqualFold(name, sender.HeaderSignature) {
+					d.Header[name] = []string{sender.Sign(key, d.Body)}
+				}
+			}
+		}
+		select {
+		case work <- replayItem{d: d, due: due, forged: e.Forged}:
+		case <-a.ctx.Done():
+		}
+		if a.ctx.Err() != nil {
+			break
+		}
+		n++
+	}
+	close(work)
+	wg.Wait()
+	rep.Elapsed = time.Since(start)
+	rep.Planned = n
+	rep.Interrupted = a.ctx.Err() != nil
+	if readErr != nil {
+		return usageErr("%s", strings.TrimPrefix(readErr.Error(), "replay: "))
+	}
+	if err := a.printLoad(rep, nil); err != nil {
+		return err
+	}
+	switch {
+	case rep.Interrupted:
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d deliveries", rep.Sent)}
+	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
+		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
+	case notAcked > 0:
+		return shortErr("%d of %d genuine deliveries were not acknowledged", notAcked, rep.Sent)
+	}
+	return nil
+}
+
+type replayItem struct {
+	d      sender.Delivery
+	due    time.Time
+	forged bool
+}
+
+// replayDue is when the n-th delivery is due: at the fixed rate, or at its
+// recorded offset from the first.
+func replayDue(rate float64, n int64, recorded time.Duration) time.Duration {
+	if rate > 0 {
+		return time.Duration(float64(n) / rate * float64(time.Second))
+	}
+	return max(0, recorded)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
