@@ -2,24 +2,120 @@ package tartansim_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/conformance/spec"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
 
 // The root suite plays tartansim against its own reference consumer, end to
-// end over loopback HTTP: what the foundation promises, seen from outside.
+// end over loopback HTTP: what the foundation promises, seen from outside;
+// then the conformance checks, against the reference consumer or, with
+// TARTAN_TARGET_URL, against yours:
+//
+//	go test -count=1 .
+//	TARTAN_TARGET_URL=http://127.0.0.1:8080/webhook TARTAN_APP_KEY=… \
+//	  TARTAN_PROBE_URL=http://127.0.0.1:8080/probe go test -count=1 .
+//
+// -count=1 because the consumer is outside the Go build: go test keys its
+// cache on the test binary, its flags and the environment variables the
+// test read, so after a change to your consumer alone it would replay the
+// cached pass without sending anything.
 func TestTartansim(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "tartansim")
+}
+
+// The environment of the conformance specs, as tartansim conformance reads it.
+const (
+	envTarget  = "TARTAN_TARGET_URL"
+	envKey     = "TARTAN_APP_KEY"
+	envProbe   = "TARTAN_PROBE_URL"
+	envTimeout = "TARTAN_TIMEOUT"
+	envSeed    = "TARTAN_SEED"
+)
+
+// referenceKey signs for the embedded reference consumer.
+const referenceKey = "suite-app-key"
+
+// target is what the conformance specs judge, set on every process before
+// any spec runs.
+var target conformance.Target
+
+// The first process starts the embedded reference consumer, unless the
+// environment names a target; every process then builds the same Target,
+// so that parallel processes (ginkgo -p) judge one consumer.
+var _ = SynchronizedBeforeSuite(func() []byte {
+	if os.Getenv(envTarget) != "" {
+		return nil
+	}
+	ref := httptest.NewServer(consumer.New([]byte(referenceKey)).Handler())
+	DeferCleanup(ref.Close) // after every process is done
+	return []byte(ref.URL)
+}, func(reference []byte) {
+	t, err := targetFromEnv(string(reference))
+	if err != nil {
+		Fail(err.Error())
+	}
+	target = t
+})
+
+var _ = spec.Declare(func() conformance.Target { return target })
+
+// targetFromEnv builds the conformance target: the reference consumer at
+// base (with its HTTP probe), or the one TARTAN_TARGET_URL names.
+func targetFromEnv(base string) (conformance.Target, error) {
+	t := conformance.Target{
+		URL:   base + consumer.WebhookPath,
+		Key:   []byte(referenceKey),
+		Probe: scenarios.HTTPProbe(base+consumer.ProbePath, nil),
+	}
+	if url := os.Getenv(envTarget); url != "" {
+		s, err := sender.New(url)
+		if err != nil {
+			return t, fmt.Errorf("%s=%q is not an http:// or https:// URL", envTarget, url)
+		}
+		s.Close()
+		key := os.Getenv(envKey)
+		if key == "" {
+			return t, fmt.Errorf("%s is set but %s is not: set it to the app key your consumer verifies with", envTarget, envKey)
+		}
+		t = conformance.Target{URL: url, Key: []byte(key)}
+		if probe := os.Getenv(envProbe); probe != "" {
+			t.Probe = scenarios.HTTPProbe(probe, nil)
+		}
+	} else if os.Getenv(envProbe) != "" {
+		return t, fmt.Errorf("%s is set but %s is not: set both to judge your consumer, or neither to judge the reference consumer", envProbe, envTarget)
+	}
+	if v := os.Getenv(envTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return t, fmt.Errorf("%s=%q is not a duration like 10s or 500ms", envTimeout, v)
+		}
+		t.Timeout = d
+	}
+	if v := os.Getenv(envSeed); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			return t, fmt.Errorf("%s=%q is not a positive whole number", envSeed, v)
+		}
+		t.Seed = n
+	}
+	// Seed 0: spec.Declare uses GinkgoRandomSeed(), which -ginkgo.seed sets.
+	return t, nil
 }
 
 var _ = Describe("tartansim against the reference consumer", Label("foundation"), func() {
@@ -119,4 +215,72 @@ var _ = Describe("tartansim against the reference consumer", Label("foundation")
 		Expect(res.Status).To(Equal(401))
 		Expect(ref.State(ev.OrgID).Applied).To(BeEmpty())
 	})
+})
+
+var _ = Describe("the conformance target from the environment", Label("foundation"), func() {
+	// setEnv sets the five variables (an absent one is unset) until the
+	// spec ends.
+	setEnv := func(vars map[string]string) {
+		for _, name := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+			old, had := os.LookupEnv(name)
+			DeferCleanup(func() {
+				if had {
+					os.Setenv(name, old)
+				} else {
+					os.Unsetenv(name)
+				}
+			})
+			if v, ok := vars[name]; ok {
+				os.Setenv(name, v)
+			} else {
+				os.Unsetenv(name)
+			}
+		}
+	}
+
+	It("is the reference consumer, with its probe, when nothing is set", func() {
+		setEnv(nil)
+		t, err := targetFromEnv("http://127.0.0.1:4000")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(t.URL).To(Equal("http://127.0.0.1:4000" + consumer.WebhookPath))
+		Expect(t.Key).To(Equal([]byte(referenceKey)))
+		Expect(t.Probe).NotTo(BeNil())
+		Expect(t.Seed).To(BeZero(), "0: spec.Declare uses GinkgoRandomSeed()")
+	})
+
+	It("is the consumer TARTAN_TARGET_URL names, with the key, probe, timeout and seed given", func() {
+		setEnv(map[string]string{envTarget: "https://hooks.example/tartan", envKey: "k", envProbe: "https://hooks.example/probe", envTimeout: "2s", envSeed: "42"})
+		t, err := targetFromEnv("http://127.0.0.1:4000")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(t.URL).To(Equal("https://hooks.example/tartan"))
+		Expect(t.Key).To(Equal([]byte("k")))
+		Expect(t.Probe).NotTo(BeNil())
+		Expect(t.Timeout).To(Equal(2 * time.Second))
+		Expect(t.Seed).To(Equal(uint64(42)))
+	})
+
+	It("has no probe unless TARTAN_PROBE_URL is set", func() {
+		setEnv(map[string]string{envTarget: "http://127.0.0.1:8080/webhook", envKey: "k"})
+		t, err := targetFromEnv("http://127.0.0.1:4000")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(t.Probe).To(BeNil())
+	})
+
+	DescribeTable("says in one sentence what is wrong",
+		func(vars map[string]string, sentence string) {
+			setEnv(vars)
+			_, err := targetFromEnv("http://127.0.0.1:4000")
+			Expect(err).To(MatchError(sentence))
+		},
+		Entry("no key", map[string]string{envTarget: "http://127.0.0.1:8080/webhook"},
+			"TARTAN_TARGET_URL is set but TARTAN_APP_KEY is not: set it to the app key your consumer verifies with"),
+		Entry("a probe without a target", map[string]string{envProbe: "http://127.0.0.1:8080/probe"},
+			"TARTAN_PROBE_URL is set but TARTAN_TARGET_URL is not: set both to judge your consumer, or neither to judge the reference consumer"),
+		Entry("not a URL", map[string]string{envTarget: "127.0.0.1:8080", envKey: "k"},
+			`TARTAN_TARGET_URL="127.0.0.1:8080" is not an http:// or https:// URL`),
+		Entry("not a duration", map[string]string{envTimeout: "10"},
+			`TARTAN_TIMEOUT="10" is not a duration like 10s or 500ms`),
+		Entry("not a seed", map[string]string{envSeed: "-1"},
+			`TARTAN_SEED="-1" is not a positive whole number`),
+	)
 })

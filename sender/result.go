@@ -41,7 +41,8 @@ type Result struct {
 	Location string
 	// Class says why the delivery failed; ClassNone when it did not.
 	Class ErrorClass
-	// Err is the transport error, wrapped as "sender: post <target>: …".
+	// Err is the transport error, wrapped as "sender: post <target>: …",
+	// the target without its password or query values.
 	// It is nil when the consumer answered in full and when a fault was
 	// injected.
 	Err error
@@ -232,7 +233,10 @@ func (c *ErrorClass) UnmarshalText(text []byte) error {
 //     "server gave HTTP response to HTTPS client": ClassTLS
 //   - syscall.ECONNREFUSED: ClassRefused
 //   - syscall.ECONNRESET, ECONNABORTED, EPIPE, io.EOF, io.ErrUnexpectedEOF
-//     (the server closed the connection before a full answer): ClassReset
+//     (the server closed the connection before a full answer), or
+//     net.ErrClosed (net/http closed the connection under a request it was
+//     still writing, because the server had broken it; the Sender closes no
+//     connection in use itself): ClassReset
 //   - anything else, context.Canceled included: ClassOther
 //
 // Errors are matched through wrapping (errors.Is and errors.As).
@@ -258,7 +262,8 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ClassRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
-		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed):
 		return ClassReset
 	}
 	return ClassOther

@@ -53,6 +53,7 @@ var ErrBadOption = errors.New("sender: bad option")
 type Sender struct {
 	target    string
 	url       *url.URL
+	redacted  string // the target as errors show it
 	addr      string // host:port to dial
 	timeout   time.Duration
 	maxConns  int
@@ -189,6 +190,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 		port = "80"
 	}
 	s.addr = net.JoinHostPort(u.Hostname(), port)
+	s.redacted = redactURL(u)
 	if s.tlsConfig == nil {
 		s.tlsConfig = &tls.Config{}
 	}
@@ -396,7 +398,22 @@ func (s *Sender) failure(start time.Time, err error, sent bool) Result {
 }
 
 func (s *Sender) wrap(err error) error {
-	return fmt.Errorf("sender: post %s: %w", s.url.Redacted(), err)
+	return fmt.Errorf("sender: post %s: %w", s.redacted, err)
+}
+
+// redactURL hides what a target URL may carry of secrets, so that no error
+// or Summary holds them: the password, and every query value (webhook URLs
+// often carry a token there), each shown as "xxxxx".
+func redactURL(u *url.URL) string {
+	r := *u
+	if r.RawQuery != "" {
+		q := r.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		r.RawQuery = q.Encode()
+	}
+	return r.Redacted()
 }
 
 // dial is the transport's DialContext: it takes a connection slot first.

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/tartansim/tartansim/sender"
 	"os"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (a *app) conformance(filter, junit string) error {
 	case t.emb != nil:
 		probe = "built-in"
 	case a.common.probe != "":
-		probe = redact(a.common.probe)
+		probe = sender.RedactURL(a.common.probe)
 	}
 	if !a.common.json {
 		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s\n", len(checks), t.describe())
@@ -139,7 +140,7 @@ func filterArg(f string) string {
 	if f == "" {
 		return ""
 	}
-	return " --label-filter " + shellQuote(f)
+	return " --label-filter " + sender.ShellQuote(f)
 }
 
 func (a *app) printResult(r conformance.Result) {

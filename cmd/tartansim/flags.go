@@ -5,8 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/pem"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -43,6 +43,8 @@ type commonFlags struct {
 	layout   string
 	cacert   string
 	insecure bool
+	cert     string // --cert: the client certificate for mTLS
+	certKey  string // --client-key: its private key
 	json     bool
 	fs       *pflag.FlagSet // the running command's flags
 }
@@ -55,7 +57,7 @@ const (
 	flagTimeout = "timeout"
 	flagSeed    = "seed"
 	flagLayout  = "layout"
-	flagTLS     = "cacert" // --cacert and --insecure
+	flagTLS     = "cacert" // --cacert, --insecure, --cert and --client-key
 	flagJSON    = "json"
 )
 
@@ -79,6 +81,8 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 		case flagTLS:
 			fs.StringVar(&c.cacert, "cacert", "", "trust this PEM CA bundle for https targets (staging)")
 			fs.BoolVar(&c.insecure, "insecure", false, "do not verify the target's TLS certificate (only when asked)")
+			fs.StringVar(&c.cert, "cert", "", "present this PEM client certificate to https targets that require one (mTLS)")
+			fs.StringVar(&c.certKey, "client-key", "", "the PEM private key of --cert (default: read from the --cert file)")
 		case flagJSON:
 			fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
 		default:
@@ -172,47 +176,48 @@ func (c *commonFlags) appKey() ([]byte, bool, error) {
 	return nil, false, nil
 }
 
-// keyFileWarning says when a key file can be read by others.
+// keyFileWarning says when a key file (--key-file, or the private key of
+// --cert) can be read by others: one line per file, or "".
 func (c *commonFlags) keyFileWarning() string {
-	if c.keyFile == "" {
-		return ""
+	var lines []string
+	for _, f := range []struct{ flag, path string }{{"--key-file", c.keyFile}, {"--client-key", c.clientKeyFile()}} {
+		if f.path == "" {
+			continue
+		}
+		st, err := os.Stat(f.path)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("warning: %s %s can be read by other users (mode %04o); chmod 600 it", f.flag, f.path, st.Mode().Perm()))
 	}
-	st, err := os.Stat(c.keyFile)
-	if err != nil || st.Mode().Perm()&0o077 == 0 {
-		return ""
+	return strings.Join(lines, "\n")
+}
+
+// clientKeyFile is the file that holds the private key of --cert, or "".
+func (c *commonFlags) clientKeyFile() string {
+	if c.certKey != "" {
+		return c.certKey
 	}
-	return fmt.Sprintf("warning: --key-file %s can be read by other users (mode %04o); chmod 600 it", c.keyFile, st.Mode().Perm())
+	return c.cert
 }
 
 // checkTarget validates a target URL with the sender's own rule: one
 // sentence when it is malformed.
 func checkTarget(raw, flag string) error {
 	if _, err := sender.New(raw); err != nil {
-		return usageErr("%s %q is not an http:// or https:// URL", flag, redact(raw))
+		return usageErr("%s %q is not an http:// or https:// URL", flag, sender.RedactURL(raw))
 	}
 	return nil
 }
 
-// redact hides what a URL may carry of secrets: the password, and query
-// values (webhook URLs often carry a token there).
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
-
-// tlsConfig builds the TLS trust from --cacert and --insecure.
+// tlsConfig builds the TLS configuration for https targets from --cacert
+// and --insecure (whom to trust) and --cert and --client-key (who we are,
+// for a target that requires client certificates). With none of them it is
+// nil: the system roots, no client certificate. An unreadable or unusable
+// file is a usage error in one sentence that never quotes the file's
+// contents.
 func (c *commonFlags) tlsConfig() (*tls.Config, error) {
-	if c.cacert == "" && !c.insecure {
+	if c.cacert == "" && !c.insecure && c.cert == "" && c.certKey == "" {
 		return nil, nil
 	}
 	cfg := &tls.Config{InsecureSkipVerify: c.insecure} //nolint:gosec // only when asked, documented
@@ -227,7 +232,81 @@ func (c *commonFlags) tlsConfig() (*tls.Config, error) {
 		}
 		cfg.RootCAs = pool
 	}
+	if c.cert != "" || c.certKey != "" {
+		cert, err := c.clientCertificate()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
 	return cfg, nil
+}
+
+// clientCertificate loads --cert and its key: from --client-key, or from
+// the --cert file itself when it holds both.
+func (c *commonFlags) clientCertificate() (tls.Certificate, error) {
+	if c.cert == "" {
+		return tls.Certificate{}, usageErr("--client-key %s needs --cert FILE, the certificate it belongs to", c.certKey)
+	}
+	certPEM, err := os.ReadFile(c.cert)
+	if err != nil {
+		return tls.Certificate{}, usageErr("cannot read --cert %s: %v", c.cert, plainIOError(err))
+	}
+	keyFile := c.clientKeyFile()
+	keyPEM := certPEM
+	if c.certKey != "" {
+		if keyPEM, err = os.ReadFile(c.certKey); err != nil {
+			return tls.Certificate{}, usageErr("cannot read --client-key %s: %v", c.certKey, plainIOError(err))
+		}
+	}
+	if !hasPEM(certPEM, "CERTIFICATE") {
+		return tls.Certificate{}, usageErr("--cert %s holds no PEM certificate", c.cert)
+	}
+	if !hasPEM(keyPEM, "PRIVATE KEY") {
+		if c.certKey == "" {
+			return tls.Certificate{}, usageErr("--cert %s holds no private key; pass --client-key FILE", c.cert)
+		}
+		return tls.Certificate{}, usageErr("--client-key %s holds no PEM private key", keyFile)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		// crypto/tls's messages name no file and may suggest swapping
+		// arguments; say which files do not go together instead.
+		return tls.Certificate{}, usageErr("--cert %s and --client-key %s do not go together (%s)", c.cert, keyFile, keyPairReason(err))
+	}
+	return cert, nil
+}
+
+// hasPEM reports whether data holds a PEM block whose type ends with kind
+// ("CERTIFICATE"; "PRIVATE KEY" matches RSA, EC and PKCS #8 keys).
+func hasPEM(data []byte, kind string) bool {
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			return false
+		}
+		if strings.HasSuffix(block.Type, kind) {
+			return true
+		}
+	}
+}
+
+// keyPairReason says briefly why a certificate and a key do not pair.
+func keyPairReason(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "tls: ")
+	switch {
+	case strings.Contains(msg, "does not match"):
+		return "the private key does not match the certificate"
+	case strings.Contains(msg, "unknown public key algorithm"), strings.Contains(msg, "unsupported"):
+		return "unsupported key type"
+	case strings.Contains(msg, "failed to parse"):
+		return "the private key cannot be parsed"
+	}
+	if i := strings.IndexAny(msg, ";"); i > 0 {
+		msg = msg[:i] // crypto/tls appends advice about swapped arguments
+	}
+	return msg
 }
 
 func plainIOError(err error) string {

@@ -123,7 +123,7 @@ func (a *app) run(args []string, f runFlags) error {
 			break
 		}
 		if unreachableOnly(rep) {
-			runErr = unreachableErr("could not reach %s: %s", redact(t.url), firstError(rep))
+			runErr = unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), firstError(rep))
 			break
 		}
 		if rep.Interrupted {
@@ -309,7 +309,7 @@ func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.
 	fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
 	words := []string{"tartansim", "run"}
 	for _, arg := range args {
-		words = append(words, shellQuote(arg))
+		words = append(words, sender.ShellQuote(arg))
 	}
 	fmt.Fprintf(a.stdout, "reproduce: %s --seed %d --at %s\n", strings.Join(words, " "), seed, start.Format(time.RFC3339))
 }
@@ -342,7 +342,7 @@ func (t *runTarget) describe() string {
 	if t.emb != nil {
 		return "the built-in reference consumer"
 	}
-	return redact(t.url)
+	return sender.RedactURL(t.url)
 }
 
 func (t *runTarget) close() {

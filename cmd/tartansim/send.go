@@ -157,7 +157,7 @@ func (a *app) send(id string, f sendFlags) error {
 			target = dryRunTarget
 		}
 		fmt.Fprintln(a.stderr, "# "+repro)
-		fmt.Fprintln(a.stdout, curlCommand(target, d))
+		fmt.Fprintln(a.stdout, sender.Curl(target, d))
 		return nil
 	}
 
@@ -180,7 +180,7 @@ func (a *app) send(id string, f sendFlags) error {
 	defer s.Close()
 	res := s.Send(a.ctx, d)
 	return a.reportSend(sendReport{
-		seed: seed, at: at, repro: repro, target: redact(target), builtin: emb != nil,
+		seed: seed, at: at, repro: repro, target: sender.RedactURL(target), builtin: emb != nil,
 		env: sentEnvelope(body), layout: layout, bytes: len(body), sig: sig, result: res, emb: emb,
 	})
 }
@@ -213,7 +213,7 @@ func reproduceSend(kind fixtures.Kind, seed uint64, at time.Time, layout wire.La
 		if strings.HasPrefix(a, "--") {
 			args = append(args, a)
 		} else {
-			args = append(args, shellQuote(a))
+			args = append(args, sender.ShellQuote(a))
 		}
 	}
 	return strings.Join(args, " ")
@@ -235,22 +235,6 @@ func sentEnvelope(body []byte) envelope {
 	_ = json.Unmarshal(body, &e) // overrides may break types; report what reads
 	return e
 }
-
-// curlCommand writes d as a shell command that sends the exact same bytes:
-// printf '%s' keeps the body byte for byte (a heredoc would add a newline).
-func curlCommand(target string, d sender.Delivery) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "printf '%%s' %s | curl -sS -X POST %s", shellQuote(string(d.Body)), shellQuote(target))
-	for _, name := range []string{sender.HeaderContentType, "tartan-signature", "Tartan-Signature", "TARTAN-SIGNATURE"} {
-		for _, v := range d.Header[name] {
-			fmt.Fprintf(&b, " -H %s", shellQuote(name+": "+v))
-		}
-	}
-	b.WriteString(" --data-binary @-")
-	return b.String()
-}
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 type sendReport struct {
 	seed    uint64

@@ -1,0 +1,119 @@
+package sender
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// TargetPlaceholder stands for the target in a Curl line when it is not
+// known.
+const TargetPlaceholder = `"$TARTAN_TARGET_URL"`
+
+// Curl returns a shell command that sends d's exact bytes and headers to
+// target (redacted with RedactURL; "" writes TargetPlaceholder), for people
+// to reproduce a delivery. printf keeps the body byte for byte (a heredoc
+// would add a newline); a body a shell argument cannot hold as is (a NUL,
+// invalid UTF-8, control characters) goes in printf's format instead, with
+// those bytes as octal escapes. An empty header value is written 'name;',
+// curl's way to send it empty rather than remove it. The command holds the
+// signature, never a key.
+func Curl(target string, d Delivery) string {
+	var b strings.Builder
+	if Printable(d.Body) {
+		fmt.Fprintf(&b, "printf '%%s' %s", ShellQuote(string(d.Body)))
+	} else {
+		fmt.Fprintf(&b, "printf %s", ShellQuote(printfFormat(d.Body)))
+	}
+	t := TargetPlaceholder
+	if target != "" {
+		t = ShellQuote(RedactURL(target))
+	}
+	fmt.Fprintf(&b, " | curl -sS -X POST %s", t)
+	for _, k := range HeaderNames(d.Header) {
+		for _, v := range d.Header[k] {
+			if v == "" {
+				fmt.Fprintf(&b, " -H %s", ShellQuote(k+";"))
+				continue
+			}
+			fmt.Fprintf(&b, " -H %s", ShellQuote(k+": "+v))
+		}
+	}
+	b.WriteString(" --data-binary @-")
+	return b.String()
+}
+
+// HeaderNames returns h's names as spelled in the map: content-type first,
+// then the others sorted.
+func HeaderNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		ci, cj := strings.EqualFold(names[i], HeaderContentType), strings.EqualFold(names[j], HeaderContentType)
+		if ci != cj {
+			return ci
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// ShellQuote quotes s for a POSIX shell: in single quotes, where each single
+// quote of s closes the quotes, is escaped, and reopens them.
+func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// RedactURL hides what a URL may carry of secrets: the password, and every
+// query value (webhook URLs often carry a token there), as "xxxxx".
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// Printable reports whether b is UTF-8 text with no control characters
+// other than newline and tab.
+func Printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			return false
+		}
+	}
+	return true
+}
+
+// printfFormat writes body as a printf format that prints it byte for
+// byte: % and \ doubled, bytes other than printable ASCII in octal.
+func printfFormat(body []byte) string {
+	var b strings.Builder
+	for _, c := range body {
+		switch {
+		case c == '%':
+			b.WriteString("%%")
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c >= 0x20 && c < 0x7f:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, `\%03o`, c)
+		}
+	}
+	return b.String()
+}
