@@ -15,8 +15,10 @@ type Check struct {
 	Title string // what a correct consumer does
 	// NeedsProbe is true when the check cannot pass without a state probe.
 	NeedsProbe bool
-	scenario   func(seed uint64) string
-	judge      func(*judge)
+	// timing checks judge speed only: no state is read for them.
+	timing   bool
+	scenario func(seed uint64) string
+	judge    func(*judge)
 }
 
 // Labels, one per area.
@@ -99,7 +101,7 @@ var checks = []Check{
     layout: compact
 `
 		},
-		judge: func(j *judge) { j.genuineAcked() },
+		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed(scenarios.Records) },
 	},
 	forgery("SIG-MISSING", "rejects a delivery without tartan-signature with 4xx, and it has no effect", "type: signature, signature: missing"),
 	forgery("SIG-EMPTY", "rejects an empty signature with 4xx, and it has no effect", "type: signature, signature: empty"),
@@ -136,7 +138,7 @@ var checks = []Check{
       - {type: header-case, case: upper}
 `
 		},
-		judge: func(j *judge) { j.genuineAcked() },
+		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed(scenarios.Records) },
 	},
 	{
 		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success",
@@ -151,7 +153,7 @@ var checks = []Check{
       - {set: 'body[0].designation=NOT AVAILABLE', webhooks: [2]}
 `, seed)
 		},
-		judge: func(j *judge) { j.genuineAcked() },
+		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed(scenarios.Records) },
 	},
 	{
 		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields",
@@ -166,7 +168,7 @@ var checks = []Check{
     event: {kind: record.employee.remark, org: corp}
 `
 		},
-		judge: func(j *judge) { j.genuineAcked() },
+		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed(scenarios.Records) },
 	},
 	{
 		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true,
@@ -194,7 +196,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-ACK-TIME", Label: LabelDelivery, Title: "acknowledges every delivery within the timeout",
+		ID: "DEL-ACK-TIME", Label: LabelDelivery, Title: "acknowledges every delivery within the timeout", timing: true,
 		scenario: func(uint64) string {
 			return header("del-ack-time", 30) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -291,7 +293,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout",
+		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout", timing: true,
 		scenario: func(uint64) string {
 			return header("del-burst", 300) + `  - at: day 1 10:00
     initial-sync: {org: corp}

@@ -102,7 +102,8 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
 	}
 	opts := []scenarios.Option{scenarios.Seed(t.Seed)}
-	if t.Probe != nil {
+	probed := t.Probe != nil && !c.timing
+	if probed {
 		opts = append(opts, scenarios.WithProbe(t.Probe))
 	}
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
@@ -113,7 +114,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if unreachable(rep) {
 		return res, fmt.Errorf("%w: %s", ErrUnreachable, firstFailure(rep))
 	}
-	j := &judge{rep: rep, probed: t.Probe != nil, budget: budget}
+	j := &judge{rep: rep, probed: probed, budget: budget}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
 	return res, nil

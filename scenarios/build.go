@@ -298,12 +298,16 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 				forged = append(forged, fd)
 			}
 		}
-		out = append(out, forged...)
+		// Forged copies go right after the genuine webhook: a consumer
+		// that applied one would let it overwrite the genuine values, so
+		// the forgery shows in its records as well as in applied.
+		d.fromDoc(docs[i])
 		if d.delay > 0 {
 			delayed = append(delayed, d)
 		} else {
 			out = append(out, d)
 		}
+		out = append(out, forged...)
 	}
 	return append(out, delayed...), nil
 }
@@ -368,7 +372,6 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 		}
 		o.Set("message", "forged")
 	}
-	ev.RequestID = rid
 	var d *Delivery
 	if f.Type == "tamper" {
 		signed := wire.Encode(forged, layout)
@@ -388,6 +391,7 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 		d.Fault = "signature:" + f.Signature
 	}
 	d.Forged = true
+	d.fromDoc(forged)
 	return d, nil
 }
 

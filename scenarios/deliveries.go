@@ -1,11 +1,14 @@
 package scenarios
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // Delivery is one webhook a run makes, and everything that happened to it.
@@ -77,7 +80,9 @@ const (
 	// FailedForGood: a genuine delivery that was never acknowledged.
 	FailedForGood Outcome = "failed"
 	// Pending: a genuine delivery that failed and awaits an EOD batch that
-	// the scenario never reached.
+	// the scenario never reached; or, in an interrupted run, a forged
+	// delivery never sent, or whose only send the interruption cut off:
+	// there is no answer to judge.
 	Pending Outcome = "pending"
 	// Rejected: a forged delivery answered 4xx, as it should be.
 	Rejected Outcome = "rejected"
@@ -88,10 +93,18 @@ const (
 // Outcome returns the delivery's final fate, judged from its attempts.
 func (d *Delivery) Outcome() Outcome {
 	if d.Forged {
+		judged := false
 		for _, a := range d.Attempts {
+			if cutOff(a) {
+				continue
+			}
+			judged = true
 			if a.Status < 400 || a.Status >= 500 {
 				return Accepted
 			}
+		}
+		if !judged {
+			return Pending
 		}
 		return Rejected
 	}
@@ -109,6 +122,13 @@ func (d *Delivery) Outcome() Outcome {
 		}
 	}
 	return Pending
+}
+
+// cutOff reports whether the run's own interruption (its context
+// cancelled) ended the attempt before any answer: the consumer is not to
+// blame for it.
+func cutOff(a Attempt) bool {
+	return a.Status == 0 && errors.Is(a.Result.Err, context.Canceled)
 }
 
 // acknowledged reports whether any attempt got a 2xx.
@@ -144,6 +164,24 @@ func newAttempt(kind string, at Moment, r sender.Result) Attempt {
 		a.Error = r.Summary()
 	}
 	return a
+}
+
+// fromDoc refreshes the envelope fields of d from the document that was
+// sent, after overrides, so reports name what the consumer really got.
+func (d *Delivery) fromDoc(doc *wire.Object) {
+	str := func(k string, dst *string) {
+		if v, ok := doc.Get(k); ok {
+			if s, ok := v.(string); ok {
+				*dst = s
+			}
+		}
+	}
+	str("requestId", &d.RequestID)
+	str("orgId", &d.OrgID)
+	str("event", &d.Event)
+	str("eventType", &d.EventType)
+	str("syncSessionId", &d.SyncSessionID)
+	str("timeStamp", &d.TimeStamp)
 }
 
 // fromEvent fills the envelope fields of d from ev.
