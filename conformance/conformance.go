@@ -111,6 +111,9 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
 	}
+	if rep.Interrupted {
+		return res, ctx.Err() // cut short: neither judged nor failed
+	}
 	if unreachable(rep) {
 		return res, fmt.Errorf("%w: %s", ErrUnreachable, firstFailure(rep))
 	}

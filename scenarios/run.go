@@ -494,7 +494,7 @@ func HTTPProbe(url string, client *http.Client) Probe {
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return consumer.State{}, err
+			return consumer.State{}, probeError(err)
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

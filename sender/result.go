@@ -144,6 +144,8 @@ func tlsReason(err error) string {
 		verifyErr *tls.CertificateVerificationError
 	)
 	switch {
+	case errors.Is(err, ErrClientCertRequired):
+		return strings.TrimPrefix(ErrClientCertRequired.Error(), "tls: ")
 	case errors.As(err, &recordErr), strings.Contains(err.Error(), plainHTTPAnswer):
 		return "the server did not answer with TLS"
 	case errors.As(err, &verifyErr):
@@ -177,7 +179,9 @@ const (
 	// ClassReset: the connection was reset or closed before a full answer.
 	ClassReset
 	// ClassTLS: the TLS handshake failed (untrusted certificate, wrong
-	// name, an alert, a server that does not speak TLS).
+	// name, an alert, a server that does not speak TLS), or the server
+	// requires a client certificate the Sender does not have
+	// (ErrClientCertRequired).
 	ClassTLS
 	// ClassDNS: the target's host name did not resolve.
 	ClassDNS
@@ -228,7 +232,7 @@ func (c *ErrorClass) UnmarshalText(text []byte) error {
 //   - nil: ClassNone
 //   - a *net.DNSError: ClassDNS, or ClassTimeout when the lookup timed out
 //   - context.DeadlineExceeded, or a net.Error whose Timeout is true: ClassTimeout
-//   - a certificate verification error, an X.509 error, a
+//   - ErrClientCertRequired, a certificate verification error, an X.509 error, a
 //     tls.RecordHeaderError, a TLS alert, another "tls: " error or net/http's
 //     "server gave HTTP response to HTTPS client": ClassTLS
 //   - syscall.ECONNREFUSED: ClassRefused
@@ -284,6 +288,8 @@ func isTLS(err error) bool {
 		opErr        *net.OpError
 	)
 	switch {
+	case errors.Is(err, ErrClientCertRequired):
+		return true
 	case errors.As(err, &verifyErr), errors.As(err, &recordErr), errors.As(err, &alertErr),
 		errors.As(err, &authorityErr), errors.As(err, &hostErr), errors.As(err, &invalidErr):
 		return true

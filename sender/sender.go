@@ -44,6 +44,16 @@ var ErrBadTarget = errors.New("sender: bad target")
 // ErrBadOption is wrapped by New when an Option's value is out of range.
 var ErrBadOption = errors.New("sender: bad option")
 
+// ErrClientCertRequired is wrapped by a Result's Err (ClassTLS) when an
+// https target asked for a client certificate during the handshake, the
+// Sender had none to give (see TLSConfig), and the target then sent an
+// alert or broke the connection before answering: a server that requires
+// mutual TLS. Without it such a failure would read as a TLS alert or as a
+// reset, depending on which the network delivered first. (A server that
+// only asks for a certificate, and breaks the connection before answering
+// for another reason, is reported the same way: the Sender cannot tell.)
+var ErrClientCertRequired = errors.New("tls: the server requires a client certificate, and none was given")
+
 // Sender posts Deliveries to one target, as Tartan's webhook sender does:
 // one POST per delivery over HTTP/1.1, redirects not followed, at most
 // MaxConns connections, each delivery bounded by Timeout.
@@ -53,7 +63,7 @@ var ErrBadOption = errors.New("sender: bad option")
 type Sender struct {
 	target    string
 	url       *url.URL
-	redacted  string // the target as errors show it
+	redacted  string // the target as errors show it: RedactURL(target)
 	addr      string // host:port to dial
 	timeout   time.Duration
 	maxConns  int
@@ -103,9 +113,12 @@ func MaxConns(n int) Option {
 }
 
 // TLSConfig sets the TLS configuration for https targets, for example
-// RootCAs that trust a test server. The Sender uses a copy, with NextProtos
-// set to HTTP/1.1 only and ServerName defaulting to the target's host. Nil,
-// the default, verifies against the system roots.
+// RootCAs that trust a test server, or Certificates with a client
+// certificate for a target that requires mutual TLS. The Sender uses a
+// copy, with NextProtos set to HTTP/1.1 only and ServerName defaulting to
+// the target's host; without a client certificate it sends none, and a
+// target that requires one fails with ErrClientCertRequired. Nil, the
+// default, verifies against the system roots.
 func TLSConfig(c *tls.Config) Option {
 	return func(s *Sender) error {
 		s.tlsConfig = c
@@ -190,12 +203,22 @@ func New(target string, opts ...Option) (*Sender, error) {
 		port = "80"
 	}
 	s.addr = net.JoinHostPort(u.Hostname(), port)
-	s.redacted = redactURL(u)
+	s.redacted = RedactURL(target)
 	if s.tlsConfig == nil {
 		s.tlsConfig = &tls.Config{}
 	}
 	s.tlsConfig = s.tlsConfig.Clone()
 	s.tlsConfig.NextProtos = []string{"http/1.1"}
+	if len(s.tlsConfig.Certificates) == 0 && s.tlsConfig.GetClientCertificate == nil {
+		// Send no certificate, as without the callback, but note that the
+		// server asked: see ErrClientCertRequired.
+		s.tlsConfig.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if asked, ok := info.Context().Value(certAskedKey{}).(*atomic.Bool); ok {
+				asked.Store(true)
+			}
+			return &tls.Certificate{}, nil
+		}
+	}
 	if s.tlsConfig.ServerName == "" {
 		s.tlsConfig.ServerName = u.Hostname()
 	}
@@ -318,10 +341,17 @@ func (s *Sender) exchange(req *http.Request, start time.Time) Result {
 			}
 		},
 	}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	asked := new(atomic.Bool) // the server asked this request's handshake for a client certificate
+	ctx := context.WithValue(httptrace.WithClientTrace(req.Context(), trace), certAskedKey{}, asked)
+	req = req.WithContext(ctx)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return s.failure(start, err, wrote.Load())
+		r := s.failure(start, err, wrote.Load())
+		if asked.Load() && (r.Class == ClassReset || r.Class == ClassTLS) {
+			r.Class = ClassTLS
+			r.Err = s.wrap(fmt.Errorf("%w (%w)", ErrClientCertRequired, unwrapURL(err)))
+		}
+		return r
 	}
 	defer func() {
 		// Drain a little so the connection can be reused; closing a body
@@ -382,12 +412,22 @@ func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time
 	return Result{Start: start, Latency: s.clock().Sub(start), Class: ClassAckLost, Sent: true}
 }
 
-// failure makes the Result of an exchange that ended in err.
-func (s *Sender) failure(start time.Time, err error, sent bool) Result {
+// certAskedKey is the context key of the flag a handshake sets when the
+// server asks for a client certificate and the Sender has none.
+type certAskedKey struct{}
+
+// unwrapURL drops net/http's *url.Error: the target is in our own wrapping.
+func unwrapURL(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		err = urlErr.Err // the target is in our own wrapping
+		return urlErr.Err
 	}
+	return err
+}
+
+// failure makes the Result of an exchange that ended in err.
+func (s *Sender) failure(start time.Time, err error, sent bool) Result {
+	err = unwrapURL(err)
 	return Result{
 		Start:   start,
 		Latency: s.clock().Sub(start),
@@ -399,21 +439,6 @@ func (s *Sender) failure(start time.Time, err error, sent bool) Result {
 
 func (s *Sender) wrap(err error) error {
 	return fmt.Errorf("sender: post %s: %w", s.redacted, err)
-}
-
-// redactURL hides what a target URL may carry of secrets, so that no error
-// or Summary holds them: the password, and every query value (webhook URLs
-// often carry a token there), each shown as "xxxxx".
-func redactURL(u *url.URL) string {
-	r := *u
-	if r.RawQuery != "" {
-		q := r.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		r.RawQuery = q.Encode()
-	}
-	return r.Redacted()
 }
 
 // dial is the transport's DialContext: it takes a connection slot first.

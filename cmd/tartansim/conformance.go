@@ -89,6 +89,9 @@ func (a *app) conformance(filter, junit string) error {
 	var runErr error
 	for _, c := range checks {
 		r, err := c.Run(a.ctx, target)
+		if a.ctx.Err() != nil {
+			break // the check the interrupt cut short is not reported
+		}
 		if err != nil {
 			runErr = err
 			break
@@ -128,6 +131,8 @@ func (a *app) conformance(filter, junit string) error {
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(results), seed)}
 	case errors.Is(runErr, conformance.ErrUnreachable):
 		return unreachableErr("could not reach %s: %s", t.describe(), strings.TrimPrefix(runErr.Error(), conformance.ErrUnreachable.Error()+": "))
+	case isURLError(runErr):
+		return unreachableErr("could not reach the probe: %s", plainURLError(runErr))
 	case runErr != nil:
 		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "conformance: "))
 	case counts[conformance.Fail] > 0:

@@ -176,11 +176,18 @@ func (c *commonFlags) appKey() ([]byte, bool, error) {
 	return nil, false, nil
 }
 
-// keyFileWarning says when a key file (--key-file, or the private key of
-// --cert) can be read by others: one line per file, or "".
+// keyFileWarning says when a file holding a secret can be read by others:
+// --key-file, and the file with the private key of --cert (--client-key,
+// or --cert itself). One line per file, or "".
 func (c *commonFlags) keyFileWarning() string {
+	files := []struct{ flag, path string }{{"--key-file", c.keyFile}}
+	if flag, path := c.clientKeyFile(); path != "" {
+		if data, err := os.ReadFile(path); err == nil && hasPEM(data, "PRIVATE KEY") {
+			files = append(files, struct{ flag, path string }{flag, path})
+		}
+	}
 	var lines []string
-	for _, f := range []struct{ flag, path string }{{"--key-file", c.keyFile}, {"--client-key", c.clientKeyFile()}} {
+	for _, f := range files {
 		if f.path == "" {
 			continue
 		}
@@ -193,12 +200,13 @@ func (c *commonFlags) keyFileWarning() string {
 	return strings.Join(lines, "\n")
 }
 
-// clientKeyFile is the file that holds the private key of --cert, or "".
-func (c *commonFlags) clientKeyFile() string {
+// clientKeyFile names the flag and the file that hold the private key of
+// --cert: --client-key, or else --cert itself; "" for none.
+func (c *commonFlags) clientKeyFile() (flag, path string) {
 	if c.certKey != "" {
-		return c.certKey
+		return "--client-key", c.certKey
 	}
-	return c.cert
+	return "--cert", c.cert
 }
 
 // checkTarget validates a target URL with the sender's own rule: one
@@ -252,7 +260,7 @@ func (c *commonFlags) clientCertificate() (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, usageErr("cannot read --cert %s: %v", c.cert, plainIOError(err))
 	}
-	keyFile := c.clientKeyFile()
+	_, keyFile := c.clientKeyFile()
 	keyPEM := certPEM
 	if c.certKey != "" {
 		if keyPEM, err = os.ReadFile(c.certKey); err != nil {

@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = usageErr("%s (see 'tartansim --help')", msg)
 	}
 	if err != nil {
-		if ctx.Err() != nil && exitCode(err) != exitUsage {
+		if ctx.Err() != nil && exitCode(err) != exitUsage && exitCode(err) != exitInterrupted {
 			err = &exitError{exitInterrupted, errors.New("interrupted")}
 		}
 		fmt.Fprintf(stderr, "tartansim: %s\n", sentence(err.Error()))

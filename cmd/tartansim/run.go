@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -144,6 +147,9 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 	if runErr != nil {
 		if _, ok := runErr.(*exitError); ok {
 			return runErr
+		}
+		if isURLError(runErr) {
+			return unreachableErr("could not reach the probe: %s", plainURLError(runErr))
 		}
 		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "scenarios: "))
 	}
@@ -399,7 +405,9 @@ func (a *app) resolveTargetConns(conns int, needKey bool) (*runTarget, error) {
 		c := t.emb.c
 		t.probe = func(_ context.Context, orgID string) (consumer.State, error) { return c.State(orgID), nil }
 	} else if a.common.probe != "" {
-		t.probe = scenarios.HTTPProbe(a.common.probe, nil)
+		// The probe lives with the consumer: the same TLS trust.
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil}}
+		t.probe = scenarios.HTTPProbe(a.common.probe, client)
 	}
 	if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg), sender.MaxConns(conns)); err != nil {
 		t.close()
@@ -411,3 +419,29 @@ func (a *app) resolveTargetConns(conns int, needKey bool) (*runTarget, error) {
 var _ io.Writer = (*os.File)(nil)
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// isURLError reports whether err came from an HTTP client request (the
+// probe), as opposed to a scenario or a consumer's answer.
+func isURLError(err error) bool {
+	var u *url.Error
+	return errors.As(err, &u)
+}
+
+// plainURLError says why a probe request failed, in a few words.
+func plainURLError(err error) string {
+	var u *url.Error
+	if errors.As(err, &u) {
+		switch sender.Classify(u) {
+		case sender.ClassRefused:
+			return sender.RedactURL(u.URL) + ": connection refused"
+		case sender.ClassDNS:
+			return sender.RedactURL(u.URL) + ": the name does not resolve"
+		case sender.ClassTLS:
+			return sender.RedactURL(u.URL) + ": TLS failed"
+		case sender.ClassTimeout:
+			return sender.RedactURL(u.URL) + ": timed out"
+		}
+		return sender.RedactURL(u.URL) + ": " + u.Err.Error()
+	}
+	return err.Error()
+}

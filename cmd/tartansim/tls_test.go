@@ -95,7 +95,7 @@ func newPKI() *testPKI {
 
 	serverKey := newKey()
 	server := p.issue(&x509.Certificate{
-		Subject: pkix.Name{CommonName: "staging consumer"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
+		Subject: pkix.Name{CommonName: "staging consumer"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"staging.example"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}, serverKey)
 	p.server = tls.Certificate{Certificate: [][]byte{server.Raw}, PrivateKey: serverKey}
@@ -179,10 +179,10 @@ var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 		It("exits 3 when the certificate names another host, even with --cacert", func() {
 			srv := pki.startTLSConsumer(false)
 			_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "https://"))
-			r := send("https://127.0.0.2:"+port, "--cacert", pki.caFile)
+			r := send("https://localhost:"+port, "--cacert", pki.caFile)
 			Expect(r.code).To(Equal(3), r.output())
 			oneSentence(r)
-			Expect(r.stderr).To(ContainSubstring("certificate is valid for 127.0.0.1, not 127.0.0.2"))
+			Expect(r.stderr).To(ContainSubstring("TLS: certificate is valid for staging.example, not localhost"))
 		})
 	})
 
@@ -192,8 +192,7 @@ var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 			r := send(srv.URL, "--cacert", pki.caFile)
 			Expect(r.code).To(Equal(3), r.output())
 			oneSentence(r)
-			Expect(r.stderr).To(ContainSubstring("TLS: "))
-			Expect(r.stderr).To(ContainSubstring("certificate"))
+			Expect(r.stderr).To(HaveSuffix(": TLS: the server requires a client certificate, and none was given.\n"))
 		})
 
 		It("exits 0 with --cert and --client-key", func() {
@@ -209,12 +208,17 @@ var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 			Expect(r.code).To(Equal(0), r.output())
 		})
 
-		It("warns when the client key can be read by other users", func() {
+		It("warns when the client key can be read by other users, and not about a certificate", func() {
 			srv := pki.startTLSConsumer(true)
 			Expect(os.Chmod(pki.keyFile, 0o644)).To(Succeed())
 			r := send(srv.URL, "--cacert", pki.caFile, "--cert", pki.certFile, "--client-key", pki.keyFile)
 			Expect(r.code).To(Equal(0), r.output())
 			Expect(r.stderr).To(Equal("warning: --client-key " + pki.keyFile + " can be read by other users (mode 0644); chmod 600 it\n"))
+
+			Expect(os.Chmod(pki.bothFile, 0o640)).To(Succeed())
+			r = send(srv.URL, "--cacert", pki.caFile, "--cert", pki.bothFile)
+			Expect(r.code).To(Equal(0), r.output())
+			Expect(r.stderr).To(Equal("warning: --cert " + pki.bothFile + " can be read by other users (mode 0640); chmod 600 it\n"))
 		})
 	})
 
@@ -266,7 +270,7 @@ var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 		r = tartansim("", args...)
 		Expect(r.code).To(Equal(3), r.output())
 		oneSentence(r)
-		Expect(r.stderr).To(ContainSubstring("TLS: "))
+		Expect(r.stderr).To(ContainSubstring("TLS: the server requires a client certificate, and none was given"))
 	})
 
 	It("lets conformance judge a consumer over mTLS, and exits 3 without the client certificate", func() {
@@ -280,6 +284,6 @@ var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 		r = tartansim("", args...)
 		Expect(r.code).To(Equal(3), r.output())
 		oneSentence(r)
-		Expect(r.stderr).To(ContainSubstring("TLS: "))
+		Expect(r.stderr).To(ContainSubstring("TLS: the server requires a client certificate, and none was given"))
 	})
 })

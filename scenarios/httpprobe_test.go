@@ -1,0 +1,37 @@
+package scenarios_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/scenarios"
+)
+
+var _ = Describe("an HTTP state probe that fails", Label("scenarios", "secrets"), func() {
+	It("never puts the probe URL's password or query values in its error", func(ctx SpecContext) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		addr := ln.Addr().String()
+		Expect(ln.Close()).To(Succeed())
+
+		_, err = scenarios.HTTPProbe("http://ci:pa55word@"+addr+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(ContainSubstring("pa55word"))
+		Expect(err.Error()).NotTo(ContainSubstring("t0ps3cret"))
+		Expect(err.Error()).To(ContainSubstring("token=xxxxx"))
+		Expect(err.Error()).To(ContainSubstring("connection refused"))
+	})
+
+	It("says which status it got, and nothing of the URL", func(ctx SpecContext) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+		DeferCleanup(srv.Close)
+		_, err := scenarios.HTTPProbe(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		Expect(err).To(MatchError("probe answered 502 Bad Gateway"))
+		Expect(strings.Contains(err.Error(), "t0ps3cret")).To(BeFalse())
+	})
+})
