@@ -1,0 +1,51 @@
+package replay_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tartansim/tartansim/replay"
+)
+
+func TestWriteThenRead(t *testing.T) {
+	var buf bytes.Buffer
+	w := replay.NewWriter(&buf)
+	at := time.Date(2026, 11, 27, 9, 0, 0, 123, time.UTC)
+	body := "{\"name\":\"Zoë D'Souza \\u0026 <Co>\"}\n"
+	w.Write(replay.Entry{Time: at, Source: "run", Seq: 7, Attempt: "eod", Headers: map[string][]string{"tartan-signature": {"ab"}}, Body: body, Status: 200})
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := replay.NewReader(&buf, "log.ndjson")
+	e, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Body != body || !e.Time.Equal(at) || e.Header().Get("tartan-signature") != "" || e.Headers["tartan-signature"][0] != "ab" {
+		t.Fatalf("round trip changed the entry: %+v", e)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("second Next = %v, want io.EOF", err)
+	}
+}
+
+func TestReaderNamesFileAndLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"{\"headers\":{},\"body\":\"\"}\n\nnot json\n": "log.ndjson:3",
+		"{\"body\":\"x\"}\n":                             "log.ndjson:1: no headers",
+		strings.Repeat("x", replay.MaxLine+1):             "log.ndjson:1",
+	} {
+		r := replay.NewReader(strings.NewReader(in), "log.ndjson")
+		var err error
+		for err == nil {
+			_, err = r.Next()
+		}
+		if !errors.Is(err, replay.ErrBadLog) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%.30q: err = %v, want ErrBadLog naming %s", in, err, want)
+		}
+	}
+}
