@@ -36,8 +36,8 @@ func TestWriteThenRead(t *testing.T) {
 func TestReaderNamesFileAndLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"{\"headers\":{},\"body\":\"\"}\n\nnot json\n": "log.ndjson:3",
-		"{\"body\":\"x\"}\n":                             "log.ndjson:1: no headers",
-		strings.Repeat("x", replay.MaxLine+1):             "log.ndjson:1",
+		"{\"body\":\"x\"}\n":                           "log.ndjson:1: no headers",
+		strings.Repeat("x", replay.MaxLine+1):          "log.ndjson:1",
 	} {
 		r := replay.NewReader(strings.NewReader(in), "log.ndjson")
 		var err error
