@@ -42,7 +42,6 @@ const (
 )
 
 type htmlView struct {
-	R          *Report
 	Title      string
 	Facts      []fact
 	Counts     []fact
@@ -63,6 +62,10 @@ type pctRow struct {
 
 type chart struct {
 	Empty      bool
+	Width      float64 // of the viewBox
+	Height     float64
+	PlotLeft   float64
+	PlotTop    float64
 	Series     []series
 	XTicks     []tick
 	YTicks     []tick
@@ -74,7 +77,9 @@ type chart struct {
 
 type series struct {
 	Name, Class string
-	Points      string // "x,y x,y …", one pair per Timeline entry
+	// Path is SVG path data, "Mx,y h0 Lx,y …": a point (M or L) per
+	// second that has a value, a gap (a new M) where one has none.
+	Path string
 }
 
 type tick struct {
@@ -88,7 +93,7 @@ type hover struct {
 }
 
 func newHTMLView(r *Report) htmlView {
-	v := htmlView{R: r, Title: "tartansim load report"}
+	v := htmlView{Title: "tartansim load report"}
 	if r.Target != "" {
 		v.Title += ": " + r.Target
 	}
@@ -201,10 +206,15 @@ func niceStep(span float64, parts int) float64 {
 	return 10 * p
 }
 
+func newChart(tl []Second, what string) chart {
+	return chart{Empty: len(tl) == 0, YLabel: what, Width: chartW, Height: chartH,
+		PlotLeft: marginL, PlotTop: marginT, PlotBottom: marginT + plotH, PlotRight: marginL + plotW}
+}
+
 // latencyChart plots p50, p99 and max per second on a log scale of whole
 // decades of milliseconds. A second with no sends plots at the floor.
 func latencyChart(tl []Second) chart {
-	c := chart{Empty: len(tl) == 0, YLabel: "latency", PlotBottom: marginT + plotH, PlotRight: marginL + plotW}
+	c := newChart(tl, "latency")
 	if c.Empty {
 		return c
 	}
@@ -238,11 +248,11 @@ func latencyChart(tl []Second) chart {
 		{"p99", "p99", func(s Second) float64 { return s.P99 }},
 		{"p50", "p50", func(s Second) float64 { return s.P50 }},
 	} {
-		var b strings.Builder
-		for i, sec := range tl {
-			fmt.Fprintf(&b, "%s%.1f,%.1f", sep(i), x(i), y(s.get(sec)))
-		}
-		c.Series = append(c.Series, series{s.name, s.class, b.String()})
+		// A second in which nothing completed has no latency: a gap, not
+		// a point at the floor that would read as fast.
+		c.Series = append(c.Series, series{s.name, s.class, path(tl, x, func(sec Second) (float64, bool) {
+			return y(s.get(sec)), sec.Sent > 0
+		})})
 	}
 	c.Hover = hovers(tl, x)
 	return c
@@ -250,7 +260,7 @@ func latencyChart(tl []Second) chart {
 
 // throughputChart plots sends and errors per second on a linear scale.
 func throughputChart(tl []Second) chart {
-	c := chart{Empty: len(tl) == 0, YLabel: "per second", PlotBottom: marginT + plotH, PlotRight: marginL + plotW}
+	c := newChart(tl, "sends")
 	if c.Empty {
 		return c
 	}
@@ -273,11 +283,9 @@ func throughputChart(tl []Second) chart {
 		{"sent", "sent", func(s Second) int64 { return s.Sent }},
 		{"errors", "errors", func(s Second) int64 { return s.Errors }},
 	} {
-		var b strings.Builder
-		for i, sec := range tl {
-			fmt.Fprintf(&b, "%s%.1f,%.1f", sep(i), x(i), y(s.get(sec)))
-		}
-		c.Series = append(c.Series, series{s.name, s.class, b.String()})
+		c.Series = append(c.Series, series{s.name, s.class, path(tl, x, func(sec Second) (float64, bool) {
+			return y(s.get(sec)), true
+		})})
 	}
 	c.Hover = hovers(tl, x)
 	return c
@@ -301,11 +309,27 @@ func hovers(tl []Second, x func(int) float64) []hover {
 	return out
 }
 
-func sep(i int) string {
-	if i == 0 {
-		return ""
+// path draws a line through the seconds for which at gives a y, lifting
+// the pen over those for which it gives none.
+func path(tl []Second, x func(int) float64, at func(Second) (float64, bool)) string {
+	var b strings.Builder
+	pen := "M"
+	for i, sec := range tl {
+		y, ok := at(sec)
+		if !ok {
+			pen = "M"
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s%.1f,%.1f", pen, x(i), y)
+		if pen == "M" {
+			b.WriteString(" h0") // so that a lone point shows as a dot
+		}
+		pen = "L"
 	}
-	return " "
+	return b.String()
 }
 
 // msLabel formats milliseconds as a short duration: 0.01ms is "10µs".
@@ -335,7 +359,7 @@ svg { width: 100%; height: auto; display: block; }
 svg text { font-size: 12px; fill: #55606b; }
 .grid { stroke: #e4e8ec; stroke-width: 1; }
 .axis { stroke: #55606b; stroke-width: 1; }
-polyline { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
+path { fill: none; stroke-width: 1.6; stroke-linejoin: round; stroke-linecap: round; }
 .p50 { stroke: #2b70c9; } .p99 { stroke: #d9822b; } .max { stroke: #a4161a; stroke-dasharray: 4 3; }
 .sent { stroke: #2b8a3e; } .errors { stroke: #a4161a; }
 .hover { fill: transparent; } .hover:hover { fill: rgba(43, 112, 201, 0.12); }
@@ -354,7 +378,7 @@ polyline { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
 </table>
 
 <h2>Latency over time</h2>
-<p>Each second's p50, p99 and maximum latency, measured from each send's intended time, on a log scale. Hover over a second for its numbers.</p>
+<p>The p50, p99 and maximum latency of each second of the timeline, measured from each send's intended time, on a log scale; a gap is a second in which no send completed. Hover over a second for its numbers.</p>
 {{template "chart" .Latency}}
 
 <h2>Sends and errors per second</h2>
@@ -404,23 +428,23 @@ polyline { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
 {{- if .Empty}}<p>No seconds recorded.</p>
 {{- else}}
 <div class="legend">{{range .Series}}<span><i class="{{.Class}}"></i>{{.Name}}</span>{{end}}</div>
-<svg viewBox="0 0 960 300" role="img" aria-label="{{.YLabel}} per second of the run">
-{{- $b := .PlotBottom}}{{$r := .PlotRight}}
+<svg viewBox="0 0 {{f1 .Width}} {{f1 .Height}}" role="img" aria-label="{{.YLabel}} per second of the run">
+{{- $l := .PlotLeft}}{{$t := .PlotTop}}{{$b := .PlotBottom}}{{$r := .PlotRight}}
 {{- range .YTicks}}
-<line class="grid" x1="64" x2="{{f1 $r}}" y1="{{f1 .Pos}}" y2="{{f1 .Pos}}"/>
-<text x="58" y="{{f1 .Pos}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+<line class="grid" x1="{{f1 $l}}" x2="{{f1 $r}}" y1="{{f1 .Pos}}" y2="{{f1 .Pos}}"/>
+<text x="{{f1 (sub $l 6)}}" y="{{f1 .Pos}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{- end}}
 {{- range .XTicks}}
 <line class="axis" x1="{{f1 .Pos}}" x2="{{f1 .Pos}}" y1="{{f1 $b}}" y2="{{f1 (sub $b -4)}}"/>
 <text x="{{f1 .Pos}}" y="{{f1 (sub $b -18)}}" text-anchor="middle">{{.Label}}</text>
 {{- end}}
-<line class="axis" x1="64" x2="{{f1 $r}}" y1="{{f1 $b}}" y2="{{f1 $b}}"/>
-<line class="axis" x1="64" x2="64" y1="16" y2="{{f1 $b}}"/>
+<line class="axis" x1="{{f1 $l}}" x2="{{f1 $r}}" y1="{{f1 $b}}" y2="{{f1 $b}}"/>
+<line class="axis" x1="{{f1 $l}}" x2="{{f1 $l}}" y1="{{f1 $t}}" y2="{{f1 $b}}"/>
 {{- range .Series}}
-<polyline class="{{.Class}}" points="{{.Points}}"><title>{{.Name}}</title></polyline>
+<path class="{{.Class}}" d="{{.Path}}"><title>{{.Name}}</title></path>
 {{- end}}
 {{- range .Hover}}
-<rect class="hover" x="{{f1 .X}}" y="16" width="{{f1 .W}}" height="{{f1 (sub $b 16)}}"><title>{{.Title}}</title></rect>
+<rect class="hover" x="{{f1 .X}}" y="{{f1 $t}}" width="{{f1 .W}}" height="{{f1 (sub $b $t)}}"><title>{{.Title}}</title></rect>
 {{- end}}
 </svg>
 {{- end}}

@@ -44,6 +44,26 @@ func stalledReport() *load.Report {
 	return r
 }
 
+// pathData is the d attribute of the chart line of class series.
+func pathData(page, series string) string {
+	m := regexp.MustCompile(`<path class="` + series + `" d="([^"]*)"`).FindStringSubmatch(page)
+	Expect(m).NotTo(BeNil(), "no line %q", series)
+	return m[1]
+}
+
+// points are the x,y of the M and L commands of that line.
+func points(page, series string) [][2]float64 {
+	var out [][2]float64
+	for _, m := range regexp.MustCompile(`[ML]([0-9.]+),([0-9.]+)`).FindAllStringSubmatch(pathData(page, series), -1) {
+		x, err1 := strconv.ParseFloat(m[1], 64)
+		y, err2 := strconv.ParseFloat(m[2], 64)
+		Expect(err1).NotTo(HaveOccurred())
+		Expect(err2).NotTo(HaveOccurred())
+		out = append(out, [2]float64{x, y})
+	}
+	return out
+}
+
 func render(r *load.Report) string {
 	var b bytes.Buffer
 	Expect(load.WriteHTML(&b, r)).To(Succeed())
@@ -74,9 +94,7 @@ var _ = Describe("the HTML report", Label("load", "html"), func() {
 			Expect(page).To(ContainSubstring(want))
 		}
 		for _, series := range []string{"p50", "p99", "max", "sent", "errors"} {
-			m := regexp.MustCompile(`<polyline class="` + series + `" points="([^"]*)"`).FindStringSubmatch(page)
-			Expect(m).NotTo(BeNil(), series)
-			Expect(strings.Fields(m[1])).To(HaveLen(6), series)
+			Expect(points(page, series)).To(HaveLen(6), series)
 		}
 		Expect(strings.Count(page, `<rect class="hover"`)).To(Equal(2 * 6))
 		Expect(page).To(ContainSubstring("2s: sent 2000, errors 2, p50 500ms, p99 990ms, max 1s"))
@@ -84,18 +102,22 @@ var _ = Describe("the HTML report", Label("load", "html"), func() {
 
 	It("plots the stalled second above the others", func() {
 		page := render(stalledReport())
-		m := regexp.MustCompile(`<polyline class="p99" points="([^"]*)"`).FindStringSubmatch(page)
-		Expect(m).NotTo(BeNil())
 		var ys []float64
-		for _, pt := range strings.Fields(m[1]) {
-			_, y, _ := strings.Cut(pt, ",")
-			v, err := strconv.ParseFloat(y, 64)
-			Expect(err).NotTo(HaveOccurred())
-			ys = append(ys, v)
+		for _, pt := range points(page, "p99") {
+			ys = append(ys, pt[1])
 		}
 		// SVG's y grows downwards: the stalled second is nearest the top.
 		Expect(ys[2]).To(BeNumerically("<", ys[1]-100))
 		Expect(ys[1]).To(Equal(ys[3]))
+	})
+
+	It("leaves a gap in latency, not a fast-looking point, for a second in which nothing completed", func() {
+		r := stalledReport()
+		r.Timeline[2] = load.Second{At: 2}
+		page := render(r)
+		Expect(points(page, "p99")).To(HaveLen(5))
+		Expect(pathData(page, "p99")).To(MatchRegexp(`^M\S+ h0 L\S+ M\S+ h0 L\S+ L\S+$`))
+		Expect(points(page, "sent")).To(HaveLen(6), "no sends is a value: zero")
 	})
 
 	It("loads nothing from anywhere: no script, no external stylesheet, image or font", func() {

@@ -51,10 +51,11 @@ type Report struct {
 	MaxInFlight int64 `json:"maxInFlight"`
 }
 
-// Second is one second of a run.
+// Second is one second of a run, by when sends completed: a stall shows as
+// a quiet second, then a second of late completions carrying the latency.
 type Second struct {
-	At     int     `json:"t"` // seconds since the start
-	Sent   int64   `json:"sent"`
+	At     int     `json:"t"`    // seconds since the start
+	Sent   int64   `json:"sent"` // sends completed in this second
 	Errors int64   `json:"errors"`
 	P50    float64 `json:"p50Ms"`
 	P99    float64 `json:"p99Ms"`

@@ -82,7 +82,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 dispatch:
 	for j := int64(0); o.Events <= 0 || j < o.Events; j++ {
 		due := start.Add(o.Profile.Due(j))
-		if o.Duration > 0 && due.After(end) {
+		if o.Duration > 0 && !due.Before(end) { // the window is [0, Duration)
 			break
 		}
 		planned++
@@ -134,15 +134,15 @@ dispatch:
 	return rep, nil
 }
 
-// countDue is how many sends the profile plans within d (and events).
+// countDue is how many sends the profile plans in [0, d) (and events).
 func countDue(p Profile, d time.Duration, events int64) int64 {
 	lo, hi := int64(0), int64(1)
-	for p.Due(hi) <= d && (events <= 0 || hi < events) {
+	for p.Due(hi) < d && (events <= 0 || hi < events) {
 		hi *= 2
 	}
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if p.Due(mid) <= d {
+		if p.Due(mid) < d {
 			lo = mid + 1
 		} else {
 			hi = mid

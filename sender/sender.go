@@ -237,6 +237,8 @@ func New(target string, opts ...Option) (*Sender, error) {
 		MaxConnsPerHost:     s.maxConns,
 		IdleConnTimeout:     90 * time.Second,
 		Protocols:           protocols,
+		// A batch of ten records is about 16 KB: one write, not four.
+		WriteBufferSize: 64 << 10,
 	}
 	s.client = &http.Client{
 		Transport: s.transport,

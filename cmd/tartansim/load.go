@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -314,5 +313,3 @@ func writeHTMLFile(path string, r *load.Report) error {
 	}
 	return f.Close()
 }
-
-var _ io.Writer = (*os.File)(nil)
