@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
-	"net/http/httptest"
 )
 
 var _ = Describe("tartansim load", Label("load"), func() {
@@ -104,4 +108,32 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		Entry("no concurrency", "--concurrency", "--concurrency", "0"),
 		Entry("a zero rate", "rate", "--rate", "0"),
 	)
+})
+
+var _ = Describe("an interrupted load", Label("load"), func() {
+	It("stops, prints and writes the report of what was sent, and exits 130", func(spec SpecContext) {
+		GinkgoT().Setenv(envKey, "")
+		ctx, cancel := context.WithCancel(spec)
+		defer cancel()
+		ref := consumer.New([]byte(secretKey))
+		var n atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ref.ServeHTTP(w, r)
+			if n.Add(1) == 200 {
+				cancel() // as SIGINT does
+			}
+		}))
+		DeferCleanup(srv.Close)
+		dir := GinkgoT().TempDir()
+		rec, page := filepath.Join(dir, "rec.ndjson"), filepath.Join(dir, "report.html")
+		r := tartansimCtx(ctx, "", "load", "--target", srv.URL, "--key", secretKey, "--rate", "2000",
+			"--duration", "1m", "--orgs", "2", "--employees", "10", "--record", rec, "--html", page)
+		Expect(r.code).To(Equal(130), r.output())
+		Expect(r.stdout).To(MatchRegexp(`sent \d+  ok \d+`))
+		Expect(r.stderr).To(MatchRegexp(`interrupted after \d+ sends`))
+		data, err := os.ReadFile(rec)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Count(string(data), "\n")).To(BeNumerically(">=", 200))
+		Expect(page).To(BeAnExistingFile())
+	}, SpecTimeout(30*time.Second))
 })
