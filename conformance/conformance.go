@@ -114,43 +114,11 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if rep.Interrupted {
 		return res, ctx.Err() // cut short: neither judged nor failed
 	}
-	if unreachable(rep) {
-		return res, fmt.Errorf("%w: %s", ErrUnreachable, firstFailure(rep))
+	if rep.Unreachable() {
+		return res, fmt.Errorf("%w: %s", ErrUnreachable, rep.FirstFailure())
 	}
 	j := &judge{rep: rep, probed: probed, budget: budget}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
 	return res, nil
-}
-
-// unreachable reports whether no attempt reached the consumer at all.
-func unreachable(rep *scenarios.Report) bool {
-	n := 0
-	for _, d := range rep.Deliveries {
-		for _, a := range d.Attempts {
-			switch {
-			case a.Result.Class == sender.ClassDropped:
-				continue
-			case a.Result.Status != 0:
-				return false
-			case a.Result.Class == sender.ClassRefused, a.Result.Class == sender.ClassDNS, a.Result.Class == sender.ClassTLS,
-				a.Result.Class == sender.ClassTimeout && !a.Result.Sent:
-				n++
-			default:
-				return false
-			}
-		}
-	}
-	return n > 0
-}
-
-func firstFailure(rep *scenarios.Report) string {
-	for _, d := range rep.Deliveries {
-		for _, a := range d.Attempts {
-			if a.Result.Err != nil {
-				return a.Result.Summary()
-			}
-		}
-	}
-	return "no answer"
 }

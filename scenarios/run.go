@@ -100,6 +100,38 @@ func (r *Report) Passed() bool { return len(r.Problems) == 0 && !r.Interrupted }
 // Truth returns the expected state the run computed.
 func (r *Report) Truth() *Truth { return r.truth }
 
+// Unreachable reports whether no attempt of the run reached the consumer
+// at all (every one refused, unresolved, failed TLS or timed out before it
+// was written; drops aside): no verdict on the consumer would mean anything.
+func (r *Report) Unreachable() bool {
+	n := 0
+	for _, d := range r.Deliveries {
+		for _, a := range d.Attempts {
+			switch {
+			case a.Result.Class == sender.ClassDropped:
+				continue
+			case a.Result.Status != 0 || !a.Result.Unreachable():
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// FirstFailure summarises the first attempt that failed in transport, for
+// a one-sentence error; "no answer" when there is none.
+func (r *Report) FirstFailure() string {
+	for _, d := range r.Deliveries {
+		for _, a := range d.Attempts {
+			if a.Result.Err != nil {
+				return a.Result.Summary()
+			}
+		}
+	}
+	return "no answer"
+}
+
 // Counts tallies the deliveries by outcome.
 func (r *Report) Counts() map[Outcome]int {
 	c := map[Outcome]int{}

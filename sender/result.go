@@ -59,6 +59,19 @@ func (r Result) OK() bool {
 	return r.Err == nil && r.Class == ClassNone && r.Status >= 200 && r.Status < 300
 }
 
+// Unreachable reports whether the target could not be reached at all, as
+// opposed to answering badly: the connection was refused, the name did not
+// resolve, TLS failed, or the request timed out before it was written.
+func (r Result) Unreachable() bool {
+	switch r.Class {
+	case ClassRefused, ClassDNS, ClassTLS:
+		return true
+	case ClassTimeout:
+		return !r.Sent
+	}
+	return false
+}
+
 // Failed is !OK: a non-2xx answer (a 3xx included), a timeout, a connection
 // or TLS or DNS error, a dropped or an ack-lost delivery. Tartan re-sends
 // the failed deliveries of a day at EOD.

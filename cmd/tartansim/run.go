@@ -125,8 +125,8 @@ func (a *app) run(args []string, f runFlags) error {
 			runErr = err
 			break
 		}
-		if unreachableOnly(rep) {
-			runErr = unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), firstError(rep))
+		if rep != nil && rep.Unreachable() {
+			runErr = unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), rep.FirstFailure())
 			break
 		}
 		if rep.Interrupted {
@@ -166,34 +166,6 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		return shortErr("%d of %d scenario(s) failed (seed %d)", failed, len(reports), seed)
 	}
 	return nil
-}
-
-// unreachableOnly reports whether nothing reached the target at all.
-func unreachableOnly(rep *scenarios.Report) bool {
-	if rep == nil {
-		return false
-	}
-	n := 0
-	for _, d := range rep.Deliveries {
-		for _, at := range d.Attempts {
-			if at.Result.Status != 0 || (at.Result.Class != sender.ClassDropped && !unreachable(at.Result)) {
-				return false
-			}
-			n++
-		}
-	}
-	return n > 0
-}
-
-func firstError(rep *scenarios.Report) string {
-	for _, d := range rep.Deliveries {
-		for _, at := range d.Attempts {
-			if at.Result.Err != nil {
-				return at.Result.Summary()
-			}
-		}
-	}
-	return "no answer"
 }
 
 func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose bool) {

@@ -304,25 +304,11 @@ func (a *app) reportSend(r sendReport) error {
 	switch {
 	case res.OK():
 		return nil
-	case unreachable(res):
+	case res.Unreachable():
 		return unreachableErr("could not reach %s: %s", r.target, res.Summary())
 	default:
 		return shortErr("the consumer did not acknowledge the delivery: %s (seed %d)", res.Summary(), r.seed)
 	}
-}
-
-// unreachable reports whether a result means the target could not be
-// reached at all (exit 3) rather than that it answered badly (exit 1): the
-// connection was refused, the name did not resolve, TLS failed, or the
-// request timed out before it could be written.
-func unreachable(r sender.Result) bool {
-	switch r.Class {
-	case sender.ClassRefused, sender.ClassDNS, sender.ClassTLS:
-		return true
-	case sender.ClassTimeout:
-		return !r.Sent
-	}
-	return false
 }
 
 func plural(n int, word string) string {
