@@ -10,15 +10,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const rootExamples = `  # Post one realistic, signed event to the built-in reference consumer
-  tartansim send sync.events.employee.add
+const rootExamples = `  # Play the built-in scenarios against the built-in reference consumer
+  tartansim run
 
-  # Show the exact request as a curl command instead of sending it
+  # Judge your consumer: conformance checks, with its state probe
+  export TARTAN_APP_KEY=...   # or --key-file FILE
+  tartansim conformance --target https://staging.example.com/tartan/webhook --probe https://staging.example.com/tartan/state
+
+  # Post one realistic, signed event, or show it as a curl command
+  tartansim send sync.events.employee.add
   tartansim send connection.events.requested --dry-run --seed 42
 
-  # Post to your own endpoint (the key comes from the environment)
-  export TARTAN_APP_KEY=...   # or --key-file FILE
-  tartansim send sync.events.employee.update --target https://staging.example.com/tartan/webhook
+  # Load at 2000 deliveries/s with CI thresholds
+  tartansim load --rate 2000 --duration 1m --max-p99 500ms --max-error-rate 0.1%
 
   # Run the reference consumer on :8080 and watch what it decides
   tartansim consumer --addr 127.0.0.1:8080`
@@ -74,8 +78,8 @@ func (a *app) rootCommand() *cobra.Command {
 sessions, employee batches, connection invites and terminations), posts them to
 the consumer under test, and says whether it handled them correctly.
 
-Without --target, send and run talk to tartansim's built-in reference consumer,
-so they work with no set-up at all.
+Without --target, send, run, conformance, load and replay talk to tartansim's
+built-in reference consumer, so they work with no set-up at all.
 
 Environment: TARTAN_TARGET_URL, TARTAN_APP_KEY, TARTAN_PROBE_URL, TARTAN_TIMEOUT,
 TARTAN_SEED (a flag beats its variable).
