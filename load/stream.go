@@ -64,7 +64,7 @@ func NewStream(o StreamOptions) *Stream {
 	if o.Changes <= 0 {
 		o.Changes = DefaultChanges
 	}
-	g := fixtures.New(fixtures.NewFaker(o.Seed))
+	g := fixtures.New(fixtures.NewFaker(o.Seed), fixtures.RunID(fixtures.RunIDFor(o.Seed)))
 	s := &Stream{seed: o.Seed, layout: o.Layout, vendor: g.Vendor(), changes: o.Changes}
 	for k := range o.Orgs {
 		n := o.Employees

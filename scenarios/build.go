@@ -33,8 +33,8 @@ type builder struct {
 	seq     int
 }
 
-func newBuilder(sc *Scenario, seed uint64, key []byte, base time.Time) (*builder, error) {
-	g := fixtures.New(fixtures.NewFaker(seed), fixtures.At(base))
+func newBuilder(sc *Scenario, seed uint64, runID string, key []byte, base time.Time) (*builder, error) {
+	g := fixtures.New(fixtures.NewFaker(seed), fixtures.At(base), fixtures.RunID(runID))
 	b := &builder{
 		g: g, shuf: fixtures.NewFaker(seed ^ 0x5eed_5eed), key: key,
 		vendor: g.Vendor(), orgs: map[string]*orgRun{}, base: base,

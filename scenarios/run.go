@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -204,7 +205,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 		return nil, err
 	}
 	base := start.Add(-time.Duration(end))
-	b, err := newBuilder(sc, dataSeed, r.key, base)
+	b, err := newBuilder(sc, dataSeed, fixtures.RunIDFor(seed), r.key, base)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,33 @@ func expectSynthetic(rep *scenarios.Report) int {
 			id, has := rec["remote_org_id"]
 			Expect(has).To(BeTrue(), "%s delivery %d (%s): a connection record without remote_org_id", rep.Scenario, d.Seq, d.Event)
 			Expect(id).To(BeAssignableToTypeOf(""), "%s delivery %d", rep.Scenario, d.Seq)
-			Expect(id.(string)).To(HavePrefix(fixtures.SyntheticMarker), "%s delivery %d (%s)", rep.Scenario, d.Seq, d.Event)
+			Expect(id.(string)).To(HavePrefix(fixtures.SyntheticMarker+fixtures.RunIDFor(rep.Seed)+"-"), "%s delivery %d (%s)", rep.Scenario, d.Seq, d.Event)
+			n++
+		}
+	}
+	return n
+}
+
+// expectMarkedEmployees checks that every employee record rep sent carries
+// the marker and the run id in its personal email (when the record has
+// one), and returns how many it checked.
+func expectMarkedEmployees(rep *scenarios.Report) int {
+	GinkgoHelper()
+	n := 0
+	for _, d := range rep.Deliveries {
+		var env struct {
+			Event string           `json:"event"`
+			Body  []map[string]any `json:"body"`
+		}
+		if json.Unmarshal(d.Body, &env) != nil || (env.Event != fixtures.EventEmployeeAdd && env.Event != fixtures.EventEmployeeUpdate) {
+			continue
+		}
+		for _, rec := range env.Body {
+			email, ok := rec["personalEmail"].(string)
+			if !ok {
+				continue // the org's data model leaves it out, or an override changed it
+			}
+			Expect(email).To(ContainSubstring("+"+fixtures.SyntheticMarker+fixtures.RunIDFor(rep.Seed)+"@"), "%s delivery %d", rep.Scenario, d.Seq)
 			n++
 		}
 	}
@@ -72,6 +98,7 @@ var _ = Describe("data tartansim writes to a staging consumer", Label("scenarios
 			rep, err := runner(t).Run(ctx, sc)
 			Expect(err).NotTo(HaveOccurred())
 			total += expectSynthetic(rep)
+			Expect(expectMarkedEmployees(rep)).To(BeNumerically(">", 0), "%s sends employees", sc.Name)
 		}
 		Expect(total).To(BeNumerically(">=", len(scenarios.Builtins())), "each scenario invites at least one org")
 	})

@@ -334,5 +334,6 @@ func newGenerator(seed uint64, at time.Time, pii bool) *fixtures.Generator {
 	if pii {
 		opts = append(opts, fixtures.SyntheticPII())
 	}
+	opts = append(opts, fixtures.RunID(fixtures.RunIDFor(seed)))
 	return fixtures.New(fixtures.NewFaker(seed), opts...)
 }
