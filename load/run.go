@@ -134,6 +134,10 @@ dispatch:
 	return rep, nil
 }
 
+// CountDue is how many sends profile p plans in [0, d), at most events
+// when events is positive.
+func CountDue(p Profile, d time.Duration, events int64) int64 { return countDue(p, d, events) }
+
 // countDue is how many sends the profile plans in [0, d) (and events).
 func countDue(p Profile, d time.Duration, events int64) int64 {
 	lo, hi := int64(0), int64(1)

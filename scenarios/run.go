@@ -33,6 +33,7 @@ type Runner struct {
 	day    time.Duration
 	onStep func(*Report, *StepReport)
 	log    *replay.Writer
+	dry    bool
 }
 
 // Option configures a Runner.
@@ -59,6 +60,11 @@ func Start(t time.Time) Option { return func(r *Runner) { r.start = t.UTC().Trun
 // sleeps between steps in proportion (a day of 24h compresses into d). The
 // default, 0, does not sleep at all.
 func DayLength(d time.Duration) Option { return func(r *Runner) { r.day = d } }
+
+// DryRun builds every delivery, with its exact bytes, and sends nothing:
+// steps report the webhooks they would send, the log (Record) gets one line
+// per delivery with attempt "dry-run", and nothing is judged.
+func DryRun() Option { return func(r *Runner) { r.dry = true } }
 
 // OnStep is called after every step, with the report so far.
 func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.onStep = f } }
@@ -88,6 +94,8 @@ type Report struct {
 	Steps      []*StepReport `json:"steps"`
 	Deliveries []*Delivery   `json:"deliveries"`
 	Orgs       []*OrgReport  `json:"orgs"`
+	// DryRun marks a report of a run that sent nothing (see DryRun).
+	DryRun bool `json:"dryRun,omitempty"`
 	// Problems are the ways the consumer fell short, as plain sentences.
 	Problems    []string      `json:"problems"`
 	Elapsed     time.Duration `json:"elapsedNs"`
@@ -209,7 +217,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: r.send.Target(), truth: NewTruth()}
+	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: r.send.Target(), truth: NewTruth(), DryRun: r.dry}
 	defer func() { rep.Elapsed = time.Since(began) }()
 	sinceEOD := 0     // deliveries before this index were settled by an EOD
 	prev := Moment(0) // no wait before the first step
@@ -271,7 +279,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			return rep, fmt.Errorf("scenarios: writing the delivery log: %w", err)
 		}
 	}
-	if !rep.Interrupted {
+	if !rep.Interrupted && !r.dry {
 		if err := r.judge(ctx, rep, b); err != nil {
 			return rep, err
 		}
@@ -333,6 +341,12 @@ func (r *Runner) eodBatch(ds []*Delivery) []*Delivery {
 // sendAll sends ds, at most conc at once (0 or 1: in order), with each
 // delivery's duplicates, and feeds the truth.
 func (r *Runner) sendAll(ctx context.Context, rep *Report, sr *StepReport, ds []*Delivery, kind string, at Moment, conc int) {
+	if r.dry {
+		for _, d := range ds {
+			r.write(rep, d, Attempt{Kind: "dry-run", At: at, Class: "dry-run"})
+		}
+		return
+	}
 	var mu sync.Mutex
 	one := func(d *Delivery) {
 		if d.delay > 0 && kind == "first" {
@@ -502,8 +516,12 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 	if r.log == nil {
 		return
 	}
+	at := a.Result.Start
+	if at.IsZero() { // a dry run: when it would have been sent
+		at = a.At.Time(rep.Base)
+	}
 	r.log.Write(replay.Entry{
-		Time: a.Result.Start, Source: "run", Scenario: rep.Scenario, Seq: int64(d.Seq), Step: d.Step,
+		Time: at, Source: "run", Scenario: rep.Scenario, Seq: int64(d.Seq), Step: d.Step,
 		Attempt: a.Kind, At: a.At.String(), Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault,
 		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: a.Class,
 		Latency: float64(a.Latency.Microseconds()) / 1000,

@@ -16,6 +16,7 @@ import (
 
 func (a *app) conformanceCommand() *cobra.Command {
 	var filter, junit string
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "conformance",
 		Short: "Run the conformance checks against a consumer and give a verdict per check",
@@ -38,22 +39,61 @@ Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
   tartansim conformance --label-filter signature --junit conformance.xml
   tartansim conformance --label-filter 'delivery && !DEL-BURST' --json`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return a.conformance(filter, junit) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if dryRun {
+				return a.conformancePlan(filter)
+			}
+			return a.conformance(filter, junit)
+		},
 	}
 	cmd.Flags().StringVar(&filter, "label-filter", "", "run only the checks whose labels (area and ID) match this Ginkgo label filter, e.g. 'signature || DEL-STALE'")
 	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to FILE")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "send nothing: list the checks the filter selects and what each needs")
 	a.common.register(cmd.Flags(), flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON)
 	return cmd
 }
 
-func (a *app) conformance(filter, junit string) error {
-	keep := func(conformance.Check) bool { return true }
-	if filter != "" {
-		lf, err := types.ParseLabelFilter(filter)
-		if err != nil {
-			return usageErr("--label-filter %q: %v", filter, err)
+// checkFilter turns --label-filter into a predicate over checks.
+func checkFilter(filter string) (func(conformance.Check) bool, error) {
+	if filter == "" {
+		return func(conformance.Check) bool { return true }, nil
+	}
+	lf, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return nil, usageErr("--label-filter %q: %v", filter, err)
+	}
+	return func(c conformance.Check) bool { return lf([]string{c.Label, c.ID}) }, nil
+}
+
+// conformancePlan is conformance --dry-run: the checks, and nothing sent.
+func (a *app) conformancePlan(filter string) error {
+	keep, err := checkFilter(filter)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "# dry run: nothing is sent")
+	n := 0
+	for _, c := range conformance.Checks() {
+		if !keep(c) {
+			continue
 		}
-		keep = func(c conformance.Check) bool { return lf([]string{c.Label, c.ID}) }
+		n++
+		needs := "HTTP"
+		if c.NeedsProbe {
+			needs = "a state probe (SKIP without)"
+		}
+		fmt.Fprintf(a.stdout, "%-16s %-10s needs %-30s %s\n", c.ID, c.Label, needs, c.Title)
+	}
+	if n == 0 {
+		return usageErr("--label-filter %q matches no check", filter)
+	}
+	return nil
+}
+
+func (a *app) conformance(filter, junit string) error {
+	keep, err := checkFilter(filter)
+	if err != nil {
+		return err
 	}
 	t, err := a.resolveTarget()
 	if err != nil {

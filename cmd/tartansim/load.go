@@ -33,6 +33,7 @@ type loadFlags struct {
 	record      string
 	html        string
 	quiet       bool
+	dryRun      bool
 }
 
 func (a *app) loadCommand() *cobra.Command {
@@ -77,6 +78,7 @@ Without --target it posts to the built-in reference consumer.`,
 	fl.Float64Var(&f.minRate, "min-rate", 0, "threshold: achieved rate over target rate at least this (e.g. 0.99)")
 	fl.StringVar(&f.record, "record", "", "write every send as NDJSON (exact bytes and headers, never the key) to FILE")
 	fl.StringVar(&f.html, "html", "", "write a single-file HTML report (latency over time) to FILE")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "send nothing: print the plan and the first deliveries as curl commands")
 	fl.BoolVar(&f.quiet, "quiet", false, "no live progress line (it is off anyway when stderr is not a terminal or CI=true)")
 	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagSeed, flagLayout, flagTLS, flagJSON)
 	return cmd
@@ -120,6 +122,9 @@ func (a *app) load(args []string, f loadFlags) error {
 	profile, err := load.ParseProfile(f.profile, rate, f.duration)
 	if err != nil {
 		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+	}
+	if f.dryRun {
+		return a.loadPlan(f, so, profile, shard, shards)
 	}
 	t, err := a.resolveTargetConns(f.concurrency, true)
 	if err != nil {
@@ -174,6 +179,42 @@ func (a *app) load(args []string, f loadFlags) error {
 		return shortErr("%s (seed %d)", breaches[0], so.Seed)
 	}
 	return nil
+}
+
+// loadPlan is load --dry-run: what would be sent, and the first deliveries
+// as curl commands, with nothing sent.
+func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard, shards int64) error {
+	key, haveKey, err := a.common.appKey()
+	if err != nil {
+		return err
+	}
+	target := a.common.target
+	if target == "" {
+		target, key = dryRunTarget, []byte(DemoKey)
+	} else if !haveKey {
+		return errNoKey
+	}
+	st := load.NewStream(so)
+	n := f.events
+	if f.duration > 0 {
+		n = load.CountDue(p, f.duration, f.events)
+	}
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s for %s: %d deliveries planned to %s, concurrency %d, seed %d%s\n",
+		p, orDash(f.duration), n, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
+	at := time.Now().UTC()
+	for j := range min(n, 3) {
+		i := j*shards + shard
+		d := sender.Prepare(key, st.Body(i, at), sender.SignatureValid, sender.HeaderLower)
+		fmt.Fprintln(a.stdout, sender.Curl(target, d))
+	}
+	return nil
+}
+
+func orDash(d time.Duration) string {
+	if d <= 0 {
+		return "until --events"
+	}
+	return d.String()
 }
 
 func shardNote(s string) string {

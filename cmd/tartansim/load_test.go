@@ -137,3 +137,38 @@ var _ = Describe("an interrupted load", Label("load"), func() {
 		Expect(page).To(BeAnExistingFile())
 	}, SpecTimeout(30*time.Second))
 })
+
+var _ = Describe("--dry-run", Label("staging"), func() {
+	BeforeEach(func() {
+		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+			GinkgoT().Setenv(v, "")
+		}
+	})
+
+	It("sends nothing, from every command that sends", func() {
+		var hits atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+		DeferCleanup(srv.Close)
+		log := filepath.Join(GinkgoT().TempDir(), "plan.ndjson")
+		target := []string{"--target", srv.URL, "--key", secretKey}
+
+		r := tartansim("", append([]string{"run", "eod-retry", "--dry-run", "--record", log}, target...)...)
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(ContainSubstring("nothing sent"))
+		data, err := os.ReadFile(log)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.Count(string(data), "\n")).To(BeNumerically(">", 5), "the plan records the exact bytes")
+
+		for _, args := range [][]string{
+			append([]string{"send", "sync.events.initiated", "--dry-run"}, target...),
+			append([]string{"load", "--dry-run", "--events", "50", "--orgs", "2", "--employees", "10"}, target...),
+			append([]string{"replay", log, "--dry-run"}, target...),
+			append([]string{"conformance", "--dry-run"}, target...),
+		} {
+			r := tartansim("", args...)
+			Expect(r.code).To(Equal(0), "%v: %s", args, r.output())
+			Expect(r.output()).NotTo(ContainSubstring(secretKey))
+		}
+		Expect(hits.Load()).To(BeZero(), "a dry run reached the target")
+	})
+})

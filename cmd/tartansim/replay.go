@@ -17,6 +17,7 @@ import (
 )
 
 type replayFlags struct {
+	dryRun      bool
 	rate        float64
 	concurrency int
 	resign      bool
@@ -49,6 +50,7 @@ log, 3 when the target cannot be reached.`,
 	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on deliveries in flight and connections")
 	fl.BoolVar(&f.resign, "resign", false, "sign every genuine delivery again with the key given")
 	fl.Int64Var(&f.events, "events", 0, "re-send at most this many deliveries (default: the whole log)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "send nothing: check the whole log, count it, and print the first delivery as a curl command")
 	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagTLS, flagJSON)
 	return cmd
 }
@@ -68,6 +70,9 @@ func (a *app) replay(path string, f replayFlags) error {
 	}
 	if f.resign && !haveKey {
 		return usageErr("--resign needs the key to sign with: set %s, or pass --key-file FILE", envKey)
+	}
+	if f.dryRun {
+		return a.replayPlan(file, path, f, key)
 	}
 	t, err := a.resolveTargetConns(f.concurrency, f.resign)
 	if err != nil {
@@ -156,6 +161,56 @@ func (a *app) replay(path string, f replayFlags) error {
 		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
 	case notAcked > 0:
 		return shortErr("%d of %d genuine deliveries were not acknowledged", notAcked, rep.Sent)
+	}
+	return nil
+}
+
+// replayPlan is replay --dry-run: the whole log is read and checked, and
+// nothing is sent.
+func (a *app) replayPlan(file io.Reader, path string, f replayFlags, key []byte) error {
+	rd := replay.NewReader(file, path)
+	var n, forged int64
+	var first *replay.Entry
+	var span time.Duration
+	var start time.Time
+	for f.events <= 0 || n < f.events {
+		e, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return usageErr("%s", strings.TrimPrefix(err.Error(), "replay: "))
+		}
+		if first == nil {
+			first, start = &e, e.Time
+		}
+		span = e.Time.Sub(start)
+		if e.Forged {
+			forged++
+		}
+		n++
+	}
+	pace := "the recorded pacing"
+	if f.rate > 0 {
+		pace = fmt.Sprintf("%g/s", f.rate)
+		span = time.Duration(float64(n) / f.rate * float64(time.Second))
+	}
+	target := a.common.target
+	if target == "" {
+		target = dryRunTarget
+	}
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %d deliveries (%d forged) at %s, about %s, to %s\n",
+		path, n, forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
+	if first != nil {
+		d := sender.Delivery{Body: []byte(first.Body), Header: first.Header().Clone()}
+		if f.resign && !first.Forged {
+			for name := range d.Header {
+				if strings.EqualFold(name, sender.HeaderSignature) {
+					d.Header[name] = []string{sender.Sign(key, d.Body)}
+				}
+			}
+		}
+		fmt.Fprintln(a.stdout, sender.Curl(target, d))
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 )
 
 type runFlags struct {
+	dryRun  bool
 	record  string
 	at      string
 	day     time.Duration
@@ -63,6 +64,7 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
 	fl.StringVar(&f.at, "at", "", "the run's real start, which the scenario's last moment maps to (RFC 3339); default: now")
 	fl.DurationVar(&f.day, "day", defaultDay, "real time one scenario day takes (steps are paced in proportion); 0 does not wait")
 	fl.BoolVar(&f.verbose, "verbose", false, "print every delivery, not only every step")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "build every delivery and send nothing: print the plan (and --record the exact bytes)")
 	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON)
 	return cmd
 }
@@ -90,6 +92,9 @@ func (a *app) run(args []string, f runFlags) error {
 	defer t.close()
 	seed := a.common.seedValue()
 	opts := []scenarios.Option{scenarios.Seed(seed), scenarios.Start(start), scenarios.DayLength(f.day)}
+	if f.dryRun {
+		opts = append(opts, scenarios.DryRun(), scenarios.DayLength(0))
+	}
 	if t.probe != nil {
 		opts = append(opts, scenarios.WithProbe(t.probe))
 	}
@@ -104,7 +109,11 @@ func (a *app) run(args []string, f runFlags) error {
 	text := !a.common.json
 	if text {
 		opts = append(opts, scenarios.OnStep(func(rep *scenarios.Report, s *scenarios.StepReport) { a.printStep(rep, s, f.verbose) }))
-		fmt.Fprintf(a.stdout, "tartansim run: %d scenario(s) against %s\n", len(list), t.describe())
+		dry := ""
+		if f.dryRun {
+			dry = " (dry run: nothing is sent)"
+		}
+		fmt.Fprintf(a.stdout, "tartansim run: %d scenario(s) against %s%s\n", len(list), t.describe(), dry)
 		fmt.Fprintf(a.stdout, "seed %d, last moment %s (scenario clock: IST; EOD 23:59)\n", seed, start.Format(time.RFC3339))
 	}
 	r := scenarios.NewRunner(t.sender, t.key, opts...)
@@ -174,6 +183,10 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 		what += " " + s.Org
 	}
 	line := fmt.Sprintf("  %s  %-22s", s.At, what)
+	if s.Action == "eod" && rep.DryRun {
+		fmt.Fprintf(a.stdout, "%s would re-send every delivery that failed since the last EOD\n", line)
+		return
+	}
 	if s.Action == "eod" {
 		if len(s.Resent) == 0 {
 			fmt.Fprintf(a.stdout, "%s nothing failed since the last EOD\n", line)
@@ -188,6 +201,12 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 			}
 		}
 		fmt.Fprintf(a.stdout, "%s re-sent %s, identical bytes: %d ok, %d failed%s\n", line, plural(len(s.Resent), "failed delivery"), s.OK, s.Failed, oldest)
+	} else if rep.DryRun {
+		fmt.Fprintf(a.stdout, "%s %12s built, not sent", line, plural(s.Webhooks, "webhook"))
+		if len(s.Faults) > 0 {
+			fmt.Fprintf(a.stdout, "  [%s]", strings.Join(s.Faults, ", "))
+		}
+		fmt.Fprintln(a.stdout)
 	} else {
 		fmt.Fprintf(a.stdout, "%s %12s: %d ok", line, plural(s.Webhooks, "webhook"), s.OK)
 		if s.Failed > 0 {
@@ -234,6 +253,10 @@ func contains(xs []int, x int) bool {
 }
 
 func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
+	if rep.DryRun {
+		fmt.Fprintf(a.stdout, "  DRY RUN  %s built, nothing sent\n", plural(len(rep.Deliveries), "delivery"))
+		return
+	}
 	for _, o := range rep.Orgs {
 		switch {
 		case !o.Judged:
@@ -284,7 +307,11 @@ func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.
 		}
 		deliveries += len(r.Deliveries)
 	}
-	fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
+	if len(reports) > 0 && reports[0].DryRun {
+		fmt.Fprintf(a.stdout, "\ndry run: %d scenario(s), %d deliveries built, nothing sent\n", len(reports), deliveries)
+	} else {
+		fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
+	}
 	words := []string{"tartansim", "run"}
 	for _, arg := range args {
 		words = append(words, sender.ShellQuote(arg))
