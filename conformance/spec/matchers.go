@@ -120,6 +120,12 @@ var (
 // failure message: make a new one for each assertion (as Expect(…).To(
 // BeAcknowledged()) does), and never share one between goroutines.
 func BeAcknowledged() types.GomegaMatcher {
+	return everySend(func(a scenarios.Attempt) bool { return a.Result.OK() }, "2xx", ackTemplate)
+}
+
+// everySend is a matcher for a delivery every send of which was answered
+// as good says (named answered, e.g. "2xx"), failing with tmpl.
+func everySend(good func(scenarios.Attempt) bool, answered string, tmpl *template.Template) types.GomegaMatcher {
 	msg := &deliveryMessage{}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
 		d, rep, err := deliveryOf(actual)
@@ -132,14 +138,14 @@ func BeAcknowledged() types.GomegaMatcher {
 			return false, nil
 		}
 		for i, a := range d.Attempts {
-			if !a.Result.OK() {
+			if !good(a) {
 				msg.Why = fmt.Sprintf("send %d (%s) was answered %s", i+1, orUnknown(a.Kind, "send"), answer(a))
 				return false, nil
 			}
 		}
-		msg.WhyNot = fmt.Sprintf("all %d send(s) were answered 2xx", len(d.Attempts))
+		msg.WhyNot = fmt.Sprintf("all %d send(s) were answered %s", len(d.Attempts), answered)
 		return true, nil
-	}).WithPrecompiledTemplate(ackTemplate, msg)
+	}).WithPrecompiledTemplate(tmpl, msg)
 }
 
 // BeRejected succeeds for a delivery (a Sent or a *scenarios.Delivery)
@@ -147,26 +153,7 @@ func BeAcknowledged() types.GomegaMatcher {
 // owes a forged delivery. A 5xx, a timeout or a reset is not a rejection
 // (Tartan would re-send it). The failure message is BeAcknowledged's.
 func BeRejected() types.GomegaMatcher {
-	msg := &deliveryMessage{}
-	return gcustom.MakeMatcher(func(actual any) (bool, error) {
-		d, rep, err := deliveryOf(actual)
-		if err != nil {
-			return false, err
-		}
-		msg.D = viewOf(d, rep)
-		if len(d.Attempts) == 0 {
-			msg.Why = "it was never sent"
-			return false, nil
-		}
-		for i, a := range d.Attempts {
-			if a.Status < 400 || a.Status >= 500 {
-				msg.Why = fmt.Sprintf("send %d (%s) was answered %s", i+1, orUnknown(a.Kind, "send"), answer(a))
-				return false, nil
-			}
-		}
-		msg.WhyNot = fmt.Sprintf("all %d send(s) were answered 4xx", len(d.Attempts))
-		return true, nil
-	}).WithPrecompiledTemplate(rejectTemplate, msg)
+	return everySend(func(a scenarios.Attempt) bool { return a.Status >= 400 && a.Status < 500 }, "4xx", rejectTemplate)
 }
 
 // BeAppliedOnce succeeds for a delivery (a Sent or a *scenarios.Delivery)
