@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 )
 
 // HeaderSignature is the header that carries the signature, spelled as Tartan
@@ -64,4 +65,25 @@ func mac(key, body []byte) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write(body)
 	return h.Sum(nil)
+}
+
+// Signer signs many bodies with one key, keeping its HMAC state between
+// them: what Sign does, without the allocations of a fresh HMAC per body.
+// It is for one goroutine that signs a stream of deliveries (the load
+// engine); a Signer is not safe for concurrent use.
+type Signer struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
+}
+
+// NewSigner returns a Signer for key.
+func NewSigner(key []byte) *Signer {
+	return &Signer{mac: hmac.New(sha256.New, key)}
+}
+
+// Sign returns the tartan-signature of body, as Sign(key, body) does.
+func (s *Signer) Sign(body []byte) string {
+	s.mac.Reset()
+	s.mac.Write(body)
+	return hex.EncodeToString(s.mac.Sum(s.sum[:0]))
 }
