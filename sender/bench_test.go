@@ -77,3 +77,47 @@ func BenchmarkSend(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLaneSend is BenchmarkSend through Lanes, one per goroutine: the
+// load engine's path. Compare ns/op and allocs/op with BenchmarkSend.
+func BenchmarkLaneSend(b *testing.B) {
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer consumer.Close()
+	s, err := sender.New(consumer.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	d := sender.Prepare([]byte("app-key-123"), bytes.Repeat([]byte("x"), 1<<10), sender.SignatureValid, sender.HeaderLower)
+
+	b.ReportAllocs()
+	b.SetBytes(int64(len(d.Body)))
+	b.RunParallel(func(pb *testing.PB) {
+		l := s.Lane()
+		defer l.Close()
+		for pb.Next() {
+			if r := l.Send(context.Background(), d); !r.OK() {
+				b.Error(r.Summary())
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkSigner is BenchmarkSign with one Signer kept between bodies, as
+// each load worker keeps one.
+func BenchmarkSigner(b *testing.B) {
+	signer := sender.NewSigner([]byte("app-key-123"))
+	for _, bs := range benchSizes {
+		body := bytes.Repeat([]byte("x"), bs.size)
+		b.Run(bs.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sink = signer.Sign(body)
+			}
+		})
+	}
+}

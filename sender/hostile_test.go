@@ -36,10 +36,16 @@ func startHostile(b hostile.Behaviour, opts ...hostile.Option) *hostile.Consumer
 // hostileTimeout, and checks that Send came back in time.
 func sendTo(ctx SpecContext, c *hostile.Consumer, opts ...sender.Option) sender.Result {
 	GinkgoHelper()
+	return sendVia(ctx, viaSender, c, opts...)
+}
+
+// sendVia is sendTo through Sender.Send or a Lane, as v says.
+func sendVia(ctx SpecContext, v via, c *hostile.Consumer, opts ...sender.Option) sender.Result {
+	GinkgoHelper()
 	if pool := c.RootCAs(); pool != nil {
 		opts = append(opts, sender.TLSConfig(&tls.Config{RootCAs: pool}))
 	}
-	s := newSender(c.URL, append([]sender.Option{sender.Timeout(hostileTimeout)}, opts...)...)
+	s := v.newPoster(c.URL, append([]sender.Option{sender.Timeout(hostileTimeout)}, opts...)...)
 	began := time.Now()
 	r := s.Send(ctx, sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower))
 	elapsed := time.Since(began)
@@ -49,62 +55,66 @@ func sendTo(ctx SpecContext, c *hostile.Consumer, opts ...sender.Option) sender.
 }
 
 var _ = Describe("a Sender against a hostile consumer", Label("hostile"), func() {
-	DescribeTable("finishes within its Timeout and classifies what happened",
-		func(ctx SpecContext, b hostile.Behaviour, class sender.ErrorClass, status int, summary string) {
-			c := startHostile(b)
-			r := sendTo(ctx, c)
-			Expect(r.Class).To(Equal(class), "%s: %v", b, r.Err)
-			Expect(r.Status).To(Equal(status))
-			Expect(r.Failed()).To(BeTrue(), "a consumer that %s has not acknowledged", b)
-			Expect(r.Summary()).To(ContainSubstring(summary))
-			Expect(r.Summary()).NotTo(ContainSubstring(string(testKey)))
-			if b.PerRequest() {
-				Expect(r.Sent).To(BeTrue(), "the consumer read the whole request")
-				Expect(c.Requests()).To(Equal(1), "never re-sent")
-			}
-		},
-		Entry("resets the connection", hostile.Reset, sender.ClassReset, 0, "connection reset by the server", hostileSpec),
-		Entry("accepts and never reads or answers", hostile.BlackHole, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
-		Entry("reads the request and never answers", hostile.Silent, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
-		Entry("answers headers, then stalls the body", hostile.StallBody, sender.ClassTimeout, 200, "200 OK, then timed out", hostileSpec),
-		Entry("trickles the headers", hostile.TrickleHeaders, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
-		Entry("trickles the body", hostile.TrickleBody, sender.ClassTimeout, 200, "200 OK, then timed out", hostileSpec),
-		Entry("closes in the middle of the headers", hostile.CloseMidHeaders, sender.ClassReset, 0, "connection closed by the server", hostileSpec),
-		// net/http reads a header name cut short as a malformed header,
-		// not as an early close: no class says "malformed answer", so other.
-		Entry("closes in the middle of a header name", hostile.CloseAfter("HTTP/1.1 200 OK\r\nContent-Ty"), sender.ClassOther, 0, "malformed MIME header", hostileSpec),
-		Entry("closes in the middle of the body", hostile.CloseMidBody, sender.ClassReset, 200, "200 OK, then connection closed by the server", hostileSpec),
-		Entry("answers 500 with a 1 GiB body", hostile.HugeBody(500), sender.ClassStatus, 500, "500 Internal Server Error in", hostileSpec),
-		Entry("answers 503 with an endless body", hostile.EndlessBody(503), sender.ClassStatus, 503, "503 Service Unavailable in", hostileSpec),
-		Entry("answers 301", hostile.Redirect(301, "/elsewhere"), sender.ClassRedirect, 301, "301 Moved Permanently to /elsewhere (not followed)", hostileSpec),
-		Entry("answers 307", hostile.Redirect(307, "/elsewhere"), sender.ClassRedirect, 307, "307 Temporary Redirect to /elsewhere (not followed)", hostileSpec),
-		Entry("answers 429 with Retry-After", hostile.RetryAfter(429, "1"), sender.ClassStatus, 429, "429 Too Many Requests in", hostileSpec),
-		Entry("answers 503 with Retry-After", hostile.RetryAfter(503, "120"), sender.ClassStatus, 503, "503 Service Unavailable in", hostileSpec),
-		Entry("answers 502 with an HTML page", hostile.NonJSON(502), sender.ClassStatus, 502, "502 Bad Gateway in", hostileSpec),
-		Entry("speaks only HTTP/2 in cleartext (h2c)", hostile.H2C, sender.ClassReset, 0, "by the server", hostileSpec),
-		Entry("answers HTTP/2 frames to an HTTP/1.1 request", hostile.H2Frames, sender.ClassOther, 0, "malformed HTTP response", hostileSpec),
-		Entry("requires h2 in its TLS ALPN", hostile.H2TLS, sender.ClassTLS, 0, "TLS: internal error", hostileSpec),
-	)
+	for _, v := range vias {
+		Context("via "+v.name, func() {
+			DescribeTable("finishes within its Timeout and classifies what happened",
+				func(ctx SpecContext, b hostile.Behaviour, class sender.ErrorClass, status int, summary string) {
+					c := startHostile(b)
+					r := sendVia(ctx, v, c)
+					Expect(r.Class).To(Equal(class), "%s: %v", b, r.Err)
+					Expect(r.Status).To(Equal(status))
+					Expect(r.Failed()).To(BeTrue(), "a consumer that %s has not acknowledged", b)
+					Expect(r.Summary()).To(ContainSubstring(summary))
+					Expect(r.Summary()).NotTo(ContainSubstring(string(testKey)))
+					if b.PerRequest() {
+						Expect(r.Sent).To(BeTrue(), "the consumer read the whole request")
+						Expect(c.Requests()).To(Equal(1), "never re-sent")
+					}
+				},
+				Entry("resets the connection", hostile.Reset, sender.ClassReset, 0, "connection reset by the server", hostileSpec),
+				Entry("accepts and never reads or answers", hostile.BlackHole, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
+				Entry("reads the request and never answers", hostile.Silent, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
+				Entry("answers headers, then stalls the body", hostile.StallBody, sender.ClassTimeout, 200, "200 OK, then timed out", hostileSpec),
+				Entry("trickles the headers", hostile.TrickleHeaders, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
+				Entry("trickles the body", hostile.TrickleBody, sender.ClassTimeout, 200, "200 OK, then timed out", hostileSpec),
+				Entry("closes in the middle of the headers", hostile.CloseMidHeaders, sender.ClassReset, 0, "connection closed by the server", hostileSpec),
+				// net/http reads a header name cut short as a malformed header,
+				// not as an early close: no class says "malformed answer", so other.
+				Entry("closes in the middle of a header name", hostile.CloseAfter("HTTP/1.1 200 OK\r\nContent-Ty"), sender.ClassOther, 0, "malformed MIME header", hostileSpec),
+				Entry("closes in the middle of the body", hostile.CloseMidBody, sender.ClassReset, 200, "200 OK, then connection closed by the server", hostileSpec),
+				Entry("answers 500 with a 1 GiB body", hostile.HugeBody(500), sender.ClassStatus, 500, "500 Internal Server Error in", hostileSpec),
+				Entry("answers 503 with an endless body", hostile.EndlessBody(503), sender.ClassStatus, 503, "503 Service Unavailable in", hostileSpec),
+				Entry("answers 301", hostile.Redirect(301, "/elsewhere"), sender.ClassRedirect, 301, "301 Moved Permanently to /elsewhere (not followed)", hostileSpec),
+				Entry("answers 307", hostile.Redirect(307, "/elsewhere"), sender.ClassRedirect, 307, "307 Temporary Redirect to /elsewhere (not followed)", hostileSpec),
+				Entry("answers 429 with Retry-After", hostile.RetryAfter(429, "1"), sender.ClassStatus, 429, "429 Too Many Requests in", hostileSpec),
+				Entry("answers 503 with Retry-After", hostile.RetryAfter(503, "120"), sender.ClassStatus, 503, "503 Service Unavailable in", hostileSpec),
+				Entry("answers 502 with an HTML page", hostile.NonJSON(502), sender.ClassStatus, 502, "502 Bad Gateway in", hostileSpec),
+				Entry("speaks only HTTP/2 in cleartext (h2c)", hostile.H2C, sender.ClassReset, 0, "by the server", hostileSpec),
+				Entry("answers HTTP/2 frames to an HTTP/1.1 request", hostile.H2Frames, sender.ClassOther, 0, "malformed HTTP response", hostileSpec),
+				Entry("requires h2 in its TLS ALPN", hostile.H2TLS, sender.ClassTLS, 0, "TLS: internal error", hostileSpec),
+			)
 
-	DescribeTable("reads at most the Snippet and 64 KiB of an enormous body, and never allocates it",
-		func(ctx SpecContext, b hostile.Behaviour, ok bool) {
-			c := startHostile(b)
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			r := sendTo(ctx, c, sender.SnippetBytes(64))
-			runtime.ReadMemStats(&after)
-			Expect(r.OK()).To(Equal(ok), "%s: %s", b, r.Summary())
-			Expect(r.Snippet).To(HaveLen(64))
-			// The client stopped reading: the server could only fill the
-			// socket buffers, far below the body's size.
-			Eventually(c.Written).WithContext(ctx).Should(BeNumerically(">", 0))
-			Expect(c.Written()).To(BeNumerically("<", 64<<20), "bytes the consumer could write before the Sender hung up")
-			Expect(after.TotalAlloc-before.TotalAlloc).To(BeNumerically("<", 32<<20), "bytes allocated during Send (consumer included)")
-		},
-		Entry("200 with a Content-Length of 1 GiB", hostile.HugeBody(200), true, hostileSpec),
-		Entry("200 with an endless chunked body", hostile.EndlessBody(200), true, hostileSpec),
-		Entry("500 with a Content-Length of 1 GiB", hostile.HugeBody(500), false, hostileSpec),
-	)
+			DescribeTable("reads at most the Snippet and 64 KiB of an enormous body, and never allocates it",
+				func(ctx SpecContext, b hostile.Behaviour, ok bool) {
+					c := startHostile(b)
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					r := sendVia(ctx, v, c, sender.SnippetBytes(64))
+					runtime.ReadMemStats(&after)
+					Expect(r.OK()).To(Equal(ok), "%s: %s", b, r.Summary())
+					Expect(r.Snippet).To(HaveLen(64))
+					// The client stopped reading: the server could only fill the
+					// socket buffers, far below the body's size.
+					Eventually(c.Written).WithContext(ctx).Should(BeNumerically(">", 0))
+					Expect(c.Written()).To(BeNumerically("<", 64<<20), "bytes the consumer could write before the Sender hung up")
+					Expect(after.TotalAlloc-before.TotalAlloc).To(BeNumerically("<", 32<<20), "bytes allocated during Send (consumer included)")
+				},
+				Entry("200 with a Content-Length of 1 GiB", hostile.HugeBody(200), true, hostileSpec),
+				Entry("200 with an endless chunked body", hostile.EndlessBody(200), true, hostileSpec),
+				Entry("500 with a Content-Length of 1 GiB", hostile.HugeBody(500), false, hostileSpec),
+			)
+		})
+	}
 
 	It("does not follow a redirect to another host, so the signature goes nowhere else", func(ctx SpecContext) {
 		elsewhere := startHostile(hostile.Behaviour{}) // a healthy consumer
@@ -155,17 +165,21 @@ var _ = Describe("a Sender against a hostile consumer", Label("hostile"), func()
 		}
 	}, hostileSpec)
 
-	It("gives its connection slot back after every hostile answer", func(ctx SpecContext) {
-		for _, b := range []hostile.Behaviour{hostile.Silent, hostile.Reset, hostile.StallBody, hostile.CloseMidBody, hostile.HugeBody(200)} {
-			c := startHostile(b)
-			s := newSender(c.URL, sender.Timeout(100*time.Millisecond), sender.MaxConns(1))
-			d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
-			began := time.Now()
-			for range 3 {
-				s.Send(ctx, d)
-			}
-			Expect(time.Since(began)).To(BeNumerically("<", 3*(100*time.Millisecond)+hostileSlack), "%s: a slot was kept", b)
-			Expect(c.Requests()).To(Equal(3), "%s", b)
-		}
-	}, SpecTimeout(10*time.Second))
+	for _, v := range vias {
+		Context("via "+v.name, func() {
+			It("gives its connection slot back after every hostile answer", func(ctx SpecContext) {
+				for _, b := range []hostile.Behaviour{hostile.Silent, hostile.Reset, hostile.StallBody, hostile.CloseMidBody, hostile.HugeBody(200)} {
+					c := startHostile(b)
+					s := v.newPoster(c.URL, sender.Timeout(100*time.Millisecond), sender.MaxConns(1))
+					d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+					began := time.Now()
+					for range 3 {
+						s.Send(ctx, d)
+					}
+					Expect(time.Since(began)).To(BeNumerically("<", 3*(100*time.Millisecond)+hostileSlack), "%s: a slot was kept", b)
+					Expect(c.Requests()).To(Equal(3), "%s", b)
+				}
+			}, SpecTimeout(10*time.Second))
+		})
+	}
 })

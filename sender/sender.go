@@ -237,8 +237,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 		MaxConnsPerHost:     s.maxConns,
 		IdleConnTimeout:     90 * time.Second,
 		Protocols:           protocols,
-		// A batch of ten records is about 16 KB: one write, not four.
-		WriteBufferSize: 64 << 10,
+		WriteBufferSize:     s.writeBuffer(),
 	}
 	s.client = &http.Client{
 		Transport: s.transport,
@@ -248,6 +247,10 @@ func New(target string, opts ...Option) (*Sender, error) {
 	}
 	return s, nil
 }
+
+// writeBuffer is the size of a connection's write buffer: a batch of ten
+// records is about 16 KB, and goes out in one write, not four.
+func (s *Sender) writeBuffer() int { return 64 << 10 }
 
 // Target returns the URL the Sender posts to, as given to New.
 func (s *Sender) Target() string { return s.target }
@@ -311,17 +314,23 @@ func (s *Sender) request(ctx context.Context, d Delivery) (*http.Request, error)
 	if h == nil {
 		h = http.Header{}
 	}
-	// net/http writes "User-Agent" itself (its own default when the key is
-	// absent) and writes every other key in its map spelling.
-	if _, ok := h["User-Agent"]; !ok {
-		if hasHeaderFold(h, "User-Agent") {
-			h["User-Agent"] = []string{""} // suppress Go's; the Delivery's goes out as spelled
-		} else {
-			h["User-Agent"] = []string{s.userAgent}
-		}
-	}
+	setUserAgent(h, d.Header, s.userAgent)
 	req.Header = h
 	return req, nil
+}
+
+// setUserAgent makes h, a copy of a Delivery's header orig, carry the
+// right User-Agent: net/http writes "User-Agent" itself (its own default
+// when the key is absent) and writes every other key in its map spelling.
+func setUserAgent(h, orig http.Header, ua string) {
+	if _, ok := orig["User-Agent"]; ok {
+		return
+	}
+	if hasHeaderFold(orig, "User-Agent") {
+		h["User-Agent"] = []string{""} // suppress Go's; the Delivery's goes out as spelled
+	} else {
+		h["User-Agent"] = []string{ua}
+	}
 }
 
 func hasHeaderFold(h http.Header, name string) bool {
@@ -348,12 +357,7 @@ func (s *Sender) exchange(req *http.Request, start time.Time) Result {
 	req = req.WithContext(ctx)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		r := s.failure(start, err, wrote.Load())
-		if asked.Load() && (r.Class == ClassReset || r.Class == ClassTLS) {
-			r.Class = ClassTLS
-			r.Err = s.wrap(fmt.Errorf("%w (%w)", ErrClientCertRequired, unwrapURL(err)))
-		}
-		return r
+		return s.failureAsked(start, err, wrote.Load(), asked.Load())
 	}
 	defer func() {
 		// Drain a little so the connection can be reused; closing a body
@@ -361,18 +365,32 @@ func (s *Sender) exchange(req *http.Request, start time.Time) Result {
 		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
 		_ = resp.Body.Close()
 	}()
+	return s.answer(resp, start)
+}
 
-	snippet, err := io.ReadAll(io.LimitReader(resp.Body, int64(s.snippet)))
-	if len(snippet) == 0 {
-		snippet = nil
+// answer reads the Snippet of resp and makes its Result.
+func (s *Sender) answer(resp *http.Response, start time.Time) Result {
+	return s.result(resp.StatusCode, resp.Header.Get("Location"), resp.Body, resp.ContentLength, start)
+}
+
+// result reads the Snippet of an answer with this status, Location header
+// and body of length bytes (-1 when unknown), and makes its Result.
+func (s *Sender) result(status int, location string, body io.Reader, length int64, start time.Time) Result {
+	var snippet []byte
+	var err error
+	if length != 0 && s.snippet > 0 { // an empty answer, the usual ack, costs nothing
+		snippet, err = io.ReadAll(io.LimitReader(body, int64(s.snippet)))
+		if len(snippet) == 0 {
+			snippet = nil
+		}
 	}
-	r := Result{Start: start, Status: resp.StatusCode, Snippet: snippet, Sent: true}
+	r := Result{Start: start, Status: status, Snippet: snippet, Sent: true}
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case status >= 200 && status < 300:
 		r.Class = ClassNone
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+	case status >= 300 && status < 400:
 		r.Class = ClassRedirect
-		r.Location = resp.Header.Get("Location")
+		r.Location = location
 	default:
 		r.Class = ClassStatus
 	}
@@ -425,6 +443,18 @@ func unwrapURL(err error) error {
 		return urlErr.Err
 	}
 	return err
+}
+
+// failureAsked is failure for an exchange whose TLS handshake may have
+// been asked for a client certificate the Sender did not have: a reset or
+// a TLS error is then ErrClientCertRequired.
+func (s *Sender) failureAsked(start time.Time, err error, sent, asked bool) Result {
+	r := s.failure(start, err, sent)
+	if asked && (r.Class == ClassReset || r.Class == ClassTLS) {
+		r.Class = ClassTLS
+		r.Err = s.wrap(fmt.Errorf("%w (%w)", ErrClientCertRequired, unwrapURL(err)))
+	}
+	return r
 }
 
 // failure makes the Result of an exchange that ended in err.

@@ -2,6 +2,7 @@ package sender_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -36,7 +37,7 @@ type consumer struct {
 	conns atomic.Int64
 }
 
-func startConsumer(h http.HandlerFunc) *consumer {
+func startConsumer(h http.HandlerFunc, configure ...func(*http.Server)) *consumer {
 	c := &consumer{Server: httptest.NewUnstartedServer(h)}
 	c.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -44,6 +45,9 @@ func startConsumer(h http.HandlerFunc) *consumer {
 		}
 	}
 	c.Config.ErrorLog = log.New(io.Discard, "", 0)
+	for _, f := range configure {
+		f(c.Config)
+	}
 	c.Start()
 	DeferCleanup(c.Close)
 	return c
@@ -157,4 +161,36 @@ func freeAddr() string {
 	addr := ln.Addr().String()
 	Expect(ln.Close()).To(Succeed())
 	return addr
+}
+
+// via is a way to post: through the Sender's pooled transport, or through
+// a Lane of it (the load engine's path). The specs about a delivery's
+// outcome run both ways, so that both answer to one contract.
+type via struct {
+	name string
+	lane bool
+}
+
+var (
+	viaSender = via{"Sender.Send", false}
+	viaLane   = via{"Lane.Send", true}
+	vias      = []via{viaSender, viaLane}
+)
+
+// poster is what both ways have in common.
+type poster interface {
+	Send(context.Context, sender.Delivery) sender.Result
+}
+
+// newPoster makes a Sender for target, and a Lane of it when v says so;
+// both are closed when the spec ends (the Lane first).
+func (v via) newPoster(target string, opts ...sender.Option) poster {
+	GinkgoHelper()
+	s := newSender(target, opts...)
+	if !v.lane {
+		return s
+	}
+	l := s.Lane()
+	DeferCleanup(l.Close)
+	return l
 }

@@ -1,0 +1,271 @@
+package sender
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// Lane is one connection of a Sender, driven by one goroutine: the load
+// engine's path. Its Send does what Sender.Send does, with the same Result,
+// the same bytes on the wire (the request is written by net/http's own
+// Request.Write and the answer read by http.ReadResponse) and the same
+// caps (a Lane's connection takes one of MaxConns slots, each Send one
+// in-flight token), but without the pooled transport's per-request
+// machinery: no goroutine hand-offs, no per-request context, no header
+// copy. A Lane costs about half the CPU per delivery of Sender.Send, which
+// is what lets one machine generate, sign and post faster than a load tool
+// posting one fixed body.
+//
+// A Lane is not safe for concurrent use; give each goroutine its own, and
+// Close it when done. Close the Lanes before the Sender they came from.
+type Lane struct {
+	s      *Sender
+	conn   net.Conn // nil until the first Send, and after a failure
+	tcp    net.Conn // the TCP connection under conn, for the staleness check
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	reused bool        // conn has carried an exchange already
+	idle   time.Time   // when conn's last exchange ended
+	h      http.Header // the request's header, refilled for each Send
+	body   bytes.Reader
+	req    http.Request
+	rest   fixedBody   // the body of a plain answer, as yet unread
+	asked  atomic.Bool // the server asked this connection's handshake for a client certificate
+}
+
+// staleAfter is how long a Lane's connection may sit idle before the next
+// Send checks that the server has not closed it. A server closes an idle
+// connection after seconds, not microseconds; checking only after a pause
+// spares a busy Lane a system call per request.
+const staleAfter = time.Millisecond
+
+// Lane returns a new Lane of s. It connects on its first Send.
+func (s *Sender) Lane() *Lane {
+	l := &Lane{s: s, h: make(http.Header, 4)}
+	l.req = http.Request{
+		Method:     http.MethodPost,
+		URL:        s.url,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Host:       s.url.Host,
+		Body:       io.NopCloser(&l.body),
+	}
+	return l
+}
+
+// Close closes the Lane's connection, giving its slot back. The Lane stays
+// usable: a later Send connects again.
+func (l *Lane) Close() {
+	if l.conn != nil {
+		_ = l.conn.Close()
+		l.conn, l.tcp, l.reused = nil, nil, false
+	}
+}
+
+// Send posts d on the Lane's connection, connecting first if it has none,
+// and reports the outcome as Sender.Send does. FaultAckLost goes through
+// Sender.Send, on a connection of its own.
+func (l *Lane) Send(ctx context.Context, d Delivery) Result {
+	s := l.s
+	switch d.Fault {
+	case FaultNone:
+	case FaultAckLost:
+		return s.Send(ctx, d)
+	case FaultDrop:
+		return Result{Start: s.clock(), Class: ClassDropped}
+	default:
+		return s.Send(ctx, d)
+	}
+
+	waitStart := s.clock()
+	select {
+	case s.inFlight <- struct{}{}:
+	case <-ctx.Done():
+		return s.failure(waitStart, ctx.Err(), false)
+	}
+	defer func() { <-s.inFlight }()
+
+	start := s.clock()
+	deadline := time.Now().Add(s.timeout) // the real clock, whatever Clock says
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if l.conn != nil && l.reused && time.Since(l.idle) > staleAfter && !connAlive(l.tcp) {
+		l.Close()
+	}
+	if l.conn == nil {
+		if err := l.connect(ctx, deadline); err != nil {
+			return l.fail(start, ctx, err, false)
+		}
+	}
+	conn := l.conn
+	_ = conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	clear(l.h)
+	for k, v := range d.Header {
+		l.h[k] = v
+	}
+	setUserAgent(l.h, d.Header, s.userAgent)
+	l.body.Reset(d.Body)
+	req := &l.req
+	req.Header = l.h
+	req.ContentLength = int64(len(d.Body))
+	err := req.Write(l.bw)
+	if err == nil {
+		err = l.bw.Flush()
+	}
+	if err != nil {
+		l.Close()
+		return l.fail(start, ctx, err, false)
+	}
+	l.reused = true
+
+	r, keep, err := l.read(req, start)
+	if err != nil {
+		l.Close()
+		return l.fail(start, ctx, err, true)
+	}
+	if r.Err != nil {
+		if err := deadlineErr(ctx, r.Err); err != nil {
+			r.Err, r.Class = s.wrap(err), Classify(err)
+		}
+	}
+	if !keep || r.Err != nil {
+		l.Close()
+	}
+	l.idle = time.Now()
+	return r
+}
+
+// read reads the answer to req and makes its Result; keep reports whether
+// the connection can carry the next request. A plain head (see parseHead)
+// is read in place; any other goes through http.ReadResponse.
+func (l *Lane) read(req *http.Request, start time.Time) (r Result, keep bool, err error) {
+	s := l.s
+	if _, err := l.br.Peek(1); err != nil {
+		return Result{}, false, err
+	}
+	buffered, _ := l.br.Peek(min(l.br.Buffered(), maxFastHead))
+	if h, ok := parseHead(buffered); ok {
+		_, _ = l.br.Discard(h.size)
+		l.rest = fixedBody{r: l.br, n: h.length}
+		r = s.result(h.status, h.location, &l.rest, h.length, start)
+		// Drain a little so the connection can carry the next request;
+		// a longer body, or an answer that ends the connection, closes it.
+		if l.rest.n > drainBytes || h.close {
+			return r, false, nil
+		}
+		n, _ := l.br.Discard(int(l.rest.n))
+		return r, int64(n) == l.rest.n, nil
+	}
+
+	resp, err := readResponse(l.br, req)
+	if err != nil {
+		return Result{}, false, err
+	}
+	r = s.answer(resp, start)
+	if resp.Close {
+		return r, false, nil
+	}
+	if resp.ContentLength != 0 {
+		if n, err := io.CopyN(io.Discard, resp.Body, drainBytes); n == drainBytes || err != io.EOF {
+			return r, false, nil
+		}
+	}
+	return r, true, nil
+}
+
+// connect dials the target, TLS included, holding a connection slot.
+func (l *Lane) connect(ctx context.Context, deadline time.Time) error {
+	l.asked.Store(false)
+	ctx, cancel := context.WithDeadline(context.WithValue(ctx, certAskedKey{}, &l.asked), deadline)
+	defer cancel()
+	conn, err := l.s.dialDirect(ctx)
+	if err != nil {
+		return err
+	}
+	l.conn, l.tcp = conn, conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		l.tcp = tc.NetConn()
+	}
+	if l.br == nil {
+		l.br = bufio.NewReaderSize(conn, 4<<10)
+		l.bw = bufio.NewWriterSize(conn, l.s.writeBuffer())
+	} else {
+		l.br.Reset(conn)
+		l.bw.Reset(conn)
+	}
+	return nil
+}
+
+// fail makes the Result of a failed exchange: the context's own error
+// when it ended the exchange, and ErrClientCertRequired when the server
+// asked for a certificate it did not get and then broke the handshake.
+func (l *Lane) fail(start time.Time, ctx context.Context, err error, sent bool) Result {
+	if e := deadlineErr(ctx, err); e != nil {
+		err = e
+	}
+	return l.s.failureAsked(start, err, sent, l.asked.Load())
+}
+
+// deadlineErr is the error Sender.Send reports when ctx or the Timeout
+// ended an exchange that failed with err: the context's own error, or
+// context.DeadlineExceeded for the connection deadline the Timeout set.
+// It is nil when neither did.
+func deadlineErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// fixedBody reads a body of n bytes from r; the connection ending before
+// the last of them is io.ErrUnexpectedEOF, as net/http reports it.
+type fixedBody struct {
+	r *bufio.Reader
+	n int64
+}
+
+func (b *fixedBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n -= int64(n)
+	if err == io.EOF && b.n > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// readResponse reads the answer to req, skipping informational (1xx)
+// answers other than 101, as net/http's transport does.
+func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	for {
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode < 100 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, nil
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package sender_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/sender"
+)
+
+// The outcome contract of a Lane is the Sender's, and runs both ways in
+// sender_test.go and hostile_test.go; these specs are about what is a
+// Lane's own: its one connection, kept or replaced.
+var _ = Describe("a Lane", Label("http", "lane"), func() {
+	d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+
+	DescribeTable("writes the very bytes Sender.Send writes",
+		func(ctx SpecContext, opts []sender.Option, extra http.Header, hc sender.HeaderCase) {
+			d := sender.Prepare(testKey, testBody, sender.SignatureValid, hc)
+			for k, v := range extra {
+				d.Header[k] = v
+			}
+			raw := startRawConsumer()
+			Expect(viaSender.newPoster(raw.URL(), opts...).Send(ctx, d).OK()).To(BeTrue())
+			pooled := raw.next()
+			Expect(viaLane.newPoster(raw.URL(), opts...).Send(ctx, d).OK()).To(BeTrue())
+			Expect(raw.next()).To(Equal(pooled))
+		},
+		Entry("as Tartan sends it", nil, nil, sender.HeaderLower, bounded),
+		Entry("with the header upper-case", nil, nil, sender.HeaderUpper, bounded),
+		Entry("with a User-Agent option", []sender.Option{sender.UserAgent("Tartan-HyperSync/2")}, nil, sender.HeaderCanonical, bounded),
+		Entry("with no User-Agent", []sender.Option{sender.UserAgent("")}, nil, sender.HeaderLower, bounded),
+		Entry("with the Delivery's own user-agent", nil, http.Header{"user-agent": {"mine/1"}}, sender.HeaderLower, bounded),
+		Entry("with extra headers", nil, http.Header{"X-Tartan-Retry": {"1"}, "a-first": {"x", "y"}}, sender.HeaderLower, bounded),
+	)
+
+	It("keeps one connection for all its deliveries, and gives it back on Close", func(ctx SpecContext) {
+		c := startConsumer(func(w http.ResponseWriter, r *http.Request) {})
+		s := newSender(c.URL, sender.MaxConns(1))
+		l := s.Lane()
+		for range 50 {
+			r := l.Send(ctx, d)
+			Expect(r.OK()).To(BeTrue(), r.Summary())
+		}
+		Expect(c.conns.Load()).To(BeEquivalentTo(1))
+		l.Close()
+		// The slot is free again: the Sender itself can connect.
+		Expect(s.Send(ctx, d).OK()).To(BeTrue())
+	}, bounded)
+
+	It("holds its slot while open: a Lane beyond MaxConns waits, and times out honestly", func(ctx SpecContext) {
+		c := startConsumer(func(w http.ResponseWriter, r *http.Request) {})
+		s := newSender(c.URL, sender.MaxConns(1))
+		first, second := s.Lane(), s.Lane()
+		DeferCleanup(second.Close)
+		Expect(first.Send(ctx, d).OK()).To(BeTrue())
+
+		short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+		defer cancel()
+		r := second.Send(short, d)
+		Expect(r.Class).To(Equal(sender.ClassTimeout), "%v", r.Err)
+		Expect(r.Sent).To(BeFalse())
+
+		first.Close()
+		Expect(second.Send(ctx, d).OK()).To(BeTrue())
+		Expect(c.conns.Load()).To(BeEquivalentTo(2))
+	}, bounded)
+
+	It("never has more connections open than MaxConns, one per Lane", func(ctx SpecContext) {
+		const lanes = 4
+		var open, peak atomic.Int32
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(time.Millisecond)
+		}))
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				n := open.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+			case http.StateClosed, http.StateHijacked:
+				open.Add(-1)
+			}
+		}
+		srv.Start()
+		DeferCleanup(srv.Close)
+		s := newSender(srv.URL, sender.MaxConns(lanes))
+		var wg sync.WaitGroup
+		for range lanes {
+			wg.Go(func() {
+				defer GinkgoRecover()
+				l := s.Lane()
+				defer l.Close()
+				for range 25 {
+					Expect(l.Send(ctx, d).OK()).To(BeTrue())
+				}
+			})
+		}
+		wg.Wait()
+		Expect(peak.Load()).To(BeEquivalentTo(lanes))
+	}, bounded)
+
+	It("connects again when the consumer closed its idle connection, without failing a delivery", func(ctx SpecContext) {
+		c := startConsumer(func(w http.ResponseWriter, r *http.Request) {},
+			func(srv *http.Server) { srv.IdleTimeout = 20 * time.Millisecond })
+		l := viaLane.newPoster(c.URL)
+		for range 3 {
+			r := l.Send(ctx, d)
+			Expect(r.OK()).To(BeTrue(), r.Summary())
+			// The server closes the connection while it is idle.
+			time.Sleep(120 * time.Millisecond)
+		}
+		Expect(c.conns.Load()).To(BeEquivalentTo(3))
+	}, bounded)
+
+	DescribeTable("connects again after an answer that ends its connection",
+		func(ctx SpecContext, h http.HandlerFunc, conns int) {
+			c := startConsumer(h)
+			l := viaLane.newPoster(c.URL)
+			for range 4 {
+				r := l.Send(ctx, d)
+				Expect(r.OK()).To(BeTrue(), r.Summary())
+			}
+			Expect(c.conns.Load()).To(BeEquivalentTo(conns))
+		},
+		Entry("Connection: close", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Connection", "close")
+		}), 4, bounded),
+		Entry("a body longer than the drain", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(make([]byte, 200<<10))
+		}), 4, bounded),
+		Entry("a chunked body, read through net/http and kept", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, `{"status":`)
+			w.(http.Flusher).Flush()
+			_, _ = io.WriteString(w, `"ok"}`)
+		}), 1, bounded),
+	)
+
+	It("reads an answer without a length to its end, through net/http", func(ctx SpecContext) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(ln.Close)
+		go func() {
+			defer GinkgoRecover()
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				buf := make([]byte, 64<<10)
+				_, _ = conn.Read(buf)
+				_, _ = io.WriteString(conn, "HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\n\r\nqueued for later")
+				_ = conn.Close()
+			}
+		}()
+		l := viaLane.newPoster("http://" + ln.Addr().String() + "/hooks")
+		for range 2 {
+			r := l.Send(ctx, d)
+			Expect(r.OK()).To(BeTrue(), r.Summary())
+			Expect(string(r.Snippet)).To(Equal("queued for later"))
+		}
+	}, bounded)
+
+	It("injects faults as the Sender does", func(ctx SpecContext) {
+		var got atomic.Int32
+		c := startConsumer(func(w http.ResponseWriter, r *http.Request) { got.Add(1) })
+		l := viaLane.newPoster(c.URL)
+
+		drop := d
+		drop.Fault = sender.FaultDrop
+		Expect(l.Send(ctx, drop).Class).To(Equal(sender.ClassDropped))
+
+		lost := d
+		lost.Fault = sender.FaultAckLost
+		r := l.Send(ctx, lost)
+		Expect(r.Class).To(Equal(sender.ClassAckLost))
+		Expect(r.Sent).To(BeTrue())
+		Eventually(got.Load).WithContext(ctx).Should(BeEquivalentTo(1))
+
+		Expect(l.Send(ctx, d).OK()).To(BeTrue())
+		Expect(got.Load()).To(BeEquivalentTo(2))
+	}, bounded)
+})
