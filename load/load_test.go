@@ -112,6 +112,13 @@ var _ = Describe("a load run", Label("load"), func() {
 		Expect(err).To(MatchError(load.ErrUnbounded))
 	})
 
+	It("refuses more workers than the sender has connections, instead of starving some", func() {
+		_, err := load.Run(context.Background(), newSender("http://127.0.0.1:9", 2), stream,
+			load.Options{Profile: load.Constant(1), Events: 1, Concurrency: 3})
+		Expect(err).To(MatchError(load.ErrConcurrency))
+		Expect(err.Error()).To(ContainSubstring("Concurrency 3, MaxConns 2"))
+	})
+
 	It("gives shards disjoint deliveries that together are the whole stream", func() {
 		seen := map[string]int{}
 		var mu sync.Mutex
@@ -190,6 +197,17 @@ var _ = Describe("a stream", Label("load"), func() {
 				Expect(a.Body(i, at)).To(Equal(b.Body(i, at)))
 				Expect(json.Valid(a.Body(i, at))).To(BeTrue(), "%s #%d", l, i)
 			}
+		}
+	})
+
+	It("appends into a reused buffer exactly what Body makes, whatever the buffer held", func() {
+		at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+		s := load.NewStream(load.StreamOptions{Seed: 3, Orgs: 2, Employees: 30, Changes: 25})
+		var buf []byte
+		// Big batches and small initiated events, interleaved, in one buffer.
+		for _, i := range []int64{1, 0, 2, 4, 3, 12, 8, 9, 0, 40} {
+			buf = s.AppendBody(buf[:0], i, at)
+			Expect(buf).To(Equal(s.Body(i, at)), "delivery %d", i)
 		}
 	})
 

@@ -3,6 +3,8 @@ package load
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,9 +21,11 @@ type Options struct {
 	Profile  Profile
 	Duration time.Duration
 	Events   int64
-	// Concurrency is the hard cap on requests in flight; the Sender's
-	// MaxConns must be the same, so connections are capped too. When every
-	// worker is busy, due sends wait, and their latency counts the wait.
+	// Concurrency is the hard cap on requests in flight and on
+	// connections: each of Concurrency workers sends on a Lane of its own.
+	// It must not exceed the Sender's MaxConns, and defaults to it. When
+	// every worker is busy, due sends wait, and their latency counts the
+	// wait.
 	Concurrency int
 	// Shard and Shards partition the stream: this copy sends the deliveries
 	// i*Shards+Shard of the stream, so N copies send disjoint deliveries.
@@ -39,15 +43,22 @@ type Options struct {
 // ErrUnbounded is returned for a run with neither Events nor Duration.
 var ErrUnbounded = errors.New("load: a run needs --events or --duration, so that it stops by itself")
 
+// ErrConcurrency is wrapped when Concurrency exceeds the Sender's MaxConns:
+// the workers beyond it would wait for a connection that never frees.
+var ErrConcurrency = errors.New("load: concurrency above the sender's connection cap")
+
 // Run sends the stream at the profile's rate and measures it. Memory stays
-// bounded whatever the number of sends: histograms are fixed in size and
-// deliveries are made one at a time.
+// bounded whatever the number of sends: histograms are fixed in size, and
+// each worker builds its deliveries one at a time in a buffer it reuses.
 func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report, error) {
 	if o.Events <= 0 && o.Duration <= 0 {
 		return nil, ErrUnbounded
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = sender.DefaultMaxConns
+		o.Concurrency = s.MaxConns()
+	}
+	if o.Concurrency > s.MaxConns() {
+		return nil, fmt.Errorf("%w: Concurrency %d, MaxConns %d", ErrConcurrency, o.Concurrency, s.MaxConns())
 	}
 	if o.Shards <= 1 {
 		o.Shards, o.Shard = 1, 0
@@ -58,53 +69,16 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 
 	start := time.Now()
 	r.start = start
-	work := make(chan int64)
+	r.end = start.Add(o.Duration)
 	var wg sync.WaitGroup
 	for range o.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range work {
-				r.send(ctx, j)
-			}
+			r.work(ctx, r.newWorker())
 		}()
 	}
 	stopProgress := r.progress(ctx)
-
-	var planned int64
-	end := start.Add(o.Duration)
-	var deadline <-chan time.Time // nil, so never ready, without a duration
-	if o.Duration > 0 {
-		dt := time.NewTimer(time.Until(end))
-		defer dt.Stop()
-		deadline = dt.C
-	}
-dispatch:
-	for j := int64(0); o.Events <= 0 || j < o.Events; j++ {
-		due := start.Add(o.Profile.Due(j))
-		if o.Duration > 0 && !due.Before(end) { // the window is [0, Duration)
-			break
-		}
-		planned++
-		if wait := time.Until(due); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				planned--
-				break dispatch
-			}
-		}
-		select {
-		case work <- j:
-		case <-deadline:
-			break dispatch // due, but the run ended before a worker was free
-		case <-ctx.Done():
-			break dispatch
-		}
-	}
-	close(work)
 	wg.Wait()
 	stopProgress()
 
@@ -122,7 +96,7 @@ dispatch:
 	default:
 		window = o.Profile.Due(o.Events) // when the last send fell due
 	}
-	rep.Planned = max(planned, countDue(o.Profile, window, o.Events))
+	rep.Planned = countDue(o.Profile, window, o.Events)
 	rep.Dropped = rep.Planned - rep.Sent
 	rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
 	rep.Timeline = r.tl.finish()
@@ -163,20 +137,80 @@ type runner struct {
 	s        *sender.Sender
 	st       *Stream
 	start    time.Time
+	end      time.Time // start + Duration, when Duration is set
+	next     atomic.Int64
 	mu       sync.Mutex
 	rep      *Report
 	tl       *timeline
 	inFlight atomic.Int64
 }
 
-func (r *runner) send(ctx context.Context, j int64) {
-	due := r.start.Add(r.o.Profile.Due(j))
+// worker is what one of Concurrency goroutines keeps between sends: its
+// own connection, HMAC state, body buffer and header, so that a send
+// allocates next to nothing and shares nothing but the report.
+type worker struct {
+	lane   *sender.Lane
+	signer *sender.Signer
+	buf    []byte
+	header http.Header
+	timer  *time.Timer
+}
+
+func (r *runner) newWorker() *worker {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &worker{
+		lane:   r.s.Lane(), // one connection per worker: connections <= Concurrency
+		signer: sender.NewSigner(r.o.Key),
+		header: http.Header{sender.HeaderContentType: {sender.ContentType}},
+		timer:  t,
+	}
+}
+
+// work is one worker's loop: it takes the next send of the schedule, waits
+// until it falls due and sends it, until the run is over. Taking sends in
+// schedule order from a shared counter keeps the model open: when every
+// worker is busy, due sends wait, and their latency counts the wait.
+func (r *runner) work(ctx context.Context, w *worker) {
+	defer w.lane.Close()
+	o := r.o
+	for {
+		j := r.next.Add(1) - 1
+		if o.Events > 0 && j >= o.Events {
+			return
+		}
+		due := r.start.Add(o.Profile.Due(j))
+		if o.Duration > 0 && !due.Before(r.end) { // the window is [0, Duration)
+			return
+		}
+		if wait := time.Until(due); wait > 0 {
+			w.timer.Reset(wait)
+			select {
+			case <-w.timer.C:
+			case <-ctx.Done():
+				w.timer.Stop()
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if o.Duration > 0 && !time.Now().Before(r.end) {
+			return // due, but the run ended before this worker was free
+		}
+		r.send(ctx, w, j, due)
+	}
+}
+
+func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	i := j*r.o.Shards + r.o.Shard
 	began := time.Now()
-	body := r.st.Body(i, began)
-	d := sender.Prepare(r.o.Key, body, sender.SignatureValid, sender.HeaderLower)
+	w.buf = r.st.AppendBody(w.buf[:0], i, began)
+	body := w.buf
+	w.header[sender.HeaderSignature] = []string{w.signer.Sign(body)}
+	d := sender.Delivery{Body: body, Header: w.header}
 	n := r.inFlight.Add(1)
-	res := r.s.Send(ctx, d)
+	res := w.lane.Send(ctx, d)
 	r.inFlight.Add(-1)
 	done := time.Now()
 	latency, lag := done.Sub(due), began.Sub(due)

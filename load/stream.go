@@ -2,7 +2,7 @@ package load
 
 import (
 	"encoding/binary"
-	"fmt"
+	"encoding/hex"
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
@@ -29,8 +29,8 @@ type Stream struct {
 
 type streamOrg struct {
 	corp     fixtures.Corporate
-	records  []wire.Raw // each employee, as first synced
-	updated  []wire.Raw // each employee after a change
+	records  []any // each employee as first synced: a wire.Raw, boxed once
+	updated  []any // each employee after a change, likewise
 	initialL int64
 }
 
@@ -115,7 +115,11 @@ func (s *Stream) Meta(i int64) Meta {
 }
 
 // Body returns the bytes of delivery i, stamped at.
-func (s *Stream) Body(i int64, at time.Time) []byte {
+func (s *Stream) Body(i int64, at time.Time) []byte { return s.AppendBody(nil, i, at) }
+
+// AppendBody appends the bytes of delivery i, stamped at, to dst: Body
+// into a buffer the caller reuses, as each load worker does.
+func (s *Stream) AppendBody(dst []byte, i int64, at time.Time) []byte {
 	m := s.Meta(i)
 	org := &s.orgs[m.Org]
 	doc := wire.NewObject(12).
@@ -126,6 +130,7 @@ func (s *Stream) Body(i int64, at time.Time) []byte {
 	var event, eventType string
 	var body []any
 	var recordCount any
+	var batch [fixtures.MaxRecords]any
 	switch {
 	case m.Counter == 1:
 		event, eventType = fixtures.EventSyncInitiated, fixtures.TypeSync
@@ -137,14 +142,14 @@ func (s *Stream) Body(i int64, at time.Time) []byte {
 	case m.Round == 0:
 		event, eventType = fixtures.EventEmployeeAdd, fixtures.TypeInitial
 		from := (m.Counter - 2) * fixtures.MaxRecords
-		for _, r := range org.records[from:min(from+fixtures.MaxRecords, len(org.records))] {
-			body = append(body, r)
-		}
+		to := min(from+fixtures.MaxRecords, len(org.records))
+		body = org.records[from:to:to]
 		recordCount = len(body)
 	default:
 		event, eventType = fixtures.EventEmployeeUpdate, fixtures.TypeDelta
 		n := min(fixtures.MaxRecords, s.changes-(m.Counter-2)*fixtures.MaxRecords)
 		start := int(mix(s.seed, uint64(i)) % uint64(len(org.updated)))
+		body = batch[:0]
 		for k := range min(n, len(org.updated)) {
 			body = append(body, org.updated[(start+k)%len(org.updated)])
 		}
@@ -158,7 +163,10 @@ func (s *Stream) Body(i int64, at time.Time) []byte {
 	if event != fixtures.EventEmployeeAdd {
 		doc.Add("vendor.orgId", s.vendor.OrgID)
 	}
-	return wire.Append(make([]byte, 0, 2048+len(body)*1800), doc, s.layout)
+	if dst == nil {
+		dst = make([]byte, 0, 2048+len(body)*1800)
+	}
+	return wire.Append(dst, doc, s.layout)
 }
 
 // mix is splitmix64 of seed and n: the stream's source of per-delivery
@@ -177,7 +185,14 @@ func requestID(seed uint64, i int64) string {
 	binary.BigEndian.PutUint64(b[8:], mix(seed^0xa5a5a5a5, uint64(i)))
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return string(out[:])
 }
 
 // sessionID is 12 to 21 lowercase alphanumerics for (org, round).

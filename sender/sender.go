@@ -252,6 +252,9 @@ func New(target string, opts ...Option) (*Sender, error) {
 // records is about 16 KB, and goes out in one write, not four.
 func (s *Sender) writeBuffer() int { return 64 << 10 }
 
+// MaxConns returns the Sender's cap on connections and requests in flight.
+func (s *Sender) MaxConns() int { return s.maxConns }
+
 // Target returns the URL the Sender posts to, as given to New.
 func (s *Sender) Target() string { return s.target }
 
