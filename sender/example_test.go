@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -82,4 +83,61 @@ func ExampleSender() {
 	// Output:
 	// valid 200 none false
 	// near-miss 401 status true
+}
+
+func ExampleSigner() {
+	signer := sender.NewSigner([]byte("app-key-123"))
+	for _, body := range []string{
+		`{"event":"sync.events.initiated","recordCount":null}`,
+		`{"event":"sync.events.initiated","recordCount":null}`, // the same body: the same signature
+	} {
+		fmt.Println(signer.Sign([]byte(body)))
+	}
+	// Output:
+	// 6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a1
+	// 6d947ecb66761d4377926d8a50811f1ffee4140db78be637bf6a9ec8363e65a1
+}
+
+func ExampleLane() {
+	key := []byte("app-key-123")
+	var conns int
+	consumer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sig, _ := sender.SignatureHeader(r.Header)
+		if sender.Verify(key, body, sig) != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+		}
+	}))
+	consumer.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns++ // one Lane, so one connection at a time
+		}
+	}
+	consumer.Start()
+	defer consumer.Close()
+
+	s, err := sender.New(consumer.URL, sender.MaxConns(1))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	l := s.Lane() // one connection, for this goroutine only
+	defer l.Close()
+
+	signer := sender.NewSigner(key)
+	for i := range 3 {
+		body := fmt.Appendf(nil, `{"event":"sync.events.employee.update","webhookCounter":%d}`, i+2)
+		r := l.Send(context.Background(), sender.Delivery{Body: body, Header: http.Header{
+			sender.HeaderContentType: {sender.ContentType},
+			sender.HeaderSignature:   {signer.Sign(body)},
+		}})
+		fmt.Println(r.Status, r.Class)
+	}
+	fmt.Println("connections:", conns)
+	// Output:
+	// 200 none
+	// 200 none
+	// 200 none
+	// connections: 1
 }

@@ -108,13 +108,13 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 }
 
 // isToken reports whether b is an RFC 9110 token: a header name.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 || !tokenChar[c] {
+func isToken[T string | []byte](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; c >= 0x80 || !tokenChar[c] {
 			return false
 		}
 	}
-	return true
+	return len(b) > 0
 }
 
 var tokenChar = func() (t [128]bool) {

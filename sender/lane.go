@@ -6,10 +6,14 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -39,6 +43,8 @@ type Lane struct {
 	body   bytes.Reader
 	req    http.Request
 	rest   fixedBody   // the body of a plain answer, as yet unread
+	keys   []string    // the header keys of the request being written, sorted
+	num    [20]byte    // room to format Content-Length
 	asked  atomic.Bool // the server asked this connection's handshake for a client certificate
 }
 
@@ -118,11 +124,19 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 		l.h[k] = v
 	}
 	setUserAgent(l.h, d.Header, s.userAgent)
+	if err := checkHeader(l.h); err != nil {
+		return s.failure(start, err, false)
+	}
 	l.body.Reset(d.Body)
 	req := &l.req
 	req.Header = l.h
 	req.ContentLength = int64(len(d.Body))
-	err := req.Write(l.bw)
+	var err error
+	if l.writeHead(d.Body) {
+		_, err = l.bw.Write(d.Body)
+	} else {
+		err = req.Write(l.bw)
+	}
 	if err == nil {
 		err = l.bw.Flush()
 	}
@@ -185,6 +199,114 @@ func (l *Lane) read(req *http.Request, start time.Time) (r Result, keep bool, er
 		}
 	}
 	return r, true, nil
+}
+
+// writeHead writes the request line and headers for a body of this
+// length, byte for byte as Request.Write would, when they are plain: a
+// non-empty body, header names that are tokens, and values without line
+// breaks or white space at either end. It reports false, having written
+// nothing, for anything else, and the Lane then lets Request.Write write
+// the whole request.
+func (l *Lane) writeHead(body []byte) bool {
+	if len(l.s.headPrefix) == 0 || len(body) == 0 {
+		return false
+	}
+	ua := ""
+	if v := l.h["User-Agent"]; len(v) > 0 {
+		ua = v[0]
+	}
+	if !plainValue(ua) {
+		return false
+	}
+	l.keys = l.keys[:0]
+	for k, vs := range l.h {
+		if requestExcluded(k) {
+			continue
+		}
+		for _, v := range vs {
+			if !plainValue(v) {
+				return false
+			}
+		}
+		l.keys = append(l.keys, k)
+	}
+	slices.Sort(l.keys)
+
+	bw := l.bw
+	_, _ = bw.Write(l.s.headPrefix)
+	if ua != "" {
+		_, _ = bw.WriteString("User-Agent: ")
+		_, _ = bw.WriteString(ua)
+		_, _ = bw.WriteString("\r\n")
+	}
+	_, _ = bw.WriteString("Content-Length: ")
+	_, _ = bw.Write(strconv.AppendInt(l.num[:0], int64(len(body)), 10))
+	_, _ = bw.WriteString("\r\n")
+	for _, k := range l.keys {
+		for _, v := range l.h[k] {
+			_, _ = bw.WriteString(k)
+			_, _ = bw.WriteString(": ")
+			_, _ = bw.WriteString(v)
+			_, _ = bw.WriteString("\r\n")
+		}
+	}
+	_, _ = bw.WriteString("\r\n")
+	return true
+}
+
+// requestExcluded lists the header keys Request.Write writes itself or
+// drops, spelled exactly so: other spellings are ordinary headers to it.
+func requestExcluded(k string) bool {
+	switch k {
+	case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+		return true
+	}
+	return false
+}
+
+// plainValue reports whether Request.Write sends v, a value checkHeader
+// accepted, unchanged: it trims white space at either end.
+func plainValue(v string) bool {
+	return v == "" || (v[0] != ' ' && v[0] != '\t' && v[len(v)-1] != ' ' && v[len(v)-1] != '\t')
+}
+
+// checkHeader refuses what net/http's transport refuses to send, with its
+// words: a header name that is not a token, a value with a control
+// character other than tab.
+func checkHeader(h http.Header) error {
+	for k, vs := range h {
+		if !isToken(k) {
+			return fmt.Errorf("net/http: invalid header field name %q", k)
+		}
+		for _, v := range vs {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+					return fmt.Errorf("net/http: invalid header field value for %q", k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// requestPrefix is the request line and Host header that Request.Write
+// writes for a POST to u, or nil when it would refuse u's host or path.
+func requestPrefix(u *url.URL) []byte {
+	var b bytes.Buffer
+	req := &http.Request{Method: http.MethodPost, URL: u, Host: u.Host, Header: http.Header{"User-Agent": {""}}}
+	if err := req.Write(&b); err != nil {
+		return nil
+	}
+	head := b.Bytes()
+	i := bytes.Index(head, []byte("\r\nHost: "))
+	if i < 0 {
+		return nil
+	}
+	j := bytes.Index(head[i+2:], []byte("\r\n"))
+	if j < 0 {
+		return nil
+	}
+	return bytes.Clone(head[:i+2+j+2])
 }
 
 // connect dials the target, TLS included, holding a connection slot.

@@ -39,7 +39,34 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 		Entry("with a User-Agent option", []sender.Option{sender.UserAgent("Tartan-HyperSync/2")}, nil, sender.HeaderCanonical, bounded),
 		Entry("with no User-Agent", []sender.Option{sender.UserAgent("")}, nil, sender.HeaderLower, bounded),
 		Entry("with the Delivery's own user-agent", nil, http.Header{"user-agent": {"mine/1"}}, sender.HeaderLower, bounded),
-		Entry("with extra headers", nil, http.Header{"X-Tartan-Retry": {"1"}, "a-first": {"x", "y"}}, sender.HeaderLower, bounded),
+		Entry("with extra headers", nil, http.Header{"X-Tartan-Retry": {"1"}, "a-first": {"x", "y"}, "Empty": {""}}, sender.HeaderLower, bounded),
+		Entry("with headers net/http writes itself or drops", nil,
+			http.Header{"Content-Length": {"1"}, "Transfer-Encoding": {"chunked"}, "Trailer": {"X"}, "host": {"other.example"}}, sender.HeaderLower, bounded),
+		// Values and names that are not plain go through Request.Write.
+		Entry("with a value padded with white space", nil, http.Header{"X-Pad": {" \tpadded\t "}}, sender.HeaderLower, bounded),
+		Entry("with a padded User-Agent", []sender.Option{sender.UserAgent(" spaced ")}, nil, sender.HeaderLower, bounded),
+	)
+
+	DescribeTable("refuses, unsent, the headers Sender.Send refuses",
+		func(ctx SpecContext, extra http.Header) {
+			d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+			for k, v := range extra {
+				d.Header[k] = v
+			}
+			var received atomic.Int32
+			c := startConsumer(func(w http.ResponseWriter, r *http.Request) { received.Add(1) })
+			pooled := viaSender.newPoster(c.URL).Send(ctx, d)
+			laned := viaLane.newPoster(c.URL).Send(ctx, d)
+			Expect(pooled.Class).To(Equal(sender.ClassOther))
+			Expect(pooled.Sent).To(BeFalse())
+			Expect(laned.Class).To(Equal(pooled.Class))
+			Expect(laned.Sent).To(BeFalse())
+			Expect(laned.Summary()).To(Equal(pooled.Summary()))
+			Expect(received.Load()).To(BeZero())
+		},
+		Entry("a line break in a value", http.Header{"X-Break": {"one\r\ntwo"}}, bounded),
+		Entry("a control character in a value", http.Header{"X-Nul": {"a\x00b"}}, bounded),
+		Entry("a name that is not a token", http.Header{"bad name": {"x"}}, bounded),
 	)
 
 	It("keeps one connection for all its deliveries, and gives it back on Close", func(ctx SpecContext) {

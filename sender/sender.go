@@ -61,16 +61,19 @@ var ErrClientCertRequired = errors.New("tls: the server requires a client certif
 // A Sender is safe for concurrent use by many goroutines. Make it with New
 // and Close it when done.
 type Sender struct {
-	target    string
-	url       *url.URL
-	redacted  string // the target as errors show it: RedactURL(target)
-	addr      string // host:port to dial
-	timeout   time.Duration
-	maxConns  int
-	snippet   int
-	userAgent string
-	clock     func() time.Time
-	tlsConfig *tls.Config
+	target   string
+	url      *url.URL
+	redacted string // the target as errors show it: RedactURL(target)
+	// headPrefix is the request line and Host header of every request,
+	// as Request.Write writes them; see Lane.writeHead.
+	headPrefix []byte
+	addr       string // host:port to dial
+	timeout    time.Duration
+	maxConns   int
+	snippet    int
+	userAgent  string
+	clock      func() time.Time
+	tlsConfig  *tls.Config
 
 	dialer    net.Dialer
 	transport *http.Transport
@@ -204,6 +207,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 	}
 	s.addr = net.JoinHostPort(u.Hostname(), port)
 	s.redacted = RedactURL(target)
+	s.headPrefix = requestPrefix(u)
 	if s.tlsConfig == nil {
 		s.tlsConfig = &tls.Config{}
 	}
