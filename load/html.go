@@ -101,9 +101,10 @@ func newHTMLView(r *Report) htmlView {
 	if shard == "" {
 		shard = "all"
 	}
-	ratio := "n/a"
+	targetRate, achieved := "none (--rate max)", fmt.Sprintf("%.1f/s", r.AchievedRate())
 	if r.Rate > 0 {
-		ratio = fmt.Sprintf("%.2f%%", r.AchievedRate()/r.Rate*100)
+		targetRate = fmt.Sprintf("%.1f/s", r.Rate)
+		achieved += fmt.Sprintf(" (%.2f%% of target)", r.AchievedRate()/r.Rate*100)
 	}
 	v.Facts = []fact{
 		{"target", r.Target},
@@ -111,8 +112,8 @@ func newHTMLView(r *Report) htmlView {
 		{"seed", fmt.Sprint(r.Seed)},
 		{"shard", shard},
 		{"elapsed", r.Elapsed.Round(time.Millisecond).String()},
-		{"target rate", fmt.Sprintf("%.1f/s", r.Rate)},
-		{"achieved rate", fmt.Sprintf("%.1f/s (%s of target)", r.AchievedRate(), ratio)},
+		{"target rate", targetRate},
+		{"achieved rate", achieved},
 		{"error rate", fmt.Sprintf("%.3f%%", r.ErrorRate()*100)},
 	}
 	if r.Interrupted {

@@ -107,6 +107,31 @@ var _ = Describe("a load run", Label("load"), func() {
 		Expect(rep.Planned).To(Equal(rep.Sent + rep.Dropped))
 	})
 
+	It("with Max, sends each delivery as soon as a worker is answered, and stops by itself", func() {
+		ref := consumer.New(key)
+		srv := httptest.NewServer(ref.Handler())
+		DeferCleanup(srv.Close)
+		rep, err := load.Run(context.Background(), newSender(srv.URL+consumer.WebhookPath, 2), stream,
+			load.Options{Profile: load.Max{}, Events: 300, Concurrency: 2, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Sent).To(BeEquivalentTo(300))
+		Expect(rep.OK).To(BeEquivalentTo(300))
+		Expect(rep.Planned).To(Equal(rep.Sent))
+		Expect(rep.Dropped).To(BeZero())
+		Expect(rep.Late).To(BeZero())
+		Expect(rep.Rate).To(BeZero(), "no target rate")
+		Expect(rep.MaxInFlight).To(BeNumerically("<=", 2))
+		// Due when taken: latency is service time plus building and signing.
+		Expect(rep.Quantile(rep.Latency, 99) - rep.Quantile(rep.Service, 99)).To(BeNumerically("<", 5*time.Millisecond))
+
+		rep, err = load.Run(context.Background(), newSender(srv.URL+consumer.WebhookPath, 2), stream,
+			load.Options{Profile: load.Max{}, Duration: 200 * time.Millisecond, Concurrency: 2, Key: key})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Elapsed).To(BeNumerically("<", 2*time.Second))
+		Expect(rep.Sent).To(BeNumerically(">", 0))
+		Expect(rep.Dropped).To(BeZero())
+	})
+
 	It("refuses a run that would not stop by itself", func() {
 		_, err := load.Run(context.Background(), newSender("http://127.0.0.1:9", 1), stream, load.Options{Profile: load.Constant(1)})
 		Expect(err).To(MatchError(load.ErrUnbounded))

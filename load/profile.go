@@ -27,6 +27,17 @@ func (c Constant) Due(i int64) time.Duration {
 func (c Constant) Rate(time.Duration) float64 { return float64(c) }
 func (c Constant) String() string             { return fmt.Sprintf("constant %g/s", float64(c)) }
 
+// Max is no schedule at all: each worker sends its next delivery as soon
+// as its last one is answered, a closed model, as hey and wrk measure. A
+// send falls due when a worker takes it, so its latency is its service
+// time plus the time to build and sign it, nothing is late or dropped, and
+// there is no target rate (Rate is 0).
+type Max struct{}
+
+func (Max) Due(int64) time.Duration    { return 0 }
+func (Max) Rate(time.Duration) float64 { return 0 }
+func (Max) String() string             { return "max (closed model: each worker sends as soon as it is answered)" }
+
 // Ramp goes linearly from From to To sends per second over Over, then stays
 // at To.
 type Ramp struct {

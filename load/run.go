@@ -96,9 +96,13 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	default:
 		window = o.Profile.Due(o.Events) // when the last send fell due
 	}
-	rep.Planned = countDue(o.Profile, window, o.Events)
+	if _, closed := o.Profile.(Max); closed {
+		rep.Planned, rep.Rate = rep.Sent, 0 // no schedule: nothing is due but what was sent
+	} else {
+		rep.Planned = countDue(o.Profile, window, o.Events)
+		rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
+	}
 	rep.Dropped = rep.Planned - rep.Sent
-	rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
 	rep.Timeline = r.tl.finish()
 	if o.Log != nil {
 		if err := o.Log.Flush(); err != nil {
@@ -109,11 +113,14 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 }
 
 // CountDue is how many sends profile p plans in [0, d), at most events
-// when events is positive.
+// when events is positive. Max plans none ahead: it gives events, or 0.
 func CountDue(p Profile, d time.Duration, events int64) int64 { return countDue(p, d, events) }
 
 // countDue is how many sends the profile plans in [0, d) (and events).
 func countDue(p Profile, d time.Duration, events int64) int64 {
+	if _, closed := p.(Max); closed {
+		return max(events, 0)
+	}
 	lo, hi := int64(0), int64(1)
 	for p.Due(hi) < d && (events <= 0 || hi < events) {
 		hi *= 2
@@ -174,12 +181,16 @@ func (r *runner) newWorker() *worker {
 func (r *runner) work(ctx context.Context, w *worker) {
 	defer w.lane.Close()
 	o := r.o
+	_, closed := o.Profile.(Max)
 	for {
 		j := r.next.Add(1) - 1
 		if o.Events > 0 && j >= o.Events {
 			return
 		}
 		due := r.start.Add(o.Profile.Due(j))
+		if closed {
+			due = time.Now() // due when taken
+		}
 		if o.Duration > 0 && !due.Before(r.end) { // the window is [0, Duration)
 			return
 		}

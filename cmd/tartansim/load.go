@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ import (
 )
 
 type loadFlags struct {
-	rate        float64
+	rate        string
 	duration    time.Duration
 	events      int64
 	concurrency int
@@ -59,12 +60,13 @@ Without --target it posts to the built-in reference consumer.`,
 		Example: `  tartansim load --events 20000 --rate 2000
   tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
   tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html
-  tartansim load --rate 3000 --duration 5m --shard 0/3 --json > shard-0.json   # then: tartansim merge shard-*.json`,
+  tartansim load --rate 3000 --duration 5m --shard 0/3 --json > shard-0.json   # then: tartansim merge shard-*.json
+  tartansim load --rate max --duration 30s --concurrency 64 --target http://127.0.0.1:8080/webhook   # how fast can it go?`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.load(args, f) },
 	}
 	fl := cmd.Flags()
-	fl.Float64Var(&f.rate, "rate", 1000, "target sends per second (the profile's peak or base)")
+	fl.StringVar(&f.rate, "rate", "1000", `target sends per second (the profile's peak or base), or "max": each worker sends as soon as it is answered (a closed model, as hey and wrk; latency is then service time)`)
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (with --events: whichever comes first)")
 	fl.Int64Var(&f.events, "events", 0, "stop after this many sends (default 10000 when --duration is not given)")
 	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on requests in flight and on connections")
@@ -118,10 +120,9 @@ func (a *app) load(args []string, f loadFlags) error {
 			}
 		}
 	}
-	rate := f.rate / float64(shards)
-	profile, err := load.ParseProfile(f.profile, rate, f.duration)
+	profile, err := f.profileFor(shards)
 	if err != nil {
-		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+		return err
 	}
 	if f.dryRun {
 		return a.loadPlan(f, so, profile, shard, shards)
@@ -199,8 +200,16 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 	if f.duration > 0 {
 		n = load.CountDue(p, f.duration, f.events)
 	}
-	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s for %s: %d deliveries planned to %s, concurrency %d, seed %d%s\n",
-		p, orDash(f.duration), n, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
+	planned := fmt.Sprintf("%d deliveries planned", n)
+	if _, closed := p.(load.Max); closed {
+		planned = "as many deliveries as the workers send"
+		if f.events > 0 {
+			planned = fmt.Sprintf("at most %d deliveries", f.events)
+		}
+		n = 3
+	}
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s for %s: %s to %s, concurrency %d, seed %d%s\n",
+		p, orDash(f.duration), planned, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
 	at := time.Now().UTC()
 	for j := range min(n, 3) {
 		i := j*shards + shard
@@ -208,6 +217,28 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 		fmt.Fprintln(a.stdout, sender.Curl(target, d))
 	}
 	return nil
+}
+
+// profileFor reads --rate and --profile for one of shards copies.
+func (f loadFlags) profileFor(shards int64) (load.Profile, error) {
+	if f.rate == "max" {
+		switch {
+		case f.profile != "constant" && f.profile != "":
+			return nil, usageErr("--profile %s needs a rate to shape: --rate max has no schedule", f.profile)
+		case f.minRate > 0:
+			return nil, usageErr("--min-rate needs a target rate: --rate max has none")
+		}
+		return load.Max{}, nil
+	}
+	rate, err := strconv.ParseFloat(f.rate, 64)
+	if err != nil || rate <= 0 || math.IsInf(rate, 0) {
+		return nil, usageErr(`--rate %q: want sends per second, such as 2000, or "max"`, f.rate)
+	}
+	profile, err := load.ParseProfile(f.profile, rate/float64(shards), f.duration)
+	if err != nil {
+		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+	}
+	return profile, nil
 }
 
 func orDash(d time.Duration) string {
@@ -277,11 +308,11 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 		return enc.Encode(r)
 	}
 	w := a.stdout
-	ratio := 0.0
 	if r.Rate > 0 {
-		ratio = r.AchievedRate() / r.Rate * 100
+		fmt.Fprintf(w, "achieved rate: %.1f/s (target %.1f/s, %.2f%%) over %s\n", r.AchievedRate(), r.Rate, r.AchievedRate()/r.Rate*100, r.Elapsed.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "achieved rate: %.1f/s (no target: --rate max) over %s\n", r.AchievedRate(), r.Elapsed.Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "achieved rate: %.1f/s (target %.1f/s, %.2f%%) over %s\n", r.AchievedRate(), r.Rate, ratio, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "sent %d  ok %d  errors %d (%.3f%%)  dropped %d  late %d  max in flight %d\n",
 		r.Sent, r.OK, r.Errors(), r.ErrorRate()*100, r.Dropped, r.Late, r.MaxInFlight)
 	for _, h := range []struct {

@@ -107,7 +107,17 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		Entry("a bad min rate", "--min-rate", "--min-rate", "2"),
 		Entry("no concurrency", "--concurrency", "--concurrency", "0"),
 		Entry("a zero rate", "rate", "--rate", "0"),
+		Entry("a rate that is not a number", `--rate "fast": want sends per second, such as 2000, or "max"`, "--rate", "fast"),
+		Entry("a profile without a rate", "--profile eod-burst needs a rate to shape", "--rate", "max", "--profile", "eod-burst"),
+		Entry("a min rate without a target", "--min-rate needs a target rate", "--rate", "max", "--min-rate", "0.9"),
 	)
+
+	It("runs a closed model with --rate max: no target, nothing late or dropped", func() {
+		r := tartansim("", "load", "--rate", "max", "--events", "500", "--concurrency", "4", "--orgs", "2", "--employees", "20")
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(MatchRegexp(`achieved rate: [\d.]+/s \(no target: --rate max\)`))
+		Expect(r.stdout).To(ContainSubstring("sent 500  ok 500  errors 0 (0.000%)  dropped 0  late 0  max in flight"))
+	})
 })
 
 var _ = Describe("an interrupted load", Label("load"), func() {
