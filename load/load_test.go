@@ -5,17 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/internal/conncount"
 	"github.com/tartansim/tartansim/load"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
@@ -50,28 +49,18 @@ var _ = Describe("a load run", Label("load"), func() {
 	})
 
 	It("never has more requests in flight, nor connections, than the concurrency", func() {
-		var open, maxOpen atomic.Int64
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			time.Sleep(2 * time.Millisecond)
 		}))
-		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-			switch st {
-			case http.StateNew:
-				n := open.Add(1)
-				for m := maxOpen.Load(); n > m && !maxOpen.CompareAndSwap(m, n); m = maxOpen.Load() {
-				}
-			case http.StateClosed, http.StateHijacked:
-				open.Add(-1)
-			}
-		}
+		conns := conncount.Track(srv.Config)
 		srv.Start()
 		DeferCleanup(srv.Close)
 		rep, err := load.Run(context.Background(), newSender(srv.URL, 3), stream,
 			load.Options{Profile: load.Constant(5000), Events: 400, Concurrency: 3, Key: key})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.MaxInFlight).To(BeNumerically("<=", 3))
-		Expect(maxOpen.Load()).To(BeNumerically("<=", 3))
+		Expect(conns.Peak()).To(BeNumerically("<=", 3))
 	})
 
 	It("measures latency from the intended send time, so a stall is not hidden", func() {

@@ -79,27 +79,17 @@ func (l *Lane) Close() {
 }
 
 // Send posts d on the Lane's connection, connecting first if it has none,
-// and reports the outcome as Sender.Send does. FaultAckLost goes through
-// Sender.Send, on a connection of its own.
+// and reports the outcome as Sender.Send does. A Delivery with a Fault goes
+// through Sender.Send (FaultAckLost on a connection of its own).
 func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	s := l.s
-	switch d.Fault {
-	case FaultNone:
-	case FaultAckLost:
-		return s.Send(ctx, d)
-	case FaultDrop:
-		return Result{Start: s.clock(), Class: ClassDropped}
-	default:
-		return s.Send(ctx, d)
+	if d.Fault != FaultNone {
+		return s.Send(ctx, d) // a fault needs no connection of the Lane's
 	}
-
-	waitStart := s.clock()
-	select {
-	case s.inFlight <- struct{}{}:
-	case <-ctx.Done():
-		return s.failure(waitStart, ctx.Err(), false)
+	if r, ok := s.acquire(ctx); !ok {
+		return r
 	}
-	defer func() { <-s.inFlight }()
+	defer s.release()
 
 	start := s.clock()
 	deadline := time.Now().Add(s.timeout) // the real clock, whatever Clock says

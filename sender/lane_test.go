@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/internal/conncount"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -103,20 +104,10 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 
 	It("never has more connections open than MaxConns, one per Lane", func(ctx SpecContext) {
 		const lanes = 4
-		var open, peak atomic.Int32
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(time.Millisecond)
 		}))
-		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-			switch st {
-			case http.StateNew:
-				n := open.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-				}
-			case http.StateClosed, http.StateHijacked:
-				open.Add(-1)
-			}
-		}
+		conns := conncount.Track(srv.Config)
 		srv.Start()
 		DeferCleanup(srv.Close)
 		s := newSender(srv.URL, sender.MaxConns(lanes))
@@ -132,7 +123,7 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 			})
 		}
 		wg.Wait()
-		Expect(peak.Load()).To(BeEquivalentTo(lanes))
+		Expect(conns.Peak()).To(BeEquivalentTo(lanes))
 	}, bounded)
 
 	It("connects again when the consumer closed its idle connection, without failing a delivery", func(ctx SpecContext) {

@@ -290,13 +290,10 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 		return Result{Start: s.clock(), Class: ClassOther, Err: fmt.Errorf("sender: cannot inject %v", d.Fault)}
 	}
 
-	waitStart := s.clock()
-	select {
-	case s.inFlight <- struct{}{}:
-	case <-ctx.Done():
-		return s.failure(waitStart, ctx.Err(), false)
+	if r, ok := s.acquire(ctx); !ok {
+		return r
 	}
-	defer func() { <-s.inFlight }()
+	defer s.release()
 
 	start := s.clock()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -310,6 +307,21 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 	}
 	return s.exchange(req, start)
 }
+
+// acquire takes an in-flight token, waiting while ctx lasts; when ctx
+// ends first it reports false with the Result of that failure.
+func (s *Sender) acquire(ctx context.Context) (Result, bool) {
+	waitStart := s.clock()
+	select {
+	case s.inFlight <- struct{}{}:
+		return Result{}, true
+	case <-ctx.Done():
+		return s.failure(waitStart, ctx.Err(), false), false
+	}
+}
+
+// release gives back the token acquire took.
+func (s *Sender) release() { <-s.inFlight }
 
 // request builds the POST for d with its headers exactly as given.
 func (s *Sender) request(ctx context.Context, d Delivery) (*http.Request, error) {

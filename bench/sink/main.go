@@ -43,6 +43,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/tartansim/tartansim/internal/conncount"
 )
 
 func main() {
@@ -65,9 +67,10 @@ func main() {
 	s := &sink{stall: *stall, stallAt: *stallAt, logConns: *logConns}
 	srv := &http.Server{
 		Handler:           s,
-		ConnState:         s.connState,
+		ConnState:         s.logConn,
 		ReadHeaderTimeout: time.Minute,
 	}
+	s.conns = conncount.Track(srv)
 	fmt.Printf("sink: listening on http://%s\n", ln.Addr())
 
 	sigs := make(chan os.Signal, 4)
@@ -104,9 +107,7 @@ type sink struct {
 
 	requests  atomic.Int64
 	bytes     atomic.Int64
-	accepted  atomic.Int64 // connections accepted
-	open      atomic.Int64
-	peak      atomic.Int64
+	conns     *conncount.Counter
 	startOnce sync.Once
 	start     atomic.Int64 // unix ns of the very first request: the stall's origin
 	first     atomic.Int64 // unix ns of the first request since the last reset
@@ -130,19 +131,12 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (s *sink) connState(c net.Conn, st http.ConnState) {
+// logConn reports a connection opened or closed once requests have been
+// served: a reconnect in mid-run. It runs before the counts change.
+func (s *sink) logConn(c net.Conn, st http.ConnState) {
 	if s.logConns && (st == http.StateNew || st == http.StateClosed) && s.requests.Load() > 0 {
 		fmt.Fprintf(os.Stderr, "sink: %s %s after %d requests, %d open before\n",
-			strings.TrimPrefix(st.String(), "State"), c.RemoteAddr(), s.requests.Load(), s.open.Load())
-	}
-	switch st {
-	case http.StateNew:
-		s.accepted.Add(1)
-		n := s.open.Add(1)
-		for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
-		}
-	case http.StateClosed, http.StateHijacked:
-		s.open.Add(-1)
+			strings.TrimPrefix(st.String(), "State"), c.RemoteAddr(), s.requests.Load(), s.conns.Open())
 	}
 }
 
@@ -151,11 +145,11 @@ func (s *sink) connState(c net.Conn, st http.ConnState) {
 func (s *sink) stats(reset bool) string {
 	var req, bytes, accepted, peak, first, last int64
 	if reset {
-		req, bytes, accepted, peak = s.requests.Swap(0), s.bytes.Swap(0), s.accepted.Swap(0), s.peak.Swap(s.open.Load())
-		first, last = s.first.Swap(0), s.last.Swap(0)
+		req, bytes, first, last = s.requests.Swap(0), s.bytes.Swap(0), s.first.Swap(0), s.last.Swap(0)
+		accepted, peak = s.conns.Reset()
 	} else {
-		req, bytes, accepted, peak = s.requests.Load(), s.bytes.Load(), s.accepted.Load(), s.peak.Load()
-		first, last = s.first.Load(), s.last.Load()
+		req, bytes, first, last = s.requests.Load(), s.bytes.Load(), s.first.Load(), s.last.Load()
+		accepted, peak = s.conns.Accepted(), s.conns.Peak()
 	}
 	var span time.Duration
 	if first != 0 && last > first {
@@ -166,5 +160,5 @@ func (s *sink) stats(reset bool) string {
 		rate = float64(req) / span.Seconds()
 	}
 	return fmt.Sprintf("sink: requests=%d bytes=%d accepted_conns=%d peak_conns=%d open_conns=%d first_to_last=%s rate=%.1f/s",
-		req, bytes, accepted, peak, s.open.Load(), span.Round(time.Millisecond), rate)
+		req, bytes, accepted, peak, s.conns.Open(), span.Round(time.Millisecond), rate)
 }

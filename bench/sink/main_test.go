@@ -6,12 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tartansim/tartansim/internal/conncount"
 )
 
 func TestSinkCountsAndStalls(t *testing.T) {
 	s := &sink{stall: 300 * time.Millisecond, stallAt: 100 * time.Millisecond}
 	srv := httptest.NewUnstartedServer(s)
-	srv.Config.ConnState = s.connState
+	srv.Config.ConnState = s.logConn
+	s.conns = conncount.Track(srv.Config)
 	srv.Start()
 	defer srv.Close()
 
