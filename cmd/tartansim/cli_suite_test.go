@@ -16,6 +16,15 @@ func TestCLI(t *testing.T) {
 	RunSpecs(t, "tartansim command")
 }
 
+// Every spec starts with tartansim's environment variables cleared, so that
+// a developer's own TARTAN_* settings never leak into a run under test; a
+// spec that needs one sets it itself.
+var _ = BeforeEach(func() {
+	for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+		GinkgoT().Setenv(v, "")
+	}
+})
+
 // invocation is one in-process run of the command.
 type invocation struct {
 	code           int

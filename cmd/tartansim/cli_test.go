@@ -23,12 +23,6 @@ import (
 const secretKey = "sk_live_TARTANSIM_SECRET_9f8e7d"
 
 var _ = Describe("tartansim", func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	Describe("events", func() {
 		It("lists the catalogue, documented or not", func() {
 			r := tartansim("", "events")

@@ -49,12 +49,6 @@ func staleConsumer(ref *consumer.Consumer) http.Handler {
 var timeStampRE = regexp.MustCompile(`"timeStamp":"[^"]*"`)
 
 var _ = Describe("tartansim conformance", Label("conformance"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("passes every check against the built-in reference consumer and writes JUnit", func() {
 		file := filepath.Join(GinkgoT().TempDir(), "junit.xml")
 		r := tartansim("", "conformance", "--junit", file, "--seed", "11")

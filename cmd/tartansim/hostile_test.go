@@ -16,12 +16,6 @@ import (
 // The exit codes and classes users see when a consumer misbehaves: the CLI
 // side of the hostile consumer suites in sender and scenarios.
 var _ = Describe("tartansim against a hostile consumer", Label("hostile"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	start := func(b hostile.Behaviour) *hostile.Consumer {
 		c := hostile.Start(b)
 		DeferCleanup(c.Close)

@@ -51,12 +51,6 @@ func interruptedConformance(spec SpecContext, at int64, extra ...string) (invoca
 }
 
 var _ = Describe("an interrupted conformance run", Label("conformance", "interrupt"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("stops, writes the partial JUnit of the checks it reached, and exits 130", func(spec SpecContext) {
 		// The 40th delivery falls in a later check than the first.
 		r, s, data := interruptedConformance(spec, 40)

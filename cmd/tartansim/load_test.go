@@ -19,12 +19,6 @@ import (
 )
 
 var _ = Describe("tartansim load", Label("load"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("loads the built-in consumer and prints percentiles, rates and counts", func() {
 		r := tartansim("", "load", "--events", "2000", "--rate", "4000", "--orgs", "3", "--employees", "20")
 		Expect(r.code).To(Equal(0), r.output())
@@ -149,12 +143,6 @@ var _ = Describe("an interrupted load", Label("load"), func() {
 })
 
 var _ = Describe("--dry-run", Label("staging"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("sends nothing, from every command that sends", func() {
 		var hits atomic.Int64
 		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))

@@ -21,12 +21,6 @@ import (
 )
 
 var _ = Describe("tartansim run", Label("scenarios"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("plays the whole catalogue against the built-in consumer with no arguments and exits 0", func() {
 		r := tartansim("", "run", "--day", "0")
 		Expect(r.code).To(Equal(0), r.output())

@@ -95,12 +95,6 @@ func freeLoopback() string {
 }
 
 var _ = Describe("the app key", Label("secrets"), func() {
-	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
-	})
-
 	It("is caught by the scan in every form it could take", func() {
 		enc := base64.StdEncoding.EncodeToString([]byte("xy" + secretKey + "z"))
 		Expect(leaks(secretKey, map[string]string{"b64": enc})).NotTo(BeEmpty())

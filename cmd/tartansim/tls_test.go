@@ -145,9 +145,6 @@ func oneSentence(r invocation) {
 var _ = Describe("TLS to staging endpoints", Label("tls"), func() {
 	var pki *testPKI
 	BeforeEach(func() {
-		for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
-			GinkgoT().Setenv(v, "")
-		}
 		pki = newPKI()
 	})
 	send := func(url string, args ...string) invocation {
