@@ -138,10 +138,7 @@ var _ = Describe("tartansim", func() {
 		)
 
 		It("says one sentence and exits 3 when the target is unreachable", func() {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			Expect(err).NotTo(HaveOccurred())
-			addr := ln.Addr().String()
-			Expect(ln.Close()).To(Succeed())
+			addr := freeLoopback() // nobody listens there
 			r := tartansim("", "send", "sync.events.initiated", "--target", "http://"+addr+"/webhook", "--key", "k")
 			Expect(r.code).To(Equal(3), r.output())
 			Expect(r.stderr).To(Equal(fmt.Sprintf("tartansim: could not reach http://%s/webhook: connection refused.\n", addr)))
@@ -201,10 +198,7 @@ var _ = Describe("tartansim", func() {
 
 	Describe("consumer", func() {
 		It("serves the reference consumer until interrupted, printing verdicts, and exits 130", func() {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			Expect(err).NotTo(HaveOccurred())
-			addr := ln.Addr().String()
-			Expect(ln.Close()).To(Succeed())
+			addr := freeLoopback() // nobody listens there
 
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan invocation, 1)

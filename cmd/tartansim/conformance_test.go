@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,10 +113,7 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 	})
 
 	It("exits 3 with one sentence when the target is down", func() {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		addr := ln.Addr().String()
-		Expect(ln.Close()).To(Succeed())
+		addr := freeLoopback() // nobody listens there
 		r := tartansim("", "conformance", "--target", "http://"+addr+"/webhook", "--key", "k")
 		Expect(r.code).To(Equal(3), r.output())
 		Expect(r.stderr).To(Equal("tartansim: could not reach http://" + addr + "/webhook: connection refused.\n"))

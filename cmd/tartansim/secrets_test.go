@@ -85,6 +85,7 @@ func refConsumer() (webhook, probe string) {
 	return srv.URL + consumer.WebhookPath, srv.URL + consumer.ProbePath
 }
 
+// freeLoopback returns a loopback address nobody listens on.
 func freeLoopback() string {
 	GinkgoHelper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
