@@ -20,14 +20,14 @@ import (
 
 // Lane is one connection of a Sender, driven by one goroutine: the load
 // engine's path. Its Send does what Sender.Send does, with the same Result,
-// the same bytes on the wire (the request is written by net/http's own
-// Request.Write and the answer read by http.ReadResponse) and the same
-// caps (a Lane's connection takes one of MaxConns slots, each Send one
-// in-flight token), but without the pooled transport's per-request
-// machinery: no goroutine hand-offs, no per-request context, no header
-// copy. A Lane costs about half the CPU per delivery of Sender.Send, which
-// is what lets one machine generate, sign and post faster than a load tool
-// posting one fixed body.
+// the same bytes on the wire (a plain request and a plain answer are
+// written and read in place, anything else by net/http's Request.Write and
+// http.ReadResponse) and the same caps (a Lane's connection takes one of
+// MaxConns slots, each Send one in-flight token), but without the pooled
+// transport's per-request machinery: no goroutine hand-offs, no
+// per-request context, no header copy. That saving is what lets one machine
+// generate, sign and post faster than a load tool posting one fixed body
+// (see BenchmarkLaneSend and bench/run).
 //
 // A Lane is not safe for concurrent use; give each goroutine its own, and
 // Close it when done. Close the Lanes before the Sender they came from.
@@ -101,7 +101,7 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	}
 	if l.conn == nil {
 		if err := l.connect(ctx, deadline); err != nil {
-			return l.fail(start, ctx, err, false)
+			return l.fail(ctx, start, err, false)
 		}
 	}
 	conn := l.conn
@@ -132,15 +132,18 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	}
 	if err != nil {
 		l.Close()
-		return l.fail(start, ctx, err, false)
+		return l.fail(ctx, start, err, false)
 	}
 	l.reused = true
 
 	r, keep, err := l.read(req, start)
 	if err != nil {
 		l.Close()
-		return l.fail(start, ctx, err, true)
+		return l.fail(ctx, start, err, true)
 	}
+	// The server answered: its handshake is done with, and a later reset
+	// on this connection is a reset, whatever the handshake asked for.
+	l.asked.Store(false)
 	if r.Err != nil {
 		if err := deadlineErr(ctx, r.Err); err != nil {
 			r.Err, r.Class = s.wrap(err), Classify(err)
@@ -325,7 +328,7 @@ func (l *Lane) connect(ctx context.Context, deadline time.Time) error {
 // fail makes the Result of a failed exchange: the context's own error
 // when it ended the exchange, and ErrClientCertRequired when the server
 // asked for a certificate it did not get and then broke the handshake.
-func (l *Lane) fail(start time.Time, ctx context.Context, err error, sent bool) Result {
+func (l *Lane) fail(ctx context.Context, start time.Time, err error, sent bool) Result {
 	if e := deadlineErr(ctx, err); e != nil {
 		err = e
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -120,5 +121,24 @@ var _ = Describe("a Sender against a server that requires a client certificate",
 		Expect(r.Status).To(Equal(http.StatusOK))
 		Expect(r.Class).To(Equal(sender.ClassReset), "%v", r.Err)
 		Expect(errors.Is(r.Err, sender.ErrClientCertRequired)).To(BeFalse())
+	}, bounded)
+})
+
+var _ = Describe("a Lane against a server that asks for a client certificate", Label("tls", "lane"), func() {
+	It("reports a later reset on the same connection as a reset, not as a missing certificate", func(ctx SpecContext) {
+		_, cert := clientCertificate()
+		var n atomic.Int32
+		c := startMTLSConsumer(tls.VerifyClientCertIfGiven, cert, func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if n.Add(1) == 2 {
+				panic(http.ErrAbortHandler) // the second request: the connection dies before an answer
+			}
+		})
+		l := viaLane.newPoster(c.URL, sender.TLSConfig(trusting(c)))
+		d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+		Expect(l.Send(ctx, d).OK()).To(BeTrue())
+		r := l.Send(ctx, d)
+		Expect(r.Class).To(Equal(sender.ClassReset), "%v", r.Err)
+		Expect(errors.Is(r.Err, sender.ErrClientCertRequired)).To(BeFalse(), "%v", r.Err)
 	}, bounded)
 })
