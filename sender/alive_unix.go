@@ -16,29 +16,22 @@ import (
 func connAlive(conn net.Conn) bool {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
-		if s, isSlot := conn.(*slotConn); isSlot {
-			sc, ok = s.Conn.(syscall.Conn)
-		}
-	}
-	if !ok {
-		return true
+		return true // nothing to peek at: let the next request tell
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
 		return false
 	}
-	alive := true
+	var peekErr error
 	var buf [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK):
-		case err != nil, n == 0: // reset, or closed (end of stream)
-			alive = false
-		default: // bytes nobody asked for: a late answer, or a TLS record
-			alive = n < 0
-		}
+	if err := rc.Read(func(fd uintptr) bool {
+		_, _, peekErr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		return true
-	})
-	return alive && err == nil
+	}); err != nil {
+		return false
+	}
+	// Nothing to read yet is the only healthy state: the end of the
+	// stream (no error, nothing read), a reset, or bytes nobody asked
+	// for (a late answer) all end the connection's use.
+	return errors.Is(peekErr, syscall.EAGAIN)
 }

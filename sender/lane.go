@@ -34,7 +34,7 @@ import (
 type Lane struct {
 	s      *Sender
 	conn   net.Conn // nil until the first Send, and after a failure
-	tcp    net.Conn // the TCP connection under conn, for the staleness check
+	tcp    net.Conn // the bare TCP connection under conn, for the staleness check
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	reused bool        // conn has carried an exchange already
@@ -84,7 +84,12 @@ func (l *Lane) Close() {
 func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	s := l.s
 	if d.Fault != FaultNone {
-		return s.Send(ctx, d) // a fault needs no connection of the Lane's
+		if d.Fault == FaultAckLost {
+			// It needs a connection of its own: give the Lane's slot back,
+			// or a Lane at the cap would wait for itself.
+			l.Close()
+		}
+		return s.Send(ctx, d)
 	}
 	if r, ok := s.acquire(ctx); !ok {
 		return r
@@ -92,6 +97,14 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	defer s.release()
 
 	start := s.clock()
+	clear(l.h)
+	for k, v := range d.Header {
+		l.h[k] = v
+	}
+	setUserAgent(l.h, d.Header, s.userAgent)
+	if err := checkHeader(l.h); err != nil {
+		return s.failure(start, err, false) // refused before connecting, as the transport does
+	}
 	deadline := time.Now().Add(s.timeout) // the real clock, whatever Clock says
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -109,14 +122,6 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	clear(l.h)
-	for k, v := range d.Header {
-		l.h[k] = v
-	}
-	setUserAgent(l.h, d.Header, s.userAgent)
-	if err := checkHeader(l.h); err != nil {
-		return s.failure(start, err, false)
-	}
 	l.body.Reset(d.Body)
 	req := &l.req
 	req.Header = l.h
@@ -314,6 +319,9 @@ func (l *Lane) connect(ctx context.Context, deadline time.Time) error {
 	l.conn, l.tcp = conn, conn
 	if tc, ok := conn.(*tls.Conn); ok {
 		l.tcp = tc.NetConn()
+	}
+	if sc, ok := l.tcp.(*slotConn); ok {
+		l.tcp = sc.Conn
 	}
 	if l.br == nil {
 		l.br = bufio.NewReaderSize(conn, 4<<10)

@@ -207,3 +207,33 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 		Expect(got.Load()).To(BeEquivalentTo(2))
 	}, bounded)
 })
+
+var _ = Describe("a Lane at the connection cap", Label("http", "lane"), func() {
+	It("still sends an ack-lost delivery, giving its own slot up for it", func(ctx SpecContext) {
+		var got atomic.Int32
+		c := startConsumer(func(w http.ResponseWriter, r *http.Request) { got.Add(1) })
+		l := viaLane.newPoster(c.URL, sender.MaxConns(1), sender.Timeout(2*time.Second))
+		d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+		Expect(l.Send(ctx, d).OK()).To(BeTrue()) // the Lane now holds the only slot
+
+		lost := d
+		lost.Fault = sender.FaultAckLost
+		began := time.Now()
+		r := l.Send(ctx, lost)
+		Expect(r.Class).To(Equal(sender.ClassAckLost), "%v", r.Err)
+		Expect(time.Since(began)).To(BeNumerically("<", time.Second))
+		Expect(l.Send(ctx, d).OK()).To(BeTrue()) // and connects again afterwards
+		Eventually(got.Load).WithContext(ctx).Should(BeEquivalentTo(3))
+	}, bounded)
+
+	It("refuses a bad header before connecting, as Sender.Send does", func(ctx SpecContext) {
+		d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+		d.Header["bad name"] = []string{"x"}
+		dead := "http://" + freeAddr() + "/hooks"
+		pooled := viaSender.newPoster(dead).Send(ctx, d)
+		laned := viaLane.newPoster(dead).Send(ctx, d)
+		Expect(pooled.Class).To(Equal(sender.ClassOther))
+		Expect(laned.Class).To(Equal(pooled.Class), "%v", laned.Err)
+		Expect(laned.Summary()).To(Equal(pooled.Summary()))
+	}, bounded)
+})

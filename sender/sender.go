@@ -443,8 +443,8 @@ func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if err := req.Write(conn); err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
+		if e := deadlineErr(ctx, err); e != nil {
+			err = e // the connection deadline is ctx's: report it as such
 		}
 		return s.failure(start, err, false)
 	}
