@@ -121,6 +121,28 @@ var _ = Describe("a load run", Label("load"), func() {
 		Expect(rep.Dropped).To(BeZero())
 	})
 
+	It("hands Progress a report of its own, which it may read while the run goes on", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+		}))
+		DeferCleanup(srv.Close)
+		var calls int
+		var seen int64
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream, load.Options{
+			Profile: load.Constant(500), Duration: 1200 * time.Millisecond, Concurrency: 2, Key: key,
+			Progress: func(r *load.Report) {
+				calls++
+				// Read everything, as a richer progress line would, while
+				// the workers go on counting (-race would see sharing).
+				seen = r.Statuses["200"] + r.Classes["none"] + r.Service.TotalCount() + r.Lag.TotalCount() + int64(len(r.Timeline))
+			},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(calls).To(BeNumerically(">=", 1))
+		Expect(seen).To(BeNumerically(">", 0))
+		Expect(rep.Sent).To(BeNumerically(">", 0))
+	})
+
 	It("refuses a run that would not stop by itself", func() {
 		_, err := load.Run(context.Background(), newSender("http://127.0.0.1:9", 1), stream, load.Options{Profile: load.Constant(1)})
 		Expect(err).To(MatchError(load.ErrUnbounded))

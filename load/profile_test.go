@@ -17,7 +17,7 @@ func TestProfilesDueIsTheInverseOfTheRate(t *testing.T) {
 		for t0 := time.Duration(0); t0 < 6*time.Second; t0 += time.Millisecond {
 			want += p.Rate(t0) / 1000
 		}
-		got := float64(countDue(p, 6*time.Second, 0))
+		got := float64(CountDue(p, 6*time.Second, 0))
 		if math.Abs(got-want) > want*0.002+2 {
 			t.Errorf("%s: %v sends due in 6s, the rate integrates to %.0f", p, got, want)
 		}
@@ -54,7 +54,7 @@ func TestParseProfile(t *testing.T) {
 }
 
 func TestThresholds(t *testing.T) {
-	r := newReport()
+	r := NewReport()
 	for i := range 1000 {
 		_ = r.Latency.RecordValue(int64(1000 + i)) // 1 ms to 2 ms
 	}

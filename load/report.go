@@ -3,6 +3,8 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -68,17 +70,23 @@ const LateAfter = time.Millisecond
 
 // NewReport returns an empty report, for callers that send on their own
 // (replay) and Record each result.
-func NewReport() *Report { return newReport() }
-
-// Record counts one send: its result, its latency from the intended send
-// time, and how late it started. Not safe for concurrent use.
-func (r *Report) Record(res sender.Result, latency, lag time.Duration) { r.record(res, latency, lag) }
-
-func newReport() *Report {
+func NewReport() *Report {
 	return &Report{Statuses: map[string]int64{}, Classes: map[string]int64{}, Latency: newHist(), Service: newHist(), Lag: newHist()}
 }
 
-func (r *Report) record(res sender.Result, latency, lag time.Duration) {
+// snapshot is a copy of r that shares nothing with it, for a reader on
+// another goroutine while r goes on counting.
+func (r *Report) snapshot() *Report {
+	c := *r
+	c.Statuses, c.Classes = maps.Clone(r.Statuses), maps.Clone(r.Classes)
+	c.Latency, c.Service, c.Lag = r.Latency.Clone(), r.Service.Clone(), r.Lag.Clone()
+	c.Timeline = slices.Clone(r.Timeline)
+	return &c
+}
+
+// Record counts one send: its result, its latency from the intended send
+// time, and how late it started. Not safe for concurrent use.
+func (r *Report) Record(res sender.Result, latency, lag time.Duration) {
 	r.Sent++
 	if res.OK() {
 		r.OK++
@@ -185,7 +193,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 // histograms merge, the timeline adds per second, the elapsed time is the
 // longest. Thresholds are evaluated on the result.
 func Merge(reports ...*Report) *Report {
-	m := newReport()
+	m := NewReport()
 	seconds := map[int]*Second{}
 	for i, r := range reports {
 		if i == 0 {

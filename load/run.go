@@ -63,7 +63,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	if o.Shards <= 1 {
 		o.Shards, o.Shard = 1, 0
 	}
-	rep := newReport()
+	rep := NewReport()
 	rep.Target, rep.Profile = s.Target(), o.Profile.String()
 	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}
 
@@ -99,7 +99,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	if _, closed := o.Profile.(Max); closed {
 		rep.Planned, rep.Rate = rep.Sent, 0 // no schedule: nothing is due but what was sent
 	} else {
-		rep.Planned = countDue(o.Profile, window, o.Events)
+		rep.Planned = CountDue(o.Profile, window, o.Events)
 		rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
 	}
 	rep.Dropped = rep.Planned - rep.Sent
@@ -114,10 +114,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 
 // CountDue is how many sends profile p plans in [0, d), at most events
 // when events is positive. Max plans none ahead: it gives events, or 0.
-func CountDue(p Profile, d time.Duration, events int64) int64 { return countDue(p, d, events) }
-
-// countDue is how many sends the profile plans in [0, d) (and events).
-func countDue(p Profile, d time.Duration, events int64) int64 {
+func CountDue(p Profile, d time.Duration, events int64) int64 {
 	if _, closed := p.(Max); closed {
 		return max(events, 0)
 	}
@@ -227,20 +224,13 @@ func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	latency, lag := done.Sub(due), began.Sub(due)
 
 	r.mu.Lock()
-	r.rep.record(res, latency, lag)
+	r.rep.Record(res, latency, lag)
 	r.rep.MaxInFlight = max(r.rep.MaxInFlight, n)
 	r.tl.add(int(done.Sub(r.start)/time.Second), latency, !res.OK())
 	r.mu.Unlock()
 
 	if r.o.Log != nil {
-		m := r.st.Meta(i)
-		event := "sync.events.initiated"
-		if m.Counter > 1 {
-			event = "sync.events.employee.add"
-			if m.Round > 0 {
-				event = "sync.events.employee.update"
-			}
-		}
+		event, _ := r.st.Meta(i).Event()
 		r.o.Log.Write(replay.Entry{
 			Time: began, Source: "load", Seq: i, Attempt: "load", Event: event, Request: requestID(r.st.seed, i),
 			Headers: d.Header, Body: string(body), Status: res.Status, Class: res.Class.String(),
@@ -264,11 +254,10 @@ func (r *runner) progress(ctx context.Context) (stop func()) {
 			select {
 			case <-t.C:
 				r.mu.Lock()
-				snap := *r.rep
-				snap.Elapsed = time.Since(r.start)
-				snap.Latency = r.rep.Latency.Clone()
+				snap := r.rep.snapshot()
 				r.mu.Unlock()
-				r.o.Progress(&snap)
+				snap.Elapsed = time.Since(r.start)
+				r.o.Progress(snap)
 			case <-done:
 				return
 			case <-ctx.Done():

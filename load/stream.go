@@ -99,6 +99,20 @@ type Meta struct {
 	Counter int   // webhookCounter
 }
 
+// Event is the event and eventType of the delivery m describes: the
+// session's sync.events.initiated, then employee adds in the initial sync
+// and employee updates in delta syncs.
+func (m Meta) Event() (event, eventType string) {
+	switch {
+	case m.Counter == 1:
+		return fixtures.EventSyncInitiated, fixtures.TypeSync
+	case m.Round == 0:
+		return fixtures.EventEmployeeAdd, fixtures.TypeInitial
+	default:
+		return fixtures.EventEmployeeUpdate, fixtures.TypeDelta
+	}
+}
+
 // Meta locates delivery i in its session.
 func (s *Stream) Meta(i int64) Meta {
 	if i < s.initial {
@@ -127,26 +141,23 @@ func (s *Stream) AppendBody(dst []byte, i int64, at time.Time) []byte {
 		Add("webhookCounter", m.Counter).
 		Add("requestId", requestID(s.seed, i)).
 		Add("orgId", org.corp.OrgID)
-	var event, eventType string
+	event, eventType := m.Event()
 	var body []any
 	var recordCount any
 	var batch [fixtures.MaxRecords]any
 	switch {
 	case m.Counter == 1:
-		event, eventType = fixtures.EventSyncInitiated, fixtures.TypeSync
 		n, u := len(org.records), 0
 		if m.Round > 0 {
 			n, u = 0, s.changes
 		}
 		body = []any{wire.NewObject(2).Add("newRecords", n).Add("updatedRecords", u)}
 	case m.Round == 0:
-		event, eventType = fixtures.EventEmployeeAdd, fixtures.TypeInitial
 		from := (m.Counter - 2) * fixtures.MaxRecords
 		to := min(from+fixtures.MaxRecords, len(org.records))
 		body = org.records[from:to:to]
 		recordCount = len(body)
 	default:
-		event, eventType = fixtures.EventEmployeeUpdate, fixtures.TypeDelta
 		n := min(fixtures.MaxRecords, s.changes-(m.Counter-2)*fixtures.MaxRecords)
 		start := int(mix(s.seed, uint64(i)) % uint64(len(org.updated)))
 		body = batch[:0]
