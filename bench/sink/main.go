@@ -39,7 +39,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -105,18 +104,17 @@ type sink struct {
 	stall, stallAt time.Duration
 	logConns       bool
 
-	requests  atomic.Int64
-	bytes     atomic.Int64
-	conns     *conncount.Counter
-	startOnce sync.Once
-	start     atomic.Int64 // unix ns of the very first request: the stall's origin
-	first     atomic.Int64 // unix ns of the first request since the last reset
-	last      atomic.Int64 // unix ns of the latest request
+	requests atomic.Int64
+	bytes    atomic.Int64
+	conns    *conncount.Counter
+	start    atomic.Int64 // unix ns of the very first request: the stall's origin
+	first    atomic.Int64 // unix ns of the first request since the last reset
+	last     atomic.Int64 // unix ns of the latest request
 }
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UnixNano()
-	s.startOnce.Do(func() { s.start.Store(now) })
+	s.start.CompareAndSwap(0, now)
 	s.first.CompareAndSwap(0, now)
 	if s.stall > 0 {
 		open := s.start.Load() + int64(s.stallAt)
