@@ -325,7 +325,7 @@ func (l *Lane) connect(ctx context.Context, deadline time.Time) error {
 	}
 	if l.br == nil {
 		l.br = bufio.NewReaderSize(conn, 4<<10)
-		l.bw = bufio.NewWriterSize(conn, l.s.writeBuffer())
+		l.bw = bufio.NewWriterSize(conn, writeBuffer)
 	} else {
 		l.br.Reset(conn)
 		l.bw.Reset(conn)

@@ -34,6 +34,10 @@ const (
 // connection instead.
 const drainBytes = 64 << 10
 
+// writeBuffer is the size of a connection's write buffer: a batch of ten
+// records is about 16 KB, and goes out in one write, not four.
+const writeBuffer = 64 << 10
+
 // pollIdle is how often an ack-lost delivery waiting for a connection slot
 // asks the transport again to close its idle connections.
 const pollIdle = 10 * time.Millisecond
@@ -241,7 +245,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 		MaxConnsPerHost:     s.maxConns,
 		IdleConnTimeout:     90 * time.Second,
 		Protocols:           protocols,
-		WriteBufferSize:     s.writeBuffer(),
+		WriteBufferSize:     writeBuffer,
 	}
 	s.client = &http.Client{
 		Transport: s.transport,
@@ -251,10 +255,6 @@ func New(target string, opts ...Option) (*Sender, error) {
 	}
 	return s, nil
 }
-
-// writeBuffer is the size of a connection's write buffer: a batch of ten
-// records is about 16 KB, and goes out in one write, not four.
-func (s *Sender) writeBuffer() int { return 64 << 10 }
 
 // MaxConns returns the Sender's cap on connections and requests in flight.
 func (s *Sender) MaxConns() int { return s.maxConns }
