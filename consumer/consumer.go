@@ -129,8 +129,7 @@ func Observe(f func(Verdict)) Option {
 }
 
 // Clock sets the consumer's clock (default time.Now, nil keeps it). It only
-// stamps arrivals (Verdict.At, and when a sync session was first seen);
-// ordering uses the timestamps Tartan sends, never this clock.
+// stamps arrivals (Verdict.At); ordering uses the timestamps Tartan sends, never this clock.
 func Clock(now func() time.Time) Option {
 	return func(c *Consumer) {
 		if now != nil {
@@ -224,9 +223,8 @@ func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time)
 	ch := change{
 		requestID: env.RequestID,
 		orgID:     env.OrgID,
-		stamp:     newStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
+		stamp:     NewStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
 		kind:      kinds[env.Event],
-		at:        now,
 	}
 	switch ch.kind {
 	case kindEmployees:
@@ -304,7 +302,7 @@ func rejection(err error) string {
 // a delivery fail. Unknown keys are ignored.
 type envelope struct {
 	SyncSessionID  string            `json:"syncSessionId"`
-	WebhookCounter counter           `json:"webhookCounter"`
+	WebhookCounter Counter           `json:"webhookCounter"`
 	RequestID      string            `json:"requestId"` // opaque: not always a UUID
 	OrgID          string            `json:"orgId"`
 	VendorOrgID    string            `json:"vendor.orgId"` // a dotted top-level key; unused here, shown for integrators serving several vendor orgs
@@ -314,16 +312,19 @@ type envelope struct {
 	TimeStamp      string            `json:"timeStamp"` // "2006-01-02 15:04:05" UTC, or "" (unknown)
 }
 
-// counter is webhookCounter. It is an integer on the wire; a numeric string
-// is read too, and anything else reads as 0 rather than failing the delivery.
-type counter int64
+// Counter is a tolerant webhookCounter. It is an integer on the wire; a
+// numeric string is read too, and anything else reads as 0 rather than
+// failing the delivery.
+type Counter int64
 
-// UnmarshalJSON implements json.Unmarshaler. It never fails.
-func (c *counter) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON implements json.Unmarshaler. It reads an integer or a numeric
+// string; anything else reads as 0 (it leaves c as it was, so decode into a
+// zero Counter), and it never fails.
+func (c *Counter) UnmarshalJSON(b []byte) error {
 	var n json.Number
 	if json.Unmarshal(b, &n) == nil {
 		if i, err := n.Int64(); err == nil {
-			*c = counter(i)
+			*c = Counter(i)
 		}
 	}
 	return nil

@@ -31,7 +31,7 @@
 //
 // Effects, per org (the envelope's orgId):
 //
-//   - sync.events.initiated records the session as started; no employee effect.
+//   - sync.events.initiated is recorded as applied; it changes no other state.
 //   - sync.events.employee.add (initial or delta) and
 //     sync.events.employee.update (complete records) upsert each record by
 //     employeeId, stored as received. A leaver is an update with status

@@ -7,28 +7,33 @@ import (
 )
 
 // TimeStampLayout is the layout of the envelope's timeStamp, always UTC.
-const TimeStampLayout = "2006-01-02 15:04:05"
+const TimeStampLayout = time.DateTime
 
-// stamp is the version of a write: when Tartan says the delivery was made,
-// and where it sits in its sync session. See the package doc for the rule.
-type stamp struct {
+// Stamp is the version of a write: when Tartan says the delivery was made,
+// and where it sits in its sync session. Its OlderThan is the ordering rule
+// the reference consumer applies (see the package doc); other code that must
+// agree with the reference uses it. Build one with NewStamp.
+type Stamp struct {
 	known   bool      // false when timeStamp was empty or unparseable
 	at      time.Time // UTC, meaningful only when known
 	session string    // syncSessionId
 	counter int64     // webhookCounter, 1-based within session; 0 if unreadable
 }
 
-// newStamp builds the stamp of a delivery from its envelope fields.
-func newStamp(timeStamp, session string, counter int64) stamp {
+// NewStamp builds the stamp of a delivery from its envelope fields:
+// timeStamp (TimeStampLayout, UTC; empty or unparseable is unknown),
+// syncSessionId and webhookCounter.
+func NewStamp(timeStamp, session string, counter int64) Stamp {
 	at, err := time.ParseInLocation(TimeStampLayout, timeStamp, time.UTC)
-	return stamp{known: err == nil, at: at, session: session, counter: counter}
+	return Stamp{known: err == nil, at: at, session: session, counter: counter}
 }
 
-// olderThan reports whether s is strictly older than t. An unknown time is
-// older than every known one; two unknown times are equal. Equal times in the
-// same (non-empty) session compare by counter. Anything else is a tie, and a
-// tie is not older: the later arrival wins.
-func (s stamp) olderThan(t stamp) bool {
+// OlderThan reports whether s is strictly older than t, so that a write
+// stamped s must not overwrite one stamped t. An unknown time is older than
+// every known one; two unknown times are equal. Equal times in the same
+// (non-empty) session compare by counter. Anything else is a tie, and a tie
+// is not older: the later arrival wins.
+func (s Stamp) OlderThan(t Stamp) bool {
 	switch {
 	case s.known != t.known:
 		return !s.known
@@ -44,17 +49,16 @@ func (s stamp) olderThan(t stamp) bool {
 // employee is one stored record and the stamp of the write that set it.
 type employee struct {
 	record map[string]any // as received; numbers are json.Number
-	stamp  stamp
+	stamp  Stamp
 }
 
 // org is everything held about one corporate.
 type org struct {
 	connection      string
-	connectionStamp stamp
+	connectionStamp Stamp
 	hasConnection   bool
-	employees       map[string]employee  // by employeeId
-	applied         map[string]int       // by requestId: times applied
-	sessions        map[string]time.Time // by syncSessionId: when it started
+	employees       map[string]employee // by employeeId
+	applied         map[string]int      // by requestId: times applied
 }
 
 // store holds what the consumer believes, per org. One mutex guards it all:
@@ -81,12 +85,11 @@ type record struct {
 type change struct {
 	requestID string
 	orgID     string
-	stamp     stamp
+	stamp     Stamp
 	kind      kind
 	records   []record // kindEmployees
 	status    string   // kindConnection; hasStatus says whether body[0] had one
 	hasStatus bool
-	at        time.Time // arrival, from the consumer's clock
 }
 
 // kind is what a delivery does to state.
@@ -114,12 +117,10 @@ func (s *store) apply(ch change) (Outcome, int) {
 	stale := 0
 	switch ch.kind {
 	case kindSession:
-		if _, ok := o.sessions[ch.stamp.session]; !ok {
-			o.sessions[ch.stamp.session] = ch.at
-		}
+		// Nothing to store: the delivery is recorded as applied.
 	case kindEmployees:
 		for _, r := range ch.records {
-			if old, ok := o.employees[r.id]; ok && ch.stamp.olderThan(old.stamp) {
+			if old, ok := o.employees[r.id]; ok && ch.stamp.OlderThan(old.stamp) {
 				stale++
 				continue
 			}
@@ -128,7 +129,7 @@ func (s *store) apply(ch change) (Outcome, int) {
 	case kindConnection:
 		switch {
 		case !ch.hasStatus:
-		case o.hasConnection && ch.stamp.olderThan(o.connectionStamp):
+		case o.hasConnection && ch.stamp.OlderThan(o.connectionStamp):
 			stale++
 		default:
 			o.connection, o.connectionStamp, o.hasConnection = ch.status, ch.stamp, true
@@ -146,7 +147,6 @@ func (s *store) org(id string) *org {
 		o = &org{
 			employees: map[string]employee{},
 			applied:   map[string]int{},
-			sessions:  map[string]time.Time{},
 		}
 		s.orgs[id] = o
 	}
