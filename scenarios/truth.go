@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/tartansim/tartansim/consumer"
 )
@@ -25,11 +24,11 @@ type Truth struct {
 type OrgTruth struct {
 	OrgID            string
 	ConnectionStatus string
-	connStamp        stamp
+	connStamp        consumer.Stamp
 	connUncertain    bool
 	// Employees by employeeId: the record with the newest stamp.
 	Employees map[string]map[string]any
-	stamps    map[string]stamp
+	stamps    map[string]consumer.Stamp
 	// Applied holds the requestIds a correct consumer applied exactly once.
 	Applied map[string]bool
 	// Forged holds requestIds that must not have been applied.
@@ -54,7 +53,7 @@ func (t *Truth) org(id string) *OrgTruth {
 	o, ok := t.orgs[id]
 	if !ok {
 		o = &OrgTruth{
-			OrgID: id, Employees: map[string]map[string]any{}, stamps: map[string]stamp{},
+			OrgID: id, Employees: map[string]map[string]any{}, stamps: map[string]consumer.Stamp{},
 			Applied: map[string]bool{}, Forged: map[string]bool{}, Uncertain: map[string]bool{},
 			uncertainEmployees: map[string]bool{},
 		}
@@ -66,7 +65,7 @@ func (t *Truth) org(id string) *OrgTruth {
 // envelope is what the truth reads of a delivery's bytes.
 type envelope struct {
 	SyncSessionID  string            `json:"syncSessionId"`
-	WebhookCounter json.Number       `json:"webhookCounter"`
+	WebhookCounter consumer.Counter  `json:"webhookCounter"` // as tolerant as the reference
 	RequestID      string            `json:"requestId"`
 	OrgID          string            `json:"orgId"`
 	Event          string            `json:"event"`
@@ -123,8 +122,8 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 		o.Applied[e.RequestID] = true
 		delete(o.Uncertain, e.RequestID)
 	}
-	counter, _ := e.WebhookCounter.Int64()
-	st := newStamp(e.TimeStamp, e.SyncSessionID, counter)
+	// The reference consumer's own ordering rule, so the two cannot differ.
+	st := consumer.NewStamp(e.TimeStamp, e.SyncSessionID, int64(e.WebhookCounter))
 	switch {
 	case strings.HasPrefix(e.Event, "sync.events.employee."):
 		for _, raw := range e.Body {
@@ -140,7 +139,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 				o.uncertainEmployees[id] = true
 				continue
 			}
-			if old, have := o.stamps[id]; have && st.olderThan(old) {
+			if old, have := o.stamps[id]; have && st.OlderThan(old) {
 				continue
 			}
 			o.Employees[id], o.stamps[id] = rec, st
@@ -158,7 +157,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 			o.connUncertain = true
 			return nil
 		}
-		if o.ConnectionStatus != "" && st.olderThan(o.connStamp) {
+		if o.ConnectionStatus != "" && st.OlderThan(o.connStamp) {
 			return nil
 		}
 		o.ConnectionStatus, o.connStamp = status, st
@@ -176,38 +175,6 @@ func employeeKey(v any) (string, bool) {
 		return t.String(), true
 	}
 	return "", false
-}
-
-// stamp orders writes: the envelope's timeStamp, then, within one sync
-// session, its webhookCounter. An empty or unreadable timeStamp is older
-// than every known one.
-type stamp struct {
-	at      time.Time
-	known   bool
-	session string
-	counter int64
-}
-
-const timeStampLayout = "2006-01-02 15:04:05"
-
-func newStamp(ts, session string, counter int64) stamp {
-	t, err := time.Parse(timeStampLayout, ts)
-	return stamp{at: t, known: err == nil, session: session, counter: counter}
-}
-
-// olderThan reports whether s must not overwrite a write stamped t. Ties
-// (equal times in different sessions) are not older: the later write wins.
-func (s stamp) olderThan(t stamp) bool {
-	if s.known != t.known {
-		return !s.known
-	}
-	if s.known && !s.at.Equal(t.at) {
-		return s.at.Before(t.at)
-	}
-	if s.session != "" && s.session == t.session {
-		return s.counter < t.counter
-	}
-	return false
 }
 
 // maxDiffs bounds the differences one org reports.
