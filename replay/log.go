@@ -12,8 +12,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/tartansim/tartansim/sender"
 )
 
 // Entry is one line of a delivery log.
@@ -40,6 +43,24 @@ type Entry struct {
 
 // Header returns the entry's headers as an http.Header, spelled as logged.
 func (e Entry) Header() http.Header { return http.Header(e.Headers) }
+
+// Delivery returns the entry as a delivery to re-send: its exact body and a
+// copy of its headers, spelled as logged. With a resignKey, every signature
+// header (matched case-insensitively) of a genuine entry is replaced by the
+// signature of the body under that key; a nil resignKey keeps the recorded
+// signature, and a forged entry keeps its forged one either way.
+func (e Entry) Delivery(resignKey []byte) sender.Delivery {
+	d := sender.Delivery{Body: []byte(e.Body), Header: e.Header().Clone()}
+	if resignKey == nil || e.Forged {
+		return d
+	}
+	for name := range d.Header {
+		if strings.EqualFold(name, sender.HeaderSignature) {
+			d.Header[name] = []string{sender.Sign(resignKey, d.Body)}
+		}
+	}
+	return d
+}
 
 // Writer writes entries as NDJSON. It is safe for concurrent use; a write
 // error is kept and returned by Err, so callers on hot paths need not check

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/sender"
 )
 
 func TestWriteThenRead(t *testing.T) {
@@ -47,5 +48,35 @@ func TestReaderNamesFileAndLine(t *testing.T) {
 		if !errors.Is(err, replay.ErrBadLog) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%.30q: err = %v, want ErrBadLog naming %s", in, err, want)
 		}
+	}
+}
+
+func TestDeliveryResigns(t *testing.T) {
+	key := []byte("another key")
+	body := `{"event":"sync.events.initiated"}`
+	e := replay.Entry{Body: body, Headers: map[string][]string{
+		"Tartan-Signature": {"recorded"}, "content-type": {"application/json"},
+	}}
+
+	kept := e.Delivery(nil)
+	if string(kept.Body) != body || kept.Header["Tartan-Signature"][0] != "recorded" {
+		t.Fatalf("Delivery(nil) = %q %v, want the recorded body and signature", kept.Body, kept.Header)
+	}
+	kept.Header["Tartan-Signature"][0] = "changed"
+	if e.Headers["Tartan-Signature"][0] != "recorded" {
+		t.Fatal("Delivery shares its headers with the entry")
+	}
+
+	resigned := e.Delivery(key)
+	if got, want := resigned.Header["Tartan-Signature"], []string{sender.Sign(key, []byte(body))}; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("resigned signature = %v, want %v under the spelling logged", got, want)
+	}
+	if len(resigned.Header) != 2 || resigned.Header["content-type"][0] != "application/json" {
+		t.Errorf("resigning touched other headers: %v", resigned.Header)
+	}
+
+	e.Forged = true
+	if got := e.Delivery(key).Header["Tartan-Signature"][0]; got != "recorded" {
+		t.Errorf("a forged entry was resigned: %q", got)
 	}
 }

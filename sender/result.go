@@ -63,13 +63,7 @@ func (r Result) OK() bool {
 // opposed to answering badly: the connection was refused, the name did not
 // resolve, TLS failed, or the request timed out before it was written.
 func (r Result) Unreachable() bool {
-	switch r.Class {
-	case ClassRefused, ClassDNS, ClassTLS:
-		return true
-	case ClassTimeout:
-		return !r.Sent
-	}
-	return false
+	return r.Class.Unreachable() || r.Class == ClassTimeout && !r.Sent
 }
 
 // Failed is !OK: a non-2xx answer (a 3xx included), a timeout, a connection
@@ -218,6 +212,14 @@ func (c ErrorClass) String() string {
 		return fmt.Sprintf("ErrorClass(%d)", int(c))
 	}
 	return classNames[c]
+}
+
+// Unreachable reports whether c alone says the target could not be reached
+// at all: ClassRefused, ClassDNS or ClassTLS. A timeout may have come before
+// or after the request was written, which the class alone does not tell;
+// Result.Unreachable counts one that came before.
+func (c ErrorClass) Unreachable() bool {
+	return c == ClassRefused || c == ClassDNS || c == ClassTLS
 }
 
 // MarshalText encodes c as its String name, so Results read well as JSON.

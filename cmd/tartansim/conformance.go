@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"github.com/tartansim/tartansim/sender"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/sender"
 )
 
 func (a *app) conformanceCommand() *cobra.Command {
@@ -53,57 +53,22 @@ Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
 	return cmd
 }
 
-// checkFilter turns --label-filter into a predicate over checks.
-func checkFilter(filter string) (func(conformance.Check) bool, error) {
-	if filter == "" {
-		return func(conformance.Check) bool { return true }, nil
-	}
-	lf, err := types.ParseLabelFilter(filter)
-	if err != nil {
-		return nil, usageErr("--label-filter %q: %v", filter, err)
-	}
-	return func(c conformance.Check) bool { return lf([]string{c.Label, c.ID}) }, nil
-}
+// errNoCheck is wrapped by the error of a --label-filter that matches no
+// check.
+var errNoCheck = errors.New("matches no check")
 
-// conformancePlan is conformance --dry-run: the checks, and nothing sent.
-func (a *app) conformancePlan(filter string) error {
-	keep, err := checkFilter(filter)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, "# dry run: nothing is sent")
-	n := 0
-	for _, c := range conformance.Checks() {
-		if !keep(c) {
-			continue
+// selectChecks returns the checks whose labels (area and ID) match
+// --label-filter, all of them for "". A bad filter is a usage error, and so
+// is one that matches no check (it wraps errNoCheck).
+func selectChecks(filter string) ([]conformance.Check, error) {
+	keep := func(conformance.Check) bool { return true }
+	if filter != "" {
+		lf, err := types.ParseLabelFilter(filter)
+		if err != nil {
+			return nil, usageErr("--label-filter %q: %v", filter, err)
 		}
-		n++
-		needs := "HTTP"
-		if c.NeedsProbe {
-			needs = "a state probe (SKIP without)"
-		}
-		fmt.Fprintf(a.stdout, "%-16s %-10s needs %-30s %s\n", c.ID, c.Label, needs, c.Title)
+		keep = func(c conformance.Check) bool { return lf([]string{c.Label, c.ID}) }
 	}
-	if n == 0 {
-		return usageErr("--label-filter %q matches no check", filter)
-	}
-	return nil
-}
-
-func (a *app) conformance(filter, junit string) error {
-	keep, err := checkFilter(filter)
-	if err != nil {
-		return err
-	}
-	t, err := a.resolveTarget()
-	if err != nil {
-		return err
-	}
-	defer t.close()
-	tlsCfg, _ := a.common.tlsConfig() // validated by resolveTarget
-	seed := a.common.seedValue()
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: tlsCfg}
-
 	var checks []conformance.Check
 	for _, c := range conformance.Checks() {
 		if keep(c) {
@@ -111,8 +76,41 @@ func (a *app) conformance(filter, junit string) error {
 		}
 	}
 	if len(checks) == 0 {
-		return usageErr("--label-filter %q matches no check", filter)
+		return nil, usageErr("--label-filter %q %w", filter, errNoCheck)
 	}
+	return checks, nil
+}
+
+// conformancePlan is conformance --dry-run: the checks, and nothing sent.
+func (a *app) conformancePlan(filter string) error {
+	checks, err := selectChecks(filter)
+	if err != nil && !errors.Is(err, errNoCheck) {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "# dry run: nothing is sent")
+	for _, c := range checks {
+		needs := "HTTP"
+		if c.NeedsProbe {
+			needs = "a state probe (SKIP without)"
+		}
+		fmt.Fprintf(a.stdout, "%-16s %-10s needs %-30s %s\n", c.ID, c.Label, needs, c.Title)
+	}
+	return err
+}
+
+func (a *app) conformance(filter, junit string) error {
+	checks, err := selectChecks(filter)
+	if err != nil {
+		return err
+	}
+	t, err := a.resolveTargetConns(0, true) // no sender: each check builds its own
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	seed := a.common.seedValue()
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls}
+
 	probe := "none: checks that need state will be SKIP"
 	switch {
 	case t.emb != nil:

@@ -34,16 +34,12 @@ it has none, so the two work together with no set-up. Stop it with Ctrl-C.`,
   TARTAN_APP_KEY=... tartansim consumer --addr 127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			key, ok, err := a.common.appKey()
+			key, err := a.keyFor("", false)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				key = []byte(DemoKey)
+			if string(key) == DemoKey {
 				fmt.Fprintf(a.stderr, "using the public demo key; set %s for a real one\n", envKey)
-			}
-			if w := a.common.keyFileWarning(); w != "" {
-				fmt.Fprintln(a.stderr, w)
 			}
 			return a.serveConsumer(addr, key)
 		},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -32,9 +31,7 @@ documentation; realistic scenarios do not send them.`,
 				for i, k := range kinds {
 					rows[i] = row{k.ID(), k.Event, k.Type, k.Documented, k.Summary}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return a.writeJSON(rows)
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tEVENT TYPE\tDOCUMENTED")

@@ -176,6 +176,28 @@ func (c *commonFlags) appKey() ([]byte, bool, error) {
 	return nil, false, nil
 }
 
+// keyFor returns the app key for a command that talks to target: the key
+// given (see appKey) or, for the built-in consumer (target ""), the public
+// demo key. An external target with no key is errNoKey when need is set, and
+// a nil key otherwise. It prints the warning of keyFileWarning.
+func (a *app) keyFor(target string, need bool) ([]byte, error) {
+	key, ok, err := a.common.appKey()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ok:
+	case target == "":
+		key = []byte(DemoKey)
+	case need:
+		return nil, errNoKey
+	}
+	if w := a.common.keyFileWarning(); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
+	return key, nil
+}
+
 // keyFileWarning says when a file holding a secret can be read by others:
 // --key-file, and the file with the private key of --cert (--client-key,
 // or --cert itself). One line per file, or "".
@@ -213,9 +235,14 @@ func (c *commonFlags) clientKeyFile() (flag, path string) {
 // sentence when it is malformed.
 func checkTarget(raw, flag string) error {
 	if _, err := sender.New(raw); err != nil {
-		return usageErr("%s %q is not an http:// or https:// URL", flag, sender.RedactURL(raw))
+		return badURL(flag, raw)
 	}
 	return nil
+}
+
+// badURL is the sentence for a malformed target URL given with flag.
+func badURL(flag, raw string) error {
+	return usageErr("%s %q is not an http:// or https:// URL", flag, sender.RedactURL(raw))
 }
 
 // tlsConfig builds the TLS configuration for https targets from --cacert

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,15 +186,13 @@ func (a *app) load(args []string, f loadFlags) error {
 // loadPlan is load --dry-run: what would be sent, and the first deliveries
 // as curl commands, with nothing sent.
 func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard, shards int64) error {
-	key, haveKey, err := a.common.appKey()
+	key, err := a.keyFor(a.common.target, true)
 	if err != nil {
 		return err
 	}
 	target := a.common.target
 	if target == "" {
-		target, key = dryRunTarget, []byte(DemoKey)
-	} else if !haveKey {
-		return errNoKey
+		target = dryRunTarget
 	}
 	st := load.NewStream(so)
 	n := f.events
@@ -303,9 +302,7 @@ func (a *app) progressBar(f loadFlags, o load.Options) *progressbar.ProgressBar 
 
 func (a *app) printLoad(r *load.Report, breaches []string) error {
 	if a.common.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return a.writeJSON(r)
 	}
 	w := a.stdout
 	if r.Rate > 0 {
@@ -341,11 +338,7 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 }
 
 func counts(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
@@ -356,19 +349,33 @@ func counts(m map[string]int64) string {
 	return strings.Join(parts, " ")
 }
 
+// allUnreachable reports whether every send of r failed for want of a
+// connection (sender.ErrorClass.Unreachable). A report counts classes, not
+// whether a timeout came before the request was written, so a timeout is
+// never counted as unreachable here.
 func allUnreachable(r *load.Report) bool {
-	for class, n := range r.Classes {
-		if n > 0 && class != "refused" && class != "dns" && class != "tls" {
+	for name, n := range r.Classes {
+		var c sender.ErrorClass
+		if n > 0 && (c.UnmarshalText([]byte(name)) != nil || !c.Unreachable()) {
 			return false
 		}
 	}
 	return true
 }
 
+// unreachableSummary says why the target could not be reached, naming the
+// first of these classes that r counts.
 func unreachableSummary(r *load.Report) string {
-	for _, c := range []string{"refused", "dns", "tls"} {
-		if r.Classes[c] > 0 {
-			return map[string]string{"refused": "connection refused", "dns": "the name does not resolve", "tls": "TLS failed"}[c]
+	for _, c := range []struct {
+		class sender.ErrorClass
+		why   string
+	}{
+		{sender.ClassRefused, "connection refused"},
+		{sender.ClassDNS, "the name does not resolve"},
+		{sender.ClassTLS, "TLS failed"},
+	} {
+		if r.Classes[c.class.String()] > 0 {
+			return c.why
 		}
 	}
 	return "no answer"

@@ -68,20 +68,21 @@ func (a *app) replay(path string, f replayFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.resign && !haveKey {
-		return usageErr("--resign needs the key to sign with: set %s, or pass --key-file FILE", envKey)
+	var resignKey []byte // nil: keep the recorded signatures
+	if f.resign {
+		if !haveKey {
+			return usageErr("--resign needs the key to sign with: set %s, or pass --key-file FILE", envKey)
+		}
+		resignKey = key
 	}
 	if f.dryRun {
-		return a.replayPlan(file, path, f, key)
+		return a.replayPlan(file, path, f, resignKey)
 	}
 	t, err := a.resolveTargetConns(f.concurrency, f.resign)
 	if err != nil {
 		return err
 	}
 	defer t.close()
-	if !haveKey {
-		key = t.key
-	}
 
 	rd := replay.NewReader(file, path)
 	rep := load.NewReport()
@@ -126,16 +127,8 @@ func (a *app) replay(path string, f replayFlags) error {
 		if wait := time.Until(due); wait > 0 && !sleepCtx(a.ctx, wait) {
 			break
 		}
-		d := sender.Delivery{Body: []byte(e.Body), Header: e.Header().Clone()}
-		if f.resign && !e.Forged {
-			for name := range d.Header {
-				if strings.EqualFold(name, sender.HeaderSignature) {
-					d.Header[name] = []string{sender.Sign(key, d.Body)}
-				}
-			}
-		}
 		select {
-		case work <- replayItem{d: d, due: due, forged: e.Forged}:
+		case work <- replayItem{d: e.Delivery(resignKey), due: due, forged: e.Forged}:
 		case <-a.ctx.Done():
 		}
 		if a.ctx.Err() != nil {
@@ -167,7 +160,7 @@ func (a *app) replay(path string, f replayFlags) error {
 
 // replayPlan is replay --dry-run: the whole log is read and checked, and
 // nothing is sent.
-func (a *app) replayPlan(file io.Reader, path string, f replayFlags, key []byte) error {
+func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey []byte) error {
 	rd := replay.NewReader(file, path)
 	var n, forged int64
 	var first *replay.Entry
@@ -193,7 +186,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, key []byte)
 	pace := "the recorded pacing"
 	if f.rate > 0 {
 		pace = fmt.Sprintf("%g/s", f.rate)
-		span = time.Duration(float64(n) / f.rate * float64(time.Second))
+		span = load.Constant(f.rate).Due(n)
 	}
 	target := a.common.target
 	if target == "" {
@@ -202,15 +195,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, key []byte)
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %d deliveries (%d forged) at %s, about %s, to %s\n",
 		path, n, forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
 	if first != nil {
-		d := sender.Delivery{Body: []byte(first.Body), Header: first.Header().Clone()}
-		if f.resign && !first.Forged {
-			for name := range d.Header {
-				if strings.EqualFold(name, sender.HeaderSignature) {
-					d.Header[name] = []string{sender.Sign(key, d.Body)}
-				}
-			}
-		}
-		fmt.Fprintln(a.stdout, sender.Curl(target, d))
+		fmt.Fprintln(a.stdout, sender.Curl(target, first.Delivery(resignKey)))
 	}
 	return nil
 }
@@ -225,7 +210,7 @@ type replayItem struct {
 // recorded offset from the first.
 func replayDue(rate float64, n int64, recorded time.Duration) time.Duration {
 	if rate > 0 {
-		return time.Duration(float64(n) / rate * float64(time.Second))
+		return load.Constant(rate).Due(n)
 	}
 	return max(0, recorded)
 }

@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,7 +195,7 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 		oldest := ""
 		for _, d := range rep.Deliveries {
 			if d.Seq == s.Resent[0] {
-				if ts, err := time.Parse("2006-01-02 15:04:05", d.TimeStamp); err == nil {
+				if ts, err := time.Parse(time.DateTime, d.TimeStamp); err == nil {
 					oldest = fmt.Sprintf("; the oldest stamped %s earlier", strings.TrimSuffix(s.At.Time(rep.Base).Sub(ts).Round(time.Minute).String(), "0s"))
 				}
 			}
@@ -225,7 +225,7 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 	}
 	if verbose {
 		for _, d := range rep.Deliveries {
-			if d.Step != s.Index && !contains(s.Resent, d.Seq) {
+			if d.Step != s.Index && !slices.Contains(s.Resent, d.Seq) {
 				continue
 			}
 			for _, at := range d.Attempts {
@@ -241,15 +241,6 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 			}
 		}
 	}
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
@@ -338,6 +329,7 @@ func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *ru
 type runTarget struct {
 	url    string
 	key    []byte
+	tls    *tls.Config // from the TLS flags; nil: the system roots
 	sender *sender.Sender
 	probe  scenarios.Probe
 	emb    *embedded
@@ -365,35 +357,38 @@ func (a *app) resolveTarget() (*runTarget, error) {
 	return a.resolveTargetConns(sender.DefaultMaxConns, true)
 }
 
-// resolveTargetConns is resolveTarget with a cap of conns connections; an
-// external target needs a key only when needKey is set.
+// resolveTargetConns is resolveTarget with a cap of conns connections, or
+// with no sender when conns is 0; an external target needs a key only when
+// needKey is set.
 func (a *app) resolveTargetConns(conns int, needKey bool) (*runTarget, error) {
-	t := &runTarget{url: a.common.target}
-	key, haveKey, err := a.common.appKey()
+	key, err := a.targetKey(needKey)
 	if err != nil {
 		return nil, err
 	}
-	if t.url != "" {
-		if err := checkTarget(t.url, "--target"); err != nil {
+	return a.openTarget(key, conns)
+}
+
+// targetKey checks --target and returns the key for it (see keyFor).
+func (a *app) targetKey(needKey bool) ([]byte, error) {
+	if a.common.target != "" {
+		if err := checkTarget(a.common.target, "--target"); err != nil {
 			return nil, err
 		}
-		if !haveKey && needKey {
-			return nil, errNoKey
-		}
-	} else if !haveKey {
-		key = []byte(DemoKey)
 	}
-	if w := a.common.keyFileWarning(); w != "" {
-		fmt.Fprintln(a.stderr, w)
-	}
-	t.key = key
+	return a.keyFor(a.common.target, needKey)
+}
+
+// openTarget sets up --target and the probe for key, as resolveTargetConns
+// does once the key is known.
+func (a *app) openTarget(key []byte, conns int) (*runTarget, error) {
+	t := &runTarget{url: a.common.target, key: key}
 	if a.common.probe != "" {
 		if err := checkTarget(a.common.probe, "--probe"); err != nil {
 			return nil, err
 		}
 	}
-	tlsCfg, err := a.common.tlsConfig()
-	if err != nil {
+	var err error
+	if t.tls, err = a.common.tlsConfig(); err != nil {
 		return nil, err
 	}
 	if t.url == "" {
@@ -405,19 +400,17 @@ func (a *app) resolveTargetConns(conns int, needKey bool) (*runTarget, error) {
 		t.probe = func(_ context.Context, orgID string) (consumer.State, error) { return c.State(orgID), nil }
 	} else if a.common.probe != "" {
 		// The probe lives with the consumer: the same TLS trust.
-		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil}}
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: t.tls, Proxy: nil}}
 		t.probe = scenarios.HTTPProbe(a.common.probe, client)
 	}
-	if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg), sender.MaxConns(conns)); err != nil {
-		t.close()
-		return nil, usageErr("--target %q is not an http:// or https:// URL", t.url)
+	if conns > 0 {
+		if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(t.tls), sender.MaxConns(conns)); err != nil {
+			t.close()
+			return nil, badURL("--target", t.url)
+		}
 	}
 	return t, nil
 }
-
-var _ io.Writer = (*os.File)(nil)
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // isURLError reports whether err came from an HTTP client request (the
 // probe), as opposed to a scenario or a consumer's answer.

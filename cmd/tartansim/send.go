@@ -118,24 +118,9 @@ func (a *app) send(id string, f sendFlags) error {
 	if err != nil {
 		return err
 	}
-	target := a.common.target
-	if target != "" {
-		if err := checkTarget(target, "--target"); err != nil {
-			return err
-		}
-	}
-	key, haveKey, err := a.common.appKey()
+	key, err := a.targetKey(true)
 	if err != nil {
 		return err
-	}
-	if !haveKey {
-		if target != "" {
-			return errNoKey
-		}
-		key = []byte(DemoKey)
-	}
-	if w := a.common.keyFileWarning(); w != "" {
-		fmt.Fprintln(a.stderr, w)
 	}
 
 	seed := a.common.seedValue()
@@ -153,6 +138,7 @@ func (a *app) send(id string, f sendFlags) error {
 	repro := fmt.Sprintf("seed %d, at %s (reproduce: %s)", seed, at.Format(time.RFC3339), reproduceSend(kind, seed, at, layout, f))
 
 	if f.dryRun {
+		target := a.common.target
 		if target == "" {
 			target = dryRunTarget
 		}
@@ -161,27 +147,15 @@ func (a *app) send(id string, f sendFlags) error {
 		return nil
 	}
 
-	var emb *embedded
-	if target == "" {
-		if emb, err = startEmbedded(key); err != nil {
-			return fmt.Errorf("cannot start the built-in consumer: %w", err)
-		}
-		defer emb.close()
-		target = emb.webhookURL()
-	}
-	tlsCfg, err := a.common.tlsConfig()
+	t, err := a.openTarget(key, sender.DefaultMaxConns)
 	if err != nil {
 		return err
 	}
-	s, err := sender.New(target, sender.Timeout(a.common.timeout), sender.TLSConfig(tlsCfg))
-	if err != nil {
-		return usageErr("--target %q is not an http:// or https:// URL", target)
-	}
-	defer s.Close()
-	res := s.Send(a.ctx, d)
+	defer t.close()
+	res := t.sender.Send(a.ctx, d)
 	return a.reportSend(sendReport{
-		seed: seed, at: at, repro: repro, target: sender.RedactURL(target), builtin: emb != nil,
-		env: sentEnvelope(body), layout: layout, bytes: len(body), sig: sig, result: res, emb: emb,
+		seed: seed, at: at, repro: repro, target: sender.RedactURL(t.url), builtin: t.emb != nil,
+		env: sentEnvelope(body), layout: layout, bytes: len(body), sig: sig, result: res, emb: t.emb,
 	})
 }
 
@@ -272,9 +246,7 @@ func (a *app) reportSend(r sendReport) error {
 		if verdict != nil {
 			out["consumer"] = verdict
 		}
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := a.writeJSON(out); err != nil {
 			return err
 		}
 	} else {
