@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/tartansim/tartansim/scenarios"
 )
@@ -60,7 +62,7 @@ func forgery(id, title, fault string) Check {
 	return Check{
 		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true,
 		scenario: func(uint64) string {
-			return header(lower(id), 12) + `  - at: day 1 10:00
+			return header(strings.ToLower(id), 12) + `  - at: day 1 10:00
     initial-sync: {org: corp}
   - at: day 1 14:00
     delta-sync: {org: corp, joiners: 1, transfers: 2}
@@ -74,16 +76,6 @@ func forgery(id, title, fault string) Check {
 			j.state(scenarios.Records|scenarios.NoForgery, "that a forged delivery had no effect")
 		},
 	}
-}
-
-func lower(id string) string {
-	b := []byte(id)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 var checks = []Check{
@@ -224,8 +216,7 @@ steps:
 		},
 		judge: func(j *judge) {
 			j.genuineAcked()
-			j.state(scenarios.Records, "that duplicates were applied once")
-			j.state(scenarios.AppliedOnce, "that duplicates were applied once")
+			j.state(scenarios.Records|scenarios.AppliedOnce, "that duplicates were applied once")
 		},
 	},
 	{
@@ -341,12 +332,9 @@ steps:
 // burstSelectors drops every employee batch of the burst's initial sync
 // (webhooks 2 to 31 of 300 employees), so that the EOD re-sends 30 at once.
 func burstSelectors() string {
-	s := ""
+	var sels []string
 	for i := 2; i <= 31; i++ {
-		if s != "" {
-			s += ", "
-		}
-		s += fmt.Sprint(i)
+		sels = append(sels, strconv.Itoa(i))
 	}
-	return s
+	return strings.Join(sels, ", ")
 }

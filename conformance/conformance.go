@@ -59,9 +59,23 @@ type Result struct {
 	Report *scenarios.Report `json:"-"`
 }
 
-// ErrUnreachable is returned by Run when the target cannot be reached at
-// all: no verdict would mean anything.
+// ErrUnreachable is what Run's error matches, with errors.Is, when the
+// target cannot be reached at all: no verdict would mean anything. The
+// error itself is an *UnreachableError, which says why.
 var ErrUnreachable = errors.New("conformance: target unreachable")
+
+// UnreachableError is the error of Run when the target cannot be reached
+// at all. It matches ErrUnreachable with errors.Is.
+type UnreachableError struct {
+	// Why is the first failure, e.g. "connection refused".
+	Why string
+}
+
+// Error is "conformance: target unreachable: " and Why.
+func (e *UnreachableError) Error() string { return ErrUnreachable.Error() + ": " + e.Why }
+
+// Is reports whether target is ErrUnreachable.
+func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
 
 // Run plays the checks that keep selects (nil: all) against t, one after
 // another, and returns their results in catalogue order. The error is for a
@@ -115,7 +129,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		return res, ctx.Err() // cut short: neither judged nor failed
 	}
 	if rep.Unreachable() {
-		return res, fmt.Errorf("%w: %s", ErrUnreachable, rep.FirstFailure())
+		return res, &UnreachableError{Why: rep.FirstFailure()}
 	}
 	j := &judge{rep: rep, probed: probed, budget: budget}
 	c.judge(j)

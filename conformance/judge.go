@@ -52,7 +52,7 @@ func (j *judge) genuineAcked() {
 			continue
 		}
 		for _, a := range d.Attempts {
-			planned := a.Kind == "first" && (d.Fault == "drop" || d.Fault == "ack-lost")
+			planned := a.Kind == "first" && d.FailsOnPurpose()
 			if !planned && a.Kind != "eod" && !a.Result.OK() {
 				j.fail("%s was answered %s; a valid delivery must get a 2xx", describe(d), a.Result.Summary())
 				break

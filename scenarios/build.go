@@ -253,18 +253,9 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		for _, f := range faults[i] {
 			switch f.Type {
 			case "unknown-field":
-				docs[i].Add("tartansimUnknownField", "added by tartansim: ignore politely")
-				for _, r := range evs[i].Body {
-					if rec, ok := r.(*wire.Object); ok && !rec.Has("tartansimUnknownField") {
-						rec.Add("tartansimUnknownField", "added by tartansim")
-					}
-				}
+				addUnknownField(docs[i])
 			case "header-case":
-				hc, err := sender.ParseHeaderCase(f.Case)
-				if err != nil {
-					return nil, err
-				}
-				hcase[i] = hc
+				hcase[i], _ = sender.ParseHeaderCase(f.Case) // Run validated the case
 			}
 		}
 	}
@@ -279,24 +270,23 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		for _, f := range faults[i] {
 			switch f.Type {
 			case "drop":
-				d.senderFault, d.Fault = sender.FaultDrop, f.Type
+				d.senderFault = sender.FaultDrop
 			case "ack-lost":
-				d.senderFault, d.Fault = sender.FaultAckLost, f.Type
+				d.senderFault = sender.FaultAckLost
 			case "duplicate", "duplicate-concurrent":
-				d.copies, d.concurrent, d.Fault = max(1, f.Copies), f.Type == "duplicate-concurrent", f.Type
+				// Validate leaves Copies 0, meaning 1, to Parse's defaults.
+				d.copies, d.concurrent = max(1, f.Copies), f.Type == "duplicate-concurrent"
 			case "delay":
-				d.delay, d.Fault = time.Duration(f.Delay), f.Type
-			case "header-case":
-				d.Fault = "header-case:" + f.Case
-			case "unknown-field":
-				d.Fault = f.Type
+				d.delay = time.Duration(f.Delay)
+			case "header-case", "unknown-field":
+				// done above, to the document and the headers
 			case "signature", "tamper":
-				fd, err := b.forge(stepIndex, action, org, at, evs[i], docs[i], layout, f)
-				if err != nil {
-					return nil, err
-				}
-				forged = append(forged, fd)
+				forged = append(forged, b.forge(stepIndex, action, org, at, evs[i], docs[i], layout, f))
+				continue
+			default: // reorder and shuffle: the step's order, not this delivery
+				continue
 			}
+			d.addFault(f)
 		}
 		// Forged copies go right after the genuine webhook: a consumer
 		// that applied one would let it overwrite the genuine values, so
@@ -353,7 +343,7 @@ func (b *builder) delivery(step int, action, org string, at Moment, ev fixtures.
 // requestId and a changed value, so that applying it would show in state;
 // then signed with the fault's signature variant, or signed and then
 // tampered with.
-func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Event, doc *wire.Object, layout wire.Layout, f Fault) (*Delivery, error) {
+func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Event, doc *wire.Object, layout wire.Layout, f Fault) *Delivery {
 	forged := doc.Clone()
 	rid := b.shuf.UUID()
 	forged.Set("requestId", rid)
@@ -374,25 +364,35 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 	}
 	var d *Delivery
 	if f.Type == "tamper" {
-		signed := wire.Encode(forged, layout)
-		sig := sender.Sign(b.key, signed)
+		// The signature of the bytes before mark, on the bytes after it:
+		// Prepare leaves the header out, and it goes in as Tartan spells it.
+		sig := sender.Sign(b.key, wire.Encode(forged, layout))
 		mark(forged)
-		p := sender.Prepare(b.key, wire.Encode(forged, layout), sender.SignatureValid, sender.HeaderLower)
+		p := sender.Prepare(b.key, wire.Encode(forged, layout), sender.SignatureMissing, sender.HeaderLower)
 		p.Header[sender.HeaderSignature] = []string{sig}
 		d = b.delivery(step, action, org, at, ev, p)
-		d.Fault = "tamper"
 	} else {
-		v, err := sender.ParseSignature(f.Signature)
-		if err != nil || v == sender.SignatureValid {
-			return nil, fmt.Errorf("scenarios: signature fault needs a variant: missing, empty, wrong-key, near-miss or truncated")
-		}
+		v, _ := sender.ParseSignature(f.Signature) // Run validated the variant
 		mark(forged)
 		d = b.delivery(step, action, org, at, ev, sender.Prepare(b.key, wire.Encode(forged, layout), v, sender.HeaderLower))
-		d.Fault = "signature:" + f.Signature
 	}
+	d.addFault(f)
 	d.Forged = true
 	d.fromDoc(forged)
-	return d, nil
+	return d
+}
+
+// addUnknownField adds a key no consumer knows to the document and to each
+// of its records, once however many unknown-field faults select it.
+func addUnknownField(doc *wire.Object) {
+	doc.Set("tartansimUnknownField", "added by tartansim: ignore politely")
+	body, _ := doc.Get("body")
+	records, _ := body.([]any)
+	for _, r := range records {
+		if rec, ok := r.(*wire.Object); ok && !rec.Has("tartansimUnknownField") {
+			rec.Add("tartansimUnknownField", "added by tartansim")
+		}
+	}
 }
 
 // selectWebhooks resolves selectors to the 0-based indexes they select

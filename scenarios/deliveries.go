@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
@@ -36,7 +38,9 @@ type Delivery struct {
 	Body   []byte      `json:"-"`
 	Header http.Header `json:"-"`
 	// Fault is what this delivery's step did to it ("" for nothing):
-	// drop, ack-lost, duplicate, signature:near-miss, tamper, ...
+	// drop, ack-lost, duplicate, signature:near-miss, tamper, ...; several
+	// faults are joined with "+", e.g. "drop+header-case:upper". Whether a
+	// fault made it fail on purpose is FailsOnPurpose.
 	Fault string `json:"fault,omitempty"`
 	// Forged marks a delivery Tartan would never send (bad signature or a
 	// body changed after signing): it must be rejected with 4xx and must
@@ -47,8 +51,9 @@ type Delivery struct {
 	Attempts []Attempt `json:"attempts"`
 
 	senderFault sender.Fault
-	copies      int  // extra identical copies (duplicate faults)
-	concurrent  bool // copies go at once
+	faults      []string // Fault's parts, one per effect
+	copies      int      // extra identical copies (duplicate faults)
+	concurrent  bool     // copies go at once
 	delay       time.Duration
 }
 
@@ -89,6 +94,44 @@ const (
 	// Accepted: a forged delivery the consumer did not reject with 4xx.
 	Accepted Outcome = "accepted-forgery"
 )
+
+// FailsOnPurpose reports whether a fault of its step makes the delivery's
+// first send fail on purpose, whatever else was done to it: drop (never
+// written) or ack-lost (written, its answer lost). Such a failure is the
+// scenario's, not the consumer's; the EOD batch re-sends it.
+func (d *Delivery) FailsOnPurpose() bool { return d.senderFault != sender.FaultNone }
+
+// addFault adds f to the faults Fault names. A fault with the same effect
+// as an earlier one (drop and ack-lost, the two duplicates, two header
+// cases, two delays) takes its place, as it took over its effect.
+func (d *Delivery) addFault(f Fault) {
+	label := f.Type
+	switch f.Type {
+	case "header-case":
+		label += ":" + f.Case
+	case "signature":
+		label += ":" + f.Signature
+	}
+	if i := slices.IndexFunc(d.faults, func(l string) bool { return faultEffect(l) == faultEffect(label) }); i >= 0 {
+		d.faults[i] = label
+	} else {
+		d.faults = append(d.faults, label)
+	}
+	d.Fault = strings.Join(d.faults, "+")
+}
+
+// faultEffect names what a fault of a delivery's label does: faults with
+// the same effect replace each other.
+func faultEffect(label string) string {
+	t, _, _ := strings.Cut(label, ":")
+	switch t {
+	case "ack-lost":
+		return "drop" // both set the first send's sender fault
+	case "duplicate-concurrent":
+		return "duplicate"
+	}
+	return t
+}
 
 // Outcome returns the delivery's final fate, judged from its attempts.
 func (d *Delivery) Outcome() Outcome {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -33,5 +34,19 @@ var _ = Describe("an HTTP state probe that fails", Label("scenarios", "secrets")
 		_, err := scenarios.HTTPProbe(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
 		Expect(err).To(MatchError("probe answered 502 Bad Gateway"))
 		Expect(strings.Contains(err.Error(), "t0ps3cret")).To(BeFalse())
+	})
+
+	It("query-escapes the org ID, so that it arrives whole and adds no parameter", func(ctx SpecContext) {
+		got := make(chan url.Values, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got <- r.URL.Query()
+			w.WriteHeader(http.StatusNotFound)
+		}))
+		DeferCleanup(srv.Close)
+		const orgID = "a&b=c d+e#f"
+		st, err := scenarios.HTTPProbe(srv.URL+"/probe?token=t", nil)(ctx, orgID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.OrgID).To(Equal(orgID))
+		Expect(<-got).To(Equal(url.Values{"token": {"t"}, "orgId": {orgID}}))
 	})
 })

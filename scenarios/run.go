@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -193,11 +194,16 @@ type OrgReport struct {
 }
 
 // Run plays sc. Consumer failures are in the report, never errors; the
-// error is for a scenario that cannot be played (an unknown org, an
-// override that matches nothing) or a probe that cannot be reached. When
-// ctx ends, Run stops sending and returns the report so far, marked
-// Interrupted.
+// error is for a scenario that cannot be played (one that Validate refuses,
+// with no report, or an override that matches nothing in the webhooks the
+// run made) or a probe that cannot be reached. When ctx ends, Run stops
+// sending and returns the report so far, marked Interrupted.
 func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
+	// A scenario built in Go has not been through Parse's checks; the
+	// builder counts on them.
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
 	began := time.Now()
 	start := r.start
 	if start.IsZero() {
@@ -249,8 +255,10 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			}
 			sr.Webhooks = len(ds)
 			for _, d := range ds {
-				if d.Fault != "" && !slices.Contains(sr.Faults, d.Fault) {
-					sr.Faults = append(sr.Faults, d.Fault)
+				for _, f := range d.faults {
+					if !slices.Contains(sr.Faults, f) {
+						sr.Faults = append(sr.Faults, f)
+					}
 				}
 			}
 			for _, f := range s.Faults {
@@ -438,7 +446,9 @@ func (r *Runner) attempt(ctx context.Context, rep *Report, sr *StepReport, mu *s
 	case d.Forged:
 		rep.truth.Forge(d)
 	case res.OK():
-		_ = rep.truth.Apply(d) // our own bytes: always an envelope
+		// Apply fails only for bytes that are no envelope at all (an
+		// override can make them so): they carry no effect to expect.
+		_ = rep.truth.Apply(d)
 	}
 	r.write(rep, d, a)
 }
@@ -457,8 +467,9 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 	counts := map[Outcome][]*Delivery{}
 	var unasked []*Delivery // genuine deliveries failed without a fault asking for it
 	for _, d := range rep.Deliveries {
-		counts[d.Outcome()] = append(counts[d.Outcome()], d)
-		if !d.Forged && d.senderFault == sender.FaultNone && len(d.Attempts) > 0 && !d.Attempts[0].Result.OK() {
+		o := d.Outcome()
+		counts[o] = append(counts[o], d)
+		if !d.Forged && !d.FailsOnPurpose() && len(d.Attempts) > 0 && !d.Attempts[0].Result.OK() {
 			unasked = append(unasked, d)
 		}
 		for _, a := range d.Attempts[min(1, len(d.Attempts)):] {
@@ -480,10 +491,10 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 		d := counts[FailedForGood][0]
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d deliveries failed for good, even when the EOD batch re-sent them, e.g. delivery %d (%s): %s", n, d.Seq, d.Event, d.Attempts[len(d.Attempts)-1].Result.Summary()))
 	}
-	for _, spec := range b.orgSpecs() {
-		o := b.orgs[spec.ID]
+	for _, id := range b.orgList {
+		o := b.orgs[id]
 		t := rep.truth.Org(o.corp.OrgID)
-		or := &OrgReport{ID: spec.ID, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus}
+		or := &OrgReport{ID: id, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus}
 		rep.Orgs = append(rep.Orgs, or)
 		if r.probe == nil {
 			or.Reason = "no state probe"
@@ -498,18 +509,10 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 		or.Diffs = t.Compare(st)
 		or.Converged = len(or.Diffs) == 0
 		if !or.Converged {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth: %s", spec.ID, o.corp.Name, summarizeDiffs(or.Diffs)))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth: %s", id, o.corp.Name, summarizeDiffs(or.Diffs)))
 		}
 	}
 	return nil
-}
-
-func (b *builder) orgSpecs() []Org {
-	specs := make([]Org, len(b.orgList))
-	for i, id := range b.orgList {
-		specs[i] = b.orgs[id].spec
-	}
-	return specs
 }
 
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
@@ -528,18 +531,19 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 	})
 }
 
-// HTTPProbe returns a Probe that GETs url?orgId=… with client (nil: a
-// client with a 10 s timeout). 404 means nothing stored.
-func HTTPProbe(url string, client *http.Client) Probe {
+// HTTPProbe returns a Probe that GETs probeURL?orgId=… (the org ID
+// query-escaped) with client (nil: a client with a 10 s timeout). 404 means
+// nothing stored.
+func HTTPProbe(probeURL string, client *http.Client) Probe {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return func(ctx context.Context, orgID string) (consumer.State, error) {
 		sep := "?"
-		if strings.Contains(url, "?") {
+		if strings.Contains(probeURL, "?") {
 			sep = "&"
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+sep+"orgId="+orgID, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, probeURL+sep+"orgId="+url.QueryEscape(orgID), nil)
 		if err != nil {
 			return consumer.State{}, err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -28,10 +29,12 @@ var stepActions = []string{"invite", "initial-sync", "delta-sync", "realtime-syn
 
 // Values of the fields that take a word from a list.
 var (
-	faultTypes        = []string{"drop", "ack-lost", "duplicate", "duplicate-concurrent", "delay", "reorder", "shuffle", "tamper", "signature", "header-case", "unknown-field"}
-	signatureVariants = []string{"missing", "empty", "wrong-key", "near-miss", "truncated"}
-	headerCases       = []string{"canonical", "upper"}
-	codeStyles        = []string{"numeric", "alphanumeric"}
+	faultTypes = []string{"drop", "ack-lost", "duplicate", "duplicate-concurrent", "delay", "reorder", "shuffle", "tamper", "signature", "header-case", "unknown-field"}
+	codeStyles = []string{"numeric", "alphanumeric"}
+	// A signature or header-case fault takes any variant or case but the
+	// one Tartan sends: valid, lower.
+	signatureVariants = sender.SignatureNames()[1:]
+	headerCases       = []string{sender.HeaderCanonical.String(), sender.HeaderUpper.String()}
 )
 
 // Validate checks a scenario as Parse checks a file, for scenarios built in

@@ -160,22 +160,12 @@ func (c *checker) checkFaults(p string, st *Step, h hooks) *FileError {
 			return err
 		}
 		if (ft.Type == "reorder" || ft.Type == "shuffle") && h.exact {
-			if n := countSelected(ft.Webhooks, len(h.kinds)); n < 2 {
-				return c.fail(f, "%s changes the order of the webhooks it selects, and it selects %d", ft.Type, n)
+			if sel, _ := selectWebhooks(ft.Webhooks, len(h.kinds)); len(sel) < 2 {
+				return c.fail(f, "%s changes the order of the webhooks it selects, and it selects %d", ft.Type, len(sel))
 			}
 		}
 	}
 	return nil
-}
-
-func countSelected(sels []string, n int) int {
-	count := 0
-	for pos := 1; pos <= n; pos++ {
-		if selects(sels, pos, n) {
-			count++
-		}
-	}
-	return count
 }
 
 func (c *checker) checkOverrides(p string, st *Step, h hooks) *FileError {
@@ -196,14 +186,7 @@ func (c *checker) checkOverrides(p string, st *Step, h hooks) *FileError {
 		default:
 			return c.fail(f, "override has both %s; write one override per change", andList(ops))
 		}
-		op, text := wire.OpSet, o.Set
-		switch ops[0] {
-		case "add":
-			op, text = wire.OpAdd, o.Add
-		case "unset":
-			op, text = wire.OpDelete, o.Unset
-		}
-		ov, err := wire.ParseOverride(op, text)
+		ov, err := o.parse()
 		if err != nil {
 			return c.fail(f+"."+ops[0], "%s", plain(err))
 		}
@@ -217,19 +200,10 @@ func (c *checker) checkOverrides(p string, st *Step, h hooks) *FileError {
 	return nil
 }
 
-// omitted returns the record keys the step's org leaves out.
+// omitted returns the record keys the step's org leaves out. (They matter
+// to employee webhooks only: an invite or a terminate has no records.)
 func (c *checker) omitted(st *Step) []string {
-	id := ""
-	switch {
-	case st.InitialSync != nil:
-		id = st.InitialSync.Org
-	case st.DeltaSync != nil:
-		id = st.DeltaSync.Org
-	case st.RealtimeSync != nil:
-		id = st.RealtimeSync.Org
-	case st.Event != nil:
-		id = st.Event.Org
-	}
+	_, id := st.action()
 	if o := c.orgs[id]; o != nil {
 		return o.org.Omit
 	}

@@ -164,11 +164,12 @@ func (a *app) conformance(filter, junit string) error {
 			len(results), counts[conformance.Pass], counts[conformance.Fail], counts[conformance.Skip], elapsed.Round(time.Millisecond), seed)
 		fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", seed, filterArg(filter))
 	}
+	var unreachable *conformance.UnreachableError
 	switch {
 	case a.ctx.Err() != nil:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(results), seed)}
-	case errors.Is(runErr, conformance.ErrUnreachable):
-		return unreachableErr("could not reach %s: %s", t.describe(), strings.TrimPrefix(runErr.Error(), conformance.ErrUnreachable.Error()+": "))
+	case errors.As(runErr, &unreachable):
+		return unreachableErr("could not reach %s: %s", t.describe(), unreachable.Why)
 	case isURLError(runErr):
 		return unreachableErr("could not reach the probe: %s", plainURLError(runErr))
 	case runErr != nil:

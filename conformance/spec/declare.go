@@ -122,9 +122,10 @@ func rerunHint(c conformance.Check, seed uint64, defaulted bool) string {
 // the one sentence that aborts the suite.
 func unreachable(t conformance.Target, err error) (string, bool) {
 	if errors.Is(err, conformance.ErrUnreachable) {
-		why := err.Error()
-		if i := strings.Index(why, conformance.ErrUnreachable.Error()+": "); i >= 0 {
-			why = why[i+len(conformance.ErrUnreachable.Error())+2:]
+		why := err.Error() // an error of another making: all of it
+		var ue *conformance.UnreachableError
+		if errors.As(err, &ue) {
+			why = ue.Why
 		}
 		return fmt.Sprintf("could not reach %s: %s", sender.RedactURL(t.URL), why), true
 	}

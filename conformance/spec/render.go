@@ -113,10 +113,7 @@ func bodyLines(body []byte) (string, []string) {
 	}
 	shown, note := body, fmt.Sprintf("%d bytes", len(body))
 	if len(body) > bodyShown {
-		cut := bodyShown
-		for cut > 0 && !utf8.RuneStart(body[cut]) {
-			cut--
-		}
+		cut := runeCut(body, bodyShown)
 		shown = body[:cut]
 		note = fmt.Sprintf("%d bytes, the first %d shown; the curl line below has them all", len(body), cut)
 	}
@@ -161,11 +158,16 @@ func answer(a scenarios.Attempt) string {
 func snippet(s []byte) string {
 	more := ""
 	if len(s) > snippetShown {
-		cut := snippetShown
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s, more = s[:cut], "…"
+		s, more = s[:runeCut(s, snippetShown)], "…"
 	}
 	return strconv.Quote(string(s)) + more
+}
+
+// runeCut returns where to cut b, of more than n bytes, to keep at most n
+// of them without splitting a character.
+func runeCut(b []byte, n int) int {
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return n
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -100,7 +101,7 @@ func Accounts(rep *scenarios.Report) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("scenariotest: the accounts of %s (seed %d) do not balance:\n  %s", rep.Scenario, rep.Seed, joinLines(problems))
+	return fmt.Errorf("scenariotest: the accounts of %s (seed %d) do not balance:\n  %s", rep.Scenario, rep.Seed, strings.Join(problems, "\n  "))
 }
 
 // attempts checks the shape of d's attempts.
@@ -312,17 +313,6 @@ func describe(d *scenarios.Delivery) string {
 	}
 	if b.Len() == 0 {
 		return "none"
-	}
-	return b.String()
-}
-
-func joinLines(lines []string) string {
-	var b bytes.Buffer
-	for i, l := range lines {
-		if i > 0 {
-			b.WriteString("\n  ")
-		}
-		b.WriteString(l)
 	}
 	return b.String()
 }
