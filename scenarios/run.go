@@ -242,8 +242,9 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 		if s.EOD != nil {
 			batch := r.eodBatch(rep.Deliveries[sinceEOD:])
 			sinceEOD = len(rep.Deliveries)
-			sr.Webhooks = len(batch)
 			r.sendAll(ctx, rep, sr, batch, "eod", moments[i], s.EOD.Concurrency)
+			// The ones it re-sent: an interrupt can leave part of the batch unsent.
+			sr.Webhooks = len(sr.Resent)
 		} else {
 			evs, err := b.events(s, moments[i].Time(base))
 			if err != nil {
