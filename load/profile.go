@@ -29,7 +29,7 @@ func (c Constant) String() string             { return fmt.Sprintf("constant %g/
 
 // Max is no schedule at all: each worker sends its next delivery as soon
 // as its last one is answered, a closed model, as hey and wrk measure. A
-// send falls due when a worker takes it, so its latency is its service
+// send falls due when a worker begins it, so its latency is its service
 // time plus the time to build and sign it, nothing is late or dropped, and
 // there is no target rate (Rate is 0).
 type Max struct{}

@@ -184,20 +184,20 @@ func (r *runner) work(ctx context.Context, w *worker) {
 		if o.Events > 0 && j >= o.Events {
 			return
 		}
-		due := r.start.Add(o.Profile.Due(j))
-		if closed {
-			due = time.Now() // due when taken
-		}
-		if o.Duration > 0 && !due.Before(r.end) { // the window is [0, Duration)
-			return
-		}
-		if wait := time.Until(due); wait > 0 {
-			w.timer.Reset(wait)
-			select {
-			case <-w.timer.C:
-			case <-ctx.Done():
-				w.timer.Stop()
+		var due time.Time // a closed model's send is due when it begins (see send)
+		if !closed {
+			due = r.start.Add(o.Profile.Due(j))
+			if o.Duration > 0 && !due.Before(r.end) { // the window is [0, Duration)
 				return
+			}
+			if wait := time.Until(due); wait > 0 {
+				w.timer.Reset(wait)
+				select {
+				case <-w.timer.C:
+				case <-ctx.Done():
+					w.timer.Stop()
+					return
+				}
 			}
 		}
 		if ctx.Err() != nil {
@@ -213,6 +213,9 @@ func (r *runner) work(ctx context.Context, w *worker) {
 func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	i := j*r.o.Shards + r.o.Shard
 	began := time.Now()
+	if due.IsZero() {
+		due = began // a closed model has no schedule to fall behind
+	}
 	w.buf = r.st.AppendBody(w.buf[:0], i, began)
 	body := w.buf
 	w.header[sender.HeaderSignature] = []string{w.signer.Sign(body)}
