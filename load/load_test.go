@@ -109,6 +109,8 @@ var _ = Describe("a load run", Label("load"), func() {
 		Expect(rep.Dropped).To(BeZero())
 		Expect(rep.Late).To(BeZero())
 		Expect(rep.Rate).To(BeZero(), "no target rate")
+		Expect(rep.Lag.TotalCount()).To(BeZero(), "no schedule, so no lag: not a lag of zero")
+		Expect(rep.Service.TotalCount()).To(BeEquivalentTo(300))
 		Expect(rep.MaxInFlight).To(BeNumerically("<=", 2))
 		// Due when it begins: latency is service time plus building and
 		// signing, not the wait from the start of the run that an open

@@ -84,8 +84,12 @@ func (r *Report) snapshot() *Report {
 	return &c
 }
 
+// Unscheduled is the lag of a send that had no schedule to keep (a closed
+// model, Max): Record counts no lag for it, rather than a lag of zero.
+const Unscheduled time.Duration = -1
+
 // Record counts one send: its result, its latency from the intended send
-// time, and how late it started. Not safe for concurrent use.
+// time, and how late it started (or Unscheduled). Not safe for concurrent use.
 func (r *Report) Record(res sender.Result, latency, lag time.Duration) {
 	r.Sent++
 	if res.OK() {
@@ -100,7 +104,9 @@ func (r *Report) Record(res sender.Result, latency, lag time.Duration) {
 	}
 	_ = r.Latency.RecordValue(clampUS(latency))
 	_ = r.Service.RecordValue(clampUS(res.Latency))
-	_ = r.Lag.RecordValue(clampUS(lag))
+	if lag != Unscheduled {
+		_ = r.Lag.RecordValue(clampUS(lag))
+	}
 }
 
 func clampUS(d time.Duration) int64 {

@@ -213,7 +213,8 @@ func (r *runner) work(ctx context.Context, w *worker) {
 func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	i := j*r.o.Shards + r.o.Shard
 	began := time.Now()
-	if due.IsZero() {
+	scheduled := !due.IsZero()
+	if !scheduled {
 		due = began // a closed model has no schedule to fall behind
 	}
 	w.buf = r.st.AppendBody(w.buf[:0], i, began)
@@ -224,7 +225,10 @@ func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	res := w.lane.Send(ctx, d)
 	r.inFlight.Add(-1)
 	done := time.Now()
-	latency, lag := done.Sub(due), began.Sub(due)
+	latency, lag := done.Sub(due), Unscheduled
+	if scheduled {
+		lag = began.Sub(due)
+	}
 
 	r.mu.Lock()
 	r.rep.Record(res, latency, lag)

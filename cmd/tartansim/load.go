@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/load"
@@ -314,19 +315,26 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 		r.Sent, r.OK, r.Errors(), r.ErrorRate()*100, r.Dropped, r.Late, r.MaxInFlight)
 	for _, h := range []struct {
 		name string
-		q    func(float64) time.Duration
+		hist *hdr.Histogram
 	}{
-		{"latency (from intended send time)", func(p float64) time.Duration { return r.Quantile(r.Latency, p) }},
-		{"service time (from actual send)", func(p float64) time.Duration { return r.Quantile(r.Service, p) }},
-		{"schedule lag", func(p float64) time.Duration { return r.Quantile(r.Lag, p) }},
+		{"latency (from intended send time)", r.Latency},
+		{"service time (from actual send)", r.Service},
+		{"schedule lag", r.Lag},
 	} {
 		fmt.Fprintf(w, "%-34s", h.name+":")
-		for _, p := range load.Percentiles {
-			name := fmt.Sprintf("p%g", p)
-			if p == 100 {
-				name = "max"
+		switch {
+		case h.hist.TotalCount() > 0:
+			for _, p := range load.Percentiles {
+				name := fmt.Sprintf("p%g", p)
+				if p == 100 {
+					name = "max"
+				}
+				fmt.Fprintf(w, " %s %s", name, r.Quantile(h.hist, p).Round(time.Microsecond))
 			}
-			fmt.Fprintf(w, " %s %s", name, h.q(p).Round(time.Microsecond))
+		case r.Sent > 0 && r.Rate == 0:
+			fmt.Fprint(w, " none: --rate max keeps no schedule")
+		default:
+			fmt.Fprint(w, " n/a: nothing was sent")
 		}
 		fmt.Fprintln(w)
 	}

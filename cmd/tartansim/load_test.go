@@ -107,6 +107,8 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		Expect(r.code).To(Equal(0), r.output())
 		Expect(r.stdout).To(MatchRegexp(`achieved rate: [\d.]+/s \(no target: --rate max\)`))
 		Expect(r.stdout).To(ContainSubstring("sent 500  ok 500  errors 0 (0.000%)  dropped 0  late 0  max in flight"))
+		Expect(r.stdout).To(ContainSubstring("schedule lag:                      none: --rate max keeps no schedule\n"))
+		Expect(r.stdout).To(MatchRegexp(`service time \(from actual send\):   p50 \S+ p90`))
 	})
 })
 
