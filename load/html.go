@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // WriteHTML writes r as one self-contained HTML page for people who would
@@ -125,21 +123,14 @@ func newHTMLView(r *Report) htmlView {
 		{"max in flight", fmt.Sprint(r.MaxInFlight)},
 	}
 	for _, p := range Percentiles {
-		v.PctNames = append(v.PctNames, pctName(p))
+		v.PctNames = append(v.PctNames, PercentileName(p))
 	}
-	for _, h := range []struct {
-		name string
-		hist *hdr.Histogram
-	}{
-		{"latency (from intended send time)", r.Latency},
-		{"service time (from actual send)", r.Service},
-		{"schedule lag", r.Lag},
-	} {
-		row := pctRow{Name: h.name}
+	for _, h := range r.Histograms() {
+		row := pctRow{Name: h.Name}
 		for _, p := range Percentiles {
 			q := "n/a"
-			if h.hist != nil && h.hist.TotalCount() > 0 {
-				q = r.Quantile(h.hist, p).Round(time.Microsecond).String()
+			if h.Histogram != nil && h.TotalCount() > 0 {
+				q = r.Quantile(h.Histogram, p).Round(time.Microsecond).String()
 			}
 			row.Values = append(row.Values, q)
 		}
@@ -148,13 +139,6 @@ func newHTMLView(r *Report) htmlView {
 	v.Statuses, v.Classes = sortedFacts(r.Statuses), sortedFacts(r.Classes)
 	v.Latency, v.Throughput = latencyChart(r.Timeline), throughputChart(r.Timeline)
 	return v
-}
-
-func pctName(p float64) string {
-	if p >= 100 {
-		return "max"
-	}
-	return fmt.Sprintf("p%g", p)
 }
 
 func sortedFacts(m map[string]int64) []fact {

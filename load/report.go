@@ -136,6 +136,32 @@ func (r *Report) AchievedRate() float64 {
 // Percentiles reported by Summary.
 var Percentiles = []float64{50, 90, 99, 99.9, 100}
 
+// PercentileName names percentile p as the summaries do: "p99", or "max"
+// for 100.
+func PercentileName(p float64) string {
+	if p >= 100 {
+		return "max"
+	}
+	return fmt.Sprintf("p%g", p)
+}
+
+// Histogram is one of a report's histograms, under the name the summaries
+// give it.
+type Histogram struct {
+	Name string
+	*hdr.Histogram
+}
+
+// Histograms returns latency, service time and schedule lag, in the order
+// the summaries show them.
+func (r *Report) Histograms() []Histogram {
+	return []Histogram{
+		{"latency (from intended send time)", r.Latency},
+		{"service time (from actual send)", r.Service},
+		{"schedule lag", r.Lag},
+	}
+}
+
 // Quantile returns the latency at percentile p (100 is the maximum).
 func (r *Report) Quantile(h *hdr.Histogram, p float64) time.Duration {
 	if p >= 100 {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/load"
@@ -313,23 +312,12 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 	}
 	fmt.Fprintf(w, "sent %d  ok %d  errors %d (%.3f%%)  dropped %d  late %d  max in flight %d\n",
 		r.Sent, r.OK, r.Errors(), r.ErrorRate()*100, r.Dropped, r.Late, r.MaxInFlight)
-	for _, h := range []struct {
-		name string
-		hist *hdr.Histogram
-	}{
-		{"latency (from intended send time)", r.Latency},
-		{"service time (from actual send)", r.Service},
-		{"schedule lag", r.Lag},
-	} {
-		fmt.Fprintf(w, "%-34s", h.name+":")
+	for _, h := range r.Histograms() {
+		fmt.Fprintf(w, "%-34s", h.Name+":")
 		switch {
-		case h.hist.TotalCount() > 0:
+		case h.TotalCount() > 0:
 			for _, p := range load.Percentiles {
-				name := fmt.Sprintf("p%g", p)
-				if p == 100 {
-					name = "max"
-				}
-				fmt.Fprintf(w, " %s %s", name, r.Quantile(h.hist, p).Round(time.Microsecond))
+				fmt.Fprintf(w, " %s %s", load.PercentileName(p), r.Quantile(h.Histogram, p).Round(time.Microsecond))
 			}
 		case r.Sent > 0 && r.Rate == 0:
 			fmt.Fprint(w, " none: --rate max keeps no schedule")
