@@ -293,11 +293,10 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		// the forgery shows in its records as well as in applied.
 		d.fromDoc(docs[i])
 		if d.delay > 0 {
-			delayed = append(delayed, d)
+			delayed = append(append(delayed, d), forged...)
 		} else {
-			out = append(out, d)
+			out = append(append(out, d), forged...)
 		}
-		out = append(out, forged...)
 	}
 	return append(out, delayed...), nil
 }

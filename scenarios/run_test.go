@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"time"
 
@@ -215,6 +216,26 @@ steps:
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Problems).To(ContainElement(ContainSubstring("forged deliveries were not rejected")))
 		Expect(rep.Problems).To(ContainElement(ContainSubstring("applied forged delivery")))
+	})
+
+	It("sends a forged copy right after its genuine webhook, even when that one is delayed", func() {
+		t := newTarget(refHandler)
+		rep, err := runner(t, scenarios.DryRun()).Run(context.Background(), parse(`
+name: forged-delayed
+orgs: [{id: a, employees: 12}]
+steps:
+  - initial-sync: {org: a}
+  - delta-sync: {org: a, promotions: 3}
+    faults: [{type: delay, delay: 1m, webhooks: [1]}, {type: signature, signature: wrong-key, webhooks: [1]}]
+`))
+		Expect(err).NotTo(HaveOccurred())
+		forged := slices.IndexFunc(rep.Deliveries, func(d *scenarios.Delivery) bool { return d.Forged })
+		Expect(forged).To(BeNumerically(">", 0))
+		genuine := rep.Deliveries[forged-1]
+		Expect(genuine.Forged).To(BeFalse())
+		Expect(genuine.Fault).To(Equal("delay"))
+		copyOf := rep.Deliveries[forged]
+		Expect([]any{genuine.SyncSessionID, genuine.WebhookCounter, genuine.TimeStamp}).To(Equal([]any{copyOf.SyncSessionID, copyOf.WebhookCounter, copyOf.TimeStamp}))
 	})
 
 	It("says state was not judged without a probe, and does not call that a failure", func() {
