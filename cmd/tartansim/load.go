@@ -125,6 +125,9 @@ func (a *app) load(args []string, f loadFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.events > 0 && shards > 1 {
+		f.events = (f.events - shard + shards - 1) / shards // this shard's part of the sends
+	}
 	if f.dryRun {
 		return a.loadPlan(f, so, profile, shard, shards)
 	}
@@ -136,9 +139,6 @@ func (a *app) load(args []string, f loadFlags) error {
 
 	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.events, Concurrency: f.concurrency,
 		Shard: shard, Shards: shards, Key: t.key}
-	if f.events > 0 && shards > 1 {
-		opts.Events = (f.events - shard + shards - 1) / shards
-	}
 	var rec *os.File
 	if f.record != "" {
 		if rec, err = os.Create(f.record); err != nil {
@@ -169,7 +169,7 @@ func (a *app) load(args []string, f loadFlags) error {
 		}
 	}
 	breaches := th.Breaches(rep)
-	if err := a.printLoad(rep, breaches); err != nil {
+	if err := a.printLoad(rep, breaches, "--rate max"); err != nil {
 		return err
 	}
 	switch {
@@ -186,29 +186,32 @@ func (a *app) load(args []string, f loadFlags) error {
 // loadPlan is load --dry-run: what would be sent, and the first deliveries
 // as curl commands, with nothing sent.
 func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard, shards int64) error {
+	target, err := a.planTarget()
+	if err != nil {
+		return err
+	}
 	key, err := a.keyFor(a.common.target, true)
 	if err != nil {
 		return err
 	}
-	target := a.common.target
-	if target == "" {
-		target = dryRunTarget
-	}
 	st := load.NewStream(so)
-	n := f.events
-	if f.duration > 0 {
+	var n int64
+	var planned string
+	switch _, closed := p.(load.Max); {
+	case closed && f.events > 0:
+		n, planned = 3, fmt.Sprintf("at most %d deliveries", f.events)
+	case closed:
+		n, planned = 3, "as many deliveries as the workers send"
+	case f.duration > 0:
 		n = load.CountDue(p, f.duration, f.events)
+	default:
+		n = f.events
 	}
-	planned := fmt.Sprintf("%d deliveries planned", n)
-	if _, closed := p.(load.Max); closed {
-		planned = "as many deliveries as the workers send"
-		if f.events > 0 {
-			planned = fmt.Sprintf("at most %d deliveries", f.events)
-		}
-		n = 3
+	if planned == "" {
+		planned = fmt.Sprintf("%d deliveries planned", n)
 	}
-	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s for %s: %s to %s, concurrency %d, seed %d%s\n",
-		p, orDash(f.duration), planned, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s %s: %s to %s, concurrency %d, seed %d%s\n",
+		p, runSpan(f.duration), planned, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
 	at := time.Now().UTC()
 	for j := range min(n, 3) {
 		i := j*shards + shard
@@ -240,11 +243,12 @@ func (f loadFlags) profileFor(shards int64) (load.Profile, error) {
 	return profile, nil
 }
 
-func orDash(d time.Duration) string {
+// runSpan says how long a run lasts: "for 30s", or "until --events".
+func runSpan(d time.Duration) string {
 	if d <= 0 {
 		return "until --events"
 	}
-	return d.String()
+	return "for " + d.String()
 }
 
 func shardNote(s string) string {
@@ -300,7 +304,9 @@ func (a *app) progressBar(f loadFlags, o load.Options) *progressbar.ProgressBar 
 		progressbar.OptionShowIts(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 }
 
-func (a *app) printLoad(r *load.Report, breaches []string) error {
+// printLoad prints a load-shaped report; noTarget says why a report with
+// no target rate has none.
+func (a *app) printLoad(r *load.Report, breaches []string, noTarget string) error {
 	if a.common.json {
 		return a.writeJSON(r)
 	}
@@ -308,7 +314,7 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 	if r.Rate > 0 {
 		fmt.Fprintf(w, "achieved rate: %.1f/s (target %.1f/s, %.2f%%) over %s\n", r.AchievedRate(), r.Rate, r.AchievedRate()/r.Rate*100, r.Elapsed.Round(time.Millisecond))
 	} else {
-		fmt.Fprintf(w, "achieved rate: %.1f/s (no target: --rate max) over %s\n", r.AchievedRate(), r.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "achieved rate: %.1f/s (no target: %s) over %s\n", r.AchievedRate(), noTarget, r.Elapsed.Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "sent %d  ok %d  errors %d (%.3f%%)  dropped %d  late %d  max in flight %d\n",
 		r.Sent, r.OK, r.Errors(), r.ErrorRate()*100, r.Dropped, r.Late, r.MaxInFlight)
@@ -320,7 +326,7 @@ func (a *app) printLoad(r *load.Report, breaches []string) error {
 				fmt.Fprintf(w, " %s %s", load.PercentileName(p), r.Quantile(h.Histogram, p).Round(time.Microsecond))
 			}
 		case r.Sent > 0 && r.Rate == 0:
-			fmt.Fprint(w, " none: --rate max keeps no schedule")
+			fmt.Fprintf(w, " none: %s keeps no schedule", noTarget)
 		default:
 			fmt.Fprint(w, " n/a: nothing was sent")
 		}

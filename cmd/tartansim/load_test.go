@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -75,6 +76,16 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		resigned := tartansim("", "replay", file, "--target", srv.URL+consumer.WebhookPath, "--rate", "2000", "--resign", "--key", other)
 		Expect(resigned.code).To(Equal(0), resigned.output())
 		Expect(resigned.output()).NotTo(ContainSubstring(other))
+		Expect(resigned.stdout).To(MatchRegexp(`achieved rate: [\d.]+/s \(target 2000.0/s, `), "replay has a target rate, and no --rate max")
+		Expect(resigned.stdout).To(MatchRegexp(`max in flight [1-9]`))
+	})
+
+	It("refuses a dry-run replay to a malformed target, as a real one", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "rec.ndjson")
+		Expect(tartansim("", "run", "onboarding", "--day", "0", "--record", file).code).To(Equal(0))
+		r := tartansim("", "replay", file, "--dry-run", "--target", "notaurl")
+		Expect(r.code).To(Equal(2), r.output())
+		Expect(r.stderr).To(ContainSubstring(`--target "notaurl" is not an http:// or https:// URL`))
 	})
 
 	It("refuses a malformed log with the file and line", func() {
@@ -98,9 +109,18 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		Entry("no concurrency", "--concurrency", "--concurrency", "0"),
 		Entry("a zero rate", "rate", "--rate", "0"),
 		Entry("a rate that is not a number", `--rate "fast": want sends per second, such as 2000, or "max"`, "--rate", "fast"),
+		Entry("a dry run to a malformed target", `--target "notaurl" is not an http:// or https:// URL`, "--dry-run", "--target", "notaurl"),
 		Entry("a profile without a rate", "--profile eod-burst needs a rate to shape", "--rate", "max", "--profile", "eod-burst"),
 		Entry("a min rate without a target", "--min-rate needs a target rate", "--rate", "max", "--min-rate", "0.9"),
 	)
+
+	It("plans a shard's part of --events in a dry run, as the real run sends it", func() {
+		for shard, want := range []string{"4 deliveries planned", "3 deliveries planned", "3 deliveries planned"} {
+			r := tartansim("", "load", "--dry-run", "--events", "10", "--shard", fmt.Sprintf("%d/3", shard))
+			Expect(r.code).To(Equal(0), r.output())
+			Expect(r.stdout).To(ContainSubstring("until --events: "+want), "shard %d/3", shard)
+		}
+	})
 
 	It("runs a closed model with --rate max: no target, nothing late or dropped", func() {
 		r := tartansim("", "load", "--rate", "max", "--events", "500", "--concurrency", "4", "--orgs", "2", "--employees", "20")

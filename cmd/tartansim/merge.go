@@ -43,7 +43,7 @@ result (a p99 is not an average of p99s). Exit 1 names a breached threshold.`,
 				}
 			}
 			breaches := th.Breaches(merged)
-			if err := a.printLoad(merged, breaches); err != nil {
+			if err := a.printLoad(merged, breaches, "--rate max"); err != nil {
 				return err
 			}
 			if len(breaches) > 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,6 +90,7 @@ func (a *app) replay(path string, f replayFlags) error {
 	rep.Target = t.describe()
 	var mu sync.Mutex
 	var notAcked int64
+	var inFlight atomic.Int64
 	work := make(chan replayItem)
 	var wg sync.WaitGroup
 	for range f.concurrency {
@@ -97,8 +99,11 @@ func (a *app) replay(path string, f replayFlags) error {
 			defer wg.Done()
 			for it := range work {
 				began := time.Now()
+				n := inFlight.Add(1)
 				res := t.sender.Send(a.ctx, it.d)
+				inFlight.Add(-1)
 				mu.Lock()
+				rep.MaxInFlight = max(rep.MaxInFlight, n)
 				rep.Record(res, time.Since(it.due), began.Sub(it.due))
 				if !it.forged && !res.OK() {
 					notAcked++
@@ -108,7 +113,7 @@ func (a *app) replay(path string, f replayFlags) error {
 		}()
 	}
 	start := time.Now()
-	var first time.Time
+	var first, last time.Time
 	var readErr error
 	var n int64
 	for f.events <= 0 || n < f.events {
@@ -123,6 +128,7 @@ func (a *app) replay(path string, f replayFlags) error {
 		if n == 0 {
 			first = e.Time
 		}
+		last = e.Time
 		due := start.Add(replayDue(f.rate, n, e.Time.Sub(first)))
 		if wait := time.Until(due); wait > 0 && !sleepCtx(a.ctx, wait) {
 			break
@@ -141,10 +147,17 @@ func (a *app) replay(path string, f replayFlags) error {
 	rep.Elapsed = time.Since(start)
 	rep.Planned = n
 	rep.Interrupted = a.ctx.Err() != nil
+	rep.Profile, rep.Rate = "the recorded pacing", 0
+	switch recorded := last.Sub(first); {
+	case f.rate > 0:
+		rep.Profile, rep.Rate = load.Constant(f.rate).String(), f.rate
+	case n > 1 && recorded > 0:
+		rep.Rate = float64(n-1) / recorded.Seconds() // n sends, the last due after n-1 gaps
+	}
 	if readErr != nil {
 		return usageErr("%s", strings.TrimPrefix(readErr.Error(), "replay: "))
 	}
-	if err := a.printLoad(rep, nil); err != nil {
+	if err := a.printLoad(rep, nil, "the log holds one instant"); err != nil {
 		return err
 	}
 	switch {
@@ -188,9 +201,9 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 		pace = fmt.Sprintf("%g/s", f.rate)
 		span = load.Constant(f.rate).Due(n)
 	}
-	target := a.common.target
-	if target == "" {
-		target = dryRunTarget
+	target, err := a.planTarget()
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %d deliveries (%d forged) at %s, about %s, to %s\n",
 		path, n, forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))

@@ -97,6 +97,18 @@ The same --seed and --at give the same bytes.`,
 // address 'tartansim consumer' listens on by default.
 const dryRunTarget = "http://" + defaultConsumerAddr + "/webhook"
 
+// planTarget is where a --dry-run's curl commands point: --target, checked
+// as a real run checks it, or else dryRunTarget.
+func (a *app) planTarget() (string, error) {
+	if a.common.target == "" {
+		return dryRunTarget, nil
+	}
+	if err := checkTarget(a.common.target, "--target"); err != nil {
+		return "", err
+	}
+	return a.common.target, nil
+}
+
 func (a *app) send(id string, f sendFlags) error {
 	kind, err := fixtures.LookupKind(id)
 	if err != nil {
@@ -138,9 +150,9 @@ func (a *app) send(id string, f sendFlags) error {
 	repro := fmt.Sprintf("seed %d, at %s (reproduce: %s)", seed, at.Format(time.RFC3339), reproduceSend(kind, seed, at, layout, f))
 
 	if f.dryRun {
-		target := a.common.target
-		if target == "" {
-			target = dryRunTarget
+		target, err := a.planTarget()
+		if err != nil {
+			return err
 		}
 		fmt.Fprintln(a.stderr, "# "+repro)
 		fmt.Fprintln(a.stdout, sender.Curl(target, d))
