@@ -101,7 +101,7 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	for k, v := range d.Header {
 		l.h[k] = v
 	}
-	setUserAgent(l.h, d.Header, s.userAgent)
+	s.addHeaders(l.h, d.Header)
 	if err := checkHeader(l.h); err != nil {
 		return s.failure(start, err, false) // refused before connecting, as the transport does
 	}

@@ -48,7 +48,7 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 		Entry("with a padded User-Agent", []sender.Option{sender.UserAgent(" spaced ")}, nil, sender.HeaderLower, bounded),
 	)
 
-	DescribeTable("refuses, unsent, the headers Sender.Send refuses",
+	DescribeTable("refuses, unsent, the headers Sender.Send refuses, and so does an ack-lost send",
 		func(ctx SpecContext, extra http.Header) {
 			d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
 			for k, v := range extra {
@@ -63,6 +63,12 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 			Expect(laned.Class).To(Equal(pooled.Class))
 			Expect(laned.Sent).To(BeFalse())
 			Expect(laned.Summary()).To(Equal(pooled.Summary()))
+			ackLost := d
+			ackLost.Fault = sender.FaultAckLost // writes the request itself, not through the transport
+			abandoned := viaSender.newPoster(c.URL).Send(ctx, ackLost)
+			Expect(abandoned.Class).To(Equal(pooled.Class), abandoned.Summary())
+			Expect(abandoned.Sent).To(BeFalse())
+			Expect(abandoned.Summary()).To(Equal(pooled.Summary()))
 			Expect(received.Load()).To(BeZero())
 		},
 		Entry("a line break in a value", http.Header{"X-Break": {"one\r\ntwo"}}, bounded),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +77,7 @@ type Sender struct {
 	maxConns   int
 	snippet    int
 	userAgent  string
+	auth       string // "Basic …" from the target's user:password, or ""
 	clock      func() time.Time
 	tlsConfig  *tls.Config
 
@@ -209,6 +211,10 @@ func New(target string, opts ...Option) (*Sender, error) {
 	default:
 		port = "80"
 	}
+	if u.User != nil { // as http.Client does for a URL with user info
+		pass, _ := u.User.Password()
+		s.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))
+	}
 	s.addr = net.JoinHostPort(u.Hostname(), port)
 	s.redacted = RedactURL(target)
 	s.headPrefix = requestPrefix(u)
@@ -333,22 +339,30 @@ func (s *Sender) request(ctx context.Context, d Delivery) (*http.Request, error)
 	if h == nil {
 		h = http.Header{}
 	}
-	setUserAgent(h, d.Header, s.userAgent)
+	s.addHeaders(h, d.Header)
+	if err := checkHeader(h); err != nil {
+		return nil, err // refused before connecting, on every path (ack-lost writes the request itself)
+	}
 	req.Header = h
 	return req, nil
 }
 
-// setUserAgent makes h, a copy of a Delivery's header orig, carry the
-// right User-Agent: net/http writes "User-Agent" itself (its own default
-// when the key is absent) and writes every other key in its map spelling.
-func setUserAgent(h, orig http.Header, ua string) {
+// addHeaders adds to h, a copy of a Delivery's header orig, what every
+// path must send alike. The right User-Agent: net/http writes
+// "User-Agent" itself (its own default when the key is absent) and writes
+// every other key in its map spelling. And the Authorization that
+// http.Client adds for a target with user info, unless orig has one.
+func (s *Sender) addHeaders(h, orig http.Header) {
+	if s.auth != "" && orig.Get("Authorization") == "" {
+		h["Authorization"] = []string{s.auth}
+	}
 	if _, ok := orig["User-Agent"]; ok {
 		return
 	}
 	if hasHeaderFold(orig, "User-Agent") {
 		h["User-Agent"] = []string{""} // suppress Go's; the Delivery's goes out as spelled
 	} else {
-		h["User-Agent"] = []string{ua}
+		h["User-Agent"] = []string{s.userAgent}
 	}
 }
 

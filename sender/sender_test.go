@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,6 +120,28 @@ var _ = Describe("a Sender delivering to a healthy consumer", Label("http"), fun
 				Entry("the Delivery's own, spelled as given", nil, http.Header{"user-agent": {"mine/1"}},
 					[]string{"user-agent: mine/1"}, bounded),
 			)
+
+			It("sends a target's user:password as Basic auth, as http.Client does, ack-lost sends too", func(ctx SpecContext) {
+				var mu sync.Mutex
+				var got []string
+				c := startConsumer(func(w http.ResponseWriter, r *http.Request) {
+					user, pass, _ := r.BasicAuth()
+					mu.Lock()
+					got = append(got, user+":"+pass)
+					mu.Unlock()
+				})
+				s := v.newPoster(strings.Replace(c.URL, "http://", "http://hook-user:s%40cret@", 1))
+				for _, f := range []sender.Fault{sender.FaultNone, sender.FaultAckLost} {
+					d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+					d.Fault = f
+					Expect(s.Send(ctx, d).Sent).To(BeTrue())
+				}
+				Eventually(func() []string {
+					mu.Lock()
+					defer mu.Unlock()
+					return slices.Clone(got)
+				}).WithContext(ctx).WithTimeout(2 * time.Second).Should(Equal([]string{"hook-user:s@cret", "hook-user:s@cret"}))
+			}, bounded)
 
 			DescribeTable("counts any 2xx answer as delivered",
 				func(ctx SpecContext, code int) {
