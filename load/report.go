@@ -23,7 +23,7 @@ func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histDigits) }
 
 // Report is the outcome of a load run, mergeable across shards.
 type Report struct {
-	Target  string  `json:"target"`
+	Target  string  `json:"target"` // redacted: sender.RedactURL
 	Profile string  `json:"profile"`
 	Seed    uint64  `json:"seed"`
 	Shard   string  `json:"shard,omitempty"`

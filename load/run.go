@@ -64,7 +64,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 		o.Shards, o.Shard = 1, 0
 	}
 	rep := NewReport()
-	rep.Target, rep.Profile = s.Target(), o.Profile.String()
+	rep.Target, rep.Profile = sender.RedactURL(s.Target()), o.Profile.String() // reports are written and shown: no password, no query token
 	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}
 
 	start := time.Now()
@@ -291,10 +291,10 @@ func (t *timeline) add(sec int, latency time.Duration, failed bool) {
 	for sec > t.cur {
 		t.roll()
 	}
-	if sec < t.cur && len(t.out) > 0 { // a straggler of a second already closed
-		t.out[len(t.out)-1].Sent++
+	if sec < t.cur { // a straggler of a second already closed: out[i] is second i
+		t.out[sec].Sent++
 		if failed {
-			t.out[len(t.out)-1].Errors++
+			t.out[sec].Errors++
 		}
 		return
 	}

@@ -88,9 +88,9 @@ func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
 type Report struct {
 	Scenario string    `json:"scenario"`
 	Seed     uint64    `json:"seed"`
-	Start    time.Time `json:"start"` // the real time of the last moment
-	Base     time.Time `json:"base"`  // the real time of day 1 00:00 IST on the scenario clock
-	Target   string    `json:"target"`
+	Start    time.Time `json:"start"`  // the real time of the last moment
+	Base     time.Time `json:"base"`   // the real time of day 1 00:00 IST on the scenario clock
+	Target   string    `json:"target"` // redacted: sender.RedactURL
 	// Steps in order, EOD batches included.
 	Steps      []*StepReport `json:"steps"`
 	Deliveries []*Delivery   `json:"deliveries"`
@@ -223,7 +223,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: r.send.Target(), truth: NewTruth(), DryRun: r.dry}
+	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: sender.RedactURL(r.send.Target()), truth: NewTruth(), DryRun: r.dry}
 	defer func() { rep.Elapsed = time.Since(began) }()
 	sinceEOD := 0     // deliveries before this index were settled by an EOD
 	prev := Moment(0) // no wait before the first step

@@ -108,6 +108,23 @@ var _ = Describe("tartansim", func() {
 			Expect(r.code).To(Equal(1), r.output())
 			Expect(r.output()).NotTo(ContainSubstring("s3cretpw"))
 			Expect(r.output()).NotTo(ContainSubstring("t0ps3cret"))
+
+			html := filepath.Join(GinkgoT().TempDir(), "load.html")
+			for _, args := range [][]string{
+				{"run", "onboarding", "--day", "0", "--json"},
+				{"run", "onboarding", "--day", "0"},
+				{"load", "--events", "20", "--orgs", "1", "--employees", "5", "--json", "--html", html},
+				{"conformance", "--label-filter", "signature", "--json"},
+			} {
+				r := tartansim("", append(args, "--target", u, "--key", "k")...)
+				Expect(r.code).To(BeElementOf(0, 1), "%v: %s", args, r.output()) // load has no thresholds here
+				Expect(r.output()).To(ContainSubstring("xxxxx"), "%v names the target, redacted", args)
+				Expect(r.output()).NotTo(ContainSubstring("s3cretpw"), "%v", args)
+				Expect(r.output()).NotTo(ContainSubstring("t0ps3cret"), "%v", args)
+			}
+			data, err := os.ReadFile(html)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(data)).NotTo(ContainSubstring("s3cretpw"))
 		})
 
 		It("does not accept flags a command would ignore", func() {
