@@ -253,7 +253,7 @@ func throughputChart(tl []Second) chart {
 	for _, s := range tl {
 		top = max(top, s.Sent)
 	}
-	step := niceStep(float64(top), 5)
+	step := max(niceStep(float64(top), 5), 1) // sends are whole: no tick at 0.5
 	yMax := math.Ceil(float64(top)/step) * step
 	y := func(v int64) float64 { return marginT + plotH*(1-float64(v)/yMax) }
 	for v := 0.0; v <= yMax; v += step {

@@ -146,6 +146,20 @@ var _ = Describe("the HTML report", Label("load", "html"), func() {
 		Expect(page).To(ContainSubstring("n/a"))
 	})
 
+	It("labels the sends axis of a slow run with whole numbers, each at its own height", func() {
+		r := load.NewReport()
+		r.Timeline = []load.Second{{At: 0, Sent: 1, P50: 1, P99: 1, Max: 1}, {At: 1, Sent: 2, P50: 1, P99: 1, Max: 1}}
+		page := render(r)
+		Expect(wellFormed(page)).To(Succeed())
+		chart := page[strings.LastIndex(page, "<svg"):]
+		labels := regexp.MustCompile(`text-anchor="end" dominant-baseline="middle">([^<]*)<`).FindAllStringSubmatch(chart, -1)
+		var got []string
+		for _, m := range labels {
+			got = append(got, m[1])
+		}
+		Expect(got).To(Equal([]string{"0", "1", "2"}))
+	})
+
 	It("gives the same bytes for the same report", func() {
 		Expect(render(stalledReport())).To(Equal(render(stalledReport())))
 	})
