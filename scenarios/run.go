@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -566,6 +565,3 @@ func HTTPProbe(probeURL string, client *http.Client) Probe {
 		return consumer.State{}, fmt.Errorf("probe answered %s", resp.Status)
 	}
 }
-
-// ErrNoProbe is returned by callers that need a probe and have none.
-var ErrNoProbe = errors.New("scenarios: no state probe")
