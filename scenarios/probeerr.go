@@ -7,14 +7,49 @@ import (
 	"github.com/tartansim/tartansim/sender"
 )
 
-// probeError returns err, from a probe request, without what the probe URL
-// carries of secrets: net/http's *url.Error quotes the URL with its query
-// (often a token). It stays a *url.Error, its URL redacted by
-// sender.RedactURL (password and every query value hidden).
-func probeError(err error) error {
+// ProbeError is the error of an HTTPProbe request that got no answer at
+// all: refused, a name that does not resolve, TLS, a timeout, a reset. The
+// state of every org is then out of reach, so callers stop at the first
+// (the CLI exits 3, spec.Declare aborts the suite). A probe that answers,
+// even with 500, is not one.
+type ProbeError struct {
+	// URL is the probe's, as given to HTTPProbe, redacted by
+	// sender.RedactURL (password and query values hidden).
+	URL string
+	// Why says what failed in a few words, e.g. "connection refused".
+	Why string
+	// Err is the transport's error, a *url.Error with its URL redacted.
+	Err error
+}
+
+// Error is "could not reach the state probe URL: Why".
+func (e *ProbeError) Error() string { return "could not reach the state probe " + e.URL + ": " + e.Why }
+
+// Unwrap returns the transport's error.
+func (e *ProbeError) Unwrap() error { return e.Err }
+
+// probeError makes the ProbeError of err, from a request to probeURL.
+// net/http's *url.Error quotes the URL with its query (often a token), so
+// the one it wraps has its URL redacted.
+func probeError(probeURL string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: sender.RedactURL(ue.URL), Err: ue.Err}
+		err = &url.Error{Op: ue.Op, URL: sender.RedactURL(ue.URL), Err: ue.Err}
 	}
-	return err
+	why := err.Error()
+	switch sender.Classify(err) {
+	case sender.ClassRefused:
+		why = "connection refused"
+	case sender.ClassDNS:
+		why = "the name does not resolve"
+	case sender.ClassTLS:
+		why = "TLS failed"
+	case sender.ClassTimeout:
+		why = "timed out"
+	default:
+		if ue != nil {
+			why = ue.Err.Error()
+		}
+	}
+	return &ProbeError{URL: sender.RedactURL(probeURL), Why: why, Err: err}
 }

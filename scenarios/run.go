@@ -533,7 +533,7 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 
 // HTTPProbe returns a Probe that GETs probeURL?orgId=… (the org ID
 // query-escaped) with client (nil: a client with a 10 s timeout). 404 means
-// nothing stored.
+// nothing stored. A request that gets no answer fails with a *ProbeError.
 func HTTPProbe(probeURL string, client *http.Client) Probe {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -549,7 +549,7 @@ func HTTPProbe(probeURL string, client *http.Client) Probe {
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return consumer.State{}, probeError(err)
+			return consumer.State{}, probeError(probeURL, err)
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -165,13 +166,14 @@ func (a *app) conformance(filter, junit string) error {
 		fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", seed, filterArg(filter))
 	}
 	var unreachable *conformance.UnreachableError
+	var probeErr *scenarios.ProbeError
 	switch {
 	case a.ctx.Err() != nil:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(results), seed)}
 	case errors.As(runErr, &unreachable):
 		return unreachableErr("could not reach %s: %s", t.describe(), unreachable.Why)
-	case isURLError(runErr):
-		return unreachableErr("could not reach the probe: %s", plainURLError(runErr))
+	case errors.As(runErr, &probeErr):
+		return unreachableErr("%s", probeErr)
 	case runErr != nil:
 		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "conformance: "))
 	case counts[conformance.Fail] > 0:

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -157,8 +156,9 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		if _, ok := runErr.(*exitError); ok {
 			return runErr
 		}
-		if isURLError(runErr) {
-			return unreachableErr("could not reach the probe: %s", plainURLError(runErr))
+		var probe *scenarios.ProbeError
+		if errors.As(runErr, &probe) {
+			return unreachableErr("%s", probe)
 		}
 		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "scenarios: "))
 	}
@@ -410,30 +410,4 @@ func (a *app) openTarget(key []byte, conns int) (*runTarget, error) {
 		}
 	}
 	return t, nil
-}
-
-// isURLError reports whether err came from an HTTP client request (the
-// probe), as opposed to a scenario or a consumer's answer.
-func isURLError(err error) bool {
-	var u *url.Error
-	return errors.As(err, &u)
-}
-
-// plainURLError says why a probe request failed, in a few words.
-func plainURLError(err error) string {
-	var u *url.Error
-	if errors.As(err, &u) {
-		switch sender.Classify(u) {
-		case sender.ClassRefused:
-			return sender.RedactURL(u.URL) + ": connection refused"
-		case sender.ClassDNS:
-			return sender.RedactURL(u.URL) + ": the name does not resolve"
-		case sender.ClassTLS:
-			return sender.RedactURL(u.URL) + ": TLS failed"
-		case sender.ClassTimeout:
-			return sender.RedactURL(u.URL) + ": timed out"
-		}
-		return sender.RedactURL(u.URL) + ": " + u.Err.Error()
-	}
-	return err.Error()
 }

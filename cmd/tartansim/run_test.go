@@ -60,6 +60,17 @@ var _ = Describe("tartansim run", Label("scenarios"), func() {
 		Expect(r.stderr).To(Equal("tartansim: could not reach http://" + addr + "/webhook: connection refused.\n"))
 	})
 
+	It("exits 3 with one sentence when the probe is down, in run and conformance alike", func() {
+		srv := httptest.NewServer(consumer.New([]byte(secretKey)).Handler())
+		DeferCleanup(srv.Close)
+		probe := "http://" + freeLoopback() + "/probe?token=t0ps3cret"
+		for _, args := range [][]string{{"run", "onboarding", "--day", "0"}, {"conformance", "--label-filter", "SIG-MISSING"}} {
+			r := tartansim("", append(args, "--target", srv.URL+consumer.WebhookPath, "--probe", probe, "--key", secretKey)...)
+			Expect(r.code).To(Equal(3), "%v: %s", args, r.output())
+			Expect(r.stderr).To(Equal("tartansim: could not reach the state probe " + strings.Replace(probe, "t0ps3cret", "xxxxx", 1) + ": connection refused.\n"))
+		}
+	})
+
 	It("refuses a bad scenario file with file:line and exit 2", func() {
 		file := filepath.Join(GinkgoT().TempDir(), "bad.yaml")
 		Expect(os.WriteFile(file, []byte("name: bad\norgs:\n  - id: a\n    employees: 3\nsteps:\n  - delta-sync: {org: a, leaverz: 1}\n"), 0o644)).To(Succeed())

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
-	"net"
-	"net/url"
 	"strings"
-	"syscall"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -129,24 +127,11 @@ func unreachable(t conformance.Target, err error) (string, bool) {
 		}
 		return fmt.Sprintf("could not reach %s: %s", sender.RedactURL(t.URL), why), true
 	}
-	// An HTTP probe that cannot be dialled fails every check that needs
+	// An HTTP probe that gets no answer fails every check that needs
 	// state the same way: stop at the first.
-	var ue *url.Error
-	var oe *net.OpError
-	if errors.As(err, &ue) && errors.As(err, &oe) {
-		probe := ue.URL
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			probe = u.Redacted()
-		}
-		why := oe.Err.Error()
-		switch {
-		case errors.Is(err, syscall.ECONNREFUSED):
-			why = "connection refused"
-		case oe.Timeout():
-			why = "timed out"
-		}
-		return fmt.Sprintf("could not reach the state probe %s: %s", probe, why), true
+	var pe *scenarios.ProbeError
+	if errors.As(err, &pe) {
+		return pe.Error(), true
 	}
 	return "", false
 }

@@ -64,6 +64,20 @@ var _ = Describe("the sentence that aborts the suite", func() {
 		Expect(sentence).To(Equal("could not reach the state probe " + probe + ": connection refused"))
 	})
 
+	It("names the state probe whose TLS failed, and stops there too", func(ctx SpecContext) {
+		srv := httptest.NewServer(consumer.New(key).Handler())
+		DeferCleanup(srv.Close)
+		untrusted := httptest.NewTLSServer(consumer.New(key).Handler()) // a certificate nobody trusts
+		DeferCleanup(untrusted.Close)
+		probe := untrusted.URL + consumer.ProbePath
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: scenarios.HTTPProbe(probe, nil)}
+		err := run(ctx, "SIG-MISSING", t)
+		Expect(err).To(HaveOccurred())
+		sentence, ok := unreachable(t, err)
+		Expect(ok).To(BeTrue(), err.Error())
+		Expect(sentence).To(Equal("could not reach the state probe " + probe + ": TLS failed"))
+	})
+
 	It("lets other errors fail one spec", func(ctx SpecContext) {
 		srv := httptest.NewServer(consumer.New(key).Handler())
 		DeferCleanup(srv.Close)
