@@ -213,33 +213,16 @@ func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time)
 	if err := sender.Verify(c.key, body, signature(r.Header)); err != nil {
 		return Verdict{At: now, Status: http.StatusUnauthorized, Outcome: OutcomeRejected, Reason: rejection(err)}
 	}
-	env, err := parseEnvelope(body)
+	ch, err := ParseChange(body)
+	if err == nil {
+		err = ch.complete()
+	}
 	if err != nil {
 		return Verdict{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid, Reason: err.Error()}
 	}
 
-	v := Verdict{At: now, RequestID: env.RequestID, OrgID: env.OrgID, Event: env.Event,
-		EventType: env.EventType, Status: http.StatusOK, Records: len(env.Body)}
-	ch := change{
-		requestID: env.RequestID,
-		orgID:     env.OrgID,
-		stamp:     NewStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
-		kind:      kinds[env.Event],
-	}
-	switch ch.kind {
-	case kindEmployees:
-		for _, raw := range env.Body {
-			if rec, ok := parseRecord(raw); ok {
-				ch.records = append(ch.records, rec)
-			} else {
-				v.Skipped++
-			}
-		}
-	case kindConnection:
-		if len(env.Body) > 0 {
-			ch.status, ch.hasStatus = connectionStatus(env.Body[0])
-		}
-	}
+	v := Verdict{At: now, RequestID: ch.RequestID, OrgID: ch.OrgID, Event: ch.Event,
+		EventType: ch.EventType, Status: http.StatusOK, Records: ch.Len, Skipped: ch.Skipped}
 	v.Outcome, v.Stale = c.store.apply(ch)
 	if v.Outcome == OutcomeDuplicate {
 		v.Skipped = 0
@@ -296,22 +279,6 @@ func rejection(err error) string {
 	}
 }
 
-// envelope holds the fields of a delivery this consumer uses. recordCount
-// (null in some events), statusCode (a string) and message ("success" or
-// "Success") carry nothing it needs, so they are not decoded and cannot make
-// a delivery fail. Unknown keys are ignored.
-type envelope struct {
-	SyncSessionID  string            `json:"syncSessionId"`
-	WebhookCounter Counter           `json:"webhookCounter"`
-	RequestID      string            `json:"requestId"` // opaque: not always a UUID
-	OrgID          string            `json:"orgId"`
-	VendorOrgID    string            `json:"vendor.orgId"` // a dotted top-level key; unused here, shown for integrators serving several vendor orgs
-	Event          string            `json:"event"`
-	EventType      string            `json:"eventType"`
-	Body           []json.RawMessage `json:"body"`
-	TimeStamp      string            `json:"timeStamp"` // "2006-01-02 15:04:05" UTC, or "" (unknown)
-}
-
 // Counter is a tolerant webhookCounter. It is an integer on the wire; a
 // numeric string is read too, and anything else reads as 0 rather than
 // failing the delivery.
@@ -328,65 +295,6 @@ func (c *Counter) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
-}
-
-// kinds maps event names to what they do. Other events are acknowledged and
-// ignored. accepted and failed are undocumented but seen in the wild.
-var kinds = map[string]kind{
-	"sync.events.initiated":        kindSession,
-	"sync.events.employee.add":     kindEmployees, // eventType sync.events.initial or sync.events.delta
-	"sync.events.employee.update":  kindEmployees, // complete records, not diffs
-	"connection.events.requested":  kindConnection,
-	"connection.events.terminated": kindConnection,
-	"connection.events.accepted":   kindConnection,
-	"connection.events.failed":     kindConnection,
-}
-
-// parseEnvelope decodes a verified body.
-func parseEnvelope(body []byte) (envelope, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
-			return env, fmt.Errorf("the body is not valid JSON: %v", err)
-		}
-		return env, fmt.Errorf("the body is not a Tartan envelope: %v", err)
-	}
-	switch {
-	case env.RequestID == "":
-		return env, errors.New("the envelope has no requestId")
-	case env.OrgID == "":
-		return env, errors.New("the envelope has no orgId")
-	}
-	return env, nil
-}
-
-// parseRecord decodes one employee record. It reports false when raw is not
-// an object or has no employeeId (a non-empty string, or a number, which is
-// kept as written).
-func parseRecord(raw []byte) (record, bool) {
-	fields, err := decodeObject(raw)
-	if err != nil || fields == nil {
-		return record{}, false
-	}
-	var id string
-	switch v := fields["employeeId"].(type) {
-	case string:
-		id = v
-	case json.Number:
-		id = v.String()
-	}
-	return record{id: id, fields: fields}, id != ""
-}
-
-// connectionStatus returns body[0].status of a connection event, and false
-// when it is not a string.
-func connectionStatus(raw []byte) (string, bool) {
-	fields, err := decodeObject(raw)
-	if err != nil {
-		return "", false
-	}
-	s, ok := fields["status"].(string)
-	return s, ok
 }
 
 // decodeObject decodes a JSON object with numbers as json.Number, so 10,

@@ -306,6 +306,14 @@ var _ = Describe("the reference consumer", func() {
 			Expect(s.Employees).To(BeEmpty())
 			Expect(s.Applied).To(HaveLen(4))
 		})
+
+		It("keeps the status when a connection event carries an empty one", func() {
+			Expect(h.deliver(connection("connection.events.requested", "req-inv", "2025-05-15 03:11:10", "CONNECTION_INVITED"))).To(Equal(http.StatusOK))
+			Expect(h.deliver(connection("connection.events.accepted", "req-blank", "2025-05-16 03:11:10", ""))).To(Equal(http.StatusOK))
+			s := h.probe(orgID)
+			Expect(s.ConnectionStatus).To(Equal("CONNECTION_INVITED"))
+			Expect(s.Applied).To(HaveKeyWithValue("req-blank", 1), "acknowledged and recorded, with nothing to set")
+		})
 	})
 
 	Describe("payloads", Label("payload"), func() {

@@ -75,66 +75,39 @@ func newStore() *store {
 	return &store{seen: map[string]bool{}, orgs: map[string]*org{}}
 }
 
-// record is a parsed employee record and its key.
-type record struct {
-	id     string
-	fields map[string]any
-}
-
-// change is a verified, parsed delivery, ready to apply.
-type change struct {
-	requestID string
-	orgID     string
-	stamp     Stamp
-	kind      kind
-	records   []record // kindEmployees
-	status    string   // kindConnection; hasStatus says whether body[0] had one
-	hasStatus bool
-}
-
-// kind is what a delivery does to state.
-type kind int
-
-const (
-	kindUnknown    kind = iota // acknowledged and ignored
-	kindSession                // sync.events.initiated
-	kindEmployees              // upsert employee records
-	kindConnection             // set the connection status
-)
-
 // apply applies ch unless its requestId was applied before. It returns the
 // outcome and how many of its writes were skipped as stale.
-func (s *store) apply(ch change) (Outcome, int) {
+func (s *store) apply(ch Change) (Outcome, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.seen[ch.requestID] {
+	if s.seen[ch.RequestID] {
 		return OutcomeDuplicate, 0
 	}
-	s.seen[ch.requestID] = true
-	o := s.org(ch.orgID)
-	o.applied[ch.requestID]++
+	s.seen[ch.RequestID] = true
+	o := s.org(ch.OrgID)
+	o.applied[ch.RequestID]++
 
 	stale := 0
-	switch ch.kind {
-	case kindSession:
+	switch ch.Kind {
+	case KindSession:
 		// Nothing to store: the delivery is recorded as applied.
-	case kindEmployees:
-		for _, r := range ch.records {
-			if old, ok := o.employees[r.id]; ok && ch.stamp.OlderThan(old.stamp) {
+	case KindEmployees:
+		for _, r := range ch.Records {
+			if old, ok := o.employees[r.ID]; ok && ch.Stamp.OlderThan(old.stamp) {
 				stale++
 				continue
 			}
-			o.employees[r.id] = employee{record: r.fields, stamp: ch.stamp}
+			o.employees[r.ID] = employee{record: r.Fields, stamp: ch.Stamp}
 		}
-	case kindConnection:
+	case KindConnection:
 		switch {
-		case !ch.hasStatus:
-		case o.hasConnection && ch.stamp.OlderThan(o.connectionStamp):
+		case !ch.HasStatus:
+		case o.hasConnection && ch.Stamp.OlderThan(o.connectionStamp):
 			stale++
 		default:
-			o.connection, o.connectionStamp, o.hasConnection = ch.status, ch.stamp, true
+			o.connection, o.connectionStamp, o.hasConnection = ch.Status, ch.Stamp, true
 		}
-	case kindUnknown:
+	case KindIgnored:
 		return OutcomeIgnored, 0
 	}
 	return OutcomeApplied, stale

@@ -218,6 +218,25 @@ steps:
 		Expect(rep.Problems).To(ContainElement(ContainSubstring("applied forged delivery")))
 	})
 
+	It("agrees with the reference consumer on what a delivery says, however odd: an empty status, an unknown employee event", func() {
+		t := newTarget(refHandler)
+		rep, err := runner(t).Run(context.Background(), parse(`
+name: odd-bodies
+orgs: [{id: a, employees: 12}]
+steps:
+  - invite: {org: a}
+  - initial-sync: {org: a}
+  - terminate: {org: a}
+    overrides: [{set: 'body[0].status=', webhooks: [1]}]
+  - realtime-sync: {org: a, promotions: 1}
+    overrides: [{set: event=sync.events.employee.x, webhooks: [last]}]
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Problems).To(BeEmpty(), "seed %d", rep.Seed)
+		Expect(rep.Orgs[0].Judged).To(BeTrue())
+		Expect(rep.Orgs[0].Status).To(Equal("CONNECTION_INVITED"), "the empty status set nothing")
+	})
+
 	It("sends a forged copy right after its genuine webhook, even when that one is delayed", func() {
 		t := newTarget(refHandler)
 		rep, err := runner(t, scenarios.DryRun()).Run(context.Background(), parse(`

@@ -62,35 +62,6 @@ func (t *Truth) org(id string) *OrgTruth {
 	return o
 }
 
-// envelope is what the truth reads of a delivery's bytes.
-type envelope struct {
-	SyncSessionID  string            `json:"syncSessionId"`
-	WebhookCounter consumer.Counter  `json:"webhookCounter"` // as tolerant as the reference
-	RequestID      string            `json:"requestId"`
-	OrgID          string            `json:"orgId"`
-	Event          string            `json:"event"`
-	TimeStamp      string            `json:"timeStamp"`
-	Body           []json.RawMessage `json:"body"`
-}
-
-func decodeEnvelope(body []byte) (envelope, error) {
-	var e envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := dec.Decode(&e)
-	return e, err
-}
-
-func decodeRecord(raw json.RawMessage) (map[string]any, bool) {
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&m) != nil || m == nil {
-		return nil, false
-	}
-	return m, true
-}
-
 // Forge records that d's requestId must have no effect.
 func (t *Truth) Forge(d *Delivery) {
 	t.mu.Lock()
@@ -106,75 +77,50 @@ func (t *Truth) Apply(d *Delivery) error { return t.apply(d, false) }
 func (t *Truth) Uncertain(d *Delivery) error { return t.apply(d, true) }
 
 func (t *Truth) apply(d *Delivery, uncertain bool) error {
-	e, err := decodeEnvelope(d.Body)
+	// The body as the reference consumer reads it, and its ordering rule,
+	// so the two cannot differ.
+	ch, err := consumer.ParseChange(d.Body)
 	if err != nil {
-		return fmt.Errorf("scenarios: truth: delivery %d is not an envelope: %w", d.Seq, err)
+		return fmt.Errorf("scenarios: truth: delivery %d: %w", d.Seq, err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	o := t.org(e.OrgID)
+	o := t.org(ch.OrgID)
 	if uncertain {
-		o.Uncertain[e.RequestID] = true
+		o.Uncertain[ch.RequestID] = true
 	} else {
-		if o.Applied[e.RequestID] {
+		if o.Applied[ch.RequestID] {
 			return nil // a duplicate: applied once
 		}
-		o.Applied[e.RequestID] = true
-		delete(o.Uncertain, e.RequestID)
+		o.Applied[ch.RequestID] = true
+		delete(o.Uncertain, ch.RequestID)
 	}
-	// The reference consumer's own ordering rule, so the two cannot differ.
-	st := consumer.NewStamp(e.TimeStamp, e.SyncSessionID, int64(e.WebhookCounter))
-	switch {
-	case strings.HasPrefix(e.Event, "sync.events.employee."):
-		for _, raw := range e.Body {
-			rec, ok := decodeRecord(raw)
-			if !ok {
-				continue
-			}
-			id, ok := employeeKey(rec["employeeId"])
-			if !ok {
-				continue
-			}
+	switch ch.Kind {
+	case consumer.KindEmployees:
+		for _, r := range ch.Records {
 			if uncertain {
-				o.uncertainEmployees[id] = true
+				o.uncertainEmployees[r.ID] = true
 				continue
 			}
-			if old, have := o.stamps[id]; have && st.OlderThan(old) {
+			if old, have := o.stamps[r.ID]; have && ch.Stamp.OlderThan(old) {
 				continue
 			}
-			o.Employees[id], o.stamps[id] = rec, st
+			o.Employees[r.ID], o.stamps[r.ID] = r.Fields, ch.Stamp
 		}
-	case strings.HasPrefix(e.Event, "connection.events."):
-		if len(e.Body) == 0 {
-			return nil
-		}
-		rec, ok := decodeRecord(e.Body[0])
-		status, _ := rec["status"].(string)
-		if !ok || status == "" {
+	case consumer.KindConnection:
+		if !ch.HasStatus {
 			return nil
 		}
 		if uncertain {
 			o.connUncertain = true
 			return nil
 		}
-		if o.ConnectionStatus != "" && st.OlderThan(o.connStamp) {
+		if o.ConnectionStatus != "" && ch.Stamp.OlderThan(o.connStamp) {
 			return nil
 		}
-		o.ConnectionStatus, o.connStamp = status, st
+		o.ConnectionStatus, o.connStamp = ch.Status, ch.Stamp
 	}
 	return nil
-}
-
-// employeeKey returns an employeeId as a map key: strings as they are,
-// numbers as written.
-func employeeKey(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, t != ""
-	case json.Number:
-		return t.String(), true
-	}
-	return "", false
 }
 
 // maxDiffs bounds the differences one org reports.
@@ -217,7 +163,7 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 		if what&Records == 0 {
 			break
 		}
-		id, ok := employeeKey(got["employeeId"])
+		id, ok := consumer.EmployeeKey(got["employeeId"])
 		if !ok {
 			add("holds an employee without an employeeId")
 			continue

@@ -1,0 +1,158 @@
+package consumer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Change is a delivery's body as the reference consumer reads it: what the
+// delivery asks of a consumer's state. The scenarios' truth reads bodies
+// with it too, so the judge and the reference cannot disagree about what a
+// delivery says.
+type Change struct {
+	RequestID string // opaque: not always a UUID
+	OrgID     string
+	Event     string
+	EventType string
+	// Stamp orders the change's writes (see Stamp).
+	Stamp Stamp
+	// Kind is what the event does to state.
+	Kind Kind
+	// Len is how many items body held.
+	Len int
+	// Records are the employee records of a KindEmployees change that have
+	// an employeeId, in order; Skipped counts those that have none.
+	Records []Record
+	Skipped int
+	// Status is body[0].status of a KindConnection change; HasStatus says
+	// whether it is a non-empty string (without one the change sets
+	// nothing).
+	Status    string
+	HasStatus bool
+}
+
+// Kind is what a delivery does to state.
+type Kind int
+
+const (
+	KindIgnored    Kind = iota // an event this consumer acknowledges and ignores
+	KindSession                // sync.events.initiated: recorded as applied, nothing stored
+	KindEmployees              // upsert employee records
+	KindConnection             // set the connection status
+)
+
+// Record is one employee record and its key: employeeId, a non-empty
+// string, or a number kept as written.
+type Record struct {
+	ID     string
+	Fields map[string]any
+}
+
+// kinds maps event names to what they do. Other events are acknowledged and
+// ignored. accepted and failed are undocumented but seen in the wild.
+var kinds = map[string]Kind{
+	"sync.events.initiated":        KindSession,
+	"sync.events.employee.add":     KindEmployees, // eventType sync.events.initial or sync.events.delta
+	"sync.events.employee.update":  KindEmployees, // complete records, not diffs
+	"connection.events.requested":  KindConnection,
+	"connection.events.terminated": KindConnection,
+	"connection.events.accepted":   KindConnection,
+	"connection.events.failed":     KindConnection,
+}
+
+// envelope holds the fields of a delivery this consumer uses. recordCount
+// (null in some events), statusCode (a string) and message ("success" or
+// "Success") carry nothing it needs, so they are not decoded and cannot make
+// a delivery fail. Unknown keys are ignored.
+type envelope struct {
+	SyncSessionID  string            `json:"syncSessionId"`
+	WebhookCounter Counter           `json:"webhookCounter"`
+	RequestID      string            `json:"requestId"`
+	OrgID          string            `json:"orgId"`
+	VendorOrgID    string            `json:"vendor.orgId"` // a dotted top-level key; unused here, shown for integrators serving several vendor orgs
+	Event          string            `json:"event"`
+	EventType      string            `json:"eventType"`
+	Body           []json.RawMessage `json:"body"`
+	TimeStamp      string            `json:"timeStamp"` // "2006-01-02 15:04:05" UTC, or "" (unknown)
+}
+
+// ParseChange reads a delivery's body. The error is for a body that is not
+// JSON, or not an envelope (a field of the wrong type); a missing requestId
+// or orgId is not one here, though the consumer refuses such a delivery.
+func ParseChange(body []byte) (Change, error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
+			return Change{}, fmt.Errorf("the body is not valid JSON: %v", err)
+		}
+		return Change{}, fmt.Errorf("the body is not a Tartan envelope: %v", err)
+	}
+	ch := Change{
+		RequestID: env.RequestID, OrgID: env.OrgID, Event: env.Event, EventType: env.EventType,
+		Stamp: NewStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
+		Kind:  kinds[env.Event], Len: len(env.Body),
+	}
+	switch ch.Kind {
+	case KindEmployees:
+		for _, raw := range env.Body {
+			if rec, ok := parseRecord(raw); ok {
+				ch.Records = append(ch.Records, rec)
+			} else {
+				ch.Skipped++
+			}
+		}
+	case KindConnection:
+		if len(env.Body) > 0 {
+			ch.Status, ch.HasStatus = connectionStatus(env.Body[0])
+		}
+	}
+	return ch, nil
+}
+
+// complete refuses a change the consumer cannot file: one without a
+// requestId (the idempotency key) or an orgId.
+func (ch Change) complete() error {
+	switch {
+	case ch.RequestID == "":
+		return errors.New("the envelope has no requestId")
+	case ch.OrgID == "":
+		return errors.New("the envelope has no orgId")
+	}
+	return nil
+}
+
+// parseRecord decodes one employee record. It reports false when raw is not
+// an object or has no employeeId.
+func parseRecord(raw []byte) (Record, bool) {
+	fields, err := decodeObject(raw)
+	if err != nil || fields == nil {
+		return Record{}, false
+	}
+	id, ok := EmployeeKey(fields["employeeId"])
+	return Record{ID: id, Fields: fields}, ok
+}
+
+// EmployeeKey returns an employeeId as a map key: a non-empty string as it
+// is, a number as written (decoded with json.Number). Anything else has no
+// key.
+func EmployeeKey(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, t != ""
+	case json.Number:
+		return t.String(), true
+	}
+	return "", false
+}
+
+// connectionStatus returns body[0].status of a connection event, and false
+// when it is not a non-empty string.
+func connectionStatus(raw []byte) (string, bool) {
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return "", false
+	}
+	s, _ := fields["status"].(string)
+	return s, s != ""
+}
