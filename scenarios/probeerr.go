@@ -16,7 +16,8 @@ type ProbeError struct {
 	// URL is the probe's, as given to HTTPProbe, redacted by
 	// sender.RedactURL (password and query values hidden).
 	URL string
-	// Why says what failed in a few words, e.g. "connection refused".
+	// Why says what failed in a few words, as sender.Result.Summary does:
+	// "connection refused", "TLS: certificate signed by unknown authority".
 	Why string
 	// Err is the transport's error, a *url.Error with its URL redacted.
 	Err error
@@ -36,20 +37,9 @@ func probeError(probeURL string, err error) error {
 	if errors.As(err, &ue) {
 		err = &url.Error{Op: ue.Op, URL: sender.RedactURL(ue.URL), Err: ue.Err}
 	}
-	why := err.Error()
-	switch sender.Classify(err) {
-	case sender.ClassRefused:
-		why = "connection refused"
-	case sender.ClassDNS:
-		why = "the name does not resolve"
-	case sender.ClassTLS:
-		why = "TLS failed"
-	case sender.ClassTimeout:
-		why = "timed out"
-	default:
-		if ue != nil {
-			why = ue.Err.Error()
-		}
+	why := "timed out" // a Result's own words would give a duration of 0
+	if c := sender.Classify(err); c != sender.ClassTimeout {
+		why = sender.Result{Class: c, Err: err}.Summary() // "connection refused", "TLS: …", "DNS: …"
 	}
 	return &ProbeError{URL: sender.RedactURL(probeURL), Why: why, Err: err}
 }
