@@ -12,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/tartansim/tartansim/load"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/scenarios"
@@ -76,9 +77,7 @@ Without --target it posts to the built-in reference consumer.`,
 	fl.IntVar(&f.employees, "employees", load.DefaultEmployees, "employees per corporate (without a scenario)")
 	fl.IntVar(&f.changes, "changes", load.DefaultChanges, "complete records per delta sync (1: single-record updates)")
 	fl.StringVar(&f.shard, "shard", "", "I/N: send only shard I of N (0-based) of the run, at 1/N of the rate")
-	fl.DurationVar(&f.maxP99, "max-p99", 0, "threshold: latency p99 at most this")
-	fl.StringVar(&f.maxErrors, "max-error-rate", "", "threshold: failed sends at most this fraction (0.001) or percentage (0.1%)")
-	fl.Float64Var(&f.minRate, "min-rate", 0, "threshold: achieved rate over target rate at least this (e.g. 0.99)")
+	f.registerThresholds(fl)
 	fl.StringVar(&f.record, "record", "", "write every send as NDJSON (exact bytes and headers, never the key) to FILE")
 	fl.StringVar(&f.html, "html", "", "write a single-file HTML report (latency over time) to FILE")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "send nothing: print the plan and the first deliveries as curl commands")
@@ -165,7 +164,7 @@ func (a *app) load(args []string, f loadFlags) error {
 	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
 	if f.html != "" {
 		if err := writeHTMLFile(f.html, rep); err != nil {
-			return usageErr("cannot write --html %s: %v", f.html, err)
+			return err
 		}
 	}
 	breaches := th.Breaches(rep)
@@ -256,6 +255,13 @@ func shardNote(s string) string {
 		return ""
 	}
 	return ", shard " + s
+}
+
+// registerThresholds adds the threshold flags, which load and merge share.
+func (f *loadFlags) registerThresholds(fl *pflag.FlagSet) {
+	fl.DurationVar(&f.maxP99, "max-p99", 0, "threshold: latency p99 at most this")
+	fl.StringVar(&f.maxErrors, "max-error-rate", "", "threshold: failed sends at most this fraction (0.001) or percentage (0.1%)")
+	fl.Float64Var(&f.minRate, "min-rate", 0, "threshold: achieved rate over target rate at least this (e.g. 0.99)")
 }
 
 func (f loadFlags) thresholds() (load.Thresholds, error) {
@@ -383,14 +389,19 @@ func unreachableSummary(r *load.Report) string {
 	return "no answer"
 }
 
+// writeHTMLFile writes r's HTML report to path, the --html flag's; its
+// error is the usage error to return.
 func writeHTMLFile(path string, r *load.Report) error {
 	f, err := os.Create(path)
+	if err == nil {
+		if err = load.WriteHTML(f, r); err != nil {
+			f.Close()
+		} else {
+			err = f.Close()
+		}
+	}
 	if err != nil {
-		return err
+		return usageErr("cannot write --html %s: %v", path, err)
 	}
-	if err := load.WriteHTML(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }

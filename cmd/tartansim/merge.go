@@ -39,7 +39,7 @@ result (a p99 is not an average of p99s). Exit 1 names a breached threshold.`,
 			merged := load.Merge(reports...)
 			if f.html != "" {
 				if err := writeHTMLFile(f.html, merged); err != nil {
-					return usageErr("cannot write --html %s: %v", f.html, err)
+					return err
 				}
 			}
 			breaches := th.Breaches(merged)
@@ -53,9 +53,7 @@ result (a p99 is not an average of p99s). Exit 1 names a breached threshold.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.DurationVar(&f.maxP99, "max-p99", 0, "threshold: latency p99 at most this")
-	fl.StringVar(&f.maxErrors, "max-error-rate", "", "threshold: failed sends at most this fraction or percentage")
-	fl.Float64Var(&f.minRate, "min-rate", 0, "threshold: achieved rate over target rate at least this")
+	f.registerThresholds(fl)
 	fl.StringVar(&f.html, "html", "", "write a single-file HTML report of the merged run to FILE")
 	a.common.register(fl, flagJSON)
 	return cmd
