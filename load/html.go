@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -142,14 +143,9 @@ func newHTMLView(r *Report) htmlView {
 }
 
 func sortedFacts(m map[string]int64) []fact {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]fact, len(keys))
-	for i, k := range keys {
-		out[i] = fact{k, fmt.Sprint(m[k])}
+	var out []fact
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, fact{k, fmt.Sprint(m[k])})
 	}
 	return out
 }

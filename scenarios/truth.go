@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -180,7 +181,7 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 			add("holds employee %s, which no acknowledged delivery carried", id)
 			continue
 		}
-		for _, k := range sortedKeys(got) {
+		for _, k := range slices.Sorted(maps.Keys(got)) {
 			if w, has := want[k]; !has {
 				add("employee %s has %s=%s, which was never sent", id, k, canonical(got[k]))
 			} else if canonical(got[k]) != canonical(w) {
@@ -188,18 +189,18 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 			}
 		}
 	}
-	for _, id := range sortedKeys(o.Employees) {
+	for _, id := range slices.Sorted(maps.Keys(o.Employees)) {
 		if what&Records != 0 && seen[id] == 0 && !o.uncertainEmployees[id] {
 			add("is missing employee %s (%v)", id, o.Employees[id]["name"])
 		}
 	}
 	if len(st.Applied) > 0 {
-		for _, rid := range sortedKeys(o.Applied) {
+		for _, rid := range slices.Sorted(maps.Keys(o.Applied)) {
 			if n := st.Applied[rid]; what&AppliedOnce != 0 && n != 1 && !o.Uncertain[rid] {
 				add("applied delivery %s %d times, want once", rid, n)
 			}
 		}
-		for _, rid := range sortedKeys(o.Forged) {
+		for _, rid := range slices.Sorted(maps.Keys(o.Forged)) {
 			if n := st.Applied[rid]; what&NoForgery != 0 && n > 0 {
 				add("applied forged delivery %s (%d times), want never", rid, n)
 			}
@@ -210,15 +211,6 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 		diffs = append(diffs[:maxDiffs], fmt.Sprintf("and %d more differences", rest))
 	}
 	return diffs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // canonical renders a JSON value for comparison and messages: objects with

@@ -30,6 +30,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -480,7 +481,7 @@ func trickleBody(c *Consumer, w http.ResponseWriter, _ *http.Request) {
 	if _, err := io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n"); err != nil {
 		return
 	}
-	c.trickle(conn, string(bytes.Repeat([]byte(" "), 4096)))
+	c.trickle(conn, strings.Repeat(" ", 4096))
 }
 
 func closeAfter(prefix string) func(*Consumer, http.ResponseWriter, *http.Request) {
