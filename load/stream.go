@@ -136,14 +136,9 @@ func (s *Stream) Body(i int64, at time.Time) []byte { return s.AppendBody(nil, i
 func (s *Stream) AppendBody(dst []byte, i int64, at time.Time) []byte {
 	m := s.Meta(i)
 	org := &s.orgs[m.Org]
-	doc := wire.NewObject(12).
-		Add("syncSessionId", sessionID(s.seed, m.Org, m.Round)).
-		Add("webhookCounter", m.Counter).
-		Add("requestId", requestID(s.seed, i)).
-		Add("orgId", org.corp.OrgID)
 	event, eventType := m.Event()
 	var body []any
-	var recordCount any
+	var recordCount *int
 	var batch [fixtures.MaxRecords]any
 	switch {
 	case m.Counter == 1:
@@ -156,7 +151,6 @@ func (s *Stream) AppendBody(dst []byte, i int64, at time.Time) []byte {
 		from := (m.Counter - 2) * fixtures.MaxRecords
 		to := min(from+fixtures.MaxRecords, len(org.records))
 		body = org.records[from:to:to]
-		recordCount = len(body)
 	default:
 		n := min(fixtures.MaxRecords, s.changes-(m.Counter-2)*fixtures.MaxRecords)
 		start := int(mix(s.seed, uint64(i)) % uint64(len(org.updated)))
@@ -164,21 +158,31 @@ func (s *Stream) AppendBody(dst []byte, i int64, at time.Time) []byte {
 		for k := range min(n, len(org.updated)) {
 			body = append(body, org.updated[(start+k)%len(org.updated)])
 		}
-		recordCount = len(body)
 	}
-	if event == fixtures.EventEmployeeAdd {
-		doc.Add("vendor.orgId", s.vendor.OrgID)
+	if m.Counter > 1 {
+		recordCount = &counts[len(body)] // read only: no allocation per delivery
 	}
-	doc.Add("event", event).Add("eventType", eventType).Add("recordCount", recordCount).Add("body", body).
-		Add("timeStamp", fixtures.Stamp(at)).Add("statusCode", "200").Add("message", "success")
-	if event != fixtures.EventEmployeeAdd {
-		doc.Add("vendor.orgId", s.vendor.OrgID)
-	}
+	doc := fixtures.Event{ // the documented envelope, keys in their order
+		SyncSessionID: sessionID(s.seed, m.Org, m.Round), WebhookCounter: m.Counter,
+		RequestID: requestID(s.seed, i), OrgID: org.corp.OrgID, VendorOrgID: s.vendor.OrgID,
+		Event: event, EventType: eventType, RecordCount: recordCount, Body: body,
+		TimeStamp: fixtures.Stamp(at), StatusCode: "200", Message: "success",
+		VendorAfterOrgID: event == fixtures.EventEmployeeAdd,
+	}.Document()
 	if dst == nil {
 		dst = make([]byte, 0, 2048+len(body)*1800)
 	}
 	return wire.Append(dst, doc, s.layout)
 }
+
+// counts holds each recordCount a batch can have, for fixtures.Event's
+// *int to point at.
+var counts = func() (c [fixtures.MaxRecords + 1]int) {
+	for i := range c {
+		c[i] = i
+	}
+	return c
+}()
 
 // mix is splitmix64 of seed and n: the stream's source of per-delivery
 // randomness, so that no delivery depends on another.
