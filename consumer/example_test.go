@@ -41,7 +41,7 @@ func ExampleConsumer() {
 	// Output:
 	// 200 applied sync.events.employee.update (sync.events.delta) requestId=b7cc9282-3587-4403-8589-fd0e9f87cf97 orgId=f47ac10b records=1 stale=0
 	// 200 OK
-	// {"orgId":"f47ac10b","connectionStatus":"","employees":[{"employeeId":"TRT-0042","name":"Zoë D'Souza","status":"Not Active","terminationDate":"2025-05-20"}],"applied":{"b7cc9282-3587-4403-8589-fd0e9f87cf97":1}}
+	// {"orgId":"f47ac10b","connectionStatus":"","employees":[{"employeeId":"TRT-0042","name":"Zoë D'Souza","status":"Not Active","terminationDate":"2025-05-20"}],"applied":{"b7cc9282-3587-4403-8589-fd0e9f87cf97":1},"pending":0}
 }
 
 // An update that failed in the morning comes again at the end of the day,

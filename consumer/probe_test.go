@@ -2,6 +2,7 @@ package consumer_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -37,7 +38,7 @@ var _ = Describe("the state probe", Label("probe"), func() {
 	It("answers an unknown org with nothing in it", func() {
 		status, body := get(h.srv.URL + consumer.ProbePath + "?orgId=nobody")
 		Expect(status).To(Equal(http.StatusOK))
-		Expect(body).To(MatchJSON(`{"orgId":"nobody","connectionStatus":"","employees":[],"applied":{}}`))
+		Expect(body).To(MatchJSON(`{"orgId":"nobody","connectionStatus":"","employees":[],"applied":{},"pending":0}`))
 	})
 
 	It("answers 405 to a POST", func() {
@@ -120,7 +121,31 @@ var _ = Describe("ParseState", Label("probe"), func() {
 		Entry("applied a fraction", `{"orgId":"o","applied":{"r1":1.5}}`),
 		Entry("applied a string", `{"orgId":"o","applied":{"r1":"1"}}`),
 		Entry("data after the object", `{"orgId":"o"} {}`),
+		Entry("pending negative", `{"orgId":"o","pending":-1}`),
+		Entry("pending a fraction", `{"orgId":"o","pending":1.5}`),
+		Entry("pending a string", `{"orgId":"o","pending":"3"}`),
+		Entry("pending a list", `{"orgId":"o","pending":[]}`),
 	)
+
+	DescribeTable("reads the optional pending (contract v1.1)",
+		func(doc string, want *int) {
+			s, err := consumer.ParseState([]byte(doc))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(s.Pending).To(Equal(want))
+		},
+		Entry("absent: not said", `{"orgId":"o"}`, nil),
+		Entry("null: not said", `{"orgId":"o","pending":null}`, nil),
+		Entry("zero", `{"orgId":"o","pending":0}`, consumer.NoPending()),
+		Entry("a queue's depth", `{"orgId":"o","pending":12}`, func() *int { n := 12; return &n }()),
+	)
+
+	It("quotes a bad pending, so the probe can be mended", func() {
+		_, err := consumer.ParseState([]byte(`{"orgId":"o","pending":"soon"}`))
+		var pe *consumer.PendingError
+		Expect(errors.As(err, &pe)).To(BeTrue())
+		Expect(pe.Value).To(Equal(`"soon"`))
+		Expect(err.Error()).To(ContainSubstring(`pending is "soon", want a non-negative integer`))
+	})
 
 	It("round-trips a State served by the consumer", func() {
 		h := newHarness()

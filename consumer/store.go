@@ -128,7 +128,7 @@ func (s *store) org(id string) *org {
 
 // state returns a copy of what is held about orgID; see Consumer.State.
 func (s *store) state(orgID string) State {
-	st := State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}}
+	st := State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}, Pending: NoPending()} // it applies before it answers
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.orgs[orgID]
