@@ -34,6 +34,9 @@ type Runner struct {
 	onStep func(*Report, *StepReport)
 	log    *replay.Writer
 	dry    bool
+	// settling and aspects are how state is judged (Settle, Judging).
+	settling Settling
+	aspects  Aspect
 }
 
 // Option configures a Runner.
@@ -76,7 +79,7 @@ func Record(w io.Writer) Option { return func(r *Runner) { r.log = replay.NewWri
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
-	r := &Runner{send: s, key: key, seed: DefaultSeed}
+	r := &Runner{send: s, key: key, seed: DefaultSeed, aspects: CompareAll}
 	for _, o := range opts {
 		o(r)
 	}
@@ -188,7 +191,18 @@ type OrgReport struct {
 	Converged bool     `json:"converged"`
 	Diffs     []string `json:"diffs,omitempty"`
 	Reason    string   `json:"reason,omitempty"` // why it was not judged
-	// State is what the probe answered, when it was asked.
+	// Lag is the consumer's processing lag for the org: from its last
+	// acknowledgement of a delivery about the org to the first read of the
+	// state that then held (see Await). 0 unless Converged.
+	Lag time.Duration `json:"lagNs"`
+	// Waited is how long the judgement read the probe, Polls how many
+	// times, and Ended why it stopped (see Settled).
+	Waited time.Duration `json:"waitedNs"`
+	Polls  int           `json:"polls"`
+	Ended  string        `json:"ended,omitempty"`
+	// Budget is the settle budget the judgement had (0: judged at once).
+	Budget time.Duration `json:"settleNs"`
+	// State is what the probe answered last, when it was asked.
 	State *consumer.State `json:"-"`
 }
 
@@ -494,25 +508,36 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 	for _, id := range b.orgList {
 		o := b.orgs[id]
 		t := rep.truth.Org(o.corp.OrgID)
-		or := &OrgReport{ID: id, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus}
+		or := &OrgReport{ID: id, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus, Budget: r.settling.Budget}
 		rep.Orgs = append(rep.Orgs, or)
 		if r.probe == nil {
 			or.Reason = "no state probe"
-			continue
 		}
-		st, err := r.probe(ctx, o.corp.OrgID)
-		if err != nil {
-			return fmt.Errorf("scenarios: probe for org %s: %w", o.corp.OrgID, err)
-		}
-		or.Judged = true
-		or.State = &st
-		or.Diffs = t.Compare(st)
-		or.Converged = len(or.Diffs) == 0
+	}
+	if r.probe == nil {
+		return nil
+	}
+	if err := r.awaitOrgs(ctx, rep); err != nil {
+		return err
+	}
+	for _, or := range rep.Orgs {
 		if !or.Converged {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth: %s", id, o.corp.Name, summarizeDiffs(or.Diffs)))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth%s: %s", or.ID, or.Name, within(or), summarizeDiffs(or.Diffs)))
 		}
 	}
 	return nil
+}
+
+// within says how long a judgement waited for a state that never
+// converged: "" when it judged at once.
+func within(or *OrgReport) string {
+	switch {
+	case or.Budget <= 0:
+		return ""
+	case or.Ended == "the budget ran out":
+		return fmt.Sprintf(" within the settle budget of %s (%d probe reads)", or.Budget, or.Polls)
+	}
+	return fmt.Sprintf(" (%s, after %s)", or.Ended, roundLag(or.Waited))
 }
 
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {

@@ -153,7 +153,14 @@ const (
 
 // CompareWith is Compare limited to the aspects in what.
 func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
-	var diffs []string
+	diffs, _ := o.compare(st, what)
+	return diffs
+}
+
+// compare is CompareWith, and whether a difference can never go away: a
+// delivery applied more than once, or a forged one applied at all. No
+// amount of waiting mends those.
+func (o *OrgTruth) compare(st consumer.State, what Aspect) (diffs []string, final bool) {
 	add := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
 
 	if what&Connection != 0 && !o.connUncertain && st.ConnectionStatus != o.ConnectionStatus {
@@ -198,11 +205,13 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 		for _, rid := range slices.Sorted(maps.Keys(o.Applied)) {
 			if n := st.Applied[rid]; what&AppliedOnce != 0 && n != 1 && !o.Uncertain[rid] {
 				add("applied delivery %s %d times, want once", rid, n)
+				final = final || n > 1
 			}
 		}
 		for _, rid := range slices.Sorted(maps.Keys(o.Forged)) {
 			if n := st.Applied[rid]; what&NoForgery != 0 && n > 0 {
 				add("applied forged delivery %s (%d times), want never", rid, n)
+				final = true
 			}
 		}
 	}
@@ -210,7 +219,7 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 		rest := len(diffs) - maxDiffs
 		diffs = append(diffs[:maxDiffs], fmt.Sprintf("and %d more differences", rest))
 	}
-	return diffs
+	return diffs, final
 }
 
 // canonical renders a JSON value for comparison and messages: objects with

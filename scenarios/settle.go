@@ -1,0 +1,274 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tartansim/tartansim/consumer"
+)
+
+// Settling is how a state judgement waits for a consumer that applies what
+// it acknowledged later, from a queue: it reads the probe again and again,
+// with backoff, until the state equals the truth and stays equal for a
+// quiet interval, or the budget runs out. The zero value judges at once,
+// from one read.
+type Settling struct {
+	// Budget is how long to wait for the state to equal the truth, counted
+	// from when the judgement starts (right after the last delivery was
+	// answered). 0 judges at once.
+	Budget time.Duration
+	// Quiet is the shortest time the state must stay equal to the truth
+	// before it counts as settled; the interval is never shorter than the
+	// consumer's processing lag so far, so that a forged or duplicate
+	// delivery that waits in the same queue as the genuine ones is applied
+	// inside it and caught. 0 means DefaultQuiet.
+	Quiet time.Duration
+}
+
+// Defaults of Settling, as the CLI and the conformance checks use them.
+const (
+	// DefaultSettle is the settle budget of the CLI (--settle) and of
+	// conformance targets that set none.
+	DefaultSettle = 10 * time.Second
+	// DefaultQuiet is the shortest quiet interval.
+	DefaultQuiet = 500 * time.Millisecond
+)
+
+// The probe is read after firstPoll, then at intervals growing by half up
+// to maxPoll: about 45 reads for a consumer that never converges within
+// DefaultSettle, a handful for one that does.
+const (
+	firstPoll = 10 * time.Millisecond
+	maxPoll   = 250 * time.Millisecond
+)
+
+// Settle makes the runner wait for the consumer's state to settle before it
+// judges it (see Settling). Without it, state is judged at once.
+func Settle(s Settling) Option { return func(r *Runner) { r.settling = s } }
+
+// Judging limits what the state judgement compares to the aspects in what
+// (default CompareAll): the runner waits for those to settle, and no
+// others. A check about the connection need not wait for employee records
+// a consumer keeps wrong.
+func Judging(what Aspect) Option { return func(r *Runner) { r.aspects = what } }
+
+// Settled is the outcome of waiting for one org's state.
+type Settled struct {
+	// State is the last state the probe gave.
+	State consumer.State
+	// Diffs are its differences from the truth (none when Converged).
+	Diffs []string
+	// Converged reports that the state equalled the truth, and held: for
+	// the quiet interval, until the probe's pending said 0, or at the end
+	// of the budget.
+	Converged bool
+	// Lag is the consumer's processing lag: from since (its last
+	// acknowledgement) to the first read of the state that then held. It
+	// is 0 when the state never converged.
+	Lag time.Duration
+	// Waited is how long the judgement read the probe.
+	Waited time.Duration
+	// Polls counts the probe reads.
+	Polls int
+	// Ended says in a few words why the wait ended: "judged at once",
+	// "pending 0", "quiet for 500ms", "the budget ran out", "a difference
+	// no wait can mend".
+	Ended string
+}
+
+// Await reads orgID's state through probe until it settles (see Settling)
+// and holds it against truth in the aspects what. since is when the
+// consumer last acknowledged a delivery about the org, from which the lag
+// is counted. The error is the probe's; a state that never converges is a
+// Settled with Converged false and the last differences, never an error.
+//
+// The wait ends early when the probe's pending (contract v1.1) is 0: a
+// consumer with nothing left to apply is judged as it is. While pending is
+// above 0 the wait goes on, even through an equal state. A difference that
+// no wait can mend (a delivery applied twice, a forged one applied) ends it
+// at once.
+func Await(ctx context.Context, probe Probe, orgID string, truth *OrgTruth, what Aspect, since time.Time, s Settling) (Settled, error) {
+	var (
+		out        Settled
+		began      = time.Now()
+		deadline   = began.Add(s.Budget)
+		interval   = firstPoll
+		equalSince time.Time // the first read of the current run of equal states
+		quiet      = s.Quiet
+	)
+	if quiet <= 0 {
+		quiet = DefaultQuiet
+	}
+	end := func(converged bool, why string) (Settled, error) {
+		out.Converged, out.Ended, out.Waited = converged, why, time.Since(began)
+		if converged {
+			out.Diffs = nil
+			out.Lag = max(0, equalSince.Sub(since))
+		} else {
+			out.Lag = 0
+		}
+		return out, nil
+	}
+	for {
+		read := time.Now()
+		st, err := probe(ctx, orgID)
+		out.Polls++
+		if err != nil {
+			out.Waited = time.Since(began)
+			return out, err
+		}
+		diffs, final := truth.compare(st, what)
+		out.State, out.Diffs = st, diffs
+		idle := st.Pending != nil && *st.Pending == 0
+		switch {
+		case len(diffs) > 0:
+			equalSince = time.Time{}
+			switch {
+			case final:
+				return end(false, "a difference no wait can mend")
+			case s.Budget <= 0:
+				return end(false, "judged at once")
+			case idle:
+				return end(false, "pending 0")
+			}
+		default:
+			if equalSince.IsZero() {
+				equalSince = read
+			}
+			held := time.Since(equalSince)
+			switch {
+			case s.Budget <= 0:
+				return end(true, "judged at once")
+			case idle:
+				return end(true, "pending 0")
+			case st.Pending == nil && held >= max(quiet, equalSince.Sub(since)):
+				return end(true, fmt.Sprintf("quiet for %s", held.Round(time.Millisecond)))
+			}
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			// Equal at the end of the budget is equal: the quiet interval
+			// cannot be had, and the state is what the consumer holds.
+			return end(!equalSince.IsZero(), "the budget ran out")
+		}
+		t := time.NewTimer(min(interval, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			out.Waited = time.Since(began)
+			return out, ctx.Err()
+		case <-t.C:
+		}
+		interval = min(interval*3/2, maxPoll)
+	}
+}
+
+// lastAck returns when the consumer last acknowledged a delivery about
+// orgID in rep; the zero time when it acknowledged none.
+func lastAck(rep *Report, orgID string) time.Time {
+	var last time.Time
+	for _, d := range rep.Deliveries {
+		if d.OrgID != orgID {
+			continue
+		}
+		for _, a := range d.Attempts {
+			if end := a.Result.Start.Add(a.Result.Latency); a.Result.OK() && end.After(last) {
+				last = end
+			}
+		}
+	}
+	return last
+}
+
+// awaitOrgs settles every org of rep at once, each in its own goroutine,
+// and fills in their reports. It returns the first probe error.
+func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	began := time.Now()
+	for _, or := range rep.Orgs {
+		since := lastAck(rep, or.OrgID)
+		if since.IsZero() {
+			since = began
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := Await(ctx, r.probe, or.OrgID, rep.truth.Org(or.OrgID), r.aspects, since, r.settling)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("scenarios: probe for org %s: %w", or.OrgID, err))
+				mu.Unlock()
+				return
+			}
+			or.Judged, or.State = true, &got.State
+			or.Converged, or.Diffs = got.Converged, got.Diffs
+			or.Lag, or.Waited, or.Polls, or.Ended = got.Lag, got.Waited, got.Polls, got.Ended
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// LagSummary is the processing lag over many judged orgs.
+type LagSummary struct {
+	// Orgs counts the orgs that converged, whose lag is summarised.
+	Orgs   int           `json:"orgs"`
+	Median time.Duration `json:"medianNs"`
+	Max    time.Duration `json:"maxNs"`
+}
+
+// SummarizeLag returns the median and the largest processing lag of the
+// converged orgs of reps.
+func SummarizeLag(reps ...*Report) LagSummary {
+	var lags []time.Duration
+	for _, rep := range reps {
+		if rep == nil {
+			continue
+		}
+		for _, o := range rep.Orgs {
+			if o.Judged && o.Converged {
+				lags = append(lags, o.Lag)
+			}
+		}
+	}
+	return summarize(lags)
+}
+
+func summarize(lags []time.Duration) LagSummary {
+	if len(lags) == 0 {
+		return LagSummary{}
+	}
+	slices.Sort(lags)
+	med := lags[len(lags)/2]
+	if len(lags)%2 == 0 {
+		med = (lags[len(lags)/2-1] + med) / 2
+	}
+	return LagSummary{Orgs: len(lags), Median: med, Max: lags[len(lags)-1]}
+}
+
+// String is "median 120ms, max 410ms over 3 org(s)", or "none judged".
+func (l LagSummary) String() string {
+	if l.Orgs == 0 {
+		return "none judged"
+	}
+	return fmt.Sprintf("median %s, max %s over %d org(s)", roundLag(l.Median), roundLag(l.Max), l.Orgs)
+}
+
+// roundLag rounds a lag for people: to the millisecond, or the microsecond
+// under one.
+func roundLag(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}
