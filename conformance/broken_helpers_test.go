@@ -43,6 +43,10 @@ type subject struct {
 	fails []string
 	// timeout is Target.Timeout; 0 keeps conformance.DefaultTimeout.
 	timeout time.Duration
+	// settle is Target.Settle; 0 keeps scenarios.DefaultSettle.
+	settle time.Duration
+	// parallel is Options.Parallel; 0 keeps conformance.DefaultParallel.
+	parallel int
 	// noProbe plays the checks without a state probe.
 	noProbe bool
 	// httpProbe serves the state probe over HTTP (contract v1, GET
@@ -87,7 +91,7 @@ func play(s subject, seed uint64) outcome {
 		DeferCleanup(srv.Close)
 		url = srv.URL
 	}
-	t := conformance.Target{URL: url + consumer.WebhookPath, Key: key, Timeout: s.timeout, Seed: seed}
+	t := conformance.Target{URL: url + consumer.WebhookPath, Key: key, Timeout: s.timeout, Settle: s.settle, Seed: seed}
 	switch {
 	case s.noProbe:
 	case s.httpProbe:
@@ -98,7 +102,7 @@ func play(s subject, seed uint64) outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	began := time.Now()
-	res, err := conformance.Run(ctx, t, nil)
+	res, err := conformance.Run(ctx, t, conformance.Options{Parallel: s.parallel})
 	Expect(err).NotTo(HaveOccurred(), "%s, seed %d", s.name, seed)
 	Expect(res).To(HaveLen(len(conformance.Checks())), "%s, seed %d", s.name, seed)
 	return outcome{subject: s, seed: seed, results: res, elapsed: time.Since(began)}

@@ -646,6 +646,9 @@ func delFailFastPool() subject {
 		name:  "fail-fast pool of 4",
 		bug:   "answers 503 when more than 4 deliveries are in flight (a fail-fast database pool)",
 		fails: []string{"DEL-BURST"},
+		// Its bug is load, and checks played side by side are load: one at
+		// a time, only the burst finds it.
+		parallel: 1,
 		build: func(key []byte) (http.Handler, func(string) consumer.State) {
 			st := newStore(key)
 			var inFlight atomic.Int32
@@ -674,7 +677,9 @@ func lifeSeatCap() subject {
 	return subject{
 		name:  "100 seats",
 		bug:   "stores at most 100 employees per org and silently drops the rest",
-		fails: []string{"LIFE-SYNC"},
+		// DEL-BURST's org has 300 employees: the burst's state judgement
+		// sees the data lost behind a 2xx too.
+		fails: []string{"LIFE-SYNC", "DEL-BURST"},
 		build: func(key []byte) (http.Handler, func(string) consumer.State) {
 			st := newStore(key)
 			var mu sync.Mutex

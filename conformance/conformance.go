@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -43,6 +45,27 @@ type Target struct {
 	Seed uint64
 	// TLS is the client TLS configuration for https targets (nil: system roots).
 	TLS *tls.Config
+	// Settle is how long a check waits for the consumer's state to equal
+	// the truth and hold, for consumers that apply later from a queue (see
+	// scenarios.Settling). 0 is scenarios.DefaultSettle; JudgeAtOnce (any
+	// negative value) reads the state once, the moment the last delivery
+	// was answered.
+	Settle time.Duration
+}
+
+// JudgeAtOnce is the Target.Settle that judges state from one read,
+// without waiting.
+const JudgeAtOnce time.Duration = -1
+
+// settling is the Settling that t asks for.
+func (t Target) settling() scenarios.Settling {
+	switch {
+	case t.Settle < 0:
+		return scenarios.Settling{}
+	case t.Settle == 0:
+		return scenarios.Settling{Budget: scenarios.DefaultSettle}
+	}
+	return scenarios.Settling{Budget: t.Settle}
 }
 
 // Result is the verdict on one check.
@@ -55,6 +78,16 @@ type Result struct {
 	Details []string      `json:"details,omitempty"` // the evidence
 	Seed    uint64        `json:"seed"`
 	Elapsed time.Duration `json:"elapsedNs"`
+	// Lag is the consumer's processing lag: how long its state took to
+	// equal the truth after its last acknowledgement (the largest over the
+	// check's orgs; 0 when state was not judged or never converged).
+	Lag time.Duration `json:"lagNs"`
+	// ProbeReads counts the state probe's reads of the check.
+	ProbeReads int `json:"probeReads"`
+	// ProbeFault says how the state probe broke its contract, when it did:
+	// the checks that need state are then SKIP with it, since the probe is
+	// at fault, not the consumer's handling.
+	ProbeFault string `json:"probeFault,omitempty"`
 	// Report is the scenario the check played, with every delivery.
 	Report *scenarios.Report `json:"-"`
 }
@@ -77,27 +110,6 @@ func (e *UnreachableError) Error() string { return ErrUnreachable.Error() + ": "
 // Is reports whether target is ErrUnreachable.
 func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
 
-// Run plays the checks that keep selects (nil: all) against t, one after
-// another, and returns their results in catalogue order. The error is for a
-// target that cannot be reached, a probe that fails, or a broken check.
-func Run(ctx context.Context, t Target, keep func(Check) bool) ([]Result, error) {
-	var out []Result
-	for _, c := range Checks() {
-		if keep != nil && !keep(c) {
-			continue
-		}
-		r, err := c.Run(ctx, t)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, r)
-		if ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-	}
-	return out, nil
-}
-
 // Run plays this check against t.
 func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	began := time.Now()
@@ -116,12 +128,16 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
 	}
 	opts := []scenarios.Option{scenarios.Seed(t.Seed)}
-	probed := t.Probe != nil && !c.timing
+	probed := t.Probe != nil && c.state != 0
 	if probed {
-		opts = append(opts, scenarios.WithProbe(t.Probe))
+		opts = append(opts, scenarios.WithProbe(t.Probe), scenarios.Judging(c.state), scenarios.Settle(t.settling()))
 	}
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
 	res.Report, res.Elapsed = rep, time.Since(began)
+	if errors.Is(err, consumer.ErrInvalidState) && rep != nil && ctx.Err() == nil {
+		res.ProbeFault = "the state probe is at fault, not the consumer's handling: " + strings.TrimPrefix(err.Error(), "scenarios: ")
+		err = nil
+	}
 	if err != nil {
 		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
 	}
@@ -131,8 +147,14 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if rep.Unreachable() {
 		return res, &UnreachableError{Why: rep.FirstFailure()}
 	}
-	j := &judge{rep: rep, probed: probed, budget: budget}
+	j := &judge{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
+	for _, o := range rep.Orgs {
+		res.ProbeReads += o.Polls
+		if o.Converged {
+			res.Lag = max(res.Lag, o.Lag)
+		}
+	}
 	return res, nil
 }

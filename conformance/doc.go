@@ -12,7 +12,7 @@
 //		Key:   key,
 //		Probe: scenarios.HTTPProbe("http://127.0.0.1:8080/probe", nil),
 //		Seed:  42,
-//	}, nil)
+//	}, conformance.Options{})
 //	for _, r := range results {
 //		fmt.Println(r.ID, r.Verdict, r.Reason)
 //	}

@@ -14,7 +14,12 @@ import (
 type judge struct {
 	rep    *scenarios.Report
 	probed bool
-	budget time.Duration
+	// what is the check's state aspects; probeFault, when the probe's
+	// answers broke its contract, says how (the checks that need state
+	// SKIP with it).
+	what       scenarios.Aspect
+	probeFault string
+	budget     time.Duration
 	fails  []string
 	skips  []string
 }
@@ -101,38 +106,55 @@ func (j *judge) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) b
 	}
 }
 
-// state: every org converged to the truth in the aspects given. Without a
-// probe, or without the applied counts the aspects need, the check cannot
-// pass: it is SKIP (unless something else failed).
-func (j *judge) state(what scenarios.Aspect, needs string) {
-	if !j.probed {
+// state: every org converged to the truth in the check's aspects, as the
+// runner's settling left it. Without a probe, or without the applied counts
+// the aspects need, the check cannot pass: it is SKIP (unless something
+// else failed).
+func (j *judge) state(needs string) {
+	switch {
+	case j.probeFault != "":
+		j.skips = append(j.skips, j.probeFault)
+		return
+	case !j.probed:
 		j.skips = append(j.skips, "needs a state probe to judge "+needs)
 		return
 	}
-	j.compare(what, needs)
+	j.compare(needs)
 }
 
 // stateIfProbed judges state when there is a probe, and is silent when
-// there is none: for checks whose verdict stands on HTTP alone, where the
-// probe can only add evidence (a 2xx that dropped the data).
-func (j *judge) stateIfProbed(what scenarios.Aspect) {
-	if j.probed {
-		j.compare(what, "that the data was kept")
+// there is none (or it is at fault): for checks whose verdict stands on
+// HTTP alone, where the probe can only add evidence (a 2xx that dropped
+// the data).
+func (j *judge) stateIfProbed() {
+	if j.probed && j.probeFault == "" {
+		j.compare("that the data was kept")
 	}
 }
 
-func (j *judge) compare(what scenarios.Aspect, needs string) {
+func (j *judge) compare(needs string) {
 	for _, o := range j.rep.Orgs {
 		if o.State == nil {
 			j.skips = append(j.skips, "the probe gave no state for org "+o.OrgID)
 			continue
 		}
-		if what&(scenarios.AppliedOnce|scenarios.NoForgery) != 0 && len(o.State.Applied) == 0 {
+		if j.what&(scenarios.AppliedOnce|scenarios.NoForgery) != 0 && len(o.State.Applied) == 0 {
 			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
-			what &^= scenarios.AppliedOnce | scenarios.NoForgery
 		}
-		for _, diff := range j.rep.Truth().Org(o.OrgID).CompareWith(*o.State, what) {
-			j.fail("the consumer's state of org %s %s", o.OrgID, diff)
+		for _, diff := range o.Diffs {
+			j.fail("the consumer's state of org %s %s%s", o.OrgID, diff, settledWords(o))
 		}
 	}
+}
+
+// settledWords says how long the state was waited for, for a difference
+// that outlived the wait: "" when it was judged at once.
+func settledWords(o *scenarios.OrgReport) string {
+	switch {
+	case o.Budget <= 0:
+		return ""
+	case o.Ended == "the budget ran out":
+		return fmt.Sprintf(" (still, after the settle budget of %s and %d probe reads)", o.Budget, o.Polls)
+	}
+	return fmt.Sprintf(" (%s, after %s)", o.Ended, o.Waited.Round(time.Millisecond))
 }

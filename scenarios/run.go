@@ -381,25 +381,17 @@ func (r *Runner) sendAll(ctx context.Context, rep *Report, sr *StepReport, ds []
 			sr.Resent = append(sr.Resent, d.Seq)
 			mu.Unlock()
 		}
+		if kind == "first" && d.copies > 0 && d.concurrent {
+			r.release(ctx, rep, sr, &mu, d, at, fault)
+			return
+		}
 		r.attempt(ctx, rep, sr, &mu, d, kind, at, fault)
-		if kind != "first" || d.copies == 0 {
+		if kind != "first" {
 			return
 		}
-		if !d.concurrent {
-			for range d.copies {
-				r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
-			}
-			return
-		}
-		var wg sync.WaitGroup
 		for range d.copies {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
-			}()
+			r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
 		}
-		wg.Wait()
 	}
 	if conc <= 1 {
 		for _, d := range ds {
@@ -431,12 +423,51 @@ func (r *Runner) sendAll(ctx context.Context, rep *Report, sr *StepReport, ds []
 	wg.Wait()
 }
 
+// release sends d and its copies at the same instant, each on its own
+// connection, so that a consumer whose dedup is check-then-act sees them
+// inside its race window; the original is recorded first, as the one
+// Tartan meant to send.
+func (r *Runner) release(ctx context.Context, rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, at Moment, fault sender.Fault) {
+	results := make([]sender.Result, 1+d.copies)
+	var ready, done sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range results {
+		f := sender.FaultNone
+		if i == 0 {
+			f = fault
+		}
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-gate
+			results[i] = r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: f})
+		}()
+	}
+	ready.Wait() // every sender is waiting at the gate
+	close(gate)
+	done.Wait()
+	for i, res := range results {
+		kind := "first"
+		if i > 0 {
+			kind = "duplicate"
+		}
+		r.record(rep, sr, mu, d, kind, at, res)
+	}
+}
+
 func (r *Runner) attempt(ctx context.Context, rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, kind string, at Moment, fault sender.Fault) {
-	res := r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault})
+	r.record(rep, sr, mu, d, kind, at, r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault}))
+}
+
+// record keeps the answer to one attempt of d: in d, in the step's counts,
+// in the truth and in the log.
+func (r *Runner) record(rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, kind string, at Moment, res sender.Result) {
 	a := newAttempt(kind, at, res)
 	mu.Lock()
 	d.Attempts = append(d.Attempts, a)
-	if fault != sender.FaultDrop {
+	if res.Class != sender.ClassDropped { // a drop writes nothing
 		sr.Sent++
 	}
 	switch {
@@ -537,7 +568,7 @@ func within(or *OrgReport) string {
 	case or.Ended == "the budget ran out":
 		return fmt.Sprintf(" within the settle budget of %s (%d probe reads)", or.Budget, or.Polls)
 	}
-	return fmt.Sprintf(" (%s, after %s)", or.Ended, roundLag(or.Waited))
+	return fmt.Sprintf(" (%s, after %s)", or.Ended, FormatLag(or.Waited))
 }
 
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {

@@ -261,14 +261,14 @@ func (l LagSummary) String() string {
 	if l.Orgs == 0 {
 		return "none judged"
 	}
-	return fmt.Sprintf("median %s, max %s over %d org(s)", roundLag(l.Median), roundLag(l.Max), l.Orgs)
+	return fmt.Sprintf("median %s, max %s over %d org(s)", FormatLag(l.Median), FormatLag(l.Max), l.Orgs)
 }
 
-// roundLag rounds a lag for people: to the millisecond, or the microsecond
-// under one.
-func roundLag(d time.Duration) time.Duration {
+// FormatLag writes a lag for people: to the millisecond, or to the
+// microsecond under one ("412ms", "273µs").
+func FormatLag(d time.Duration) string {
 	if d < time.Millisecond {
-		return d.Round(time.Microsecond)
+		return d.Round(time.Microsecond).String()
 	}
-	return d.Round(time.Millisecond)
+	return d.Round(time.Millisecond).String()
 }

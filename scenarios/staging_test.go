@@ -105,7 +105,7 @@ var _ = Describe("data tartansim writes to a staging consumer", Label("scenarios
 
 	It("carries the marker in every connection record the conformance checks send", func(ctx SpecContext) {
 		t := newTarget(refHandler)
-		results, err := conformance.Run(ctx, conformance.Target{URL: t.srv.URL, Key: suiteKey, Probe: goProbe(t.ref), Seed: uint64(GinkgoRandomSeed())}, nil)
+		results, err := conformance.Run(ctx, conformance.Target{URL: t.srv.URL, Key: suiteKey, Probe: goProbe(t.ref), Seed: uint64(GinkgoRandomSeed())}, conformance.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		total := 0
 		for _, r := range results {

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/xml"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 func (a *app) conformanceCommand() *cobra.Command {
 	var filter, junit string
 	var dryRun bool
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "conformance",
 		Short: "Run the conformance checks against a consumer and give a verdict per check",
@@ -33,24 +35,37 @@ Without one they are SKIP, never PASS; a failure seen over HTTP is still FAIL.
 --timeout is the ack budget judged by DEL-ACK-TIME and DEL-BURST. Other checks
 judge correctness, not speed: they cut a delivery off only at three times it.
 
+A consumer may apply what it acknowledged later, from a queue: state is read
+again and again until it equals the truth and holds for a quiet interval, or
+--settle runs out (a probe's "pending": 0 ends the wait early). Each verdict
+says how long the consumer took to converge: its processing lag.
+
+Checks play --parallel at once, each with its own org; DEL-ACK-TIME and
+DEL-BURST, which judge speed, always play alone first.
+
 Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
 3 target unreachable, 130 interrupted (the report so far is written).`,
 		Example: `  tartansim conformance
   tartansim conformance --target http://127.0.0.1:8080/webhook --probe http://127.0.0.1:8080/probe --key-file key.txt
   tartansim conformance --label-filter signature --junit conformance.xml
-  tartansim conformance --label-filter 'delivery && !DEL-BURST' --json`,
+  tartansim conformance --label-filter 'delivery && !DEL-BURST' --json
+  tartansim conformance --target $URL --probe $PROBE --settle 30s --parallel 8`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if parallel < 1 {
+				return usageErr("--parallel %d: give how many checks play at once, 1 or more (1 plays them one after another)", parallel)
+			}
 			if dryRun {
 				return a.conformancePlan(filter)
 			}
-			return a.conformance(filter, junit)
+			return a.conformance(filter, junit, parallel)
 		},
 	}
+	cmd.Flags().IntVar(&parallel, "parallel", conformance.DefaultParallel, "how many checks play at once, each with its own org (1: one after another)")
 	cmd.Flags().StringVar(&filter, "label-filter", "", "run only the checks whose labels (area and ID) match this Ginkgo label filter, e.g. 'signature || DEL-STALE'")
 	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to FILE")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "send nothing: list the checks the filter selects and what each needs")
-	a.common.register(cmd.Flags(), flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON)
+	a.common.register(cmd.Flags(), flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle)
 	return cmd
 }
 
@@ -99,7 +114,7 @@ func (a *app) conformancePlan(filter string) error {
 	return err
 }
 
-func (a *app) conformance(filter, junit string) error {
+func (a *app) conformance(filter, junit string, parallel int) error {
 	checks, err := selectChecks(filter)
 	if err != nil {
 		return err
@@ -110,7 +125,11 @@ func (a *app) conformance(filter, junit string) error {
 	}
 	defer t.close()
 	seed := a.common.seedValue()
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls}
+	settle := a.common.settleValue()
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls, Settle: settle}
+	if settle == 0 {
+		target.Settle = conformance.JudgeAtOnce
+	}
 
 	probe := "none: checks that need state will be SKIP"
 	switch {
@@ -120,49 +139,49 @@ func (a *app) conformance(filter, junit string) error {
 		probe = sender.RedactURL(a.common.probe)
 	}
 	if !a.common.json {
-		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s\n", len(checks), t.describe())
-		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; seed %d\n\n", probe, a.common.timeout, seed)
+		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s, %d at once\n", len(checks), t.describe(), parallel)
+		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n\n", probe, a.common.timeout, settleWords(settle), seed)
 	}
 	began := time.Now()
-	var results []conformance.Result
-	var runErr error
-	for _, c := range checks {
-		r, err := c.Run(a.ctx, target)
-		if a.ctx.Err() != nil {
-			break // the check the interrupt cut short is not reported
-		}
-		if err != nil {
-			runErr = err
-			break
-		}
-		results = append(results, r)
-		if !a.common.json {
-			a.printResult(r)
-		}
-		if a.ctx.Err() != nil {
-			break
-		}
+	opts := conformance.Options{Keep: func(c conformance.Check) bool {
+		return slices.ContainsFunc(checks, func(k conformance.Check) bool { return k.ID == c.ID })
+	}, Parallel: parallel}
+	if !a.common.json {
+		opts.OnResult = a.printResult
+	}
+	results, runErr := conformance.Run(a.ctx, target, opts)
+	if a.ctx.Err() != nil {
+		runErr = nil // the checks the interrupt cut short are not reported
 	}
 	elapsed := time.Since(began)
 	if junit != "" {
-		if err := writeJUnit(junit, results, seed, elapsed); err != nil {
+		if err := writeJUnitFile(junit, results, seed, elapsed); err != nil {
 			return usageErr("cannot write --junit %s: %v", junit, err)
 		}
 	}
 	counts := map[conformance.Verdict]int{}
+	var probeFault string
 	for _, r := range results {
 		counts[r.Verdict]++
+		if probeFault == "" {
+			probeFault = r.ProbeFault
+		}
 	}
+	lag := conformance.SummarizeLag(results)
 	if a.common.json {
 		if err := a.writeJSON(map[string]any{
-			"target": t.describe(), "probe": probe, "seed": seed, "timeout": a.common.timeout.String(),
-			"passed": counts[conformance.Fail] == 0 && runErr == nil, "results": results,
+			"target": t.describe(), "probe": probe, "seed": seed, "timeout": a.common.timeout.String(), "settle": settle.String(),
+			"parallel": parallel, "lag": lag,
+			"passed": counts[conformance.Fail] == 0 && runErr == nil && probeFault == "", "results": results,
 		}); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "\n%d check(s): %d passed, %d failed, %d skipped in %s (seed %d)\n",
 			len(results), counts[conformance.Pass], counts[conformance.Fail], counts[conformance.Skip], elapsed.Round(time.Millisecond), seed)
+		if lag.Orgs > 0 {
+			fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
+		}
 		fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", seed, filterArg(filter))
 	}
 	var unreachable *conformance.UnreachableError
@@ -178,8 +197,27 @@ func (a *app) conformance(filter, junit string) error {
 		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "conformance: "))
 	case counts[conformance.Fail] > 0:
 		return shortErr("%d of %d check(s) failed (seed %d)", counts[conformance.Fail], len(results), seed)
+	case probeFault != "":
+		return usageErr("%s", probeFault)
 	}
 	return nil
+}
+
+// settleWords describes a settle budget for the header line.
+func settleWords(d time.Duration) string {
+	if d == 0 {
+		return "none (state judged at once)"
+	}
+	return "up to " + d.String()
+}
+
+// writeJUnitFile writes the JUnit report of results to path.
+func writeJUnitFile(path string, results []conformance.Result, seed uint64, elapsed time.Duration) error {
+	var b bytes.Buffer
+	if err := conformance.WriteJUnit(&b, results, seed, elapsed); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 func filterArg(f string) string {
@@ -190,7 +228,7 @@ func filterArg(f string) string {
 }
 
 func (a *app) printResult(r conformance.Result) {
-	fmt.Fprintf(a.stdout, "  %-4s  %-16s %-10s %s (%s)\n", r.Verdict, r.ID, r.Label, r.Title, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "  %-4s  %-16s %-10s %s (%s%s)\n", r.Verdict, r.ID, r.Label, r.Title, r.Elapsed.Round(time.Millisecond), lagWords(r))
 	switch r.Verdict {
 	case conformance.Skip:
 		fmt.Fprintf(a.stdout, "        skipped: %s\n", r.Reason)
@@ -205,60 +243,10 @@ func (a *app) printResult(r conformance.Result) {
 	}
 }
 
-// JUnit XML, as CI systems read it: one testcase per check.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Body    string `xml:",chardata"`
-}
-
-func writeJUnit(path string, results []conformance.Result, seed uint64, elapsed time.Duration) error {
-	s := junitSuite{Name: "tartansim conformance", Time: secs(elapsed), Properties: []junitProperty{{"seed", fmt.Sprint(seed)}}}
-	for _, r := range results {
-		c := junitCase{Name: r.ID + ": " + r.Title, ClassName: r.Label, Time: secs(r.Elapsed)}
-		switch r.Verdict {
-		case conformance.Fail:
-			s.Failures++
-			c.Failure = &junitMessage{Message: r.Reason, Body: strings.Join(r.Details, "\n") + fmt.Sprintf("\nseed %d", seed)}
-		case conformance.Skip:
-			s.Skipped++
-			c.Skipped = &junitMessage{Message: r.Reason}
-		}
-		s.Cases = append(s.Cases, c)
+// lagWords is ", lag 120ms" for a check whose state converged, "" else.
+func lagWords(r conformance.Result) string {
+	if r.ProbeReads == 0 || r.Verdict != conformance.Pass {
+		return ""
 	}
-	s.Tests = len(s.Cases)
-	out, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{s}}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+	return ", lag " + scenarios.FormatLag(r.Lag)
 }
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -105,7 +105,7 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 		lib, err := conformance.Run(context.Background(), conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: []byte(secretKey), Seed: 5,
 			Probe: scenarios.HTTPProbe(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
-		}, nil)
+		}, conformance.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		for i, res := range lib {
 			Expect(out.Results[i].Verdict).To(Equal(res.Verdict), res.ID)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -25,6 +27,7 @@ const (
 	envProbe   = "TARTAN_PROBE_URL"
 	envTimeout = "TARTAN_TIMEOUT"
 	envSeed    = "TARTAN_SEED"
+	envSettle  = "TARTAN_SETTLE"
 )
 
 // DemoKey signs for the built-in reference consumer when no key is given. It
@@ -46,6 +49,7 @@ type commonFlags struct {
 	cert     string // --cert: the client certificate for mTLS
 	certKey  string // --client-key: its private key
 	json     bool
+	settle   string         // --settle, parsed by settleValue
 	fs       *pflag.FlagSet // the running command's flags
 }
 
@@ -59,6 +63,7 @@ const (
 	flagLayout  = "layout"
 	flagTLS     = "cacert" // --cacert, --insecure, --cert and --client-key
 	flagJSON    = "json"
+	flagSettle  = "settle"
 )
 
 // register adds the named common flags to fs.
@@ -85,6 +90,8 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.certKey, "client-key", "", "the PEM private key of --cert (default: read from the --cert file)")
 		case flagJSON:
 			fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
+		case flagSettle:
+			fs.StringVar(&c.settle, "settle", scenarios.DefaultSettle.String(), "how long state judgements wait for a consumer that applies later to converge ($"+envSettle+"); 0 judges at once")
 		default:
 			panic("unknown common flag " + n)
 		}
@@ -127,10 +134,41 @@ func (c *commonFlags) fromEnv() error {
 		c.seed = n
 		c.fs.Lookup("seed").Changed = true
 	}
+	if v := os.Getenv(envSettle); v != "" && has("settle") && !c.fs.Changed("settle") {
+		if _, err := parseSettle(v); err != nil {
+			return usageErr("%s=%q %s", envSettle, v, err)
+		}
+		c.settle = v
+	}
+	if has("settle") {
+		if _, err := parseSettle(c.settle); err != nil {
+			return usageErr("--settle %q %s", c.settle, err)
+		}
+	}
 	if c.key != "" && c.keyFile != "" {
 		return usageErr("--key and --key-file both given; use one")
 	}
 	return nil
+}
+
+// settleValue is --settle (or $TARTAN_SETTLE), which fromEnv has checked:
+// the settle budget, 0 to judge at once.
+func (c *commonFlags) settleValue() time.Duration {
+	d, _ := parseSettle(c.settle)
+	return d
+}
+
+// parseSettle reads a settle budget; the error completes a sentence that
+// starts with the value.
+func parseSettle(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, errors.New("is not a duration like 10s or 500ms (0 judges at once)")
+	case d < 0:
+		return 0, errors.New("is negative: give how long to wait, like 10s, or 0 to judge at once")
+	}
+	return d, nil
 }
 
 // seedValue returns the seed to use: the one given, or a random one.

@@ -52,8 +52,8 @@ func interruptedConformance(spec SpecContext, at int64, extra ...string) (invoca
 
 var _ = Describe("an interrupted conformance run", Label("conformance", "interrupt"), func() {
 	It("stops, writes the partial JUnit of the checks it reached, and exits 130", func(spec SpecContext) {
-		// The 40th delivery falls in a later check than the first.
-		r, s, data := interruptedConformance(spec, 40)
+		// The 100th delivery falls after the two timing checks, which play first.
+		r, s, data := interruptedConformance(spec, 100)
 		Expect(r.code).To(Equal(130), r.output())
 		oneSentence(r)
 		Expect(r.stderr).To(ContainSubstring("interrupted"))
@@ -78,7 +78,7 @@ var _ = Describe("an interrupted conformance run", Label("conformance", "interru
 	}, SpecTimeout(30*time.Second))
 
 	It("neither judges nor fails the check the interrupt cut short, and says how far it got", func(spec SpecContext) {
-		r, s, data := interruptedConformance(spec, 40)
+		r, s, data := interruptedConformance(spec, 100)
 		Expect(r.stderr).To(MatchRegexp(`^tartansim: interrupted after \d+ check\(s\); the report so far is above \(seed 21\)\.\n$`))
 		Expect(s.Failures).To(BeZero(), data)
 	}, SpecTimeout(30*time.Second))
