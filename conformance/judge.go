@@ -20,8 +20,8 @@ type judge struct {
 	what       scenarios.Aspect
 	probeFault string
 	budget     time.Duration
-	fails  []string
-	skips  []string
+	fails      []string
+	skips      []string
 }
 
 func (j *judge) fail(format string, a ...any) { j.fails = append(j.fails, fmt.Sprintf(format, a...)) }

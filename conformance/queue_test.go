@@ -1,0 +1,278 @@
+package conformance_test
+
+// Consumers built the way most production webhook consumers are: verify the
+// signature, answer 2xx at once, and apply the payload later from a queue
+// that several workers drain, each delivery after a random lag. Such a
+// consumer is correct, and must PASS every check, whatever it answers (202,
+// 204, chunked, Connection: close) and however it deduplicates. Beside them,
+// the bugs that only such consumers (or concurrency) have: each must FAIL
+// the check about it and no other.
+
+import (
+	"context"
+	"crypto/sha256"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// queue describes a queue-based consumer.
+type queue struct {
+	workers  int
+	lag      [2]time.Duration // each delivery waits a random time in [lag[0], lag[1]) before it is applied
+	status   int              // the answer: 202 or 204
+	close    bool             // answer with Connection: close
+	chunked  bool             // answer with a chunked body
+	byHash   bool             // deduplicate by a hash of the raw body, not by requestId
+	pending  bool             // the probe says how many deliveries wait (contract v1.1)
+	capacity int              // more than this many waiting for one org are dropped behind the 2xx (0: no limit)
+	// queueBeforeVerify queues a well-formed delivery before its HMAC is
+	// compared: a forgery is answered 401, and applied later all the same.
+	queueBeforeVerify bool
+	// skip names an event the workers never manage to apply, without
+	// saying so: the state never converges.
+	skip string
+}
+
+// The lag of the issue that asked for these consumers, and a shorter one
+// for the variants, so that the suite stays quick.
+var (
+	productionLag = [2]time.Duration{50 * time.Millisecond, 400 * time.Millisecond}
+	shortLag      = [2]time.Duration{10 * time.Millisecond, 100 * time.Millisecond}
+)
+
+// queued is a consumer under test built from q.
+type queued struct {
+	q     queue
+	key   []byte
+	st    *store
+	rng   *rand.Rand
+	jobs  chan []byte
+	mu    sync.Mutex
+	seen  map[string]bool           // dedup keys of deliveries accepted
+	wait  map[string]int            // orgId → deliveries accepted, not yet applied
+	times map[string]map[string]int // orgId → requestId → times applied
+}
+
+// build makes the consumer and starts its workers; they stop when the spec ends.
+func (q queue) build(key []byte) (http.Handler, func(string) consumer.State) {
+	c := &queued{
+		q: q, key: key, st: newStore(key),
+		rng:  rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), 7)),
+		jobs: make(chan []byte, 1<<16),
+		seen: map[string]bool{}, wait: map[string]int{}, times: map[string]map[string]int{},
+	}
+	for range q.workers {
+		go c.work()
+	}
+	DeferCleanup(func() { close(c.jobs) })
+	return http.HandlerFunc(c.serve), c.state
+}
+
+func (c *queued) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		reply(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	sig := signatureOf(r)
+	if len(sig) != sender.SignatureLen {
+		reply(w, http.StatusUnauthorized, "malformed signature")
+		return
+	}
+	if c.q.queueBeforeVerify {
+		c.enqueue(body)
+	}
+	if sender.Verify(c.key, body, sig) != nil {
+		reply(w, http.StatusUnauthorized, "invalid signature")
+		return
+	}
+	if !c.q.queueBeforeVerify {
+		c.enqueue(body)
+	}
+	c.answer(w)
+}
+
+// enqueue accepts body once (by its dedup key) and queues it for the
+// workers, unless the org's queue is full.
+func (c *queued) enqueue(body []byte) {
+	env, err := peek(body)
+	if err != nil {
+		return // nothing a worker could apply; acknowledged all the same
+	}
+	dedup := env.RequestID
+	if c.q.byHash {
+		sum := sha256.Sum256(body)
+		dedup = string(sum[:])
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[dedup] {
+		return // a redelivery: applied, or about to be
+	}
+	if c.q.capacity > 0 && c.wait[env.OrgID] >= c.q.capacity {
+		return // the bug: a 2xx for work that is thrown away
+	}
+	c.seen[dedup] = true
+	c.wait[env.OrgID]++
+	c.jobs <- body
+}
+
+func (c *queued) answer(w http.ResponseWriter) {
+	if c.q.close {
+		w.Header().Set("Connection", "close")
+	}
+	if c.q.status == http.StatusNoContent {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(c.q.status)
+	if !c.q.chunked {
+		_, _ = w.Write([]byte(`{"status":"queued"}`))
+		return
+	}
+	// Flushed in parts: net/http sends Transfer-Encoding: chunked.
+	_, _ = w.Write([]byte(`{"status":`))
+	w.(http.Flusher).Flush()
+	_, _ = w.Write([]byte(`"queued"}`))
+}
+
+func (c *queued) work() {
+	for body := range c.jobs {
+		c.mu.Lock()
+		lag := c.q.lag[0] + time.Duration(c.rng.Int64N(int64(c.q.lag[1]-c.q.lag[0])))
+		c.mu.Unlock()
+		time.Sleep(lag)
+		env, _ := peek(body)
+		if c.q.skip == "" || env.Event != c.q.skip {
+			c.st.apply(context.Background(), body)
+		}
+		c.mu.Lock()
+		if c.times[env.OrgID] == nil {
+			c.times[env.OrgID] = map[string]int{}
+		}
+		if c.q.skip == "" || env.Event != c.q.skip {
+			c.times[env.OrgID][env.RequestID]++
+		}
+		c.wait[env.OrgID]--
+		c.mu.Unlock()
+	}
+}
+
+// state is what the consumer holds: the store's records, its own applied
+// counts and, when it says, how many deliveries wait.
+func (c *queued) state(orgID string) consumer.State {
+	s := c.st.ref.State(orgID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.Applied = map[string]int{}
+	for id, n := range c.times[orgID] {
+		s.Applied[id] = n
+	}
+	s.Pending = nil
+	if c.q.pending {
+		n := c.wait[orgID]
+		s.Pending = &n
+	}
+	return s
+}
+
+// queueSubjects are the queue-based consumers, correct and broken.
+func queueSubjects() []subject {
+	production := queue{workers: 4, lag: productionLag, status: http.StatusAccepted, pending: true}
+	quiet := production
+	quiet.pending, quiet.status = false, http.StatusNoContent
+	terse := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, close: true, chunked: true, byHash: true, pending: true}
+	silent := terse
+	silent.pending, silent.chunked, silent.status = false, false, http.StatusNoContent
+
+	full := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, pending: true, capacity: 20}
+	late := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, pending: true, queueBeforeVerify: true}
+	stuck := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, skip: "connection.events.terminated"}
+	return []subject{
+		{name: "queue, 4 workers, 50-400ms, 202, pending", bug: "none: applies later from a queue, and says how much waits", httpProbe: true, build: production.build},
+		{name: "queue, 4 workers, 50-400ms, 204, no pending", bug: "none: applies later from a queue, and does not say how much waits", build: quiet.build},
+		{name: "queue, chunked 202, Connection: close, dedup by body hash", bug: "none: answers chunked with Connection: close, deduplicates by a hash of the raw body", httpProbe: true, build: terse.build},
+		{name: "queue, 204, Connection: close, dedup by body hash, no pending", bug: "none: as above, answering 204, without pending", build: silent.build},
+		{
+			name: "queue that drops when full", bug: "answers 202 and silently drops work when 20 deliveries of an org already wait",
+			fails: []string{"DEL-BURST"}, build: full.build,
+		},
+		{
+			name: "queued before verified", bug: "queues a well-formed delivery before comparing its HMAC: a forgery is answered 401 and applied later from the queue",
+			fails: []string{"SIG-WRONG-KEY", "SIG-TAMPERED", "SIG-NEAR-MISS"}, build: late.build,
+		},
+		{
+			name: "queue that never converges", bug: "its workers never manage to apply a termination, and it does not say so",
+			fails: []string{"LIFE-CONNECTION"}, settle: 2 * time.Second, build: stuck.build,
+		},
+		racyDedup(time.Millisecond), // a SELECT and an INSERT, a database round trip apart
+	}
+}
+
+// DEL-DUPLICATE: the dedup is check-then-act without a lock around both:
+// a delivery is looked up, applied, then marked as processed (a SELECT,
+// the work, an INSERT). A copy that arrives while the original is being
+// applied finds nothing and is applied again. Copies sent one after
+// another, or after the original was answered, never see the window.
+// window is extra time between the look-up and the mark (a slower
+// database); 0 leaves only the work itself.
+func racyDedup(window time.Duration) subject {
+	return subject{
+		name:  "check-then-act dedup",
+		bug:   "looks the requestId up, applies, then records it, with no lock around the three",
+		fails: []string{"DEL-DUPLICATE"},
+		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			st := newStore(key)
+			var mu sync.Mutex
+			done := map[string]bool{}
+			times := map[string]map[string]int{}
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					body, _ := readBody(r)
+					env, err := peek(body)
+					if !verified(key, body, r) || err != nil {
+						st.pass(w, r)
+						return
+					}
+					mu.Lock()
+					seen := done[env.RequestID]
+					mu.Unlock()
+					if seen {
+						reply(w, http.StatusOK, "")
+						return
+					}
+					rec := st.apply(r.Context(), body)
+					time.Sleep(window)
+					mu.Lock()
+					if times[env.OrgID] == nil {
+						times[env.OrgID] = map[string]int{}
+					}
+					times[env.OrgID][env.RequestID]++
+					done[env.RequestID] = true
+					mu.Unlock()
+					relay(w, rec)
+				}), func(orgID string) consumer.State {
+					s := st.ref.State(orgID)
+					mu.Lock()
+					defer mu.Unlock()
+					s.Applied = map[string]int{}
+					for id, n := range times[orgID] {
+						s.Applied[id] = n
+					}
+					return s
+				}
+		},
+	}
+}
+
+// isQueue reports whether s is one of the queue-based consumers, whose
+// runs take seconds (for the repeat count of TARTAN_REPEAT).
+func isQueue(s subject) bool { return strings.HasPrefix(s.name, "queue") }
