@@ -8,7 +8,7 @@ import (
 	"github.com/tartansim/tartansim/scenarios"
 )
 
-// Check is one conformance check of CONFORMANCE.md: a small scenario that
+// Check is one conformance check of docs/conformance.md: a small scenario that
 // exercises one behaviour, and the judgement of that behaviour alone, so
 // that a consumer with one flaw fails one check.
 type Check struct {

@@ -1,5 +1,5 @@
 // Package conformance judges whether a consumer handles Tartan webhooks
-// correctly: the checks of CONFORMANCE.md, each a small scenario played
+// correctly: the checks of docs/conformance.md, each a small scenario played
 // against the consumer and judged on one behaviour, with a verdict of PASS,
 // FAIL or SKIP (never PASS without the evidence, e.g. a state probe).
 //

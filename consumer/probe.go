@@ -11,7 +11,7 @@ import (
 )
 
 // State is what a consumer holds about one org: the body of the state probe,
-// contract v1.1 (see CONFORMANCE.md).
+// contract v1.1 (see docs/conformance.md).
 //
 //	{"orgId": "…", "connectionStatus": "CONNECTION_TERMINATED",
 //	 "employees": [{"employeeId": "TRT-0042", …}], "applied": {"<requestId>": 1},

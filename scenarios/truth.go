@@ -15,7 +15,7 @@ import (
 // Truth is what a correct consumer holds, computed from the bytes of the
 // genuine deliveries it acknowledged, with the rule Tartan's retries demand:
 // a write applies unless it is older than what is stored (see the consumer
-// package for the same rule, and WIRE.md for why). Safe for concurrent use.
+// package for the same rule, and docs/wire.md for why). Safe for concurrent use.
 type Truth struct {
 	mu   sync.Mutex
 	orgs map[string]*OrgTruth

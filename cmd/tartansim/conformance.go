@@ -23,7 +23,7 @@ func (a *app) conformanceCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "conformance",
 		Short: "Run the conformance checks against a consumer and give a verdict per check",
-		Long: `Run the checks of CONFORMANCE.md against --target (default: the built-in
+		Long: `Run the checks of docs/conformance.md against --target (default: the built-in
 reference consumer) and give PASS, FAIL or SKIP for each. The same checks run as
 Ginkgo specs (go test, package conformance/spec) with the same verdicts for the
 same seed.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Exit codes, as ../shared/CLI.md fixes them: users script against these.
+// Exit codes, as docs/ci.md lists them: users script against these.
 const (
 	exitOK          = 0   // delivered and acknowledged, checks passed
 	exitShort       = 1   // the consumer fell short

@@ -34,7 +34,7 @@ const (
 // is public and protects nothing; real consumers need the real app key.
 const DemoKey = "tartansim-demo-key"
 
-// commonFlags are the flags of ../shared/CLI.md. Each command registers the
+// commonFlags are the flags docs/commands.md lists. Each command registers the
 // ones it reads, so no flag is accepted and then ignored.
 type commonFlags struct {
 	target   string
@@ -76,7 +76,7 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.key, "key", "", "the app key that signs, for local use ($"+envKey+" or --key-file are safer)")
 			fs.StringVar(&c.keyFile, "key-file", "", "read the app key from this file (trailing newline ignored)")
 		case flagProbe:
-			fs.StringVar(&c.probe, "probe", "", "the consumer's state probe URL ($"+envProbe+"); see CONFORMANCE.md")
+			fs.StringVar(&c.probe, "probe", "", "the consumer's state probe URL ($"+envProbe+"); see docs/probe.md")
 		case flagTimeout:
 			fs.DurationVar(&c.timeout, "timeout", sender.DefaultTimeout, "per-delivery timeout; a slower delivery has failed ($"+envTimeout+")")
 		case flagSeed:
