@@ -258,6 +258,11 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			r.sendAll(ctx, rep, sr, batch, "eod", moments[i], s.EOD.Concurrency)
 			// The ones it re-sent: an interrupt can leave part of the batch unsent.
 			sr.Webhooks = len(sr.Resent)
+			if i < len(sc.Steps)-1 {
+				if err := r.judgeEOD(ctx, rep, sr, batch); err != nil {
+					return rep, err
+				}
+			}
 		} else {
 			evs, err := b.events(s, moments[i].Time(base))
 			if err != nil {
@@ -295,7 +300,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			break
 		}
 	}
-	r.settle(rep)
+	r.settle(rep.truth, rep.Deliveries)
 	if r.log != nil {
 		if err := r.log.Flush(); err != nil {
 			return rep, fmt.Errorf("scenarios: writing the delivery log: %w", err)
@@ -498,11 +503,12 @@ func (r *Runner) record(rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery
 	r.write(rep, d, a)
 }
 
-// settle marks what the consumer may hold without having acknowledged it.
-func (r *Runner) settle(rep *Report) {
-	for _, d := range rep.Deliveries {
+// settle marks in t what the consumer may hold of ds without having
+// acknowledged it.
+func (r *Runner) settle(t *Truth, ds []*Delivery) {
+	for _, d := range ds {
 		if !d.Forged && !d.acknowledged() && d.maybeApplied() {
-			_ = rep.truth.Uncertain(d)
+			_ = t.Uncertain(d)
 		}
 	}
 }

@@ -283,3 +283,39 @@ func FormatLag(d time.Duration) string {
 	}
 	return d.Round(time.Millisecond).String()
 }
+
+// judgeEOD holds, after an EOD batch and with a probe, every org the batch
+// touched against the truth so far: a consumer that answers 2xx to a burst
+// and drops what its queue cannot hold has lost data behind a 2xx, even if
+// a later step would paper over it. Only records and applied counts are
+// judged, within the runner's settle budget; a difference is a problem of
+// the report, naming the step. An EOD that ends the scenario is left to
+// the final judgement, which covers it.
+func (r *Runner) judgeEOD(ctx context.Context, rep *Report, sr *StepReport, batch []*Delivery) error {
+	what := (Records | AppliedOnce) & r.aspects
+	if r.probe == nil || r.dry || len(sr.Resent) == 0 || what == 0 || ctx.Err() != nil {
+		return nil
+	}
+	now := rep.truth.clone()
+	r.settle(now, rep.Deliveries)
+	var orgs []string
+	for _, d := range batch {
+		if d.acknowledged() && !slices.Contains(orgs, d.OrgID) {
+			orgs = append(orgs, d.OrgID)
+		}
+	}
+	for _, org := range orgs {
+		since := lastAck(rep, org)
+		got, err := Await(ctx, r.probe, org, now.Org(org), what, since, r.settling)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // the interrupt is the report's to tell
+			}
+			return fmt.Errorf("scenarios: probe for org %s: %w", org, err)
+		}
+		if !got.Converged {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("after the EOD batch at %s, org %s had not applied everything it acknowledged: %s", sr.At, org, summarizeDiffs(got.Diffs)))
+		}
+	}
+	return nil
+}

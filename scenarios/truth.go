@@ -63,6 +63,22 @@ func (t *Truth) org(id string) *OrgTruth {
 	return o
 }
 
+// clone returns a copy of t that changes independently of it. Records are
+// replaced, never changed in place, so they are shared.
+func (t *Truth) clone() *Truth {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := NewTruth()
+	for id, o := range t.orgs {
+		k := *o
+		k.Employees, k.stamps = maps.Clone(o.Employees), maps.Clone(o.stamps)
+		k.Applied, k.Forged, k.Uncertain = maps.Clone(o.Applied), maps.Clone(o.Forged), maps.Clone(o.Uncertain)
+		k.uncertainEmployees = maps.Clone(o.uncertainEmployees)
+		c.orgs[id] = &k
+	}
+	return c
+}
+
 // Forge records that d's requestId must have no effect.
 func (t *Truth) Forge(d *Delivery) {
 	t.mu.Lock()

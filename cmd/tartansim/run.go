@@ -64,7 +64,7 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
 	fl.DurationVar(&f.day, "day", defaultDay, "real time one scenario day takes (steps are paced in proportion); 0 does not wait")
 	fl.BoolVar(&f.verbose, "verbose", false, "print every delivery, not only every step")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "build every delivery and send nothing: print the plan (and --record the exact bytes)")
-	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON)
+	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle)
 	return cmd
 }
 
@@ -95,7 +95,7 @@ func (a *app) run(args []string, f runFlags) error {
 		opts = append(opts, scenarios.DryRun(), scenarios.DayLength(0))
 	}
 	if t.probe != nil {
-		opts = append(opts, scenarios.WithProbe(t.probe))
+		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(scenarios.Settling{Budget: a.common.settleValue()}))
 	}
 	var rec *os.File
 	if f.record != "" {
@@ -253,7 +253,9 @@ func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
 		case !o.Judged:
 			fmt.Fprintf(a.stdout, "  state: %s not judged (%s; pass --probe URL)\n", o.ID, o.Reason)
 		case o.Converged:
-			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s\n", o.ID, o.Employees, orNone(o.Status))
+			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), scenarios.FormatLag(o.Lag))
+		case o.Budget > 0 && o.Ended == "the budget ran out":
+			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth, still after the settle budget of %s:\n", o.ID, o.Budget)
 		default:
 			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth:\n", o.ID)
 			for _, d := range o.Diffs {
@@ -302,6 +304,9 @@ func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.
 		fmt.Fprintf(a.stdout, "\ndry run: %d scenario(s), %d deliveries built, nothing sent\n", len(reports), deliveries)
 	} else {
 		fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
+		if lag := scenarios.SummarizeLag(reports...); lag.Orgs > 0 {
+			fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
+		}
 	}
 	words := []string{"tartansim", "run"}
 	for _, arg := range args {
@@ -321,7 +326,7 @@ func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *ru
 	for _, r := range reports {
 		passed = passed && r.Passed()
 	}
-	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": passed, "scenarios": reports}
+	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": passed, "lag": scenarios.SummarizeLag(reports...), "scenarios": reports}
 }
 
 // runTarget is the consumer a run talks to: an external one, or the
