@@ -46,6 +46,7 @@ const (
 	envProbe   = "TARTAN_PROBE_URL"
 	envTimeout = "TARTAN_TIMEOUT"
 	envSeed    = "TARTAN_SEED"
+	envSettle  = "TARTAN_SETTLE"
 )
 
 // referenceKey signs for the embedded reference consumer.
@@ -106,6 +107,17 @@ func targetFromEnv(base string) (conformance.Target, error) {
 			return t, fmt.Errorf("%s=%q is not a duration like 10s or 500ms", envTimeout, v)
 		}
 		t.Timeout = d
+	}
+	if v := os.Getenv(envSettle); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d < 0:
+			return t, fmt.Errorf("%s=%q is not a duration like 10s or 500ms (0 judges at once)", envSettle, v)
+		case d == 0:
+			t.Settle = conformance.JudgeAtOnce
+		default:
+			t.Settle = d
+		}
 	}
 	if v := os.Getenv(envSeed); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -218,10 +230,10 @@ var _ = Describe("tartansim against the reference consumer", Label("foundation")
 })
 
 var _ = Describe("the conformance target from the environment", Label("foundation"), func() {
-	// setEnv sets the five variables (an absent one is unset) until the
+	// setEnv sets the six variables (an absent one is unset) until the
 	// spec ends.
 	setEnv := func(vars map[string]string) {
-		for _, name := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+		for _, name := range []string{envTarget, envKey, envProbe, envTimeout, envSeed, envSettle} {
 			old, had := os.LookupEnv(name)
 			DeferCleanup(func() {
 				if had {
@@ -282,5 +294,21 @@ var _ = Describe("the conformance target from the environment", Label("foundatio
 			`TARTAN_TIMEOUT="10" is not a duration like 10s or 500ms`),
 		Entry("not a seed", map[string]string{envSeed: "-1"},
 			`TARTAN_SEED="-1" is not a positive whole number`),
+		Entry("a settle budget that is not a duration", map[string]string{envSettle: "soon"},
+			`TARTAN_SETTLE="soon" is not a duration like 10s or 500ms (0 judges at once)`),
+		Entry("a negative settle budget", map[string]string{envSettle: "-1s"},
+			`TARTAN_SETTLE="-1s" is not a duration like 10s or 500ms (0 judges at once)`),
+	)
+
+	DescribeTable("takes the settle budget from TARTAN_SETTLE",
+		func(v string, want time.Duration) {
+			setEnv(map[string]string{envSettle: v})
+			t, err := targetFromEnv("http://127.0.0.1:4000")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(t.Settle).To(Equal(want))
+		},
+		Entry("unset: the default", "", time.Duration(0)),
+		Entry("30s", "30s", 30*time.Second),
+		Entry("0 judges at once", "0", conformance.JudgeAtOnce),
 	)
 })

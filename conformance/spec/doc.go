@@ -81,8 +81,8 @@
 //
 // BeAcknowledged, BeRejected and BeAppliedOnce take a delivery: a Sent (from
 // Deliveries, which carries the report's target and seed) or a bare
-// *scenarios.Delivery. ConvergeTo takes a consumer.State, PassConformance a
-// conformance.Result:
+// *scenarios.Delivery. ConvergeTo takes a consumer.State, SettleTo a
+// Probed, PassConformance a conformance.Result:
 //
 //	r, err := check.Run(ctx, target)
 //	Expect(err).NotTo(HaveOccurred())
@@ -96,6 +96,13 @@
 //	st, err := target.Probe(ctx, org)
 //	Expect(err).NotTo(HaveOccurred())
 //	Expect(st).To(spec.ConvergeTo(r.Report.Truth().Org(org)))
+//
+// ConvergeTo judges one state as it is. A consumer that applies later,
+// from a queue, needs time: SettleTo reads its probe until the state
+// equals the truth and holds, within a budget, as the checks themselves
+// do:
+//
+//	Expect(spec.Probed{Probe: target.Probe, OrgID: org}).To(spec.SettleTo(r.Report.Truth().Org(org), 10*time.Second))
 //
 // A password or query values in the target URL are shown as xxxxx, as the
 // command line does.

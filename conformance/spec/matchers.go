@@ -247,6 +247,7 @@ func ConvergeTo(truth *scenarios.OrgTruth) types.GomegaMatcher {
 type resultMessage struct {
 	R       conformance.Result
 	Check   string
+	State   []string // how each org's state settled
 	Details []string
 	Named   bool // a delivery is named by the verdict
 	D       deliveryView
@@ -257,7 +258,8 @@ var resultTemplate = mustTemplate(`{{if .Failure}}Expected {{.Data.R.ID}} to pas
 {{else}}Expected {{.Data.R.ID}} not to pass, but it passed.
 {{end}}    check:   {{.Data.Check}}
     seed:    {{.Data.R.Seed}}
-{{if .Data.Details}}    evidence:
+{{range .Data.State}}    state:   {{.}}
+{{end}}{{if .Data.Details}}    evidence:
 {{range .Data.Details}}      - {{.}}
 {{end}}{{end}}{{if .Data.Named}}  the delivery it names:
 {{template "delivery" .Data.D}}
@@ -287,6 +289,7 @@ func PassConformance() types.GomegaMatcher {
 		}
 		msg.R = r
 		msg.Check = fmt.Sprintf("%s [%s] %s", r.ID, r.Label, r.Title)
+		msg.State = settled(r.Report)
 		msg.Details = nil
 		if len(r.Details) > 1 || (len(r.Details) == 1 && r.Details[0] != r.Reason) {
 			msg.Details = r.Details
@@ -301,6 +304,27 @@ func PassConformance() types.GomegaMatcher {
 		msg.Rerun = rerunCommand(r)
 		return r.Verdict == conformance.Pass, nil
 	}).WithPrecompiledTemplate(resultTemplate, msg)
+}
+
+// settled says, for each org whose state a report judged, how it settled:
+// "org 3c49… converged, processing lag 412ms (9 probe reads)".
+func settled(rep *scenarios.Report) []string {
+	if rep == nil {
+		return nil
+	}
+	var out []string
+	for _, o := range rep.Orgs {
+		switch {
+		case !o.Judged:
+		case o.Converged:
+			out = append(out, fmt.Sprintf("org %s converged, processing lag %s (%d probe reads)", o.OrgID, scenarios.FormatLag(o.Lag), o.Polls))
+		case o.Budget <= 0:
+			out = append(out, fmt.Sprintf("org %s differs from the truth, judged at once", o.OrgID))
+		default:
+			out = append(out, fmt.Sprintf("org %s differs from the truth: %s after %s of a %s settle budget (%d probe reads)", o.OrgID, o.Ended, scenarios.FormatLag(o.Waited), o.Budget, o.Polls))
+		}
+	}
+	return out
 }
 
 // evidenceShown bounds the evidence a failure message lists.

@@ -382,3 +382,69 @@ var _ = Describe("PassConformance", func() {
 		Expect(err).To(MatchError("spec: want a conformance.Result, got string"))
 	})
 })
+
+var _ = Describe("SettleTo", Label("settle"), func() {
+	var (
+		ref *consumer.Consumer
+		org string
+		r   conformance.Result
+	)
+	BeforeEach(func(ctx SpecContext) {
+		ref = consumer.New(key)
+		srv := httptest.NewServer(ref.Handler())
+		DeferCleanup(srv.Close)
+		c, _ := conformance.Lookup("LIFE-CONNECTION")
+		var err error
+		r, err = c.Run(ctx, conformance.Target{
+			URL: srv.URL + consumer.WebhookPath, Key: key, Seed: 7,
+			Probe: func(_ context.Context, orgID string) (consumer.State, error) { return ref.State(orgID), nil },
+		})
+		Expect(err).NotTo(HaveOccurred())
+		org = r.Report.Orgs[0].OrgID
+	})
+
+	// later gives an empty state until after has passed, then the
+	// reference's, without pending: a consumer that applies later and
+	// does not say how much waits.
+	later := func(after time.Duration) scenarios.Probe {
+		start := time.Now()
+		return func(_ context.Context, orgID string) (consumer.State, error) {
+			if time.Since(start) < after {
+				return consumer.State{OrgID: orgID}, nil
+			}
+			st := ref.State(orgID)
+			st.Pending = nil
+			return st, nil
+		}
+	}
+
+	It("waits for a consumer that applies later", func() {
+		Expect(spec.Probed{Probe: later(150 * time.Millisecond), OrgID: org}).To(spec.SettleTo(r.Report.Truth().Org(org), 5*time.Second))
+	})
+
+	It("fails one that never converges, with its differences and the budget", func() {
+		msg := failure(spec.SettleTo(r.Report.Truth().Org(org), 300*time.Millisecond), spec.Probed{Probe: later(time.Hour), OrgID: org}, false)
+		Expect(msg).To(HavePrefix("Expected the consumer's state of org " + org + " to settle at the truth within 300ms, but the budget ran out after "))
+		Expect(msg).To(ContainSubstring(`    - connectionStatus is "", want "CONNECTION_TERMINATED"`))
+	})
+
+	It("says so when it settled against a NotTo", func() {
+		msg := failure(spec.SettleTo(r.Report.Truth().Org(org), time.Second), &spec.Probed{Probe: later(0), OrgID: org}, true)
+		Expect(msg).To(MatchRegexp(`not to settle at the truth, but it did, with a processing lag of \S+ \(\d+ probe reads\)`))
+	})
+
+	It("refuses what is not a Probed, a Probed without a probe, and a truth of another org", func() {
+		_, err := spec.SettleTo(r.Report.Truth().Org(org), time.Second).Match(ref.State(org))
+		Expect(err).To(MatchError("spec: SettleTo wants a spec.Probed, got consumer.State"))
+		_, err = spec.SettleTo(r.Report.Truth().Org(org), time.Second).Match(spec.Probed{OrgID: org})
+		Expect(err).To(MatchError("spec: the Probed has no Probe"))
+		_, err = spec.SettleTo(r.Report.Truth().Org("elsewhere"), time.Second).Match(spec.Probed{Probe: later(0), OrgID: org})
+		Expect(err).To(MatchError(ContainSubstring("the truth of org elsewhere for org " + org)))
+	})
+
+	It("puts how each org settled in PassConformance's failure message", func() {
+		r.Verdict = conformance.Fail
+		r.Reason = "for the message's sake"
+		Expect(failure(spec.PassConformance(), r, false)).To(MatchRegexp(`\n    state:   org ` + org + ` converged, processing lag \S+ \(\d+ probe reads\)\n`))
+	})
+})
