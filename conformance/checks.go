@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -22,7 +23,10 @@ type Check struct {
 	timing bool
 	// state is what the check judges of the consumer's state, and so what
 	// the settling waits for; 0 reads no state at all.
-	state    scenarios.Aspect
+	state scenarios.Aspect
+	// needs lists the catalogue IDs the check is about: under a
+	// subscription without one of them it is SKIP (see Needs).
+	needs    []string
 	scenario func(seed uint64) string
 	judge    func(*judge)
 }
@@ -33,6 +37,18 @@ const (
 	LabelPayload   = "payload"
 	LabelDelivery  = "delivery"
 	LabelLifecycle = "lifecycle"
+)
+
+// Needs returns the events (catalogue IDs) the check is about. Played for
+// a consumer whose subscription (Target.Events) leaves one of them out, the
+// check is SKIP: it cannot be judged on events the consumer never gets.
+func (c Check) Needs() []string { return append([]string(nil), c.needs...) }
+
+// Kind IDs the checks need.
+const (
+	addInitial = fixtures.EventEmployeeAdd + "/initial"
+	addDelta   = fixtures.EventEmployeeAdd + "/delta"
+	update     = fixtures.EventEmployeeUpdate
 )
 
 // Checks returns the checks in catalogue order.
@@ -64,7 +80,7 @@ steps:
 // fault, are refused and have no effect.
 func forgery(id, title string, faults ...string) Check {
 	return Check{
-		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: scenarios.Records | scenarios.NoForgery,
+		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: scenarios.Records | scenarios.NoForgery, needs: []string{addDelta},
 		scenario: func(uint64) string {
 			s := header(strings.ToLower(id), 12) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -87,7 +103,7 @@ func forgery(id, title string, faults ...string) Check {
 
 var checks = []Check{
 	{
-		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: scenarios.Records,
+		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: scenarios.Records, needs: []string{addInitial, addDelta},
 		scenario: func(uint64) string {
 			return header("sig-valid", 25) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -109,7 +125,7 @@ var checks = []Check{
 	forgery("SIG-NEAR-MISS", "rejects a signature one hex digit off, or truncated, with 4xx, and it has no effect",
 		"type: signature, signature: near-miss", "type: signature, signature: truncated"),
 	{
-		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: scenarios.Records,
+		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: scenarios.Records, needs: []string{addInitial},
 		scenario: func(uint64) string {
 			return header("sig-header-case", 12) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -124,7 +140,7 @@ var checks = []Check{
 		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success", state: scenarios.Records,
+		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success", state: scenarios.Records, needs: []string{fixtures.EventSyncInitiated, addInitial},
 		scenario: func(seed uint64) string {
 			return header("pay-quirks", 15) + fmt.Sprintf(`  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -139,7 +155,7 @@ var checks = []Check{
 		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields", state: scenarios.Records,
+		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields", state: scenarios.Records, needs: []string{fixtures.EventSyncCompleted, fixtures.EventEmployeeRemark},
 		scenario: func(uint64) string {
 			return header("pay-unknown", 12) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -154,7 +170,7 @@ var checks = []Check{
 		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true, state: scenarios.Records,
+		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true, state: scenarios.Records, needs: []string{addInitial},
 		scenario: func(uint64) string {
 			return `name: pay-text
 orgs:
@@ -192,7 +208,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: scenarios.Records | scenarios.AppliedOnce,
+		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: scenarios.Records | scenarios.AppliedOnce, needs: []string{addInitial, addDelta},
 		scenario: func(uint64) string {
 			// Copies at once go out together with their original, each on
 			// its own connection, on 9 webhooks: enough to open a
@@ -218,7 +234,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true, state: scenarios.Records | scenarios.Connection,
+		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{addInitial},
 		scenario: func(uint64) string {
 			return header("del-eod-retry", 45) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -236,7 +252,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-STALE", Label: LabelDelivery, Title: "keeps the newer values when an older update arrives later (EOD)", NeedsProbe: true, state: scenarios.Records,
+		ID: "DEL-STALE", Label: LabelDelivery, Title: "keeps the newer values when an older update arrives later (EOD)", NeedsProbe: true, state: scenarios.Records, needs: []string{update},
 		scenario: func(uint64) string {
 			return header("del-stale", 1) + `  - at: day 1 09:30
     initial-sync: {org: corp}
@@ -257,7 +273,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true, state: scenarios.Records | scenarios.Connection,
+		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{fixtures.EventSyncInitiated, addInitial, addDelta},
 		scenario: func(uint64) string {
 			return header("del-order", 45) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -275,7 +291,7 @@ steps:
 		},
 	},
 	{
-		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: scenarios.Records | scenarios.AppliedOnce,
+		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: scenarios.Records | scenarios.AppliedOnce, needs: []string{addInitial},
 		scenario: func(uint64) string {
 			return header("del-burst", 300) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -293,7 +309,7 @@ steps:
 		},
 	},
 	{
-		ID: "LIFE-SYNC", Label: LabelLifecycle, Title: "holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers", NeedsProbe: true, state: scenarios.Records | scenarios.Connection,
+		ID: "LIFE-SYNC", Label: LabelLifecycle, Title: "holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{addInitial, addDelta, update},
 		scenario: func(uint64) string {
 			return header("life-sync", 105) + `  - at: day 1 10:00
     initial-sync: {org: corp}
@@ -307,7 +323,7 @@ steps:
 		},
 	},
 	{
-		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true, state: scenarios.Connection,
+		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true, state: scenarios.Connection, needs: []string{fixtures.EventConnectionRequested, fixtures.EventConnectionTerminated},
 		scenario: func(uint64) string {
 			return header("life-connection", 8) + `  - at: day 1 10:00
     initial-sync: {org: corp}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -51,6 +52,10 @@ type Target struct {
 	// negative value) reads the state once, the moment the last delivery
 	// was answered.
 	Settle time.Duration
+	// Events is the consumer's subscription: only these events are sent
+	// (the zero value, fixtures.All, sends every one). A check about an
+	// event left out is SKIP (see Check.Needs).
+	Events fixtures.Subscription
 }
 
 // JudgeAtOnce is the Target.Settle that judges state from one read,
@@ -110,10 +115,27 @@ func (e *UnreachableError) Error() string { return ErrUnreachable.Error() + ": "
 // Is reports whether target is ErrUnreachable.
 func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
 
+// unsubscribed returns the events c needs that sub leaves out.
+func (c Check) unsubscribed(sub fixtures.Subscription) []string {
+	var out []string
+	for _, id := range c.needs {
+		k, err := fixtures.LookupKind(id)
+		if err != nil || !sub.Has(k) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Run plays this check against t.
 func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	began := time.Now()
 	res := Result{ID: c.ID, Label: c.Label, Title: c.Title, Seed: t.Seed}
+	if missing := c.unsubscribed(t.Events); len(missing) > 0 {
+		res.Verdict = Skip
+		res.Reason = fmt.Sprintf("needs %s, which the subscription leaves out", strings.Join(missing, " and "))
+		return res, nil
+	}
 	budget := t.Timeout
 	if budget <= 0 {
 		budget = DefaultTimeout
@@ -127,7 +149,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
 	}
-	opts := []scenarios.Option{scenarios.Seed(t.Seed)}
+	opts := []scenarios.Option{scenarios.Seed(t.Seed), scenarios.Subscribe(t.Events)}
 	probed := t.Probe != nil && c.state != 0
 	if probed {
 		opts = append(opts, scenarios.WithProbe(t.Probe), scenarios.Judging(c.state), scenarios.Settle(t.settling()))
@@ -146,6 +168,10 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	}
 	if rep.Unreachable() {
 		return res, &UnreachableError{Why: rep.FirstFailure()}
+	}
+	if len(rep.Deliveries) == 0 {
+		res.Verdict, res.Reason = Skip, "the subscription leaves nothing of this check to send"
+		return res, nil
 	}
 	j := &judge{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
 	c.judge(j)

@@ -63,17 +63,24 @@ type queued struct {
 
 // build makes the consumer and starts its workers; they stop when the spec ends.
 func (q queue) build(key []byte) (http.Handler, func(string) consumer.State) {
+	h, state, stop := q.start(key, uint64(GinkgoRandomSeed()))
+	DeferCleanup(stop)
+	return h, state
+}
+
+// start makes the consumer, its lags drawn from seed, and starts its
+// workers until stop.
+func (q queue) start(key []byte, seed uint64) (h http.Handler, state func(string) consumer.State, stop func()) {
 	c := &queued{
 		q: q, key: key, st: newStore(key),
-		rng:  rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), 7)),
+		rng:  rand.New(rand.NewPCG(seed, 7)),
 		jobs: make(chan []byte, 1<<16),
 		seen: map[string]bool{}, wait: map[string]int{}, times: map[string]map[string]int{},
 	}
 	for range q.workers {
 		go c.work()
 	}
-	DeferCleanup(func() { close(c.jobs) })
-	return http.HandlerFunc(c.serve), c.state
+	return http.HandlerFunc(c.serve), c.state, func() { close(c.jobs) }
 }
 
 func (c *queued) serve(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,7 @@ type Runner struct {
 	// settling and aspects are how state is judged (Settle, Judging).
 	settling Settling
 	aspects  Aspect
+	events   fixtures.Subscription
 }
 
 // Option configures a Runner.
@@ -68,6 +69,14 @@ func DayLength(d time.Duration) Option { return func(r *Runner) { r.day = d } }
 // steps report the webhooks they would send, the log (Record) gets one line
 // per delivery with attempt "dry-run", and nothing is judged.
 func DryRun() Option { return func(r *Runner) { r.dry = true } }
+
+// Subscribe sends only the events of sub, as Tartan sends an integrator
+// only the events it chose: first sends, duplicates and EOD re-sends
+// alike. Deliveries of other events are built (the same seed gives the
+// same bytes either way) and left out of the report; the truth holds only
+// what was sent, so the consumer is judged on what it subscribed to. The
+// default is fixtures.All.
+func Subscribe(sub fixtures.Subscription) Option { return func(r *Runner) { r.events = sub } }
 
 // OnStep is called after every step, with the report so far.
 func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.onStep = f } }
@@ -174,6 +183,9 @@ type StepReport struct {
 	// Forged counts forged deliveries sent, Rejected those answered 4xx.
 	Forged   int `json:"forged"`
 	Rejected int `json:"rejected"`
+	// Unsubscribed counts the webhooks the step made that the subscription
+	// left out (see Subscribe): they were not sent.
+	Unsubscribed int `json:"unsubscribed,omitempty"`
 	// Faults lists the faults injected, e.g. "drop", "signature:near-miss".
 	Faults []string `json:"faults,omitempty"`
 	// Resent lists the Seq of each delivery an EOD batch re-sent.
@@ -272,6 +284,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 			if err != nil {
 				return rep, fmt.Errorf("%s: step %d: %w", sc.Name, i+1, err)
 			}
+			ds, sr.Unsubscribed = r.subscribed(ds, len(rep.Deliveries))
 			sr.Webhooks = len(ds)
 			for _, d := range ds {
 				for _, f := range d.faults {
@@ -312,6 +325,22 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// subscribed returns the deliveries of ds whose event the subscription
+// takes, numbered on from sent, and how many it left out.
+func (r *Runner) subscribed(ds []*Delivery, sent int) ([]*Delivery, int) {
+	if r.events.IsAll() {
+		return ds, 0
+	}
+	kept := ds[:0:0]
+	for _, d := range ds {
+		if r.events.Sends(d.Event, d.EventType) {
+			d.Seq = sent + len(kept) + 1
+			kept = append(kept, d)
+		}
+	}
+	return kept, len(ds) - len(kept)
 }
 
 // seedFor derives a scenario's data seed from the run's seed and its name,

@@ -20,7 +20,7 @@ func TestCLI(t *testing.T) {
 // a developer's own TARTAN_* settings never leak into a run under test; a
 // spec that needs one sets it itself.
 var _ = BeforeEach(func() {
-	for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed} {
+	for _, v := range []string{envTarget, envKey, envProbe, envTimeout, envSeed, envSettle, envEvents} {
 		GinkgoT().Setenv(v, "")
 	}
 })

@@ -65,7 +65,7 @@ Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
 	cmd.Flags().StringVar(&filter, "label-filter", "", "run only the checks whose labels (area and ID) match this Ginkgo label filter, e.g. 'signature || DEL-STALE'")
 	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to FILE")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "send nothing: list the checks the filter selects and what each needs")
-	a.common.register(cmd.Flags(), flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle)
+	a.common.register(cmd.Flags(), flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle, flagEvents)
 	return cmd
 }
 
@@ -126,7 +126,7 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	defer t.close()
 	seed := a.common.seedValue()
 	settle := a.common.settleValue()
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls, Settle: settle}
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls, Settle: settle, Events: a.common.sub}
 	if settle == 0 {
 		target.Settle = conformance.JudgeAtOnce
 	}
@@ -140,7 +140,8 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	}
 	if !a.common.json {
 		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s, %d at once\n", len(checks), t.describe(), parallel)
-		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n\n", probe, a.common.timeout, settleWords(settle), seed)
+		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n", probe, a.common.timeout, settleWords(settle), seed)
+		fmt.Fprintf(a.stdout, "events: %s\n\n", a.common.sub)
 	}
 	began := time.Now()
 	opts := conformance.Options{Keep: func(c conformance.Check) bool {

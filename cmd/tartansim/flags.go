@@ -28,6 +28,7 @@ const (
 	envTimeout = "TARTAN_TIMEOUT"
 	envSeed    = "TARTAN_SEED"
 	envSettle  = "TARTAN_SETTLE"
+	envEvents  = "TARTAN_EVENTS"
 )
 
 // DemoKey signs for the built-in reference consumer when no key is given. It
@@ -49,7 +50,9 @@ type commonFlags struct {
 	cert     string // --cert: the client certificate for mTLS
 	certKey  string // --client-key: its private key
 	json     bool
-	settle   string         // --settle, parsed by settleValue
+	settle   string // --settle, parsed by settleValue
+	events   string // --events
+	sub      fixtures.Subscription
 	fs       *pflag.FlagSet // the running command's flags
 }
 
@@ -64,6 +67,7 @@ const (
 	flagTLS     = "cacert" // --cacert, --insecure, --cert and --client-key
 	flagJSON    = "json"
 	flagSettle  = "settle"
+	flagEvents  = "events"
 )
 
 // register adds the named common flags to fs.
@@ -90,6 +94,8 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.certKey, "client-key", "", "the PEM private key of --cert (default: read from the --cert file)")
 		case flagJSON:
 			fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
+		case flagEvents:
+			fs.StringVar(&c.events, "events", "", "the subscription: send only these events, catalogue IDs or event names, comma-separated ($"+envEvents+"); default: all")
 		case flagSettle:
 			fs.StringVar(&c.settle, "settle", scenarios.DefaultSettle.String(), "how long state judgements wait for a consumer that applies later to converge ($"+envSettle+"); 0 judges at once")
 		default:
@@ -145,9 +151,29 @@ func (c *commonFlags) fromEnv() error {
 			return usageErr("--settle %q %s", c.settle, err)
 		}
 	}
+	if has("events") {
+		if err := c.readEvents(); err != nil {
+			return err
+		}
+	}
 	if c.key != "" && c.keyFile != "" {
 		return usageErr("--key and --key-file both given; use one")
 	}
+	return nil
+}
+
+// readEvents parses --events (or $TARTAN_EVENTS) into c.sub. An unknown
+// name is a usage error that lists the catalogue.
+func (c *commonFlags) readEvents() error {
+	list, from := c.events, "--events"
+	if !c.fs.Changed("events") {
+		list, from = os.Getenv(envEvents), envEvents
+	}
+	sub, err := fixtures.ParseSubscription(list)
+	if err != nil {
+		return usageErr("%s: %s", from, strings.TrimPrefix(err.Error(), "fixtures: "))
+	}
+	c.sub = sub
 	return nil
 }
 

@@ -64,7 +64,7 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
 	fl.DurationVar(&f.day, "day", defaultDay, "real time one scenario day takes (steps are paced in proportion); 0 does not wait")
 	fl.BoolVar(&f.verbose, "verbose", false, "print every delivery, not only every step")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "build every delivery and send nothing: print the plan (and --record the exact bytes)")
-	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle)
+	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagTLS, flagJSON, flagSettle, flagEvents)
 	return cmd
 }
 
@@ -90,7 +90,7 @@ func (a *app) run(args []string, f runFlags) error {
 	}
 	defer t.close()
 	seed := a.common.seedValue()
-	opts := []scenarios.Option{scenarios.Seed(seed), scenarios.Start(start), scenarios.DayLength(f.day)}
+	opts := []scenarios.Option{scenarios.Seed(seed), scenarios.Start(start), scenarios.DayLength(f.day), scenarios.Subscribe(a.common.sub)}
 	if f.dryRun {
 		opts = append(opts, scenarios.DryRun(), scenarios.DayLength(0))
 	}
@@ -217,6 +217,9 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 		}
 		if s.Forged > 0 {
 			fmt.Fprintf(a.stdout, ", %d forged (%d rejected)", s.Forged, s.Rejected)
+		}
+		if s.Unsubscribed > 0 {
+			fmt.Fprintf(a.stdout, ", %d not subscribed", s.Unsubscribed)
 		}
 		if len(s.Faults) > 0 {
 			fmt.Fprintf(a.stdout, "  [%s]", strings.Join(s.Faults, ", "))

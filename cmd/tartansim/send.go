@@ -89,7 +89,7 @@ The same --seed and --at give the same bytes.`,
 	fl.Var(overrideFlag{wire.OpDelete, "unset", &f.overrides}, "unset", "remove the key at PATH (repeatable, applied in order)")
 	fl.StringVar(&f.signature, "signature", "valid", "signature variant to send: "+strings.Join(sender.SignatureNames(), ", "))
 	fl.StringVar(&f.headerCase, "header-case", "lower", "signature header spelling: lower (tartan-signature), canonical (Tartan-Signature), upper")
-	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagSeed, flagLayout, flagTLS, flagJSON)
+	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagSeed, flagLayout, flagTLS, flagJSON, flagEvents)
 	return cmd
 }
 
@@ -113,6 +113,9 @@ func (a *app) send(id string, f sendFlags) error {
 	kind, err := fixtures.LookupKind(id)
 	if err != nil {
 		return usageErr("unknown event %q; 'tartansim events' lists them", id)
+	}
+	if !a.common.sub.Has(kind) {
+		return usageErr("%s is not among the subscribed events (%s), so Tartan would not send it", kind.ID(), a.common.sub)
 	}
 	layout, err := a.common.layoutValue()
 	if err != nil {
