@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -649,10 +650,25 @@ func HTTPProbe(probeURL string, client *http.Client) Probe {
 		}
 		switch resp.StatusCode {
 		case http.StatusOK:
-			return consumer.ParseState(body)
+			st, err := consumer.ParseState(body)
+			if err != nil {
+				return st, fmt.Errorf("%w; it answered %s", err, quoteAnswer(body))
+			}
+			return st, nil
 		case http.StatusNotFound:
 			return consumer.State{OrgID: orgID}, nil
 		}
 		return consumer.State{}, fmt.Errorf("probe answered %s", resp.Status)
 	}
+}
+
+// maxQuoted bounds how much of a bad probe answer an error quotes.
+const maxQuoted = 200
+
+// quoteAnswer quotes the start of a probe's answer for an error message.
+func quoteAnswer(body []byte) string {
+	if len(body) > maxQuoted {
+		return strconv.Quote(string(body[:maxQuoted])) + "…"
+	}
+	return strconv.Quote(string(body))
 }

@@ -182,3 +182,73 @@ var _ = Describe("the subscription (--events)", Label("events"), func() {
 		Entry("an unknown event in conformance", []string{"conformance", "--events", "x"}, `--events: unknown event "x"`),
 	)
 })
+
+var _ = Describe("conformance's settling flags", Label("conformance", "settle"), func() {
+	DescribeTable("refuses a bad value in one sentence, exit 2",
+		func(args []string, sentence string) {
+			r := tartansim("", append([]string{"conformance"}, args...)...)
+			Expect(r.code).To(Equal(2), r.output())
+			oneSentence(r)
+			Expect(r.stderr).To(Equal("tartansim: " + sentence + ".\n"))
+		},
+		Entry("a word", []string{"--settle", "soon"}, `--settle "soon" is not a duration like 10s or 500ms (0 judges at once)`),
+		Entry("a negative budget", []string{"--settle", "-1s"}, `--settle "-1s" is negative: give how long to wait, like 10s, or 0 to judge at once`),
+		Entry("no checks at once", []string{"--parallel", "0"}, "--parallel 0: give how many checks play at once, 1 or more (1 plays them one after another)"),
+	)
+
+	It("blames the probe, not the consumer, when its pending is not a count: SKIP with the bytes, exit 2", func() {
+		ref := consumer.New([]byte(secretKey))
+		mux := http.NewServeMux()
+		mux.Handle(consumer.WebhookPath, ref)
+		mux.HandleFunc(consumer.ProbePath, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"orgId":"` + r.URL.Query().Get("orgId") + `","employees":[],"pending":"soon"}`))
+		})
+		srv := httptest.NewServer(mux)
+		DeferCleanup(srv.Close)
+		r := tartansim("", "conformance", "--target", srv.URL+consumer.WebhookPath, "--probe", srv.URL+consumer.ProbePath,
+			"--key", secretKey, "--label-filter", "LIFE-CONNECTION || SIG-VALID")
+		Expect(r.code).To(Equal(2), r.output())
+		oneSentence(r)
+		Expect(r.stdout).To(ContainSubstring("PASS  SIG-VALID"), "a check that stands on HTTP alone is judged")
+		Expect(r.stdout).To(ContainSubstring("SKIP  LIFE-CONNECTION"))
+		Expect(r.stdout).To(ContainSubstring(`skipped: the state probe is at fault, not the consumer's handling: probe for org `))
+		Expect(r.stdout).To(ContainSubstring(`pending is "soon", want a non-negative integer`))
+		Expect(r.stdout).To(ContainSubstring(`it answered "{\"orgId\":`))
+		Expect(r.stderr).To(HavePrefix("tartansim: the state probe is at fault"))
+	})
+
+	It("judges at once with --settle 0, and says so", func() {
+		r := tartansim("", "conformance", "--settle", "0", "--label-filter", "LIFE-SYNC")
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(ContainSubstring("settle none (state judged at once)"))
+	})
+
+	It("gives the processing lag in the text, the JSON and the JUnit", func() {
+		file := filepath.Join(GinkgoT().TempDir(), "junit.xml")
+		r := tartansim("", "conformance", "--label-filter", "lifecycle", "--junit", file)
+		Expect(r.code).To(Equal(0), r.output())
+		Expect(r.stdout).To(MatchRegexp(`PASS  LIFE-SYNC .*, lag \S+\)`))
+		Expect(r.stdout).To(MatchRegexp(`processing lag \(last acknowledgement to converged state\): median \S+, max \S+ over 2 org\(s\)`))
+		data, err := os.ReadFile(file)
+		Expect(err).NotTo(HaveOccurred())
+		var suites junitSuites
+		Expect(xml.Unmarshal(data, &suites)).To(Succeed())
+		names := []string{}
+		for _, p := range suites.Suites[0].Properties {
+			names = append(names, p.Name)
+		}
+		Expect(names).To(ContainElements("seed", "lag.median", "lag.max"))
+		Expect(suites.Suites[0].Cases[0].Properties).To(ContainElement(HaveField("Name", "probeReads")))
+
+		r = tartansim("", "conformance", "--label-filter", "LIFE-SYNC", "--json")
+		Expect(r.code).To(Equal(0), r.output())
+		var out struct {
+			Lag     scenarios.LagSummary `json:"lag"`
+			Results []conformance.Result `json:"results"`
+		}
+		Expect(json.Unmarshal([]byte(r.stdout), &out)).To(Succeed())
+		Expect(out.Lag.Orgs).To(Equal(1))
+		Expect(out.Results[0].ProbeReads).To(BeNumerically(">", 0))
+	})
+})
