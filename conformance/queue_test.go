@@ -18,6 +18,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/sender"
@@ -283,3 +284,17 @@ func racyDedup(window time.Duration) subject {
 // isQueue reports whether s is one of the queue-based consumers, whose
 // runs take seconds (for the repeat count of TARTAN_REPEAT).
 func isQueue(s subject) bool { return strings.HasPrefix(s.name, "queue") }
+
+var _ = Describe("checks played side by side", Label("broken", "parallel"), func() {
+	It("give the same verdicts as one after another", func() {
+		for _, s := range []subject{subjects()[0], racyDedup(time.Millisecond), queueSubjects()[4], delNoIdempotency()} {
+			serial := s
+			serial.parallel = 1
+			wide := s
+			wide.parallel = 8
+			a, b := play(serial, uint64(GinkgoRandomSeed())), play(wide, uint64(GinkgoRandomSeed()))
+			Expect(b.verdicts()).To(Equal(a.verdicts()), "%s\nin series: %s\nside by side: %s", s.name, a.explain(), b.explain())
+			Expect(a.verdicts()).To(Equal(expected(s)), a.explain())
+		}
+	})
+})
