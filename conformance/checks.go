@@ -303,7 +303,7 @@ steps:
 		},
 		judge: func(j *judge) {
 			j.eodAcked()
-			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == "eod" })
+			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == scenarios.AttemptEOD })
 			// A 2xx that dropped the work (a full queue) is data lost.
 			j.stateIfProbed()
 		},

@@ -57,8 +57,8 @@ func (j *judge) genuineAcked() {
 			continue
 		}
 		for _, a := range d.Attempts {
-			planned := a.Kind == "first" && d.FailsOnPurpose()
-			if !planned && a.Kind != "eod" && !a.Result.OK() {
+			planned := a.Kind == scenarios.AttemptFirst && d.FailsOnPurpose()
+			if !planned && a.Kind != scenarios.AttemptEOD && !a.Result.OK() {
 				j.fail("%s was answered %s; a valid delivery must get a 2xx", describe(d), a.Result.Summary())
 				break
 			}
@@ -70,7 +70,7 @@ func (j *judge) genuineAcked() {
 func (j *judge) eodAcked() {
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
-			if a.Kind == "eod" && !a.Result.OK() {
+			if a.Kind == scenarios.AttemptEOD && !a.Result.OK() {
 				j.fail("the EOD redelivery of %s was answered %s", describe(d), a.Result.Summary())
 			}
 		}

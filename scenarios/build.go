@@ -238,7 +238,7 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 			return nil, fmt.Errorf("scenarios: override %s matches nothing in step %d's webhooks", o, stepIndex)
 		}
 	}
-	faults := make([][]Fault, n)
+	faults := make([][]FaultSpec, n)
 	for _, f := range s.Faults {
 		sel, err := selectWebhooks(f.Webhooks, n)
 		if err != nil {
@@ -252,9 +252,9 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 	for i := range evs {
 		for _, f := range faults[i] {
 			switch f.Type {
-			case "unknown-field":
+			case FaultUnknownField:
 				addUnknownField(docs[i])
-			case "header-case":
+			case FaultHeaderCase:
 				hcase[i], _ = sender.ParseHeaderCase(f.Case) // Run validated the case
 			}
 		}
@@ -269,18 +269,18 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		var forged []*Delivery
 		for _, f := range faults[i] {
 			switch f.Type {
-			case "drop":
+			case FaultDrop:
 				d.senderFault = sender.FaultDrop
-			case "ack-lost":
+			case FaultAckLost:
 				d.senderFault = sender.FaultAckLost
-			case "duplicate", "duplicate-concurrent":
+			case FaultDuplicate, FaultDuplicateConcurrent:
 				// Validate leaves Copies 0, meaning 1, to Parse's defaults.
-				d.copies, d.concurrent = max(1, f.Copies), f.Type == "duplicate-concurrent"
-			case "delay":
+				d.copies, d.concurrent = max(1, f.Copies), f.Type == FaultDuplicateConcurrent
+			case FaultDelay:
 				d.delay = time.Duration(f.Delay)
-			case "header-case", "unknown-field":
+			case FaultHeaderCase, FaultUnknownField:
 				// done above, to the document and the headers
-			case "signature", "tamper":
+			case FaultSignature, FaultTamper:
 				forged = append(forged, b.forge(stepIndex, action, org, at, evs[i], docs[i], layout, f))
 				continue
 			default: // reorder and shuffle: the step's order, not this delivery
@@ -303,13 +303,13 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 
 // order returns the send order of a step's webhooks: reorder reverses the
 // selected ones in place, shuffle permutes them.
-func (b *builder) order(s *Step, faults [][]Fault, n int) []int {
+func (b *builder) order(s *Step, faults [][]FaultSpec, n int) []int {
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	for _, f := range s.Faults {
-		if f.Type != "reorder" && f.Type != "shuffle" {
+		if f.Type != FaultReorder && f.Type != FaultShuffle {
 			continue
 		}
 		sel, _ := selectWebhooks(f.Webhooks, n)
@@ -317,7 +317,7 @@ func (b *builder) order(s *Step, faults [][]Fault, n int) []int {
 		for j, p := range sel {
 			vals[j] = order[p]
 		}
-		if f.Type == "reorder" {
+		if f.Type == FaultReorder {
 			for l, r := 0, len(vals)-1; l < r; l, r = l+1, r-1 {
 				vals[l], vals[r] = vals[r], vals[l]
 			}
@@ -342,7 +342,7 @@ func (b *builder) delivery(step int, action, org string, at Moment, ev fixtures.
 // requestId and a changed value, so that applying it would show in state;
 // then signed with the fault's signature variant, or signed and then
 // tampered with.
-func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Event, doc *wire.Object, layout wire.Layout, f Fault) *Delivery {
+func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Event, doc *wire.Object, layout wire.Layout, f FaultSpec) *Delivery {
 	forged := doc.Clone()
 	rid := b.shuf.UUID()
 	forged.Set("requestId", rid)
@@ -362,7 +362,7 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 		o.Set("message", "forged")
 	}
 	var d *Delivery
-	if f.Type == "tamper" {
+	if f.Type == FaultTamper {
 		// The signature of the bytes before mark, on the bytes after it:
 		// Prepare leaves the header out, and it goes in as Tartan spells it.
 		sig := sender.Sign(b.key, wire.Encode(forged, layout))

@@ -60,7 +60,7 @@ func TestBuiltinShapes(t *testing.T) {
 	}
 	hasFault := func(typ string) func(Step) bool {
 		return func(st Step) bool {
-			return slices.ContainsFunc(st.Faults, func(f Fault) bool { return f.Type == typ })
+			return slices.ContainsFunc(st.Faults, func(f FaultSpec) bool { return string(f.Type) == typ })
 		}
 	}
 	if sc, _ := Lookup("onboarding"); sc.Orgs[0].Employees != 105 {

@@ -59,13 +59,13 @@ type Delivery struct {
 
 // Attempt is one send of a delivery's bytes.
 type Attempt struct {
-	// Kind is "first", "duplicate" or "eod".
-	Kind string `json:"kind"`
+	// Kind says why it was sent.
+	Kind AttemptKind `json:"kind"`
 	// At is when it was sent, on the scenario clock.
-	At     Moment        `json:"at"`
-	Status int           `json:"status,omitempty"`
-	Class  string        `json:"class"`
-	Result sender.Result `json:"-"`
+	At     Moment            `json:"at"`
+	Status int               `json:"status,omitempty"`
+	Class  sender.ErrorClass `json:"class"`
+	Result sender.Result     `json:"-"`
 	// Latency is the time to the answer.
 	Latency time.Duration `json:"latencyNs"`
 	// Error is a one-line summary when the attempt failed.
@@ -104,12 +104,12 @@ func (d *Delivery) FailsOnPurpose() bool { return d.senderFault != sender.FaultN
 // addFault adds f to the faults Fault names. A fault with the same effect
 // as an earlier one (drop and ack-lost, the two duplicates, two header
 // cases, two delays) takes its place, as it took over its effect.
-func (d *Delivery) addFault(f Fault) {
-	label := f.Type
+func (d *Delivery) addFault(f FaultSpec) {
+	label := string(f.Type)
 	switch f.Type {
-	case "header-case":
+	case FaultHeaderCase:
 		label += ":" + f.Case
-	case "signature":
+	case FaultSignature:
 		label += ":" + f.Signature
 	}
 	if i := slices.IndexFunc(d.faults, func(l string) bool { return faultEffect(l) == faultEffect(label) }); i >= 0 {
@@ -124,11 +124,11 @@ func (d *Delivery) addFault(f Fault) {
 // the same effect replace each other.
 func faultEffect(label string) string {
 	t, _, _ := strings.Cut(label, ":")
-	switch t {
-	case "ack-lost":
-		return "drop" // both set the first send's sender fault
-	case "duplicate-concurrent":
-		return "duplicate"
+	switch FaultType(t) {
+	case FaultAckLost:
+		return string(FaultDrop) // both set the first send's sender fault
+	case FaultDuplicateConcurrent:
+		return string(FaultDuplicate)
 	}
 	return t
 }
@@ -153,14 +153,14 @@ func (d *Delivery) Outcome() Outcome {
 	}
 	for i, a := range d.Attempts {
 		if a.Result.OK() {
-			if d.Attempts[i].Kind == "eod" {
+			if d.Attempts[i].Kind == AttemptEOD {
 				return Redelivered
 			}
 			return Acknowledged
 		}
 	}
 	for _, a := range d.Attempts {
-		if a.Kind == "eod" {
+		if a.Kind == AttemptEOD {
 			return FailedForGood
 		}
 	}
@@ -201,8 +201,8 @@ func (d *Delivery) firstFailed() bool {
 	return len(d.Attempts) > 0 && !d.Attempts[0].Result.OK()
 }
 
-func newAttempt(kind string, at Moment, r sender.Result) Attempt {
-	a := Attempt{Kind: kind, At: at, Status: r.Status, Class: r.Class.String(), Result: r, Latency: r.Latency}
+func newAttempt(kind AttemptKind, at Moment, r sender.Result) Attempt {
+	a := Attempt{Kind: kind, At: at, Status: r.Status, Class: r.Class, Result: r, Latency: r.Latency}
 	if r.Failed() {
 		a.Error = r.Summary()
 	}

@@ -79,7 +79,7 @@ steps:
 			Orgs: []scenarios.Org{{ID: "a", Employees: 3}},
 			Steps: []scenarios.Step{{
 				InitialSync: &scenarios.OrgRef{Org: "a"},
-				Faults:      []scenarios.Fault{{Type: "signature", Signature: "valid"}},
+				Faults:      []scenarios.FaultSpec{{Type: "signature", Signature: "valid"}},
 			}},
 		}
 		rep, err := runner(t).Run(context.Background(), sc)

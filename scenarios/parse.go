@@ -179,7 +179,7 @@ func applyDefaults(sc *Scenario) {
 	for i := range sc.Steps {
 		for j := range sc.Steps[i].Faults {
 			f := &sc.Steps[i].Faults[j]
-			if f.Copies == 0 && (f.Type == "duplicate" || f.Type == "duplicate-concurrent") {
+			if f.Copies == 0 && (f.Type == FaultDuplicate || f.Type == FaultDuplicateConcurrent) {
 				f.Copies = 1
 			}
 		}

@@ -7,10 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
@@ -219,115 +217,6 @@ type OrgReport struct {
 	State *consumer.State `json:"-"`
 }
 
-// Run plays sc. Consumer failures are in the report, never errors; the
-// error is for a scenario that cannot be played (one that Validate refuses,
-// with no report, or an override that matches nothing in the webhooks the
-// run made) or a probe that cannot be reached. When ctx ends, Run stops
-// sending and returns the report so far, marked Interrupted.
-func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
-	// A scenario built in Go has not been through Parse's checks; the
-	// builder counts on them.
-	if err := sc.Validate(); err != nil {
-		return nil, err
-	}
-	began := time.Now()
-	start := r.start
-	if start.IsZero() {
-		start = began.UTC().Truncate(time.Second)
-	}
-	seed := r.seed
-	if sc.Seed != 0 {
-		seed = sc.Seed
-	}
-	dataSeed := seedFor(seed, sc.Name)
-	moments, end, err := timeline(sc)
-	if err != nil {
-		return nil, err
-	}
-	base := start.Add(-time.Duration(end))
-	b, err := newBuilder(sc, dataSeed, fixtures.RunIDFor(seed), r.key, base)
-	if err != nil {
-		return nil, err
-	}
-	rep := &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: sender.RedactURL(r.send.Target()), truth: NewTruth(), DryRun: r.dry}
-	defer func() { rep.Elapsed = time.Since(began) }()
-	sinceEOD := 0     // deliveries before this index were settled by an EOD
-	prev := Moment(0) // no wait before the first step
-	if len(moments) > 0 {
-		prev = moments[0]
-	}
-	for i := range sc.Steps {
-		s := &sc.Steps[i]
-		if err := r.sleep(ctx, moments[i]-prev); err != nil {
-			rep.Interrupted = true
-			break
-		}
-		prev = moments[i]
-		action, org := s.action()
-		sr := &StepReport{Index: i + 1, At: moments[i], Action: action, Org: org}
-		if s.EOD != nil {
-			batch := r.eodBatch(rep.Deliveries[sinceEOD:])
-			sinceEOD = len(rep.Deliveries)
-			r.sendAll(ctx, rep, sr, batch, "eod", moments[i], s.EOD.Concurrency)
-			// The ones it re-sent: an interrupt can leave part of the batch unsent.
-			sr.Webhooks = len(sr.Resent)
-			if i < len(sc.Steps)-1 {
-				if err := r.judgeEOD(ctx, rep, sr, batch); err != nil {
-					return rep, err
-				}
-			}
-		} else {
-			evs, err := b.events(s, moments[i].Time(base))
-			if err != nil {
-				return rep, err
-			}
-			ds, err := b.deliveries(s, i+1, moments[i], evs)
-			if err != nil {
-				return rep, fmt.Errorf("%s: step %d: %w", sc.Name, i+1, err)
-			}
-			ds, sr.Unsubscribed = r.subscribed(ds, len(rep.Deliveries))
-			sr.Webhooks = len(ds)
-			for _, d := range ds {
-				for _, f := range d.faults {
-					if !slices.Contains(sr.Faults, f) {
-						sr.Faults = append(sr.Faults, f)
-					}
-				}
-			}
-			for _, f := range s.Faults {
-				if (f.Type == "reorder" || f.Type == "shuffle") && !slices.Contains(sr.Faults, f.Type) {
-					sr.Faults = append(sr.Faults, f.Type)
-				}
-			}
-			rep.Deliveries = append(rep.Deliveries, ds...)
-			r.sendAll(ctx, rep, sr, ds, "first", moments[i], s.Concurrency)
-		}
-		rep.Steps = append(rep.Steps, sr)
-		if r.log != nil {
-			_ = r.log.Flush() // a step's deliveries are on disk before the next step; errors are seen at the end
-		}
-		if r.onStep != nil {
-			r.onStep(rep, sr)
-		}
-		if ctx.Err() != nil {
-			rep.Interrupted = true
-			break
-		}
-	}
-	r.settle(rep.truth, rep.Deliveries)
-	if r.log != nil {
-		if err := r.log.Flush(); err != nil {
-			return rep, fmt.Errorf("scenarios: writing the delivery log: %w", err)
-		}
-	}
-	if !rep.Interrupted && !r.dry {
-		if err := r.judge(ctx, rep, b); err != nil {
-			return rep, err
-		}
-	}
-	return rep, nil
-}
-
 // subscribed returns the deliveries of ds whose event the subscription
 // takes, numbered on from sent, and how many it left out.
 func (r *Runner) subscribed(ds []*Delivery, sent int) ([]*Delivery, int) {
@@ -395,144 +284,6 @@ func (r *Runner) eodBatch(ds []*Delivery) []*Delivery {
 	return batch
 }
 
-// sendAll sends ds, at most conc at once (0 or 1: in order), with each
-// delivery's duplicates, and feeds the truth.
-func (r *Runner) sendAll(ctx context.Context, rep *Report, sr *StepReport, ds []*Delivery, kind string, at Moment, conc int) {
-	if r.dry {
-		for _, d := range ds {
-			r.write(rep, d, Attempt{Kind: "dry-run", At: at, Class: "dry-run"})
-		}
-		return
-	}
-	var mu sync.Mutex
-	one := func(d *Delivery) {
-		if d.delay > 0 && kind == "first" {
-			_ = r.sleep(ctx, Moment(d.delay))
-		}
-		fault := d.senderFault
-		if kind == "eod" {
-			fault = sender.FaultNone
-			mu.Lock()
-			sr.Resent = append(sr.Resent, d.Seq)
-			mu.Unlock()
-		}
-		if kind == "first" && d.copies > 0 && d.concurrent {
-			r.release(ctx, rep, sr, &mu, d, at, fault)
-			return
-		}
-		r.attempt(ctx, rep, sr, &mu, d, kind, at, fault)
-		if kind != "first" {
-			return
-		}
-		for range d.copies {
-			r.attempt(ctx, rep, sr, &mu, d, "duplicate", at, sender.FaultNone)
-		}
-	}
-	if conc <= 1 {
-		for _, d := range ds {
-			if ctx.Err() != nil {
-				return
-			}
-			one(d)
-		}
-		return
-	}
-	work := make(chan *Delivery)
-	var wg sync.WaitGroup
-	for range min(conc, len(ds)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range work {
-				one(d)
-			}
-		}()
-	}
-	for _, d := range ds {
-		if ctx.Err() != nil {
-			break
-		}
-		work <- d
-	}
-	close(work)
-	wg.Wait()
-}
-
-// release sends d and its copies at the same instant, each on its own
-// connection, so that a consumer whose dedup is check-then-act sees them
-// inside its race window; the original is recorded first, as the one
-// Tartan meant to send.
-func (r *Runner) release(ctx context.Context, rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, at Moment, fault sender.Fault) {
-	results := make([]sender.Result, 1+d.copies)
-	var ready, done sync.WaitGroup
-	gate := make(chan struct{})
-	for i := range results {
-		f := sender.FaultNone
-		if i == 0 {
-			f = fault
-		}
-		ready.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			ready.Done()
-			<-gate
-			results[i] = r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: f})
-		}()
-	}
-	ready.Wait() // every sender is waiting at the gate
-	close(gate)
-	done.Wait()
-	for i, res := range results {
-		kind := "first"
-		if i > 0 {
-			kind = "duplicate"
-		}
-		r.record(rep, sr, mu, d, kind, at, res)
-	}
-}
-
-func (r *Runner) attempt(ctx context.Context, rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, kind string, at Moment, fault sender.Fault) {
-	r.record(rep, sr, mu, d, kind, at, r.send.Send(ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault}))
-}
-
-// record keeps the answer to one attempt of d: in d, in the step's counts,
-// in the truth and in the log.
-func (r *Runner) record(rep *Report, sr *StepReport, mu *sync.Mutex, d *Delivery, kind string, at Moment, res sender.Result) {
-	a := newAttempt(kind, at, res)
-	mu.Lock()
-	d.Attempts = append(d.Attempts, a)
-	if res.Class != sender.ClassDropped { // a drop writes nothing
-		sr.Sent++
-	}
-	switch {
-	case d.Forged:
-		sr.Forged++
-		if res.Status >= 400 && res.Status < 500 {
-			sr.Rejected++
-		}
-	case kind == "duplicate":
-		sr.Duplicates++
-		if res.OK() {
-			sr.DuplicatesOK++
-		}
-	case res.OK():
-		sr.OK++
-	default:
-		sr.Failed++
-	}
-	mu.Unlock()
-	switch {
-	case d.Forged:
-		rep.truth.Forge(d)
-	case res.OK():
-		// Apply fails only for bytes that are no envelope at all (an
-		// override can make them so): they carry no effect to expect.
-		_ = rep.truth.Apply(d)
-	}
-	r.write(rep, d, a)
-}
-
 // settle marks in t what the consumer may hold of ds without having
 // acknowledged it.
 func (r *Runner) settle(t *Truth, ds []*Delivery) {
@@ -554,7 +305,7 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 			unasked = append(unasked, d)
 		}
 		for _, a := range d.Attempts[min(1, len(d.Attempts)):] {
-			if a.Kind == "duplicate" && !a.Result.OK() && !d.Forged {
+			if a.Kind == AttemptDuplicate && !a.Result.OK() && !d.Forged {
 				rep.Problems = append(rep.Problems, fmt.Sprintf("a duplicate of delivery %d (%s) was answered %s; duplicates must be acknowledged", d.Seq, d.Event, a.Result.Summary()))
 				break
 			}
@@ -611,14 +362,14 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 	if r.log == nil {
 		return
 	}
-	at := a.Result.Start
-	if at.IsZero() { // a dry run: when it would have been sent
-		at = a.At.Time(rep.Base)
+	at, class := a.Result.Start, a.Class.String()
+	if a.Kind == AttemptDryRun { // when it would have been sent
+		at, class = a.At.Time(rep.Base), string(AttemptDryRun)
 	}
 	r.log.Write(replay.Entry{
 		Time: at, Source: "run", Scenario: rep.Scenario, Seq: int64(d.Seq), Step: d.Step,
-		Attempt: a.Kind, At: a.At.String(), Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault,
-		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: a.Class,
+		Attempt: string(a.Kind), At: a.At.String(), Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault,
+		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: class,
 		Latency: float64(a.Latency.Microseconds()) / 1000,
 	})
 }

@@ -67,7 +67,7 @@ type Step struct {
 	Event *SingleEvent `yaml:"event,omitempty" json:"event,omitempty"`
 
 	// Faults are injected into this step's webhooks.
-	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	Faults []FaultSpec `yaml:"faults,omitempty" json:"faults,omitempty"`
 	// Concurrency is how many of the step's webhooks are in flight at once;
 	// 0 or 1 sends them one after another, in order.
 	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
@@ -109,11 +109,29 @@ type SingleEvent struct {
 	Org  string `yaml:"org" json:"org"`
 }
 
-// Fault is a fault injected into some of a step's webhooks.
-type Fault struct {
-	// Type is one of: drop, ack-lost, duplicate, duplicate-concurrent,
-	// delay, reorder, shuffle, tamper, signature, header-case, unknown-field.
-	Type string `yaml:"type" json:"type"`
+// FaultType names what a fault does to the webhooks it selects.
+type FaultType string
+
+// The fault types a scenario file may name.
+const (
+	FaultDrop                FaultType = "drop"                 // never written; the EOD batch re-sends it
+	FaultAckLost             FaultType = "ack-lost"             // written, its answer never read
+	FaultDuplicate           FaultType = "duplicate"            // identical copies after the original was answered
+	FaultDuplicateConcurrent FaultType = "duplicate-concurrent" // identical copies together with the original
+	FaultDelay               FaultType = "delay"                // sent later on the scenario clock
+	FaultReorder             FaultType = "reorder"              // the selected webhooks in reverse
+	FaultShuffle             FaultType = "shuffle"              // the selected webhooks in a random order
+	FaultTamper              FaultType = "tamper"               // a forged copy: signed, then one value changed
+	FaultSignature           FaultType = "signature"            // a forged copy with a bad signature
+	FaultHeaderCase          FaultType = "header-case"          // the signature header in another spelling
+	FaultUnknownField        FaultType = "unknown-field"        // unknown top-level and record fields
+)
+
+// FaultSpec is a fault injected into some of a step's webhooks, as a
+// scenario file writes it.
+type FaultSpec struct {
+	// Type is what it does.
+	Type FaultType `yaml:"type" json:"type"`
 	// Webhooks selects the step's webhooks by 1-based position ("1", "3"),
 	// or "first", "last", "all". Empty means all.
 	Webhooks []string `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
@@ -135,7 +153,7 @@ type Override struct {
 	Set   string `yaml:"set,omitempty" json:"set,omitempty"`
 	Add   string `yaml:"add,omitempty" json:"add,omitempty"`
 	Unset string `yaml:"unset,omitempty" json:"unset,omitempty"`
-	// Webhooks selects which of the step's webhooks, as Fault.Webhooks.
+	// Webhooks selects which of the step's webhooks, as FaultSpec.Webhooks.
 	Webhooks []string `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
 }
 

@@ -29,7 +29,10 @@ var stepActions = []string{"invite", "initial-sync", "delta-sync", "realtime-syn
 
 // Values of the fields that take a word from a list.
 var (
-	faultTypes = []string{"drop", "ack-lost", "duplicate", "duplicate-concurrent", "delay", "reorder", "shuffle", "tamper", "signature", "header-case", "unknown-field"}
+	faultTypes = []string{
+		string(FaultDrop), string(FaultAckLost), string(FaultDuplicate), string(FaultDuplicateConcurrent), string(FaultDelay),
+		string(FaultReorder), string(FaultShuffle), string(FaultTamper), string(FaultSignature), string(FaultHeaderCase), string(FaultUnknownField),
+	}
 	codeStyles = []string{"numeric", "alphanumeric"}
 	// A signature or header-case fault takes any variant or case but the
 	// one Tartan sends: valid, lower.

@@ -39,7 +39,7 @@ func appendBatches(kinds []string, kind string, records int) []string {
 	return kinds
 }
 
-// selects reports whether selectors (Fault.Webhooks, Override.Webhooks)
+// selects reports whether selectors (FaultSpec.Webhooks, Override.Webhooks)
 // select the webhook at 1-based position pos of a step that sends n
 // webhooks. No selectors select every webhook, as does "all"; "first" and
 // "last" select the first and the n-th; a number selects that position.
@@ -127,29 +127,29 @@ func (c *checker) checkFaults(p string, st *Step, h hooks) *FileError {
 	for j := range st.Faults {
 		ft := &st.Faults[j]
 		f := fmt.Sprintf("%s.faults[%d]", p, j)
-		isDup := ft.Type == "duplicate" || ft.Type == "duplicate-concurrent"
+		isDup := ft.Type == FaultDuplicate || ft.Type == FaultDuplicateConcurrent
 		switch {
 		case ft.Type == "":
 			return c.fail(f+".type", "missing type (want %s)", orList(faultTypes))
-		case !slices.Contains(faultTypes, ft.Type):
-			return c.fail(f+".type", "unknown fault type %q%s", ft.Type, hint(ft.Type, faultTypes))
-		case ft.Type == "signature" && ft.Signature == "":
+		case !slices.Contains(faultTypes, string(ft.Type)):
+			return c.fail(f+".type", "unknown fault type %q%s", ft.Type, hint(string(ft.Type), faultTypes))
+		case ft.Type == FaultSignature && ft.Signature == "":
 			return c.fail(f, "a signature fault needs signature: %s", orList(signatureVariants))
-		case ft.Signature != "" && ft.Type != "signature":
+		case ft.Signature != "" && ft.Type != FaultSignature:
 			return c.fail(f+".signature", "signature is for faults of type signature, not %s", ft.Type)
 		case ft.Signature != "" && !slices.Contains(signatureVariants, ft.Signature):
 			return c.fail(f+".signature", "unknown signature variant %q (want %s)", ft.Signature, orList(signatureVariants))
-		case ft.Type == "header-case" && ft.Case == "":
+		case ft.Type == FaultHeaderCase && ft.Case == "":
 			return c.fail(f, "a header-case fault needs case: %s", orList(headerCases))
-		case ft.Case != "" && ft.Type != "header-case":
+		case ft.Case != "" && ft.Type != FaultHeaderCase:
 			return c.fail(f+".case", "case is for faults of type header-case, not %s", ft.Type)
 		case ft.Case == "lower":
 			return c.fail(f+".case", "lower is how Tartan spells the header already; want %s", orList(headerCases))
 		case ft.Case != "" && !slices.Contains(headerCases, ft.Case):
 			return c.fail(f+".case", "unknown header case %q (want %s)", ft.Case, orList(headerCases))
-		case ft.Type == "delay" && ft.Delay <= 0:
+		case ft.Type == FaultDelay && ft.Delay <= 0:
 			return c.fail(f, "a delay fault needs a delay of more than 0, e.g. delay: 2m")
-		case ft.Delay != 0 && ft.Type != "delay":
+		case ft.Delay != 0 && ft.Type != FaultDelay:
 			return c.fail(f+".delay", "delay is for faults of type delay, not %s", ft.Type)
 		case ft.Copies != 0 && !isDup:
 			return c.fail(f+".copies", "copies is for faults of type duplicate or duplicate-concurrent, not %s", ft.Type)
@@ -159,7 +159,7 @@ func (c *checker) checkFaults(p string, st *Step, h hooks) *FileError {
 		if err := c.checkSelectors(f+".webhooks", ft.Webhooks, h); err != nil {
 			return err
 		}
-		if (ft.Type == "reorder" || ft.Type == "shuffle") && h.exact {
+		if (ft.Type == FaultReorder || ft.Type == FaultShuffle) && h.exact {
 			if sel, _ := selectWebhooks(ft.Webhooks, len(h.kinds)); len(sel) < 2 {
 				return c.fail(f, "%s changes the order of the webhooks it selects, and it selects %d", ft.Type, len(sel))
 			}

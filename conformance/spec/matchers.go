@@ -139,7 +139,7 @@ func everySend(good func(scenarios.Attempt) bool, answered string, tmpl *templat
 		}
 		for i, a := range d.Attempts {
 			if !good(a) {
-				msg.Why = fmt.Sprintf("send %d (%s) was answered %s", i+1, orUnknown(a.Kind, "send"), answer(a))
+				msg.Why = fmt.Sprintf("send %d (%s) was answered %s", i+1, orUnknown(string(a.Kind), "send"), answer(a))
 				return false, nil
 			}
 		}

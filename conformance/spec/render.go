@@ -130,7 +130,7 @@ func attemptLines(as []scenarios.Attempt) []string {
 	}
 	lines := make([]string, 0, len(as))
 	for i, a := range as {
-		line := fmt.Sprintf("%d. %s at %s: %s", i+1, orUnknown(a.Kind, "send"), a.At, answer(a))
+		line := fmt.Sprintf("%d. %s at %s: %s", i+1, orUnknown(string(a.Kind), "send"), a.At, answer(a))
 		if s := a.Result.Snippet; len(s) > 0 {
 			line += ", answer body " + snippet(s)
 		}

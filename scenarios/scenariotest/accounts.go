@@ -25,11 +25,12 @@ import (
 	"github.com/tartansim/tartansim/sender"
 )
 
-// Attempt kinds, as scenarios.Attempt.Kind spells them.
+// Attempt kinds, by shorter names.
 const (
-	kindFirst     = "first"
-	kindDuplicate = "duplicate"
-	kindEOD       = "eod"
+	kindFirst     = scenarios.AttemptFirst
+	kindDuplicate = scenarios.AttemptDuplicate
+	kindEOD       = scenarios.AttemptEOD
+	actionEOD     = "eod" // a step's action, StepReport.Action
 )
 
 // Accounts returns nil when rep's accounting balances, or an error listing
@@ -138,7 +139,7 @@ func attempts(rep *scenarios.Report, d *scenarios.Delivery, eod *scenarios.StepR
 		if a.Kind != kindEOD && a.Result.OK() {
 			ackedBeforeEOD = true
 		}
-		if a.Class != a.Result.Class.String() || a.Status != a.Result.Status {
+		if a.Class != a.Result.Class || a.Status != a.Result.Status {
 			fail("delivery %d attempt %d says %s/%d, its Result %s/%d", d.Seq, i+1, a.Class, a.Status, a.Result.Class, a.Result.Status)
 		}
 		if a.Result.Failed() != (a.Error != "") {
@@ -259,7 +260,7 @@ func counters(rep *scenarios.Report, s *scenarios.StepReport) []string {
 		}
 	}
 	for _, d := range rep.Deliveries {
-		if s.Action == kindEOD {
+		if s.Action == actionEOD {
 			if !slices.Contains(s.Resent, d.Seq) {
 				continue
 			}
@@ -287,7 +288,7 @@ func counters(rep *scenarios.Report, s *scenarios.StepReport) []string {
 	if got != want {
 		problems = append(problems, fmt.Sprintf("step %d (%s): counters say %+v, its attempts %+v", s.Index, s.Action, want, got))
 	}
-	if s.Action == kindEOD && len(resent) != len(s.Resent) {
+	if s.Action == actionEOD && len(resent) != len(s.Resent) {
 		problems = append(problems, fmt.Sprintf("EOD step %d lists %v as re-sent, but only %v are deliveries", s.Index, s.Resent, resent))
 	}
 	return problems
@@ -296,7 +297,7 @@ func counters(rep *scenarios.Report, s *scenarios.StepReport) []string {
 // laterEOD returns the first EOD step after step index, or nil.
 func laterEOD(rep *scenarios.Report, index int) *scenarios.StepReport {
 	for _, s := range rep.Steps {
-		if s.Index > index && s.Action == kindEOD {
+		if s.Index > index && s.Action == actionEOD {
 			return s
 		}
 	}
@@ -341,7 +342,7 @@ func RecordMatches(rep *scenarios.Report, record []byte) error {
 	for _, d := range rep.Deliveries {
 		bySeq[d.Seq] = d
 		for _, a := range d.Attempts {
-			want[key{d.Seq, a.Kind, a.Class, a.Status, true}]++
+			want[key{d.Seq, string(a.Kind), a.Class.String(), a.Status, true}]++
 		}
 	}
 	got := map[key]int{}

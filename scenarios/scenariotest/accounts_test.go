@@ -81,7 +81,7 @@ func TestAccountsFindImbalance(t *testing.T) {
 		}, "re-sent at EOD 2 times"},
 		{"a delivery never sent", func(r *scenarios.Report) { r.Deliveries[0].Attempts = nil }, "never sent"},
 		{"a duplicated Seq", func(r *scenarios.Report) { r.Deliveries[1].Seq = r.Deliveries[0].Seq }, "seen before"},
-		{"an attempt whose summary disagrees with its result", func(r *scenarios.Report) { r.Deliveries[0].Attempts[0].Class = "timeout" }, "its Result"},
+		{"an attempt whose summary disagrees with its result", func(r *scenarios.Report) { r.Deliveries[0].Attempts[0].Class = sender.ClassTimeout }, "its Result"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep, _ := played(t)

@@ -1,0 +1,175 @@
+package scenarios
+
+import (
+	"context"
+	"sync"
+
+	"github.com/tartansim/tartansim/sender"
+)
+
+// AttemptKind says why an attempt was sent.
+type AttemptKind string
+
+// The kinds of attempt, as reports and delivery logs spell them.
+const (
+	// AttemptFirst is a delivery's first send.
+	AttemptFirst AttemptKind = "first"
+	// AttemptDuplicate is an extra identical copy (a duplicate fault).
+	AttemptDuplicate AttemptKind = "duplicate"
+	// AttemptEOD is a re-send by an EOD batch.
+	AttemptEOD AttemptKind = "eod"
+	// AttemptDryRun is a delivery a dry run built and did not send.
+	AttemptDryRun AttemptKind = "dry-run"
+)
+
+// stepSend is the sending of one step: where its answers go (the report,
+// the step's counts, the truth, the log), guarded by one lock, since a
+// step's deliveries may go out at once.
+type stepSend struct {
+	r   *Runner
+	ctx context.Context
+	rep *Report
+	sr  *StepReport
+	at  Moment
+	mu  sync.Mutex
+}
+
+// all sends ds, at most conc at once (0 or 1: in order), each with its
+// duplicates, and feeds the truth.
+func (s *stepSend) all(ds []*Delivery, kind AttemptKind, conc int) {
+	if s.r.dry {
+		for _, d := range ds {
+			s.r.write(s.rep, d, Attempt{Kind: AttemptDryRun, At: s.at})
+		}
+		return
+	}
+	if conc <= 1 {
+		for _, d := range ds {
+			if s.ctx.Err() != nil {
+				return
+			}
+			s.one(d, kind)
+		}
+		return
+	}
+	work := make(chan *Delivery)
+	var wg sync.WaitGroup
+	for range min(conc, len(ds)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range work {
+				s.one(d, kind)
+			}
+		}()
+	}
+	for _, d := range ds {
+		if s.ctx.Err() != nil {
+			break
+		}
+		work <- d
+	}
+	close(work)
+	wg.Wait()
+}
+
+// one sends d as kind says, with the copies a duplicate fault asks for.
+func (s *stepSend) one(d *Delivery, kind AttemptKind) {
+	if d.delay > 0 && kind == AttemptFirst {
+		_ = s.r.sleep(s.ctx, Moment(d.delay))
+	}
+	fault := d.senderFault
+	if kind == AttemptEOD {
+		fault = sender.FaultNone
+		s.mu.Lock()
+		s.sr.Resent = append(s.sr.Resent, d.Seq)
+		s.mu.Unlock()
+	}
+	if kind == AttemptFirst && d.copies > 0 && d.concurrent {
+		s.release(d, fault)
+		return
+	}
+	s.attempt(d, kind, fault)
+	if kind != AttemptFirst {
+		return
+	}
+	for range d.copies {
+		s.attempt(d, AttemptDuplicate, sender.FaultNone)
+	}
+}
+
+// release sends d and its copies at the same instant, each on its own
+// connection, so that a consumer whose dedup is check-then-act sees them
+// inside its race window; the original is recorded first, as the one
+// Tartan meant to send.
+func (s *stepSend) release(d *Delivery, fault sender.Fault) {
+	results := make([]sender.Result, 1+d.copies)
+	var ready, done sync.WaitGroup
+	gate := make(chan struct{})
+	for i := range results {
+		f := sender.FaultNone
+		if i == 0 {
+			f = fault
+		}
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-gate
+			results[i] = s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: f})
+		}()
+	}
+	ready.Wait() // every sender is waiting at the gate
+	close(gate)
+	done.Wait()
+	for i, res := range results {
+		kind := AttemptFirst
+		if i > 0 {
+			kind = AttemptDuplicate
+		}
+		s.record(d, kind, res)
+	}
+}
+
+func (s *stepSend) attempt(d *Delivery, kind AttemptKind, fault sender.Fault) {
+	s.record(d, kind, s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault}))
+}
+
+// record keeps the answer to one attempt of d: in d, in the step's counts,
+// in the truth and in the log.
+func (s *stepSend) record(d *Delivery, kind AttemptKind, res sender.Result) {
+	a := newAttempt(kind, s.at, res)
+	s.mu.Lock()
+	d.Attempts = append(d.Attempts, a)
+	sr := s.sr
+	if res.Class != sender.ClassDropped { // a drop writes nothing
+		sr.Sent++
+	}
+	switch {
+	case d.Forged:
+		sr.Forged++
+		if res.Status >= 400 && res.Status < 500 {
+			sr.Rejected++
+		}
+	case kind == AttemptDuplicate:
+		sr.Duplicates++
+		if res.OK() {
+			sr.DuplicatesOK++
+		}
+	case res.OK():
+		sr.OK++
+	default:
+		sr.Failed++
+	}
+	s.mu.Unlock()
+	switch {
+	case d.Forged:
+		s.rep.truth.Forge(d)
+	case res.OK():
+		// Apply fails only for bytes that are no envelope at all (an
+		// override can make them so): they carry no effect to expect.
+		_ = s.rep.truth.Apply(d)
+	}
+	s.r.write(s.rep, d, a)
+}
