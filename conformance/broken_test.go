@@ -527,7 +527,7 @@ func delNoIdempotency() subject {
 		build: func(key []byte) (http.Handler, func(string) consumer.State) {
 			var mu sync.Mutex
 			effects := map[string]map[string]int{} // orgId → requestId → times run
-			c := consumer.New(key, consumer.Observe(func(v consumer.Verdict) {
+			c := consumer.New(key, consumer.Observe(func(v consumer.Decision) {
 				if v.Status != http.StatusOK || v.RequestID == "" {
 					return
 				}

@@ -30,10 +30,10 @@ const DefaultMaxBody = 4 << 20
 // Outcome says in one word what the consumer did with a delivery.
 type Outcome string
 
-// The outcomes of a delivery, as reported in Verdict.Outcome.
+// The outcomes of a delivery, as reported in Decision.Outcome.
 const (
 	// OutcomeApplied: verified, parsed and applied (2xx). Some writes may
-	// still have been skipped as stale; see Verdict.Stale.
+	// still have been skipped as stale; see Decision.Stale.
 	OutcomeApplied Outcome = "applied"
 	// OutcomeDuplicate: its requestId was applied before; nothing done (2xx).
 	OutcomeDuplicate Outcome = "duplicate"
@@ -48,10 +48,10 @@ const (
 	OutcomeTooLarge Outcome = "too-large"
 )
 
-// Verdict is what the consumer decided about one request to the webhook.
+// Decision is what the consumer decided about one request to the webhook.
 // Fields taken from the body (RequestID to Records) are empty unless the
 // signature verified and the body parsed: an unverified body is never read.
-type Verdict struct {
+type Decision struct {
 	At        time.Time `json:"at"` // when the request arrived, by the consumer's Clock
 	RequestID string    `json:"requestId,omitempty"`
 	OrgID     string    `json:"orgId,omitempty"`
@@ -66,7 +66,7 @@ type Verdict struct {
 }
 
 // String formats v on one line, as the CLI prints it.
-func (v Verdict) String() string {
+func (v Decision) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", v.Status, v.Outcome)
 	if v.Event != "" {
@@ -91,7 +91,7 @@ type Consumer struct {
 	key     []byte
 	maxBody int64
 	log     *slog.Logger
-	observe func(Verdict)
+	observe func(Decision)
 	now     func() time.Time
 	store   *store
 }
@@ -121,15 +121,15 @@ func Logger(l *slog.Logger) Option {
 
 // Observe sets f to be called once per request to the webhook, after the
 // verdict is reached and before the response is written: once a client has
-// its response, its Verdict has been observed. f runs on the request's
+// its response, its Decision has been observed. f runs on the request's
 // goroutine, possibly concurrently with itself, so it must be quick and safe
 // for concurrent use.
-func Observe(f func(Verdict)) Option {
+func Observe(f func(Decision)) Option {
 	return func(c *Consumer) { c.observe = f }
 }
 
 // Clock sets the consumer's clock (default time.Now, nil keeps it). It only
-// stamps arrivals (Verdict.At); ordering uses the timestamps Tartan sends, never this clock.
+// stamps arrivals (Decision.At); ordering uses the timestamps Tartan sends, never this clock.
 func Clock(now func() time.Time) Option {
 	return func(c *Consumer) {
 		if now != nil {
@@ -195,33 +195,33 @@ func (c *Consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // decide runs the steps of ServeHTTP and returns the verdict.
-func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time) Verdict {
+func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time) Decision {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return Verdict{At: now, Status: http.StatusMethodNotAllowed, Outcome: OutcomeInvalid,
+		return Decision{At: now, Status: http.StatusMethodNotAllowed, Outcome: OutcomeInvalid,
 			Reason: "method not allowed; deliveries are POST"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, c.maxBody))
 	if err != nil {
 		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-			return Verdict{At: now, Status: http.StatusRequestEntityTooLarge, Outcome: OutcomeTooLarge,
+			return Decision{At: now, Status: http.StatusRequestEntityTooLarge, Outcome: OutcomeTooLarge,
 				Reason: fmt.Sprintf("the body exceeds %d bytes", c.maxBody)}
 		}
-		return Verdict{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid,
+		return Decision{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid,
 			Reason: "the body could not be read"}
 	}
 	if err := sender.Verify(c.key, body, signature(r.Header)); err != nil {
-		return Verdict{At: now, Status: http.StatusUnauthorized, Outcome: OutcomeRejected, Reason: rejection(err)}
+		return Decision{At: now, Status: http.StatusUnauthorized, Outcome: OutcomeRejected, Reason: rejection(err)}
 	}
-	ch, err := ParseChange(body)
+	ch, err := ParseEffect(body)
 	if err == nil {
 		err = ch.complete()
 	}
 	if err != nil {
-		return Verdict{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid, Reason: err.Error()}
+		return Decision{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid, Reason: err.Error()}
 	}
 
-	v := Verdict{At: now, RequestID: ch.RequestID, OrgID: ch.OrgID, Event: ch.Event,
+	v := Decision{At: now, RequestID: ch.RequestID, OrgID: ch.OrgID, Event: ch.Event,
 		EventType: ch.EventType, Status: http.StatusOK, Records: ch.Len, Skipped: ch.Skipped}
 	v.Outcome, v.Stale = c.store.apply(ch)
 	if v.Outcome == OutcomeDuplicate {
@@ -231,7 +231,7 @@ func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time)
 }
 
 // report logs v and hands it to the observer.
-func (c *Consumer) report(ctx context.Context, v Verdict) {
+func (c *Consumer) report(ctx context.Context, v Decision) {
 	level := slog.LevelInfo
 	if v.Status >= 400 {
 		level = slog.LevelWarn
@@ -266,7 +266,7 @@ func signature(h http.Header) string {
 	return s
 }
 
-// rejection turns a sender.Verify error into a Verdict reason. It never
+// rejection turns a sender.Verify error into a Decision reason. It never
 // quotes the received signature.
 func rejection(err error) string {
 	switch {

@@ -58,11 +58,11 @@
 //  3. Otherwise it is a tie, and a tie is not older: the later arrival wins.
 //
 // A write skipped by this rule still counts as handled: the delivery is
-// answered 200, recorded as applied, and the skip is counted in Verdict.Stale.
+// answered 200, recorded as applied, and the skip is counted in Decision.Stale.
 //
 // # Observing it
 //
-// Every request to the webhook yields a Verdict, logged and passed to the
+// Every request to the webhook yields a Decision, logged and passed to the
 // Observe callback. State, or GET ProbePath?orgId=…, shows what is held about
 // an org (contract v1, see State); the probe is for test harnesses only.
 //

@@ -15,7 +15,7 @@ import (
 // sends it, and shows what it now holds about the org.
 func ExampleConsumer() {
 	key := []byte("app-key")
-	c := consumer.New(key, consumer.Observe(func(v consumer.Verdict) { fmt.Println(v) }))
+	c := consumer.New(key, consumer.Observe(func(v consumer.Decision) { fmt.Println(v) }))
 	srv := httptest.NewServer(c.Handler())
 	defer srv.Close()
 
@@ -48,7 +48,7 @@ func ExampleConsumer() {
 // after a newer one: it is acknowledged, but the newer data stays.
 func Example_redelivery() {
 	key := []byte("app-key")
-	c := consumer.New(key, consumer.Observe(func(v consumer.Verdict) { fmt.Println(v) }))
+	c := consumer.New(key, consumer.Observe(func(v consumer.Decision) { fmt.Println(v) }))
 	deliver := func(requestID, timeStamp, name string) {
 		body := fmt.Appendf(nil, `{"syncSessionId":"s%[1]s","webhookCounter":2,"requestId":%[1]q,"orgId":"o1","event":"sync.events.employee.update","eventType":"sync.events.delta","body":[{"employeeId":"5","name":%[3]q}],"timeStamp":%[2]q}`,
 			requestID, timeStamp, name)
@@ -66,16 +66,16 @@ func Example_redelivery() {
 	// Afternoon
 }
 
-// ParseChange reads a body as the reference consumer does: what it would
+// ParseEffect reads a body as the reference consumer does: what it would
 // store, and in which order its writes stand.
-func ExampleParseChange() {
-	ch, err := consumer.ParseChange([]byte(`{"syncSessionId":"s1","webhookCounter":2,"requestId":"r-1","orgId":"org-7",` +
+func ExampleParseEffect() {
+	ch, err := consumer.ParseEffect([]byte(`{"syncSessionId":"s1","webhookCounter":2,"requestId":"r-1","orgId":"org-7",` +
 		`"event":"sync.events.employee.update","eventType":"sync.events.delta","timeStamp":"2025-05-25 03:18:30",` +
 		`"body":[{"employeeId":"E-1","designation":"VP"},{"name":"no id"}]}`))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(ch.Kind == consumer.KindEmployees, ch.Len, len(ch.Records), ch.Skipped, ch.Records[0].ID, ch.Records[0].Fields["designation"])
+	fmt.Println(ch.Kind == consumer.EffectEmployees, ch.Len, len(ch.Records), ch.Skipped, ch.Records[0].ID, ch.Records[0].Fields["designation"])
 	// Output: true 2 1 1 E-1 VP
 }

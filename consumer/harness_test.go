@@ -24,13 +24,13 @@ const (
 	orgID  = "f47ac10b-58cc-4372-a567-0e02b2c3d479"
 )
 
-// harness is a Consumer behind an httptest server, with every Verdict kept.
+// harness is a Consumer behind an httptest server, with every Decision kept.
 type harness struct {
 	c   *consumer.Consumer
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	verdicts []consumer.Verdict
+	verdicts []consumer.Decision
 }
 
 func newHarness(opts ...consumer.Option) *harness {
@@ -42,21 +42,21 @@ func newHarness(opts ...consumer.Option) *harness {
 	return h
 }
 
-func (h *harness) observe(v consumer.Verdict) {
+func (h *harness) observe(v consumer.Decision) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.verdicts = append(h.verdicts, v)
 }
 
 // observed returns a copy of the verdicts so far.
-func (h *harness) observed() []consumer.Verdict {
+func (h *harness) observed() []consumer.Decision {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]consumer.Verdict(nil), h.verdicts...)
+	return append([]consumer.Decision(nil), h.verdicts...)
 }
 
 // last returns the latest verdict.
-func (h *harness) last() consumer.Verdict {
+func (h *harness) last() consumer.Decision {
 	GinkgoHelper()
 	vs := h.observed()
 	Expect(vs).NotTo(BeEmpty())
@@ -176,7 +176,7 @@ func employee(s consumer.State, employeeID string) map[string]any {
 }
 
 // outcomes lists the outcomes of vs.
-func outcomes(vs []consumer.Verdict) []consumer.Outcome {
+func outcomes(vs []consumer.Decision) []consumer.Outcome {
 	out := make([]consumer.Outcome, len(vs))
 	for i, v := range vs {
 		out[i] = v.Outcome

@@ -77,7 +77,7 @@ func newStore() *store {
 
 // apply applies ch unless its requestId was applied before. It returns the
 // outcome and how many of its writes were skipped as stale.
-func (s *store) apply(ch Change) (Outcome, int) {
+func (s *store) apply(ch Effect) (Outcome, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen[ch.RequestID] {
@@ -89,9 +89,9 @@ func (s *store) apply(ch Change) (Outcome, int) {
 
 	stale := 0
 	switch ch.Kind {
-	case KindSession:
+	case EffectSession:
 		// Nothing to store: the delivery is recorded as applied.
-	case KindEmployees:
+	case EffectEmployees:
 		for _, r := range ch.Records {
 			if old, ok := o.employees[r.ID]; ok && ch.Stamp.OlderThan(old.stamp) {
 				stale++
@@ -99,7 +99,7 @@ func (s *store) apply(ch Change) (Outcome, int) {
 			}
 			o.employees[r.ID] = employee{record: r.Fields, stamp: ch.Stamp}
 		}
-	case KindConnection:
+	case EffectConnection:
 		switch {
 		case !ch.HasStatus:
 		case o.hasConnection && ch.Stamp.OlderThan(o.connectionStamp):
@@ -107,7 +107,7 @@ func (s *store) apply(ch Change) (Outcome, int) {
 		default:
 			o.connection, o.connectionStamp, o.hasConnection = ch.Status, ch.Stamp, true
 		}
-	case KindIgnored:
+	case EffectIgnored:
 		return OutcomeIgnored, 0
 	}
 	return OutcomeApplied, stale

@@ -47,11 +47,9 @@ type Option func(*Runner)
 func WithProbe(p Probe) Option { return func(r *Runner) { r.probe = p } }
 
 // Seed is the run's seed; a scenario with a seed of its own uses that.
-// The default is DefaultSeed.
+// The default is fixtures.DefaultSeed.
 func Seed(n uint64) Option { return func(r *Runner) { r.seed = n } }
 
-// DefaultSeed is the seed of a Runner without the Seed option.
-const DefaultSeed = 1
 
 // Start is the real time the scenario's last moment maps to, so that no
 // timeStamp lies in the future: an EOD batch carries stamps hours old, as in
@@ -87,7 +85,7 @@ func Record(w io.Writer) Option { return func(r *Runner) { r.log = replay.NewWri
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
-	r := &Runner{send: s, key: key, seed: DefaultSeed, aspects: CompareAll}
+	r := &Runner{send: s, key: key, seed: fixtures.DefaultSeed, aspects: CompareAll}
 	for _, o := range opts {
 		o(r)
 	}

@@ -96,7 +96,7 @@ func (t *Truth) Uncertain(d *Delivery) error { return t.apply(d, true) }
 func (t *Truth) apply(d *Delivery, uncertain bool) error {
 	// The body as the reference consumer reads it, and its ordering rule,
 	// so the two cannot differ.
-	ch, err := consumer.ParseChange(d.Body)
+	ch, err := consumer.ParseEffect(d.Body)
 	if err != nil {
 		return fmt.Errorf("scenarios: truth: delivery %d: %w", d.Seq, err)
 	}
@@ -113,7 +113,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 		delete(o.Uncertain, ch.RequestID)
 	}
 	switch ch.Kind {
-	case consumer.KindEmployees:
+	case consumer.EffectEmployees:
 		for _, r := range ch.Records {
 			if uncertain {
 				o.uncertainEmployees[r.ID] = true
@@ -124,7 +124,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 			}
 			o.Employees[r.ID], o.stamps[r.ID] = r.Fields, ch.Stamp
 		}
-	case consumer.KindConnection:
+	case consumer.EffectConnection:
 		if !ch.HasStatus {
 			return nil
 		}

@@ -51,7 +51,7 @@ it has none, so the two work together with no set-up. Stop it with Ctrl-C.`,
 
 func (a *app) serveConsumer(addr string, key []byte) error {
 	var mu sync.Mutex // verdicts arrive from many connections at once
-	c := consumer.New(key, consumer.Observe(func(v consumer.Verdict) {
+	c := consumer.New(key, consumer.Observe(func(v consumer.Decision) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(a.stdout, "%s %s\n", v.At.UTC().Format("15:04:05.000"), v)

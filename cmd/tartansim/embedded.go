@@ -17,13 +17,13 @@ type embedded struct {
 	srv    *http.Server
 	ln     net.Listener
 	mu     sync.Mutex
-	byID   map[string]consumer.Verdict
-	last   consumer.Verdict
+	byID   map[string]consumer.Decision
+	last   consumer.Decision
 	served sync.WaitGroup
 }
 
 func startEmbedded(key []byte) (*embedded, error) {
-	e := &embedded{byID: map[string]consumer.Verdict{}}
+	e := &embedded{byID: map[string]consumer.Decision{}}
 	e.c = consumer.New(key, consumer.Observe(e.record))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,7 +39,7 @@ func startEmbedded(key []byte) (*embedded, error) {
 	return e, nil
 }
 
-func (e *embedded) record(v consumer.Verdict) {
+func (e *embedded) record(v consumer.Decision) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.last = v
@@ -52,7 +52,7 @@ func (e *embedded) record(v consumer.Verdict) {
 
 // verdict returns what the consumer decided about the first delivery with
 // requestID or, for a request it rejected unread, its last verdict.
-func (e *embedded) verdict(requestID string) (consumer.Verdict, bool) {
+func (e *embedded) verdict(requestID string) (consumer.Decision, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if v, ok := e.byID[requestID]; ok {

@@ -277,7 +277,7 @@ func (a *app) reportSend(r sendReport) error {
 		fmt.Fprintf(a.stdout, "  %s (%s)%s, %d bytes %s, signature %s\n", r.env.Event, r.env.EventType, records, r.bytes, r.layout, r.sig)
 		fmt.Fprintf(a.stdout, "  orgId %s  requestId %s\n", r.env.OrgID, r.env.RequestID)
 		fmt.Fprintf(a.stdout, "  answer: %s\n", res.Summary())
-		if v, ok := verdict.(consumer.Verdict); ok {
+		if v, ok := verdict.(consumer.Decision); ok {
 			fmt.Fprintf(a.stdout, "  consumer: %s", v.Outcome)
 			if v.Reason != "" {
 				fmt.Fprintf(a.stdout, ": %s", v.Reason)

@@ -6,40 +6,40 @@ import (
 	"fmt"
 )
 
-// Change is a delivery's body as the reference consumer reads it: what the
+// Effect is a delivery's body as the reference consumer reads it: what the
 // delivery asks of a consumer's state. The scenarios' truth reads bodies
 // with it too, so the judge and the reference cannot disagree about what a
 // delivery says.
-type Change struct {
+type Effect struct {
 	RequestID string // opaque: not always a UUID
 	OrgID     string
 	Event     string
 	EventType string
-	// Stamp orders the change's writes (see Stamp).
+	// Stamp orders the effect's writes (see Stamp).
 	Stamp Stamp
 	// Kind is what the event does to state.
-	Kind Kind
+	Kind EffectKind
 	// Len is how many items body held.
 	Len int
-	// Records are the employee records of a KindEmployees change that have
+	// Records are the employee records of an EffectEmployees effect that have
 	// an employeeId, in order; Skipped counts those that have none.
 	Records []Record
 	Skipped int
-	// Status is body[0].status of a KindConnection change; HasStatus says
-	// whether it is a non-empty string (without one the change sets
+	// Status is body[0].status of an EffectConnection effect; HasStatus says
+	// whether it is a non-empty string (without one the effect sets
 	// nothing).
 	Status    string
 	HasStatus bool
 }
 
-// Kind is what a delivery does to state.
-type Kind int
+// EffectKind is what a delivery does to state.
+type EffectKind int
 
 const (
-	KindIgnored    Kind = iota // an event this consumer acknowledges and ignores
-	KindSession                // sync.events.initiated: recorded as applied, nothing stored
-	KindEmployees              // upsert employee records
-	KindConnection             // set the connection status
+	EffectIgnored    EffectKind = iota // an event this consumer acknowledges and ignores
+	EffectSession                      // sync.events.initiated: recorded as applied, nothing stored
+	EffectEmployees                    // upsert employee records
+	EffectConnection                   // set the connection status
 )
 
 // Record is one employee record and its key: employeeId, a non-empty
@@ -51,14 +51,14 @@ type Record struct {
 
 // kinds maps event names to what they do. Other events are acknowledged and
 // ignored. accepted and failed are undocumented but seen in the wild.
-var kinds = map[string]Kind{
-	"sync.events.initiated":        KindSession,
-	"sync.events.employee.add":     KindEmployees, // eventType sync.events.initial or sync.events.delta
-	"sync.events.employee.update":  KindEmployees, // complete records, not diffs
-	"connection.events.requested":  KindConnection,
-	"connection.events.terminated": KindConnection,
-	"connection.events.accepted":   KindConnection,
-	"connection.events.failed":     KindConnection,
+var kinds = map[string]EffectKind{
+	"sync.events.initiated":        EffectSession,
+	"sync.events.employee.add":     EffectEmployees, // eventType sync.events.initial or sync.events.delta
+	"sync.events.employee.update":  EffectEmployees, // complete records, not diffs
+	"connection.events.requested":  EffectConnection,
+	"connection.events.terminated": EffectConnection,
+	"connection.events.accepted":   EffectConnection,
+	"connection.events.failed":     EffectConnection,
 }
 
 // envelope holds the fields of a delivery this consumer uses. recordCount
@@ -77,24 +77,24 @@ type envelope struct {
 	TimeStamp      string            `json:"timeStamp"` // "2006-01-02 15:04:05" UTC, or "" (unknown)
 }
 
-// ParseChange reads a delivery's body. The error is for a body that is not
+// ParseEffect reads a delivery's body. The error is for a body that is not
 // JSON, or not an envelope (a field of the wrong type); a missing requestId
 // or orgId is not one here, though the consumer refuses such a delivery.
-func ParseChange(body []byte) (Change, error) {
+func ParseEffect(body []byte) (Effect, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
-			return Change{}, fmt.Errorf("the body is not valid JSON: %v", err)
+			return Effect{}, fmt.Errorf("the body is not valid JSON: %v", err)
 		}
-		return Change{}, fmt.Errorf("the body is not a Tartan envelope: %v", err)
+		return Effect{}, fmt.Errorf("the body is not a Tartan envelope: %v", err)
 	}
-	ch := Change{
+	ch := Effect{
 		RequestID: env.RequestID, OrgID: env.OrgID, Event: env.Event, EventType: env.EventType,
 		Stamp: NewStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
 		Kind:  kinds[env.Event], Len: len(env.Body),
 	}
 	switch ch.Kind {
-	case KindEmployees:
+	case EffectEmployees:
 		for _, raw := range env.Body {
 			if rec, ok := parseRecord(raw); ok {
 				ch.Records = append(ch.Records, rec)
@@ -102,7 +102,7 @@ func ParseChange(body []byte) (Change, error) {
 				ch.Skipped++
 			}
 		}
-	case KindConnection:
+	case EffectConnection:
 		if len(env.Body) > 0 {
 			ch.Status, ch.HasStatus = connectionStatus(env.Body[0])
 		}
@@ -112,7 +112,7 @@ func ParseChange(body []byte) (Change, error) {
 
 // complete refuses a change the consumer cannot file: one without a
 // requestId (the idempotency key) or an orgId.
-func (ch Change) complete() error {
+func (ch Effect) complete() error {
 	switch {
 	case ch.RequestID == "":
 		return errors.New("the envelope has no requestId")
