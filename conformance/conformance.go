@@ -145,9 +145,9 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		return res, fmt.Errorf("conformance: %w", err)
 	}
 	defer s.Close()
-	sc, err := scenarios.Parse(c.ID+".yaml", []byte(c.scenario(t.Seed)))
+	sc, err := c.Scenario(t.Seed)
 	if err != nil {
-		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
+		return res, err
 	}
 	opts := []scenarios.Option{scenarios.Seed(t.Seed), scenarios.Subscribe(t.Events)}
 	probed := t.Probe != nil && c.state != 0
