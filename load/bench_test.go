@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -74,7 +75,7 @@ func BenchmarkRecord(b *testing.B) {
 			b.ResetTimer()
 			rep, err := load.Run(context.Background(), s, st, o)
 			if err == nil && f != nil {
-				err = closeLog(o.Log, f)
+				err = errors.Join(o.Log.Close(), f.Close()) // as --record ends: synced
 			}
 			b.StopTimer()
 			if err != nil || rep.OK != int64(b.N) {
