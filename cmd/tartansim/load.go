@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -138,12 +139,11 @@ func (a *app) load(args []string, f loadFlags) error {
 
 	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.events, Concurrency: f.concurrency,
 		Shard: shard, Shards: shards, Key: t.key}
-	var rec *os.File
+	var rec *recordFile
 	if f.record != "" {
-		if rec, err = os.Create(f.record); err != nil {
-			return usageErr("cannot write --record %s: %s", f.record, plainIOError(err))
+		if rec, err = createRecord(f.record, nil); err != nil { // load.Run stops at a failed write itself
+			return err
 		}
-		defer rec.Close()
 		opts.Log = replay.NewWriter(rec)
 	}
 	stream := load.NewStream(so)
@@ -158,20 +158,27 @@ func (a *app) load(args []string, f loadFlags) error {
 		defer func() { _ = bar.Clear() }()
 	}
 	rep, err := load.Run(a.ctx, t.sender, stream, opts)
-	if err != nil {
+	var recErr error // the log and the report files: written whatever happens
+	if rec != nil {
+		recErr = rec.close(opts.Log)
+	}
+	if err != nil && !errors.Is(err, load.ErrLog) {
 		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
 	}
 	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
+	var htmlErr error
 	if f.html != "" {
-		if err := writeHTMLFile(f.html, rep); err != nil {
-			return err
-		}
+		htmlErr = writeHTMLFile(f.html, rep)
 	}
 	breaches := th.Breaches(rep)
 	if err := a.printLoad(rep, breaches, "--rate max"); err != nil {
 		return err
 	}
 	switch {
+	case recErr != nil:
+		return rec.failure(recErr, int(rep.Sent), so.Seed)
+	case htmlErr != nil:
+		return htmlErr
 	case rep.Interrupted:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, so.Seed)}
 	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
@@ -387,21 +394,4 @@ func unreachableSummary(r *load.Report) string {
 		}
 	}
 	return "no answer"
-}
-
-// writeHTMLFile writes r's HTML report to path, the --html flag's; its
-// error is the usage error to return.
-func writeHTMLFile(path string, r *load.Report) error {
-	f, err := os.Create(path)
-	if err == nil {
-		if err = load.WriteHTML(f, r); err != nil {
-			f.Close()
-		} else {
-			err = f.Close()
-		}
-	}
-	if err != nil {
-		return usageErr("cannot write --html %s: %v", path, err)
-	}
-	return nil
 }
