@@ -56,16 +56,24 @@ func (s *receivedSink) reset() {
 	s.at = nil
 }
 
-// count is how many requests it received, and how many of them before t.
-func (s *receivedSink) count(t time.Time) (all, before int) {
+// received is how many whole requests it received.
+func (s *receivedSink) received() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return len(s.at)
+}
+
+// before is how many of them it received before t.
+func (s *receivedSink) before(t time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
 	for _, at := range s.at {
 		if at.Before(t) {
-			before++
+			n++
 		}
 	}
-	return len(s.at), before
+	return n
 }
 
 // settled waits until the requests in flight when the sender died are
@@ -74,7 +82,7 @@ func (s *receivedSink) settled() {
 	GinkgoHelper()
 	prev := -1
 	Eventually(func() bool {
-		n, _ := s.count(time.Time{})
+		n := s.received()
 		same := n == prev
 		prev = n
 		return same
@@ -97,7 +105,7 @@ func crash(sink *receivedSink, delay time.Duration, args ...string) time.Time {
 	var waitErr error
 	go func() { waitErr = child.Wait(); close(exited) }()
 	DeferCleanup(func() { _ = child.Process.Kill(); <-exited })
-	Eventually(func() int { n, _ := sink.count(time.Time{}); return n }, 20*time.Second, 5*time.Millisecond).
+	Eventually(sink.received, 20*time.Second, 5*time.Millisecond).
 		Should(BeNumerically(">", 0), "the child sent nothing: %s", &stderr)
 	time.Sleep(delay)
 	killed := time.Now()
@@ -135,7 +143,7 @@ func crashLoss(file string, sink *receivedSink, killed time.Time, concurrency in
 	}
 
 	sink.settled()
-	received, early := sink.count(killed.Add(-replay.FlushInterval - crashSlack))
+	received, early := sink.received(), sink.before(killed.Add(-replay.FlushInterval-crashSlack))
 	Expect(logged).To(BeNumerically("<=", received), "%s: the log holds deliveries the sink never received", why)
 	Expect(received-logged).To(BeNumerically("<=", replay.FlushLines+concurrency),
 		"%s: the log lost more than FlushLines lines and those in flight", why)

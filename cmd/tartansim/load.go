@@ -59,7 +59,11 @@ connections; when every one is busy, due sends wait, and that wait is latency.
 
 The run stops by itself after --events sends or --duration, whichever is first.
 Thresholds make it a CI gate: a breach exits 1 and names the breached flag.
-Without --target it posts to the built-in reference consumer.`,
+Without --target it posts to the built-in reference consumer.
+
+--record FILE logs every send for 'tartansim replay'. A kill -9 loses at most
+the sends answered in the last 100 ms (64 at most) and those in flight; a write
+that fails (a full disk) stops the run with exit 2 and the report so far.`,
 		Example: `  tartansim load --events 20000 --rate 2000
   tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
   tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html

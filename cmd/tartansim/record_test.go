@@ -4,33 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/replay"
 )
-
-// okSink answers 200 to every request and counts them.
-func okSink() (*httptest.Server, *atomic.Int64) {
-	GinkgoHelper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		n.Add(1)
-	}))
-	DeferCleanup(srv.Close)
-	return srv, &n
-}
 
 // sentCount reads "sent N" from a load-shaped text report.
 func sentCount(stdout string) int {
@@ -53,7 +37,7 @@ func devFull() string {
 
 var _ = Describe("a delivery log cut short", Label("record"), func() {
 	It("replays a log whose last line a crash tore, warning once with the file, line and bytes dropped", func() {
-		srv, hits := okSink()
+		srv := newReceivedSink()
 		file := filepath.Join(GinkgoT().TempDir(), "rec.ndjson")
 		r := tartansim("", "load", "--target", srv.URL, "--key", secretKey, "--events", "40", "--rate", "4000",
 			"--orgs", "2", "--employees", "10", "--record", file, "--quiet")
@@ -71,12 +55,12 @@ var _ = Describe("a delivery log cut short", Label("record"), func() {
 		Expect(dry.stdout).To(ContainSubstring(file + ": 39 complete deliveries (0 forged)"))
 		Expect(dry.stderr).To(Equal(warning))
 
-		hits.Store(0)
+		srv.reset()
 		re := tartansim("", "replay", file, "--target", srv.URL, "--rate", "4000")
 		Expect(re.code).To(Equal(0), re.output())
 		Expect(re.stdout).To(ContainSubstring("sent 39  ok 39"))
 		Expect(re.stderr).To(Equal(warning))
-		Expect(hits.Load()).To(Equal(int64(39)))
+		Expect(srv.received()).To(Equal(39))
 	})
 
 	It("still refuses a torn line that is not the last: corruption, exit 2 with the file and line", func() {
@@ -91,7 +75,7 @@ var _ = Describe("a delivery log cut short", Label("record"), func() {
 
 	It("stops load --record at the first failed write: one sentence, exit 2, and the report of what was sent", func() {
 		full := devFull()
-		srv, hits := okSink()
+		srv := newReceivedSink()
 		r := tartansim("", "load", "--target", srv.URL, "--key", secretKey, "--events", "5000", "--rate", "4000",
 			"--concurrency", "4", "--orgs", "2", "--employees", "10", "--record", full, "--quiet")
 		Expect(r.code).To(Equal(2), r.output())
@@ -100,12 +84,12 @@ var _ = Describe("a delivery log cut short", Label("record"), func() {
 		sent := sentCount(r.stdout)
 		Expect(sent).To(BeNumerically("<=", replay.FlushLines+4), "a write is due after FlushLines sends at the latest; then only those in flight")
 		Expect(r.stderr).To(ContainSubstring("after " + strconv.Itoa(sent) + " sends"))
-		Expect(hits.Load()).To(Equal(int64(sent)))
+		Expect(srv.received()).To(Equal(sent))
 	})
 
 	It("stops run --record at the first failed write: one sentence, exit 2, and the report of what was sent", func() {
 		full := devFull()
-		srv, _ := okSink()
+		srv := newReceivedSink()
 		r := tartansim("", "run", "weekly-delta", "--day", "0", "--target", srv.URL, "--key", secretKey, "--record", full)
 		Expect(r.code).To(Equal(2), r.output())
 		oneSentence(r)

@@ -48,7 +48,8 @@ With a state probe (--probe, or the built-in consumer's own) the run also checks
 that the consumer's state converged to the truth. Without one, state is not
 judged and the report says so.
 
-Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
+Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input or a
+--record or report that cannot be written (the run stops at a failed --record write),
 3 target unreachable, 130 interrupted (the report of what was sent is written).`,
 		Example: `  tartansim run
   tartansim run eod-retry duplicates --seed 42
