@@ -39,10 +39,7 @@ func createRecord(path string, stop func()) (*recordFile, error) {
 func (r *recordFile) Write(p []byte) (int, error) {
 	n, err := r.f.Write(p)
 	if err != nil {
-		r.mu.Lock()
-		r.stopped = r.err == nil
-		r.mu.Unlock()
-		r.fail(err)
+		r.fail(err, true)
 	}
 	return n, err
 }
@@ -56,14 +53,16 @@ func (r *recordFile) Sync() error {
 	return nil
 }
 
-func (r *recordFile) fail(err error) {
+// fail keeps err if it is the first; write says it is a failed write, and
+// then the run is stopped.
+func (r *recordFile) fail(err error, write bool) {
 	r.mu.Lock()
 	first := r.err == nil
 	if first {
-		r.err = err
+		r.err, r.stopped = err, write
 	}
 	r.mu.Unlock()
-	if first && r.stop != nil {
+	if first && write && r.stop != nil {
 		r.stop()
 	}
 }
@@ -80,10 +79,10 @@ func (r *recordFile) close(w *replay.Writer) error {
 		err = r.Sync()
 	}
 	if err != nil {
-		r.fail(err) // a failed write was kept already: this keeps a failed sync
+		r.fail(err, false) // a failed write was kept already: this keeps a failed sync
 	}
 	if err := r.f.Close(); err != nil {
-		r.fail(err)
+		r.fail(err, false)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
