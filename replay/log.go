@@ -3,6 +3,10 @@
 // load with --record and read back by the replay command, which re-sends a
 // log to another target at its recorded pacing or a given rate, keeping the
 // signatures or re-signing with another key.
+//
+// A Writer bounds what a crash of the writing process can lose (see
+// FlushInterval), and a Reader salvages a log whose last line a crash tore
+// (see Reader.Torn).
 package replay
 
 import (

@@ -41,9 +41,9 @@ type Writer struct {
 	failed atomic.Bool // err != nil, read without the lock
 }
 
-// NewWriter returns a Writer on w. Lines reach w in whole-line Write calls,
-// from the caller's goroutine or from a timer's. Call Close when done (or
-// at least Flush).
+// NewWriter returns a Writer on w. Lines reach w in Write calls of whole
+// lines, from a caller's goroutine or from a timer's, never two at once.
+// Call Close when done (or at least Flush).
 func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
 // Write appends one entry. It writes the lines held to the underlying writer
