@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync"
 	"syscall"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -153,16 +152,6 @@ var _ = Describe("a delivery log Writer", func() {
 		c = &calls{sync: errors.New("input/output error")}
 		w = replay.NewWriter(c)
 		Expect(w.Close()).To(MatchError("input/output error"))
-	})
-
-	It("does not write on its timer after Close", func() {
-		c := &calls{}
-		w := replay.NewWriter(c)
-		w.Write(entry(1))
-		Expect(w.Close()).To(Succeed())
-		n := c.calls()
-		time.Sleep(2 * replay.FlushInterval)
-		Expect(c.calls()).To(Equal(n))
 	})
 })
 
