@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -225,7 +227,32 @@ var _ = Describe("a load run", Label("load"), func() {
 		}
 		Expect(n).To(Equal(40))
 	})
+
+	It("stops at the first failed write to its log, with the report of what was sent", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		DeferCleanup(srv.Close)
+		full := &fullDisk{}
+		log := replay.NewWriter(full)
+		rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
+			load.Options{Profile: load.Max{}, Events: 50 * replay.FlushLines, Concurrency: 2, Key: key, Log: log})
+		Expect(err).To(MatchError(load.ErrLog))
+		Expect(err).To(MatchError(ContainSubstring("no space left on device")))
+		Expect(full.writes.Load()).To(Equal(int32(1)), "one failed write, then none")
+		// The first write is due after FlushLines sends at the latest; then
+		// each worker stops, the other after the send it had begun.
+		Expect(rep.Sent).To(BeNumerically("<=", replay.FlushLines+1))
+		Expect(rep.OK).To(Equal(rep.Sent))
+		Expect(rep.Dropped).To(BeNumerically("<=", 0), "a closed model drops nothing, even when it stops early")
+	})
 })
+
+// fullDisk fails every write, as /dev/full does.
+type fullDisk struct{ writes atomic.Int32 }
+
+func (f *fullDisk) Write([]byte) (int, error) {
+	f.writes.Add(1)
+	return 0, errors.New("write rec.ndjson: no space left on device")
+}
 
 var _ = Describe("a stream", Label("load"), func() {
 	It("makes the same bytes for the same seed and time, in every layout, as valid JSON", func() {

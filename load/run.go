@@ -34,6 +34,8 @@ type Options struct {
 	// Key signs every delivery when it is sent.
 	Key []byte
 	// Log, when set, gets one entry per send (exact bytes, never the key).
+	// The run stops at the first failed write to it (a full disk), and Run
+	// returns the report of what was sent with ErrLog. The caller closes it.
 	Log *replay.Writer
 	// Progress, when set, is called about once a second with the report so
 	// far (read-only, from the run's own goroutine).
@@ -46,6 +48,10 @@ var ErrUnbounded = errors.New("load: a run needs --events or --duration, so that
 // ErrConcurrency is wrapped when Concurrency exceeds the Sender's MaxConns:
 // the workers beyond it would wait for a connection that never frees.
 var ErrConcurrency = errors.New("load: concurrency above the sender's connection cap")
+
+// ErrLog is wrapped when the delivery log (Options.Log) could not be
+// written; the run stopped there.
+var ErrLog = errors.New("load: writing the delivery log")
 
 // Run sends the stream at the profile's rate and measures it. Memory stays
 // bounded whatever the number of sends: histograms are fixed in size, and
@@ -86,11 +92,15 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	defer r.mu.Unlock()
 	rep.Elapsed = time.Since(start)
 	rep.Interrupted = ctx.Err() != nil
+	var logErr error
+	if o.Log != nil {
+		logErr = o.Log.Flush()
+	}
 	// Planned: every send that fell due while the run lasted, whether or
 	// not a worker was free to start it.
 	window := rep.Elapsed
 	switch {
-	case rep.Interrupted:
+	case rep.Interrupted, logErr != nil:
 	case o.Duration > 0 && (o.Events <= 0 || o.Profile.Due(o.Events) > o.Duration):
 		window = o.Duration
 	default:
@@ -104,10 +114,8 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	}
 	rep.Dropped = rep.Planned - rep.Sent
 	rep.Timeline = r.tl.finish()
-	if o.Log != nil {
-		if err := o.Log.Flush(); err != nil {
-			return rep, err
-		}
+	if logErr != nil {
+		return rep, fmt.Errorf("%w: %w", ErrLog, logErr)
 	}
 	return rep, nil
 }
@@ -200,8 +208,8 @@ func (r *runner) work(ctx context.Context, w *worker) {
 				}
 			}
 		}
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() != nil || (o.Log != nil && o.Log.Err() != nil) {
+			return // interrupted, or the log cannot be written: stop at its first failed write
 		}
 		if o.Duration > 0 && !time.Now().Before(r.end) {
 			return // due, but the run ended before this worker was free

@@ -9,13 +9,16 @@ import (
 	"github.com/tartansim/tartansim/replay"
 )
 
-// FuzzReader: the log reader never panics; every error wraps ErrBadLog; and
-// what it reads, written again, reads back the same.
+// FuzzReader: the log reader never panics; every error wraps ErrBadLog; a
+// torn line it drops is the last, unended one, and the log without it reads
+// the same with no torn line; and what it reads, written again, reads back
+// the same.
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
 		`{"time":"2026-11-27T09:00:00Z","source":"run","seq":1,"attempt":"first","headers":{"tartan-signature":["ab"]},"body":"{}","status":200,"class":"none"}`,
 		"{\"headers\":{},\"body\":\"\"}\n\n{\"headers\":{}}\n",
 		`{"headers":null}`, `[]`, `{"headers":{"a":"b"}}`, "\xff", "",
+		"{\"headers\":{},\"body\":\"\"}\n{\"headers\":{},\"bo", "{\"headers\":{}}\n\x00\x00", "{\"headers\":{}}\r\n{\r",
 	} {
 		f.Add([]byte(s))
 	}
@@ -34,6 +37,24 @@ func FuzzReader(f *testing.F) {
 				return
 			}
 			got = append(got, e)
+		}
+		if torn, ok := r.Torn(); ok {
+			cut := len(data) - torn.Bytes
+			if torn.Bytes <= 0 || bytes.IndexByte(data[cut:], '\n') >= 0 || (cut > 0 && data[cut-1] != '\n') {
+				t.Fatalf("torn %+v is not the unended last line of %q", torn, data)
+			}
+			rest := replay.NewReader(bytes.NewReader(data[:cut]), "rest")
+			for i := range got {
+				if e, err := rest.Next(); err != nil || e.Seq != got[i].Seq {
+					t.Fatalf("without its torn line, entry %d reads %v", i, err)
+				}
+			}
+			if _, err := rest.Next(); err != io.EOF {
+				t.Fatalf("without its torn line, the log does not end: %v", err)
+			}
+			if _, ok := rest.Torn(); ok {
+				t.Fatal("without its torn line, the log is torn")
+			}
 		}
 		var buf bytes.Buffer
 		w := replay.NewWriter(&buf)

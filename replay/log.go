@@ -3,17 +3,15 @@
 // load with --record and read back by the replay command, which re-sends a
 // log to another target at its recorded pacing or a given rate, keeping the
 // signatures or re-signing with another key.
+//
+// A Writer bounds what a crash of the writing process can lose (see
+// FlushInterval), and a Reader salvages a log whose last line a crash tore
+// (see Reader.Torn).
 package replay
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tartansim/tartansim/sender"
@@ -60,88 +58,4 @@ func (e Entry) Delivery(resignKey []byte) sender.Delivery {
 		}
 	}
 	return d
-}
-
-// Writer writes entries as NDJSON. It is safe for concurrent use; a write
-// error is kept and returned by Err, so callers on hot paths need not check
-// every call.
-type Writer struct {
-	mu  sync.Mutex
-	w   *bufio.Writer
-	err error
-}
-
-// NewWriter returns a Writer on w. Call Flush when done.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: bufio.NewWriterSize(w, 256<<10)} }
-
-// Write appends one entry.
-func (w *Writer) Write(e Entry) {
-	line, err := json.Marshal(e)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.err != nil {
-		return
-	}
-	if err != nil {
-		w.err = err
-		return
-	}
-	if _, err := w.w.Write(append(line, '\n')); err != nil {
-		w.err = err
-	}
-}
-
-// Flush writes what is buffered and returns the first error seen.
-func (w *Writer) Flush() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.w.Flush(); err != nil && w.err == nil {
-		w.err = err
-	}
-	return w.err
-}
-
-// MaxLine is the longest log line Reader accepts: 16 MiB.
-const MaxLine = 16 << 20
-
-// ErrBadLog is wrapped by every error about a log's content.
-var ErrBadLog = errors.New("replay: bad delivery log")
-
-// Reader reads a log line by line, so a log of any length is read in
-// bounded memory.
-type Reader struct {
-	sc   *bufio.Scanner
-	name string
-	line int
-}
-
-// NewReader reads the log r; name is used in errors.
-func NewReader(r io.Reader, name string) *Reader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), MaxLine)
-	return &Reader{sc: sc, name: name}
-}
-
-// Next returns the next entry, io.EOF at the end, or an error naming the
-// file and line. Blank lines are skipped.
-func (r *Reader) Next() (Entry, error) {
-	for r.sc.Scan() {
-		r.line++
-		b := r.sc.Bytes()
-		if len(b) == 0 {
-			continue
-		}
-		var e Entry
-		if err := json.Unmarshal(b, &e); err != nil {
-			return Entry{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line, err)
-		}
-		if e.Headers == nil {
-			return Entry{}, fmt.Errorf("%w: %s:%d: no headers", ErrBadLog, r.name, r.line)
-		}
-		return e, nil
-	}
-	if err := r.sc.Err(); err != nil {
-		return Entry{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line+1, err)
-	}
-	return Entry{}, io.EOF
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -58,7 +59,11 @@ connections; when every one is busy, due sends wait, and that wait is latency.
 
 The run stops by itself after --events sends or --duration, whichever is first.
 Thresholds make it a CI gate: a breach exits 1 and names the breached flag.
-Without --target it posts to the built-in reference consumer.`,
+Without --target it posts to the built-in reference consumer.
+
+--record FILE logs every send for 'tartansim replay'. A kill -9 loses at most
+the sends answered in the last 100 ms (64 at most) and those in flight; a write
+that fails (a full disk) stops the run with exit 2 and the report so far.`,
 		Example: `  tartansim load --events 20000 --rate 2000
   tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
   tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html
@@ -138,12 +143,11 @@ func (a *app) load(args []string, f loadFlags) error {
 
 	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.events, Concurrency: f.concurrency,
 		Shard: shard, Shards: shards, Key: t.key}
-	var rec *os.File
+	var rec *recordFile
 	if f.record != "" {
-		if rec, err = os.Create(f.record); err != nil {
-			return usageErr("cannot write --record %s: %s", f.record, plainIOError(err))
+		if rec, err = createRecord(f.record, nil); err != nil { // load.Run stops at a failed write itself
+			return err
 		}
-		defer rec.Close()
 		opts.Log = replay.NewWriter(rec)
 	}
 	stream := load.NewStream(so)
@@ -158,20 +162,27 @@ func (a *app) load(args []string, f loadFlags) error {
 		defer func() { _ = bar.Clear() }()
 	}
 	rep, err := load.Run(a.ctx, t.sender, stream, opts)
-	if err != nil {
+	var recErr error // the log and the report files: written whatever happens
+	if rec != nil {
+		recErr = rec.close(opts.Log)
+	}
+	if err != nil && !errors.Is(err, load.ErrLog) {
 		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
 	}
 	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
+	var htmlErr error
 	if f.html != "" {
-		if err := writeHTMLFile(f.html, rep); err != nil {
-			return err
-		}
+		htmlErr = writeHTMLFile(f.html, rep)
 	}
 	breaches := th.Breaches(rep)
 	if err := a.printLoad(rep, breaches, "--rate max"); err != nil {
 		return err
 	}
 	switch {
+	case recErr != nil:
+		return rec.failure(recErr, int(rep.Sent), so.Seed)
+	case htmlErr != nil:
+		return htmlErr
 	case rep.Interrupted:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, so.Seed)}
 	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
@@ -387,21 +398,4 @@ func unreachableSummary(r *load.Report) string {
 		}
 	}
 	return "no answer"
-}
-
-// writeHTMLFile writes r's HTML report to path, the --html flag's; its
-// error is the usage error to return.
-func writeHTMLFile(path string, r *load.Report) error {
-	f, err := os.Create(path)
-	if err == nil {
-		if err = load.WriteHTML(f, r); err != nil {
-			f.Close()
-		} else {
-			err = f.Close()
-		}
-	}
-	if err != nil {
-		return usageErr("cannot write --html %s: %v", path, err)
-	}
-	return nil
 }

@@ -37,14 +37,16 @@ result (a p99 is not an average of p99s). Exit 1 names a breached threshold.`,
 				reports = append(reports, &r)
 			}
 			merged := load.Merge(reports...)
+			var htmlErr error
 			if f.html != "" {
-				if err := writeHTMLFile(f.html, merged); err != nil {
-					return err
-				}
+				htmlErr = writeHTMLFile(f.html, merged)
 			}
 			breaches := th.Breaches(merged)
 			if err := a.printLoad(merged, breaches, "--rate max"); err != nil {
 				return err
+			}
+			if htmlErr != nil {
+				return htmlErr
 			}
 			if len(breaches) > 0 {
 				return shortErr("%s", breaches[0])

@@ -38,6 +38,9 @@ TARTAN_APP_KEY): to replay a staging log against a consumer with another key.
 Forged deliveries keep their forged signatures either way.
 
 The log is read line by line, so a log of any size replays in bounded memory.
+A log whose writer was killed may end in a torn line: it is dropped with a
+warning naming its line, and every line before it replays. A bad line anywhere
+else is an error (exit 2). --dry-run counts the complete deliveries.
 Exit 0 when every genuine delivery was acknowledged, 1 otherwise, 2 for a bad
 log, 3 when the target cannot be reached.`,
 		Example: `  tartansim run eod-retry --record eod.ndjson
@@ -157,6 +160,7 @@ func (a *app) replay(path string, f replayFlags) error {
 	if readErr != nil {
 		return usageErr("%s", strings.TrimPrefix(readErr.Error(), "replay: "))
 	}
+	a.warnTorn(rd, path)
 	if err := a.printLoad(rep, nil, "the log holds one instant"); err != nil {
 		return err
 	}
@@ -205,12 +209,22 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %d deliveries (%d forged) at %s, about %s, to %s\n",
-		path, n, forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
+	a.warnTorn(rd, path)
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %s (%d forged) at %s, about %s, to %s\n",
+		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
 	if first != nil {
 		fmt.Fprintln(a.stdout, sender.Curl(target, first.Delivery(resignKey)))
 	}
 	return nil
+}
+
+// warnTorn warns, once, of the torn last line rd dropped from the log at
+// path: what a crash of the process that wrote it leaves.
+func (a *app) warnTorn(rd *replay.Reader, path string) {
+	if t, ok := rd.Torn(); ok {
+		fmt.Fprintf(a.stderr, "tartansim: warning: %s:%d: dropped the torn last line (%s), as a crash of the process writing the log leaves it; every line before it is read.\n",
+			path, t.Line, plural(t.Bytes, "byte"))
+	}
 }
 
 type replayItem struct {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +48,8 @@ With a state probe (--probe, or the built-in consumer's own) the run also checks
 that the consumer's state converged to the truth. Without one, state is not
 judged and the report says so.
 
-Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input,
+Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input or a
+--record or report that cannot be written (the run stops at a failed --record write),
 3 target unreachable, 130 interrupted (the report of what was sent is written).`,
 		Example: `  tartansim run
   tartansim run eod-retry duplicates --seed 42
@@ -97,12 +97,13 @@ func (a *app) run(args []string, f runFlags) error {
 	if t.probe != nil {
 		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(scenarios.Settling{Budget: a.common.settleValue()}))
 	}
-	var rec *os.File
+	ctx, stop := context.WithCancel(a.ctx) // stopped by a failed --record write too
+	defer stop()
+	var rec *recordFile
 	if f.record != "" {
-		if rec, err = os.Create(f.record); err != nil {
-			return usageErr("cannot write --record %s: %s", f.record, plainIOError(err))
+		if rec, err = createRecord(f.record, stop); err != nil {
+			return err
 		}
-		defer rec.Close()
 		opts = append(opts, scenarios.Record(rec))
 	}
 	text := !a.common.json
@@ -122,7 +123,7 @@ func (a *app) run(args []string, f runFlags) error {
 		if text {
 			fmt.Fprintf(a.stdout, "\n== %s (%d org(s))\n", sc.Name, len(sc.Orgs))
 		}
-		rep, err := r.Run(a.ctx, sc)
+		rep, err := r.Run(ctx, sc)
 		if rep != nil {
 			reports = append(reports, rep)
 			if text {
@@ -141,12 +142,19 @@ func (a *app) run(args []string, f runFlags) error {
 			break
 		}
 	}
+	var recErr error
+	if rec != nil {
+		recErr = rec.close(nil) // the runner flushed its log
+	}
 	if a.common.json {
 		if err := a.writeJSON(runSummary(reports, seed, start, t)); err != nil {
 			return err
 		}
 	} else {
 		a.printSummary(reports, seed, start, args)
+	}
+	if recErr != nil {
+		return rec.failure(recErr, attempts(reports), seed)
 	}
 	return a.runExit(reports, runErr, seed)
 }
@@ -321,7 +329,10 @@ func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.
 func (a *app) writeJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return usageErr("cannot write the --json report: %s, so the run's report is incomplete", ioReason(err))
+	}
+	return nil
 }
 
 func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *runTarget) map[string]any {
