@@ -50,7 +50,6 @@ func WithProbe(p Probe) Option { return func(r *Runner) { r.probe = p } }
 // The default is fixtures.DefaultSeed.
 func Seed(n uint64) Option { return func(r *Runner) { r.seed = n } }
 
-
 // Start is the real time the scenario's last moment maps to, so that no
 // timeStamp lies in the future: an EOD batch carries stamps hours old, as in
 // production. The default is the time Run is called. The same seed and
