@@ -189,8 +189,8 @@ func (r *runner) work(ctx context.Context, w *worker) {
 	_, closed := o.Profile.(Max)
 	for {
 		j := r.next.Add(1) - 1
-		if o.Events > 0 && j >= o.Events {
-			return
+		if (o.Events > 0 && j >= o.Events) || r.st.Index(j*o.Shards+o.Shard) < 0 {
+			return // as many as asked, or all a subscription leaves of the stream
 		}
 		var due time.Time // a closed model's send is due when it begins (see send)
 		if !closed {
@@ -219,7 +219,7 @@ func (r *runner) work(ctx context.Context, w *worker) {
 }
 
 func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
-	i := j*r.o.Shards + r.o.Shard
+	i := r.st.Index(j*r.o.Shards + r.o.Shard)
 	began := time.Now()
 	scheduled := !due.IsZero()
 	if !scheduled {

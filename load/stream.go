@@ -25,6 +25,13 @@ type Stream struct {
 	changes int
 	initial int64 // deliveries of all initial sessions
 	deltaL  int64 // deliveries of one delta session
+	// With a subscription (StreamOptions.Events) the stream skips what it
+	// leaves out: kept holds the positions of the initial sessions it
+	// keeps, and each delta session keeps the offsets of deltaKept. Both
+	// nil: every delivery.
+	kept      []int64
+	deltaKept []int64
+	filtered  bool
 }
 
 type streamOrg struct {
@@ -44,6 +51,10 @@ type StreamOptions struct {
 	// Sizes, when set, gives each corporate's employees in turn (cycled
 	// over Orgs corporates), e.g. the org sizes of a scenario.
 	Sizes []int
+	// Events is the subscription: the stream holds only deliveries of
+	// these events (default: all). What it keeps is byte for byte what the
+	// whole stream has at the same place.
+	Events fixtures.Subscription
 }
 
 // Defaults for StreamOptions.
@@ -89,7 +100,52 @@ func NewStream(o StreamOptions) *Stream {
 		s.initial += org.initialL
 	}
 	s.deltaL = 1 + int64((s.changes+fixtures.MaxRecords-1)/fixtures.MaxRecords)
+	if !o.Events.IsAll() {
+		s.subscribe(o.Events)
+	}
 	return s
+}
+
+// subscribe keeps only the deliveries of sub's events.
+func (s *Stream) subscribe(sub fixtures.Subscription) {
+	s.filtered, s.kept, s.deltaKept = true, []int64{}, []int64{}
+	for i := range s.initial {
+		if sub.Sends(s.Meta(i).Event()) {
+			s.kept = append(s.kept, i)
+		}
+	}
+	for off := range s.deltaL {
+		if sub.Sends(s.Meta(s.initial + off).Event()) {
+			s.deltaKept = append(s.deltaKept, off)
+		}
+	}
+}
+
+// Len is how many deliveries the stream holds: -1 for endless (delta
+// rounds go on for ever), or, when a subscription leaves out every delta
+// delivery, the initial ones it keeps (perhaps 0).
+func (s *Stream) Len() int64 {
+	if !s.filtered || len(s.deltaKept) > 0 {
+		return -1
+	}
+	return int64(len(s.kept))
+}
+
+// Index returns where the n-th delivery of the stream stands in the whole
+// stream, its position for Meta and AppendBody: n itself without a
+// subscription. It is -1 past the end of a stream of Len n or fewer.
+func (s *Stream) Index(n int64) int64 {
+	switch {
+	case !s.filtered:
+		return n
+	case n < int64(len(s.kept)):
+		return s.kept[n]
+	case len(s.deltaKept) == 0:
+		return -1
+	}
+	d := n - int64(len(s.kept))
+	per := int64(len(s.deltaKept))
+	return s.initial + d/per*s.deltaL + s.deltaKept[d%per]
 }
 
 // Meta describes delivery i without building it.

@@ -38,22 +38,23 @@ const DemoKey = "tartansim-demo-key"
 // commonFlags are the flags docs/commands.md lists. Each command registers the
 // ones it reads, so no flag is accepted and then ignored.
 type commonFlags struct {
-	target   string
-	key      string
-	keyFile  string
-	probe    string
-	timeout  time.Duration
-	seed     uint64
-	layout   string
-	cacert   string
-	insecure bool
-	cert     string // --cert: the client certificate for mTLS
-	certKey  string // --client-key: its private key
-	json     bool
-	settle   string // --settle, parsed by settleValue
-	events   string // --events
-	sub      fixtures.Subscription
-	fs       *pflag.FlagSet // the running command's flags
+	target    string
+	key       string
+	keyFile   string
+	probe     string
+	timeout   time.Duration
+	seed      uint64
+	layout    string
+	cacert    string
+	insecure  bool
+	cert      string // --cert: the client certificate for mTLS
+	certKey   string // --client-key: its private key
+	json      bool
+	settle    string // --settle, parsed by settleValue
+	events    string // --events, a list; eventsSet once given
+	eventsSet bool
+	sub       fixtures.Subscription
+	fs        *pflag.FlagSet // the running command's flags
 }
 
 // Names of the common flags, for register.
@@ -95,7 +96,7 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 		case flagJSON:
 			fs.BoolVar(&c.json, "json", false, "print machine-readable JSON instead of text")
 		case flagEvents:
-			fs.StringVar(&c.events, "events", "", "the subscription: send only these events, catalogue IDs or event names, comma-separated ($"+envEvents+"); default: all")
+			fs.Var(eventsValue{c: c}, "events", "the subscription: send only these events, catalogue IDs or event names, comma-separated ($"+envEvents+"); default: all")
 		case flagSettle:
 			fs.StringVar(&c.settle, "settle", scenarios.DefaultSettle.String(), "how long state judgements wait for a consumer that applies later to converge ($"+envSettle+"); 0 judges at once")
 		default:
@@ -166,7 +167,7 @@ func (c *commonFlags) fromEnv() error {
 // name is a usage error that lists the catalogue.
 func (c *commonFlags) readEvents() error {
 	list, from := c.events, "--events"
-	if !c.fs.Changed("events") {
+	if !c.eventsSet {
 		list, from = os.Getenv(envEvents), envEvents
 	}
 	sub, err := fixtures.ParseSubscription(list)
@@ -175,6 +176,42 @@ func (c *commonFlags) readEvents() error {
 	}
 	c.sub = sub
 	return nil
+}
+
+// eventsValue is --events. With count set (load and replay, where
+// --events counted sends before it named the subscription), a whole number
+// is still the count, as --count says plainly; anything else is the list.
+type eventsValue struct {
+	c     *commonFlags
+	count *int64
+}
+
+func (v eventsValue) String() string {
+	if v.c == nil {
+		return ""
+	}
+	return v.c.events
+}
+
+func (v eventsValue) Set(s string) error {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && v.count != nil {
+		if n < 0 {
+			return fmt.Errorf("a count of sends cannot be negative")
+		}
+		*v.count = n
+		return nil
+	}
+	v.c.events, v.c.eventsSet = s, true
+	return nil
+}
+
+func (v eventsValue) Type() string { return "LIST" }
+
+// registerEventsOrCount adds --events (the subscription, or a whole number
+// for the count, as it once was) and --count N to fs, for load and replay.
+func (c *commonFlags) registerEventsOrCount(fs *pflag.FlagSet, count *int64, countHelp string) {
+	fs.Var(eventsValue{c: c, count: count}, "events", "the subscription: send only these events, catalogue IDs or event names, comma-separated ($"+envEvents+"); default: all. A whole number is the older spelling of --count")
+	fs.Int64Var(count, "count", *count, countHelp)
 }
 
 // settleValue is --settle (or $TARTAN_SETTLE), which fromEnv has checked:

@@ -24,7 +24,7 @@ import (
 type loadFlags struct {
 	rate        string
 	duration    time.Duration
-	events      int64
+	count       int64
 	concurrency int
 	profile     string
 	orgs        int
@@ -57,14 +57,16 @@ in the percentiles instead of hiding (no coordinated omission); service time and
 schedule lag are reported beside it. --concurrency caps requests in flight and
 connections; when every one is busy, due sends wait, and that wait is latency.
 
-The run stops by itself after --events sends or --duration, whichever is first.
+The run stops by itself after --count sends or --duration, whichever is first.
+--events LIST sends only the subscribed events of the stream (a whole number
+there is the older spelling of --count).
 Thresholds make it a CI gate: a breach exits 1 and names the breached flag.
 Without --target it posts to the built-in reference consumer.
 
 --record FILE logs every send for 'tartansim replay'. A kill -9 loses at most
 the sends answered in the last 100 ms (64 at most) and those in flight; a write
 that fails (a full disk) stops the run with exit 2 and the report so far.`,
-		Example: `  tartansim load --events 20000 --rate 2000
+		Example: `  tartansim load --count 20000 --rate 2000
   tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
   tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html
   tartansim load --rate 3000 --duration 5m --shard 0/3 --json > shard-0.json   # then: tartansim merge shard-*.json
@@ -75,7 +77,7 @@ that fails (a full disk) stops the run with exit 2 and the report so far.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.rate, "rate", "1000", `target sends per second (the profile's peak or base), or "max": each worker sends as soon as it is answered (a closed model, as hey and wrk; latency is then service time)`)
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (with --events: whichever comes first)")
-	fl.Int64Var(&f.events, "events", 0, "stop after this many sends (default 10000 when --duration is not given)")
+	a.common.registerEventsOrCount(fl, &f.count, "stop after this many sends (default 10000 when --duration is not given)")
 	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on requests in flight and on connections")
 	fl.StringVar(&f.profile, "profile", "constant", "arrival profile: constant, ramp, ramp:FROM:OVER, eod-burst, eod-burst:FACTOR:AT:WINDOW")
 	fl.IntVar(&f.orgs, "orgs", load.DefaultOrgs, "corporates to sync")
@@ -100,8 +102,8 @@ func (a *app) load(args []string, f loadFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.events <= 0 && f.duration <= 0 {
-		f.events = 10000
+	if f.count <= 0 && f.duration <= 0 {
+		f.count = 10000
 	}
 	if f.concurrency < 1 {
 		return usageErr("--concurrency must be at least 1")
@@ -110,7 +112,7 @@ func (a *app) load(args []string, f loadFlags) error {
 	if err != nil {
 		return err
 	}
-	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes}
+	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes, Events: a.common.sub}
 	if len(args) == 1 {
 		sc, err := scenarios.Load(args[0])
 		if err != nil {
@@ -125,12 +127,15 @@ func (a *app) load(args []string, f loadFlags) error {
 			}
 		}
 	}
+	if load.NewStream(so).Len() == 0 {
+		return usageErr("--events %s leaves nothing to send: load sends %s", a.common.sub, loadEvents)
+	}
 	profile, err := f.profileFor(shards)
 	if err != nil {
 		return err
 	}
-	if f.events > 0 && shards > 1 {
-		f.events = (f.events - shard + shards - 1) / shards // this shard's part of the sends
+	if f.count > 0 && shards > 1 {
+		f.count = (f.count - shard + shards - 1) / shards // this shard's part of the sends
 	}
 	if f.dryRun {
 		return a.loadPlan(f, so, profile, shard, shards)
@@ -141,7 +146,7 @@ func (a *app) load(args []string, f loadFlags) error {
 	}
 	defer t.close()
 
-	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.events, Concurrency: f.concurrency,
+	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.count, Concurrency: f.concurrency,
 		Shard: shard, Shards: shards, Key: t.key}
 	var rec *recordFile
 	if f.record != "" {
@@ -208,14 +213,14 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 	var n int64
 	var planned string
 	switch _, closed := p.(load.Max); {
-	case closed && f.events > 0:
-		n, planned = 3, fmt.Sprintf("at most %d deliveries", f.events)
+	case closed && f.count > 0:
+		n, planned = 3, fmt.Sprintf("at most %d deliveries", f.count)
 	case closed:
 		n, planned = 3, "as many deliveries as the workers send"
 	case f.duration > 0:
-		n = load.CountDue(p, f.duration, f.events)
+		n = load.CountDue(p, f.duration, f.count)
 	default:
-		n = f.events
+		n = f.count
 	}
 	if planned == "" {
 		planned = fmt.Sprintf("%d deliveries planned", n)
@@ -399,3 +404,6 @@ func unreachableSummary(r *load.Report) string {
 	}
 	return "no answer"
 }
+
+// loadEvents are the events a load stream sends.
+const loadEvents = "sync.events.initiated, sync.events.employee.add/initial and sync.events.employee.update"

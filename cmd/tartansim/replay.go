@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,7 +19,7 @@ type replayFlags struct {
 	rate        float64
 	concurrency int
 	resign      bool
-	events      int64
+	count       int64
 }
 
 func (a *app) replayCommand() *cobra.Command {
@@ -53,7 +50,7 @@ log, 3 when the target cannot be reached.`,
 	fl.Float64Var(&f.rate, "rate", 0, "re-send at this many deliveries per second (default: the recorded pacing)")
 	fl.IntVar(&f.concurrency, "concurrency", sender.DefaultMaxConns, "hard cap on deliveries in flight and connections")
 	fl.BoolVar(&f.resign, "resign", false, "sign every genuine delivery again with the key given")
-	fl.Int64Var(&f.events, "events", 0, "re-send at most this many deliveries (default: the whole log)")
+	a.common.registerEventsOrCount(fl, &f.count, "re-send at most this many deliveries (default: the whole log)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "send nothing: check the whole log, count it, and print the first delivery as a curl command")
 	a.common.register(fl, flagTarget, flagKey, flagTimeout, flagTLS, flagJSON)
 	return cmd
@@ -89,78 +86,18 @@ func (a *app) replay(path string, f replayFlags) error {
 	defer t.close()
 
 	rd := replay.NewReader(file, path)
-	rep := load.NewReport()
+	out, readErr := load.Replay(a.ctx, t.sender, rd, load.ReplayOptions{
+		Rate: f.rate, Limit: f.count, Concurrency: f.concurrency, Resign: resignKey, Events: a.common.sub,
+	})
+	rep := out.Report
 	rep.Target = t.describe()
-	var mu sync.Mutex
-	var notAcked int64
-	var inFlight atomic.Int64
-	work := make(chan replayItem)
-	var wg sync.WaitGroup
-	for range f.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range work {
-				began := time.Now()
-				n := inFlight.Add(1)
-				res := t.sender.Send(a.ctx, it.d)
-				inFlight.Add(-1)
-				mu.Lock()
-				rep.MaxInFlight = max(rep.MaxInFlight, n)
-				rep.Record(res, time.Since(it.due), began.Sub(it.due))
-				if !it.forged && !res.OK() {
-					notAcked++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	start := time.Now()
-	var first, last time.Time
-	var readErr error
-	var n int64
-	for f.events <= 0 || n < f.events {
-		e, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		if n == 0 {
-			first = e.Time
-		}
-		last = e.Time
-		due := start.Add(replayDue(f.rate, n, e.Time.Sub(first)))
-		if wait := time.Until(due); wait > 0 && !sleepCtx(a.ctx, wait) {
-			break
-		}
-		select {
-		case work <- replayItem{d: e.Delivery(resignKey), due: due, forged: e.Forged}:
-		case <-a.ctx.Done():
-		}
-		if a.ctx.Err() != nil {
-			break
-		}
-		n++
-	}
-	close(work)
-	wg.Wait()
-	rep.Elapsed = time.Since(start)
-	rep.Planned = n
-	rep.Interrupted = a.ctx.Err() != nil
-	rep.Profile, rep.Rate = "the recorded pacing", 0
-	switch recorded := last.Sub(first); {
-	case f.rate > 0:
-		rep.Profile, rep.Rate = load.Constant(f.rate).String(), f.rate
-	case n > 1 && recorded > 0:
-		rep.Rate = float64(n-1) / recorded.Seconds() // n sends, the last due after n-1 gaps
-	}
 	if readErr != nil {
 		return usageErr("%s", strings.TrimPrefix(readErr.Error(), "replay: "))
 	}
 	a.warnTorn(rd, path)
+	if out.Unsubscribed > 0 && !a.common.json {
+		fmt.Fprintf(a.stdout, "left out %s of events not subscribed to (--events %s)\n", plural(int(out.Unsubscribed), "delivery"), a.common.sub)
+	}
 	if err := a.printLoad(rep, nil, "the log holds one instant"); err != nil {
 		return err
 	}
@@ -169,8 +106,8 @@ func (a *app) replay(path string, f replayFlags) error {
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d deliveries", rep.Sent)}
 	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
 		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
-	case notAcked > 0:
-		return shortErr("%d of %d genuine deliveries were not acknowledged", notAcked, rep.Sent)
+	case out.NotAcked > 0:
+		return shortErr("%d of %d genuine deliveries were not acknowledged", out.NotAcked, rep.Sent)
 	}
 	return nil
 }
@@ -179,17 +116,21 @@ func (a *app) replay(path string, f replayFlags) error {
 // nothing is sent.
 func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey []byte) error {
 	rd := replay.NewReader(file, path)
-	var n, forged int64
+	var n, forged, unsubscribed int64
 	var first *replay.Entry
 	var span time.Duration
 	var start time.Time
-	for f.events <= 0 || n < f.events {
+	for f.count <= 0 || n < f.count {
 		e, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return usageErr("%s", strings.TrimPrefix(err.Error(), "replay: "))
+		}
+		if !load.Subscribed(a.common.sub, e) {
+			unsubscribed++
+			continue
 		}
 		if first == nil {
 			first, start = &e, e.Time
@@ -203,7 +144,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 	pace := "the recorded pacing"
 	if f.rate > 0 {
 		pace = fmt.Sprintf("%g/s", f.rate)
-		span = load.Constant(f.rate).Due(n)
+		span = load.ReplayDue(f.rate, n, 0)
 	}
 	target, err := a.planTarget()
 	if err != nil {
@@ -212,6 +153,9 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 	a.warnTorn(rd, path)
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %s (%d forged) at %s, about %s, to %s\n",
 		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
+	if unsubscribed > 0 {
+		fmt.Fprintf(a.stdout, "# left out: %s of events not subscribed to (--events %s)\n", plural(int(unsubscribed), "delivery"), a.common.sub)
+	}
 	if first != nil {
 		fmt.Fprintln(a.stdout, sender.Curl(target, first.Delivery(resignKey)))
 	}
@@ -224,31 +168,5 @@ func (a *app) warnTorn(rd *replay.Reader, path string) {
 	if t, ok := rd.Torn(); ok {
 		fmt.Fprintf(a.stderr, "tartansim: warning: %s:%d: dropped the torn last line (%s), as a crash of the process writing the log leaves it; every line before it is read.\n",
 			path, t.Line, plural(t.Bytes, "byte"))
-	}
-}
-
-type replayItem struct {
-	d      sender.Delivery
-	due    time.Time
-	forged bool
-}
-
-// replayDue is when the n-th delivery is due: at the fixed rate, or at its
-// recorded offset from the first.
-func replayDue(rate float64, n int64, recorded time.Duration) time.Duration {
-	if rate > 0 {
-		return load.Constant(rate).Due(n)
-	}
-	return max(0, recorded)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
