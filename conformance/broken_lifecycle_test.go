@@ -1,0 +1,107 @@
+package conformance_test
+
+// Broken consumers whose bug is in following an org's life (see broken_test.go).
+
+import (
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// LIFE-SYNC: the integrator's plan has 100 seats per org; employees beyond
+// the first 100 are silently not stored.
+func lifeSeatCap() subject {
+	const seats = 100
+	return subject{
+		name: "100 seats",
+		bug:  "stores at most 100 employees per org and silently drops the rest",
+		// DEL-BURST's org has 300 employees: the burst's state judgement
+		// sees the data lost behind a 2xx too.
+		fails: []string{"LIFE-SYNC", "DEL-BURST"},
+		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			st := newStore(key)
+			var mu sync.Mutex
+			held := map[string]map[string]bool{} // orgId → employeeIds stored
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				env, err := peek(body)
+				if !verified(key, body, r) || err != nil || !employeeEvent(env.Event) {
+					st.pass(w, r)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				ids := held[env.OrgID]
+				if ids == nil {
+					ids = map[string]bool{}
+					held[env.OrgID] = ids
+				}
+				capped, err := rewrite(body, func(doc *wire.Object) {
+					records, _ := doc.Get("body")
+					list, _ := records.([]any)
+					var keep []any
+					for _, rec := range list {
+						o, ok := rec.(*wire.Object)
+						if !ok {
+							continue
+						}
+						idv, _ := o.Get("employeeId")
+						id := employeeKey(idv)
+						if ids[id] || len(ids) < seats {
+							ids[id] = true
+							keep = append(keep, rec)
+						}
+					}
+					doc.Set("body", append([]any{}, keep...))
+				})
+				if err != nil {
+					reply(w, http.StatusBadRequest, "the body is not JSON")
+					return
+				}
+				relay(w, st.apply(r.Context(), capped))
+			}), st.ref.State
+		},
+	}
+}
+
+// LIFE-SYNC: a leaver (an update to status Not Active) is treated as a
+// deletion: the roster keeps only active employees.
+func lifeForgetsLeavers() subject {
+	return subject{
+		name:  "leavers deleted",
+		bug:   "deletes an employee when an update makes them Not Active, so leavers vanish",
+		fails: []string{"LIFE-SYNC"},
+		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			c := consumer.New(key)
+			return c, func(orgID string) consumer.State {
+				s := c.State(orgID)
+				s.Employees = slices.DeleteFunc(s.Employees, func(e map[string]any) bool { return e["status"] == "Not Active" })
+				return s
+			}
+		},
+	}
+}
+
+// LIFE-CONNECTION: only connection.events.requested is wired to the
+// connection status; termination is acknowledged and ignored.
+func lifeIgnoresTermination() subject {
+	return subject{
+		name:  "termination ignored",
+		bug:   "acknowledges connection.events.terminated but never applies it",
+		fails: []string{"LIFE-CONNECTION"},
+		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			st := newStore(key)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				if env, err := peek(body); verified(key, body, r) && err == nil && env.Event == "connection.events.terminated" {
+					reply(w, http.StatusOK, "") // TODO: handle termination
+					return
+				}
+				st.pass(w, r)
+			}), st.ref.State
+		},
+	}
+}
