@@ -38,6 +38,11 @@ function say(sel, text, kind) {
 }
 
 function badge(outcome, text) { return el("span", { class: "badge " + outcome }, text); }
+function istTime(t) {
+  try {
+    return new Date(t).toLocaleString("en-GB", { timeZone: "Asia/Kolkata", dateStyle: "medium", timeStyle: "short" }) + " IST";
+  } catch (_) { return new Date(t).toString(); }
+}
 function clock(t) { return new Date(t).toLocaleTimeString([], { hour12: false }); }
 
 // ---- Endpoint
@@ -50,7 +55,7 @@ function renderSettings(v) {
   const layout = $("#layout");
   layout.replaceChildren(...v.layouts.map((l) => el("option", { value: l, selected: l === v.layout }, l)));
   $("#key-state").textContent = v.keyGiven ? "App key: given to serve." : "App key: none given to serve, so only the built-in consumer can be sent to.";
-  $("#eod-state").textContent = v.nextEod ? "Next EOD batch: " + new Date(v.nextEod).toLocaleString() + "." : "EOD schedule off.";
+  $("#eod-state").textContent = v.nextEod ? "Next EOD batch: " + istTime(v.nextEod) + "." : "EOD schedule off.";
   const box = $("#events");
   box.replaceChildren(...v.catalogue.map((k) => el("label", { title: k.summary },
     el("input", { type: "checkbox", checked: k.subscribed, "data-event": k.id }),
@@ -100,7 +105,7 @@ function requestPanels(a) {
       el("h3", {}, "Body (" + a.body.length + " bytes)"), el("pre", { class: "req-body" }, a.body),
       el("h3", {}, "curl"), el("pre", { class: "curl" }, a.curl)),
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
-      el("div", { class: "answer-status" }, badge(a.outcome, a.status || "—"), " ", a.result),
+      el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
       el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "")),
       el("h3", {}, "Body"), el("pre", { class: "answer-body" }, a.answer || "(empty)")),
   ];
@@ -178,9 +183,9 @@ function filterQuery() {
 
 function row(s) {
   const tr = el("tr", { "data-id": s.id, "data-outcome": s.outcome },
-    el("td", {}, s.id), el("td", {}, clock(s.time)), el("td", {}, s.source + (s.run ? " " + s.run : "")),
+    el("td", {}, s.id), el("td", {}, clock(s.time)), el("td", { title: s.run || "" }, s.source),
     el("td", { title: s.eventType }, s.event || "—"), el("td", { title: s.orgId, class: "mono" }, (s.orgId || "").slice(0, 8)),
-    el("td", {}, badge(s.outcome, s.status || "—"), " ", s.kind === "first" ? "" : s.kind),
+    el("td", { title: s.result }, badge(s.outcome, s.status || s.class), " ", s.kind === "first" ? "" : s.kind),
     el("td", {}, s.latencyMs.toFixed(1)));
   if (s.id === state.selected) tr.classList.add("selected");
   tr.addEventListener("click", () => openAttempt(s.id));
