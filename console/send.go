@@ -185,6 +185,9 @@ func checkPayload(body []byte) error {
 
 // position turns a byte offset into a 1-based line and column.
 func position(b []byte, off int64) (line, col int) {
+	if len(b) == 0 {
+		return 1, 1
+	}
 	off = min(max(off, 1), int64(len(b)))
 	before := b[:off-1]
 	line = bytes.Count(before, []byte{'\n'}) + 1
