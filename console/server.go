@@ -146,7 +146,7 @@ func New(opts ...Option) (*Server, error) {
 	if s.storePath == "" {
 		return nil, errors.New("console: no store path")
 	}
-	if s.settings, err = s.initial.apply(Patch{}); err != nil {
+	if s.settings, err = s.initial.Apply(Patch{}); err != nil {
 		return nil, err
 	}
 	if s.store, err = OpenStore(s.storePath); err != nil {
@@ -187,7 +187,7 @@ func (s *Server) loadSettings() error {
 	if found {
 		s.settings = stored
 	}
-	if s.settings, err = s.settings.apply(s.patch); err != nil {
+	if s.settings, err = s.settings.Apply(s.patch); err != nil {
 		return err
 	}
 	return s.store.putMeta(keySettings, s.settings)
@@ -307,7 +307,7 @@ func (s *Server) Settings() Settings {
 // error wrapping ErrBadSettings, and changes nothing.
 func (s *Server) Update(p Patch) (Settings, error) {
 	s.mu.Lock()
-	next, err := s.settings.apply(p)
+	next, err := s.settings.Apply(p)
 	if err != nil {
 		s.mu.Unlock()
 		return s.settings, err

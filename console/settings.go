@@ -61,8 +61,9 @@ type Patch struct {
 // ErrBadSettings is wrapped by the error of a setting that cannot be used.
 var ErrBadSettings = errors.New("console: bad setting")
 
-// apply returns s changed by p, or the first bad value as one sentence.
-func (s Settings) apply(p Patch) (Settings, error) {
+// Apply returns s changed by p, or the first bad value as an error
+// wrapping ErrBadSettings, in one sentence; s itself is unchanged.
+func (s Settings) Apply(p Patch) (Settings, error) {
 	if p.WebhookURL != nil {
 		u := strings.TrimSpace(*p.WebhookURL)
 		if err := checkURL("webhook URL", u); err != nil {

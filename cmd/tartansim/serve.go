@@ -218,6 +218,9 @@ func (a *app) servePatch(c *cobra.Command, f serveFlags) (console.Patch, error) 
 		p.Layout = &a.common.layout
 	}
 	if f.eod != "" {
+		if _, err := console.DefaultSettings().Apply(console.Patch{EOD: &f.eod}); err != nil {
+			return p, usageErr("--eod %q is not a time of day like 23:59 (IST), or off", f.eod)
+		}
 		p.EOD = &f.eod
 	}
 	return p, nil
