@@ -203,7 +203,9 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	}
 	s.runs.n++
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed, cancel: cancel}
+	// Each run its own data (the n-th run of a server has seed+n-1), so
+	// that a second run does not repeat the first one's requestIds.
+	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), cancel: cancel}
 	if sc != nil {
 		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
 	} else {
@@ -246,8 +248,8 @@ func (s *Server) CancelRun(id string) error {
 
 // runnerOptions are the scenario runner's options for a run from the
 // console: the one place where they are built.
-func (s *Server) runnerOptions(tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
-	opts := []scenarios.Option{scenarios.Seed(s.seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep)}
+func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
+	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep)}
 	if tg.probe != nil {
 		opts = append(opts, scenarios.WithProbe(tg.probe))
 	}
@@ -269,7 +271,7 @@ func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenar
 			r.Steps = append(r.Steps, RunStep{Index: sr.Index, At: sr.At.String(), Action: sr.Action, Org: sr.Org, Webhooks: sr.Webhooks, OK: sr.OK, Failed: sr.Failed, Faults: sr.Faults})
 		})
 	}
-	rep, err := scenarios.NewRunner(snd, tg.key, s.runnerOptions(tg, onStep)...).Run(ctx, sc)
+	rep, err := scenarios.NewRunner(snd, tg.key, s.runnerOptions(r, tg, onStep)...).Run(ctx, sc)
 	if rep != nil {
 		logged.catchUp(rep)
 	}
@@ -302,7 +304,7 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 }
 
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
-	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: s.seed, TLS: s.tls}
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls}
 	failed := false
 	var runErr error
 	for _, c := range checks {

@@ -97,7 +97,7 @@ func defaultStore() string {
 }
 
 func (a *app) serve(c *cobra.Command, f serveFlags) error {
-	opts, store, err := a.serveOptions(c, f)
+	opts, store, seed, err := a.serveOptions(c, f)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 		where = "the built-in reference consumer"
 	}
 	fmt.Fprintf(a.stdout, "tartansim console: %s\n", srv.URL())
-	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s\n", where, st.Events, st.EOD, store)
+	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s; seed %d\n", where, st.Events, st.EOD, store, seed)
 	if err := srv.Serve(a.ctx, ln); err != nil {
 		return err
 	}
@@ -133,17 +133,17 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 }
 
 // serveOptions translates the flags into the console's options; it also
-// returns the store's path.
-func (a *app) serveOptions(c *cobra.Command, f serveFlags) ([]console.Option, string, error) {
-	fl := c.Flags()
-	opts := []console.Option{console.Addr(f.addr), console.Timeout(a.common.timeout), console.AllowHosts(f.allow...),
+// returns the store's path and the seed.
+func (a *app) serveOptions(c *cobra.Command, f serveFlags) (opts []console.Option, store string, seed uint64, err error) {
+	opts = []console.Option{console.Addr(f.addr), console.Timeout(a.common.timeout), console.AllowHosts(f.allow...),
 		console.Logger(slog.New(slog.NewTextHandler(a.stderr, nil)))}
-	if fl.Changed("seed") || os.Getenv(envSeed) != "" {
-		opts = append(opts, console.Seed(a.common.seedValue()))
-	}
+	// A new seed each start unless given: the same seed makes the same
+	// payloads, so a restart would otherwise repeat requestIds.
+	seed = a.common.seedValue()
+	opts = append(opts, console.Seed(seed))
 	key, ok, err := a.common.appKey()
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	if ok {
 		opts = append(opts, console.Key(key))
@@ -153,23 +153,23 @@ func (a *app) serveOptions(c *cobra.Command, f serveFlags) ([]console.Option, st
 	}
 	token, err := serveToken(f)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	if token != "" {
 		opts = append(opts, console.Token(token))
 	}
 	if host, _, err := net.SplitHostPort(f.addr); err != nil {
-		return nil, "", usageErr("--addr %q is not host:port", f.addr)
+		return nil, "", 0, usageErr("--addr %q is not host:port", f.addr)
 	} else if host == "" {
-		return nil, "", usageErr("--addr %q has no host: say 127.0.0.1:PORT, or 0.0.0.0:PORT (with a token) for every interface", f.addr)
+		return nil, "", 0, usageErr("--addr %q has no host: say 127.0.0.1:PORT, or 0.0.0.0:PORT (with a token) for every interface", f.addr)
 	}
 	tlsConfig, err := a.common.tlsConfig()
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	opts = append(opts, console.TLS(tlsConfig))
 
-	store := f.store
+	store = f.store
 	if store == "" {
 		store = os.Getenv(envStore)
 	}
@@ -180,9 +180,9 @@ func (a *app) serveOptions(c *cobra.Command, f serveFlags) ([]console.Option, st
 
 	patch, err := a.servePatch(c, f)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	return append(opts, console.Override(patch)), store, nil
+	return append(opts, console.Override(patch)), store, seed, nil
 }
 
 // servePatch holds the settings given on the command line (or in the
