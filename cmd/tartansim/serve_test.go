@@ -16,16 +16,6 @@ import (
 	"github.com/tartansim/tartansim/console"
 )
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr() string {
-	GinkgoHelper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	addr := ln.Addr().String()
-	Expect(ln.Close()).To(Succeed())
-	return addr
-}
-
 var _ = Describe("serve", Label("serve"), func() {
 	var store string
 	BeforeEach(func() {
@@ -45,7 +35,7 @@ var _ = Describe("serve", Label("serve"), func() {
 	})
 
 	It("serves the console until interrupted, with the flags beating the stored settings", func() {
-		addr := freeAddr()
+		addr := freeLoopback()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan invocation, 1)
@@ -93,7 +83,7 @@ var _ = Describe("serve", Label("serve"), func() {
 		st, err := console.OpenStore(store)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(st.Close)
-		r := tartansim("", "serve", "--store", store, "--addr", freeAddr())
+		r := tartansim("", "serve", "--store", store, "--addr", freeLoopback())
 		Expect(r.code).To(Equal(exitUsage))
 		Expect(r.stderr).To(Equal("tartansim: the store " + store + " is in use by another tartansim serve; stop it or pass --store another file.\n"))
 	})
@@ -101,7 +91,7 @@ var _ = Describe("serve", Label("serve"), func() {
 	It("refuses a damaged store and leaves it untouched", func() {
 		junk := []byte("not a database, but precious\n")
 		Expect(os.WriteFile(store, junk, 0o600)).To(Succeed())
-		r := tartansim("", "serve", "--store", store, "--addr", freeAddr())
+		r := tartansim("", "serve", "--store", store, "--addr", freeLoopback())
 		Expect(r.code).To(Equal(exitUsage))
 		Expect(r.stderr).To(ContainSubstring("is damaged or is not a tartansim console store; it was left untouched"))
 		after, _ := os.ReadFile(store)
@@ -110,7 +100,7 @@ var _ = Describe("serve", Label("serve"), func() {
 
 	It("takes the token from the environment off loopback", func() {
 		GinkgoT().Setenv(envToken, "tok-"+strconv.Itoa(GinkgoParallelProcess()))
-		_, port, _ := net.SplitHostPort(freeAddr())
+		_, port, _ := net.SplitHostPort(freeLoopback())
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		r := tartansimCtx(ctx, "", "serve", "--store", store, "--addr", "0.0.0.0:"+port)

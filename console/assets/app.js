@@ -5,6 +5,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
+const maxRows = 500; // rows the live log keeps in the page
 const state = { settings: null, scenarios: [], before: 0, selected: 0, run: null };
 
 async function api(method, path, body) {
@@ -271,8 +272,15 @@ function connect() {
   es.addEventListener("attempt", (ev) => {
     const s = JSON.parse(ev.data);
     if (matchesFilter(s)) {
-      $("#log tbody").prepend(row(s));
+      const body = $("#log tbody");
+      body.prepend(row(s));
       $("#empty").hidden = true;
+      // Keep the page light in a long run: the older rows are a click away.
+      while (body.children.length > maxRows) body.lastElementChild.remove();
+      if (body.children.length === maxRows) {
+        state.before = Number(body.lastElementChild.dataset.id);
+        $("#more").hidden = false;
+      }
     }
     soon();
   });
