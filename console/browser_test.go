@@ -194,4 +194,18 @@ var _ = Describe("the console page in a real browser", Label("browser"), Ordered
 		Expect(h.call(http.MethodGet, "/api/console/stats", nil, &st)).To(Equal(http.StatusOK))
 		Expect(strconv.Itoa(int(st.Total))).To(Equal("0"))
 	})
+
+	It("works with a token: opened once with ?token=, then by its cookie", func() {
+		h := start(Token("page-token-42"))
+		ctx := browser()
+		Expect(chromedp.Do(ctx,
+			chromedp.Navigate(h.base+"/?token=page-token-42"),
+			until(`document.body.dataset.ready === "true"`),
+			until(`location.search === ""`),
+			chromedp.Click(chromedp.CSS("#send")),
+			until(`document.querySelector("#send-msg").textContent.startsWith("Attempt #1")`),
+			until(`document.querySelector("#conn").textContent === "live"`),
+		)).To(Succeed())
+		Expect(h.srv.Log().Counts().Total).To(BeEquivalentTo(1))
+	})
 })

@@ -149,3 +149,32 @@ var _ = Describe("the console's defences", Label("security"), func() {
 		}
 	})
 })
+
+var _ = Describe("Mount", Label("security"), func() {
+	It("serves another API beside the console, behind the Host check but not the console's token", func() {
+		srv, err := New(Addr("127.0.0.1:0"), StorePath(GinkgoT().TempDir()+"/c.db"), Token("console-only"))
+		Expect(err).NotTo(HaveOccurred())
+		srv.Mount("/api/sdk/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"mounted":true}`))
+		}))
+		h := startServer(srv)
+		resp, err := http.Post(h.base+"/api/sdk/token/", "application/json", strings.NewReader(`{}`))
+		Expect(err).NotTo(HaveOccurred())
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(string(body)).To(Equal(`{"mounted":true}`))
+
+		req, _ := http.NewRequest(http.MethodGet, h.base+"/api/sdk/token/", nil)
+		req.Host = "rebound.example"
+		resp, err = http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusMisdirectedRequest))
+
+		resp, err = http.Get(h.base + "/api/console/settings")
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusUnauthorized), "the console keeps its token")
+	})
+})
