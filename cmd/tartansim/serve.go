@@ -19,8 +19,8 @@ import (
 // registered here.)
 const (
 	envConsoleEvents = "TARTAN_EVENTS"
-	envToken  = "TARTAN_CONSOLE_TOKEN"
-	envStore  = "TARTAN_STORE"
+	envToken         = "TARTAN_CONSOLE_TOKEN"
+	envStore         = "TARTAN_STORE"
 )
 
 type serveFlags struct {
