@@ -252,7 +252,7 @@ func (s *Server) hostOnly(h http.Handler) http.Handler {
 // down gracefully: requests in flight get up to 5 seconds, a run in
 // progress is cancelled. It returns nil after ctx ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.outer, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: s.outer, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

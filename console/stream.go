@@ -30,12 +30,15 @@ func newHub() *hub { return &hub{subs: map[chan message]struct{}{}} }
 
 // publish sends v, as JSON, to every subscriber as event name.
 func (h *hub) publish(name string, v any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return // no page open: nothing to encode
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for ch := range h.subs {
 		select {
 		case ch <- message{name, data}:

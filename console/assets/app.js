@@ -66,6 +66,7 @@ function renderSettings(v) {
   const was = pick.value;
   pick.replaceChildren(...v.catalogue.map((k) => el("option", { value: k.id }, k.id + (k.subscribed ? "" : " (not subscribed)"))));
   if (was) pick.value = was;
+  else if (v.subscribed.length) pick.value = v.subscribed[0]; // start with an event that goes
   const filter = $("#filter-event");
   const fwas = filter.value;
   filter.replaceChildren(el("option", { value: "" }, "all"), ...v.catalogue.map((k) => el("option", { value: k.id }, k.id)));
