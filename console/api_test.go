@@ -121,6 +121,20 @@ var _ = Describe("the control API", func() {
 			Entry("no event", `{"orgId": "x"}`, `no "event" field`),
 		)
 
+		It("sends a forged signature when asked, marked forged and never re-sent at EOD", func() {
+			var a AttemptView
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: "near-miss"}, &a)).To(Equal(http.StatusOK))
+			Expect(a.Forged).To(BeTrue())
+			Expect(a.Status).To(Equal(http.StatusUnauthorized), "the reference consumer rejects it")
+			Expect(a.Headers[sender.HeaderSignature][0]).NotTo(Equal(sender.Sign(h.srv.builtin.key, []byte(a.Body))))
+			var rep EODReport
+			h.call(http.MethodPost, "/api/console/eod", nil, &rep)
+			Expect(rep.Resent).To(BeEmpty())
+			code, msg := h.errorOf(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: "bogus"})
+			Expect(code).To(Equal(http.StatusBadRequest))
+			Expect(msg).To(Equal(`The signature "bogus" is not one of valid, missing, empty, wrong-key, near-miss, truncated.`))
+		})
+
 		It("refuses an unknown event", func() {
 			code, msg := h.errorOf(http.MethodPost, "/api/console/send", TestSend{Event: "nope"})
 			Expect(code).To(Equal(http.StatusBadRequest))

@@ -59,6 +59,11 @@ type TestSend struct {
 	Event string `json:"event"`
 	// Body is sent as is when set; otherwise a new Payload of Event is.
 	Body string `json:"body,omitempty"`
+	// Signature is the signature variant: valid (the default), missing,
+	// empty, wrong-key, near-miss or truncated. Any but valid makes a
+	// forged delivery, which a correct consumer rejects with 4xx and which
+	// no EOD batch re-sends.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Send signs and posts one test webhook to the webhook URL, logs the
@@ -76,6 +81,13 @@ func (s *Server) Send(ctx context.Context, t TestSend) (Attempt, error) {
 	} else if err := checkPayload(body); err != nil {
 		return Attempt{}, err
 	}
+	sig := sender.SignatureValid
+	if t.Signature != "" {
+		var err error
+		if sig, err = sender.ParseSignature(t.Signature); err != nil {
+			return Attempt{}, fmt.Errorf("%w: the signature %q is not one of %s", ErrBadInput, t.Signature, strings.Join(sender.SignatureNames(), ", "))
+		}
+	}
 	env := readEnvelope(body)
 	if err := s.subscribed(env); err != nil {
 		return Attempt{}, err
@@ -84,8 +96,8 @@ func (s *Server) Send(ctx context.Context, t TestSend) (Attempt, error) {
 	if err != nil {
 		return Attempt{}, err
 	}
-	d := sender.Prepare(tg.key, body, sender.SignatureValid, sender.HeaderLower)
-	return s.deliver(ctx, tg.url, d, Attempt{Summary: Summary{Source: SourceTest, Kind: KindFirst}})
+	d := sender.Prepare(tg.key, body, sig, sender.HeaderLower)
+	return s.deliver(ctx, tg.url, d, Attempt{Summary: Summary{Source: SourceTest, Kind: KindFirst, Forged: sig != sender.SignatureValid}})
 }
 
 // Resend sends attempt id's exact bytes and headers again, to the webhook

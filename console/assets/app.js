@@ -108,7 +108,7 @@ function requestPanels(a) {
       el("h3", {}, "curl"), el("pre", { class: "curl" }, a.curl)),
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
       el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
-      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "")),
+      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.forged ? " · forged: a correct consumer answers 4xx" : "")),
       el("h3", {}, "Body"), el("pre", { class: "answer-body" }, a.answer || "(empty)")),
   ];
 }
@@ -117,7 +117,7 @@ async function send() {
   $("#send").disabled = true;
   say("#send-msg", "Sending…");
   try {
-    const a = await api("POST", "/api/console/send", { event: $("#test-event").value, body: $("#payload").value });
+    const a = await api("POST", "/api/console/send", { event: $("#test-event").value, body: $("#payload").value, signature: $("#test-signature").value });
     const box = $("#send-result");
     box.replaceChildren(...requestPanels(a));
     box.hidden = false;
