@@ -45,7 +45,7 @@ const serveExamples = `  # The console on http://127.0.0.1:7070/, sending to the
   TARTAN_CONSOLE_TOKEN=$(openssl rand -hex 16) tartansim serve --addr 0.0.0.0:7070
 
   # What the page does, from a script
-  curl -s http://127.0.0.1:7070/api/console/deliveries?outcome=failed
+  curl -s 'http://127.0.0.1:7070/api/console/deliveries?outcome=failed'
   curl -s -X POST http://127.0.0.1:7070/api/console/eod`
 
 func (a *app) serveCommand() *cobra.Command {
