@@ -1,12 +1,14 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/replay"
 )
 
 // A console on a free loopback port, sending a test webhook to the built-in
@@ -57,4 +59,37 @@ func ExampleServer_Update() {
 	// connection.events.requested,sync.events.employee.add/initial
 	// console: not subscribed: sync.events.initiated (sync.events) is not among the subscribed events, so Tartan would not send it; tick it under Endpoint first
 	// 0 sent
+}
+
+// The log exports as the NDJSON delivery log that `tartansim replay` reads:
+// one line per attempt, a resend sharing its delivery's number.
+func ExampleServer_Export() {
+	dir, _ := os.MkdirTemp("", "console-example-")
+	defer os.RemoveAll(dir)
+	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(dir, "console.db")))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	ctx := context.Background()
+	first, _ := srv.Send(ctx, console.TestSend{Event: "sync.events.employee.add/delta"})
+	_, _ = srv.Resend(ctx, first.ID)
+
+	var log bytes.Buffer
+	if err := srv.Export(&log); err != nil {
+		fmt.Println(err)
+		return
+	}
+	rd := replay.NewReader(&log, "export.ndjson")
+	for {
+		e, err := rd.Next()
+		if err != nil {
+			break
+		}
+		fmt.Println(e.Seq, e.Attempt, e.Event, e.Status)
+	}
+	// Output:
+	// 1 first sync.events.employee.add 200
+	// 1 resend sync.events.employee.add 200
 }
