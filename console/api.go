@@ -100,7 +100,9 @@ func plainError(err error) string {
 	if msg == "" {
 		return "Something went wrong."
 	}
-	if first, _, _ := strings.Cut(msg, " "); strings.IndexFunc(first, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+	first, _, _ := strings.Cut(msg, " ")
+	first = strings.TrimRight(first, ".,;:")
+	if strings.IndexFunc(first, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
 		msg = strings.ToUpper(msg[:1]) + msg[1:] // a word, not a name like sync.events.initiated
 	}
 	if !strings.HasSuffix(msg, ".") {
