@@ -55,10 +55,14 @@ func BenchmarkFirstPaint(b *testing.B) {
 
 const benchAttempts = 100_000
 
+// mem is the process's memory in MB: resident (the store's mapped pages
+// included) and the Go heap in use.
+type mem struct{ rss, heap float64 }
+
 // logOf100k makes a log of benchAttempts attempts in a store of its own,
-// removed when the benchmark ends, and returns it with the process's RSS
-// once it is loaded.
-func logOf100k(b *testing.B) (*Log, float64) {
+// removed when the benchmark ends, and returns it with the process's
+// memory once it is loaded.
+func logOf100k(b *testing.B) (*Log, mem) {
 	b.Helper()
 	st, err := OpenStore(filepath.Join(b.TempDir(), "c.db"))
 	if err != nil {
@@ -94,7 +98,9 @@ func logOf100k(b *testing.B) (*Log, float64) {
 		}
 	}
 	runtime.GC()
-	return l, rssMB()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return l, mem{rss: rssMB(), heap: float64(ms.HeapInuse) / (1 << 20)}
 }
 
 // rssMB is the process's resident memory, from /proc (0 elsewhere).
@@ -117,7 +123,7 @@ func rssMB() float64 {
 // the store (a page deep in the log; a filter nothing matches, the worst
 // case, which reads the whole index).
 func BenchmarkList100k(b *testing.B) {
-	l, rss := logOf100k(b)
+	l, m := logOf100k(b)
 	cases := []struct {
 		name   string
 		f      Filter
@@ -143,7 +149,8 @@ func BenchmarkList100k(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/list")
-			b.ReportMetric(rss, "MB-rss")
+			b.ReportMetric(m.rss, "MB-rss")
+			b.ReportMetric(m.heap, "MB-heap")
 		})
 	}
 }

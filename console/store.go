@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,6 +35,7 @@ var (
 	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
 	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
 	bucketPending  = []byte("pending")  // delivery id -> "": failed, awaiting EOD
+	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
 	bucketMeta     = []byte("meta")
 	keyFormat      = []byte("format")
 	keySettings    = []byte("settings")
@@ -118,7 +122,7 @@ func (s *Store) init() error {
 		if string(meta.Get(keyFormat)) != storeFormat {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
-		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending} {
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -184,6 +188,7 @@ func matchIndex(v []byte, f Filter) (Summary, bool) {
 func (s *Store) put(as []*Attempt) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
+		fields := tx.Bucket(bucketFields)
 		var c Counts
 		if v := meta.Get(keyCounts); v != nil {
 			_ = json.Unmarshal(v, &c)
@@ -202,6 +207,11 @@ func (s *Store) put(as []*Attempt) error {
 			}
 			if err := idx.Put(idKey(a.ID), iv); err != nil {
 				return err
+			}
+			for _, prefix := range fieldPrefixes(&a.Summary) {
+				if err := fields.Put(append(prefix, idKey(a.ID)...), nil); err != nil {
+					return err
+				}
 			}
 			if err := att.SetSequence(uint64(a.ID)); err != nil {
 				return err
@@ -260,9 +270,61 @@ func (s *Store) Get(id int64) (Attempt, bool, error) {
 	return a, found, err
 }
 
+// Tags of the filters' index: each attempt has one key per tag, the tag,
+// the field's value (at most maxIndexed bytes of it), NUL, and its ID.
+const (
+	tagOrg     = 'g' // orgId
+	tagName    = 'n' // event
+	tagKind    = 'k' // event NUL eventType: a catalogue ID
+	tagOutcome = 'r' // ok or failed
+)
+
+// maxIndexed bounds the bytes of a value in an index key; bbolt keys are
+// small, and an edited payload may carry any orgId.
+const maxIndexed = 256
+
+func fieldPrefix(tag byte, v string) []byte {
+	v = v[:min(len(v), maxIndexed)]
+	b := make([]byte, 0, len(v)+10)
+	b = append(b, tag)
+	b = append(b, v...)
+	return append(b, 0)
+}
+
+func fieldPrefixes(s *Summary) [][]byte {
+	return [][]byte{
+		fieldPrefix(tagOrg, s.OrgID),
+		fieldPrefix(tagName, s.Event),
+		fieldPrefix(tagKind, s.Event+"\x00"+s.EventType),
+		fieldPrefix(tagOutcome, s.Outcome),
+	}
+}
+
+// filterPrefix is the index range that holds every attempt f can match,
+// the narrowest one f names; nil for an empty filter.
+func filterPrefix(f Filter) []byte {
+	switch {
+	case f.Org != "":
+		return fieldPrefix(tagOrg, f.Org)
+	case f.Event != "":
+		if event, typ, ok := strings.Cut(f.Event, "/"); ok {
+			return fieldPrefix(tagKind, event+"\x00sync.events."+typ)
+		}
+		return fieldPrefix(tagName, f.Event)
+	case f.Outcome != "":
+		return fieldPrefix(tagOutcome, f.Outcome)
+	}
+	return nil
+}
+
 // scan calls fn with the summaries that match f, newest first, from the
 // attempt before ID before (0: from the newest), until fn returns false.
+// A filter reads only the index range of its narrowest field, so a
+// filter that matches little costs little, however long the log.
 func (s *Store) scan(before int64, f Filter, fn func(Summary) bool) error {
+	if prefix := filterPrefix(f); prefix != nil {
+		return s.scanRange(prefix, before, f, fn)
+	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketIndex).Cursor()
 		var k, v []byte
@@ -273,6 +335,34 @@ func (s *Store) scan(before int64, f Filter, fn func(Summary) bool) error {
 			k, v = c.Prev()
 		}
 		for ; k != nil; k, v = c.Prev() {
+			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// scanRange is scan through the filters' index: the keys that start with
+// prefix, newest first, each checked against the whole of f.
+func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(Summary) bool) error {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketIndex)
+		c := tx.Bucket(bucketFields).Cursor()
+		k, _ := c.Seek(append(slices.Clip(prefix), idKey(before)...))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			if len(k) != len(prefix)+8 {
+				continue // a longer value that shares this prefix
+			}
+			v := idx.Get(k[len(k)-8:])
 			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
 				return nil
 			}
