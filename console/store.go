@@ -122,8 +122,29 @@ func (s *Store) init() error {
 		if string(meta.Get(keyFormat)) != storeFormat {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
+		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
 		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if rebuild { // a store from before the filters' index
+			return reindex(tx)
+		}
+		return nil
+	})
+}
+
+// reindex fills the filters' index from the summaries.
+func reindex(tx *bolt.Tx) error {
+	fields := tx.Bucket(bucketFields)
+	return tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
+		sum, ok := matchIndex(v, Filter{})
+		if !ok {
+			return nil
+		}
+		for _, prefix := range fieldPrefixes(&sum) {
+			if err := fields.Put(append(prefix, k...), nil); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	bolt "go.etcd.io/bbolt"
 )
 
 // crashEnv names the store a child test process writes to before it is
@@ -62,6 +63,24 @@ var _ = Describe("the store", Label("store"), func() {
 		Expect(again.call(http.MethodPost, "/api/console/send", TestSend{Event: "connection.events.requested"}, nil)).To(Equal(http.StatusOK))
 		again.call(http.MethodGet, "/api/console/deliveries", nil, &page)
 		Expect(page.Attempts[0].ID).To(BeEquivalentTo(2), "numbering goes on")
+	})
+
+	It("builds the filters' index for a store made before it", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		h := start(StorePath(path), Window(1))
+		for range 3 {
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
+		}
+		h.close()
+		db, err := bolt.Open(path, 0o600, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketFields) })).To(Succeed())
+		Expect(db.Close()).To(Succeed())
+
+		again := start(StorePath(path), Window(1))
+		var page Page
+		again.call(http.MethodGet, "/api/console/deliveries?event=sync.events.initiated", nil, &page)
+		Expect(page.Attempts).To(HaveLen(3))
 	})
 
 	It("lets flags given at start beat the stored settings", func() {
