@@ -11,17 +11,28 @@ import (
 	"github.com/tartansim/tartansim/replay"
 )
 
+// exampleServer starts a console on a free loopback port with a store in a
+// temporary folder; done closes it and removes the folder.
+func exampleServer(opts ...console.Option) (srv *console.Server, done func()) {
+	dir, err := os.MkdirTemp("", "console-example-")
+	if err != nil {
+		panic(err)
+	}
+	srv, err = console.New(append([]console.Option{console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(dir, "console.db"))}, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return srv, func() {
+		_ = srv.Close()
+		_ = os.RemoveAll(dir)
+	}
+}
+
 // A console on a free loopback port, sending a test webhook to the built-in
 // reference consumer and listing the log, as the page does.
 func Example() {
-	dir, _ := os.MkdirTemp("", "console-example-")
-	defer os.RemoveAll(dir)
-	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(dir, "console.db")), console.Seed(7))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
+	srv, done := exampleServer(console.Seed(7))
+	defer done()
 
 	a, err := srv.Send(context.Background(), console.TestSend{Event: "connection.events.requested"})
 	if err != nil {
@@ -40,19 +51,13 @@ func Example() {
 // The subscription is part of the settings: an event outside it is refused,
 // in one sentence, and nothing is sent.
 func ExampleServer_Update() {
-	dir, _ := os.MkdirTemp("", "console-example-")
-	defer os.RemoveAll(dir)
-	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(dir, "console.db")))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
+	srv, done := exampleServer()
+	defer done()
 
 	events := []string{"connection.events.requested", "sync.events.employee.add/initial"}
 	st, _ := srv.Update(console.Patch{Events: &events})
 	fmt.Println(st.Events)
-	_, err = srv.Send(context.Background(), console.TestSend{Event: "sync.events.initiated"})
+	_, err := srv.Send(context.Background(), console.TestSend{Event: "sync.events.initiated"})
 	fmt.Println(err)
 	fmt.Println(srv.Log().Counts().Total, "sent")
 	// Output:
@@ -64,14 +69,8 @@ func ExampleServer_Update() {
 // The log exports as the NDJSON delivery log that `tartansim replay` reads:
 // one line per attempt, a resend sharing its delivery's number.
 func ExampleServer_Export() {
-	dir, _ := os.MkdirTemp("", "console-example-")
-	defer os.RemoveAll(dir)
-	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(dir, "console.db")))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
+	srv, done := exampleServer()
+	defer done()
 	ctx := context.Background()
 	first, _ := srv.Send(ctx, console.TestSend{Event: "sync.events.employee.add/delta"})
 	_, _ = srv.Resend(ctx, first.ID)
