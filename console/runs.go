@@ -364,7 +364,7 @@ func (l *runLog) catchUp(rep *scenarios.Report) {
 	var owners []*scenarios.Delivery
 	for _, d := range rep.Deliveries {
 		for _, at := range d.Attempts[l.logged[d]:] {
-			a := newAttempt(l.source, l.name, at.Kind, l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
+			a := newAttempt(l.source, l.name, string(at.Kind), l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
 			a.Forged = d.Forged
 			switch id, ok := l.ids[d]; {
 			case ok:
