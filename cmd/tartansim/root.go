@@ -108,6 +108,7 @@ Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 		a.loadCommand(),
 		a.replayCommand(),
 		a.mergeCommand(),
+		a.serveCommand(),
 	)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/fixtures"
+)
+
+// Environment variables of serve alone. (TARTAN_EVENTS is the common
+// --events variable; serve reads it itself until the common flag is
+// registered here.)
+const (
+	envConsoleEvents = "TARTAN_EVENTS"
+	envToken         = "TARTAN_CONSOLE_TOKEN"
+	envStore         = "TARTAN_STORE"
+)
+
+type serveFlags struct {
+	addr      string
+	token     string
+	tokenFile string
+	store     string
+	events    string
+	eod       string
+	allow     []string
+}
+
+const serveExamples = `  # The console on http://127.0.0.1:7070/, sending to the built-in reference consumer
+  tartansim serve
+
+  # Your consumer, with its key and state probe, subscribed to two events
+  export TARTAN_APP_KEY=...   # or --key-file FILE
+  tartansim serve --target http://127.0.0.1:8080/webhook --probe http://127.0.0.1:8080/probe \
+    --events connection.events.requested,sync.events.employee.add
+
+  # Reachable from other machines: only with a token (open the page once with ?token=...)
+  TARTAN_CONSOLE_TOKEN=$(openssl rand -hex 16) tartansim serve --addr 0.0.0.0:7070
+
+  # What the page does, from a script
+  curl -s 'http://127.0.0.1:7070/api/console/deliveries?outcome=failed'
+  curl -s -X POST http://127.0.0.1:7070/api/console/eod`
+
+func (a *app) serveCommand() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Tartan in a box: the console web page and its control API, until stopped",
+		Long: `Serve the tartansim console: a web page (and the JSON control API it uses, under
+/api/console/) to set the webhook URL and the subscribed events, test a webhook,
+run scenarios and the conformance checks with live progress, and see, filter,
+resend and export every delivery. Failed deliveries are re-sent by an EOD batch
+every day at 23:59 IST (--eod), as Tartan does.
+
+The log and the settings live in a store on disk (--store) and survive a
+restart. Flags given here beat the stored settings. The app key comes only from
+--key, --key-file or TARTAN_APP_KEY and is never shown or returned. Without a key
+only the built-in reference consumer can be tested.
+
+It listens on loopback by default, answers only to its own address (no DNS
+rebinding), takes changes only from its own page (no cross-site requests) and
+needs a token (--token-file or TARTAN_CONSOLE_TOKEN) on any other address.
+Stop it with Ctrl-C.`,
+		Example: serveExamples,
+		Args:    cobra.NoArgs,
+		RunE:    func(c *cobra.Command, _ []string) error { return a.serve(c, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", console.DefaultAddr, "address to listen on; other than loopback it needs a token")
+	fl.StringVar(&f.token, "token", "", "the token every request must carry, for local use ($"+envToken+" or --token-file are safer)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "read the token from this file (trailing newline ignored)")
+	fl.StringVar(&f.store, "store", "", "the store file of the log and settings ($"+envStore+"); default: "+defaultStore())
+	fl.StringVar(&f.events, "events", "", "the subscription: catalogue IDs or event names, comma-separated, all or none ($"+envConsoleEvents+"); default: as stored, at first all")
+	fl.StringVar(&f.eod, "eod", "", "time of the daily EOD batch, HH:MM IST, or off; default: as stored, at first "+console.DefaultEOD)
+	fl.StringSliceVar(&f.allow, "allow-host", nil, "another host:port the console is reached by (repeatable); every other Host is refused")
+	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagLayout, flagTLS)
+	return cmd
+}
+
+// defaultStore is $XDG_STATE_HOME/tartansim/console.db, or the same under
+// ~/.local/state.
+func defaultStore() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "tartansim-console.db"
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "tartansim", "console.db")
+}
+
+func (a *app) serve(c *cobra.Command, f serveFlags) error {
+	opts, store, seed, err := a.serveOptions(c, f)
+	if err != nil {
+		return err
+	}
+	srv, err := console.New(opts...)
+	switch {
+	case errors.Is(err, console.ErrTokenRequired):
+		return usageErr("--addr %s is not loopback, so the console needs a token: set %s or pass --token-file FILE", f.addr, envToken)
+	case errors.Is(err, console.ErrStoreLocked):
+		return usageErr("the store %s is in use by another tartansim serve; stop it or pass --store another file", store)
+	case errors.Is(err, console.ErrStoreDamaged):
+		return usageErr("the store %s is damaged or is not a tartansim console store; it was left untouched: move it aside or pass --store another file", store)
+	case errors.Is(err, console.ErrBadSettings):
+		return usageErr("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), console.ErrBadSettings.Error()), ": "))
+	case err != nil:
+		return usageErr("%v", strings.TrimPrefix(err.Error(), "console: "))
+	}
+	defer srv.Close()
+	ln, err := srv.Listen()
+	if err != nil {
+		return usageErr("%s", strings.TrimPrefix(err.Error(), "console: "))
+	}
+	st := srv.Settings()
+	where := st.WebhookURL
+	if where == "" {
+		where = "the built-in reference consumer"
+	}
+	fmt.Fprintf(a.stdout, "tartansim console: %s\n", srv.URL())
+	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s; seed %d\n", where, st.Events, st.EOD, store, seed)
+	if err := srv.Serve(a.ctx, ln); err != nil {
+		return err
+	}
+	return &exitError{exitInterrupted, fmt.Errorf("interrupted; the console stopped, its log is kept in %s", store)}
+}
+
+// serveOptions translates the flags into the console's options; it also
+// returns the store's path and the seed.
+func (a *app) serveOptions(c *cobra.Command, f serveFlags) (opts []console.Option, store string, seed uint64, err error) {
+	opts = []console.Option{console.Addr(f.addr), console.Timeout(a.common.timeout), console.AllowHosts(f.allow...),
+		console.Logger(slog.New(slog.NewTextHandler(a.stderr, nil)))}
+	// A new seed each start unless given: the same seed makes the same
+	// payloads, so a restart would otherwise repeat requestIds.
+	seed = a.common.seedValue()
+	opts = append(opts, console.Seed(seed))
+	key, ok, err := a.common.appKey()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if ok {
+		opts = append(opts, console.Key(key))
+	}
+	if w := a.common.keyFileWarning(); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
+	token, err := serveToken(f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if token != "" {
+		opts = append(opts, console.Token(token))
+	}
+	if host, _, err := net.SplitHostPort(f.addr); err != nil {
+		return nil, "", 0, usageErr("--addr %q is not host:port", f.addr)
+	} else if host == "" {
+		return nil, "", 0, usageErr("--addr %q has no host: say 127.0.0.1:PORT, or 0.0.0.0:PORT (with a token) for every interface", f.addr)
+	}
+	tlsConfig, err := a.common.tlsConfig()
+	if err != nil {
+		return nil, "", 0, err
+	}
+	opts = append(opts, console.TLS(tlsConfig))
+
+	store = f.store
+	if store == "" {
+		store = os.Getenv(envStore)
+	}
+	if store == "" {
+		store = defaultStore()
+	}
+	opts = append(opts, console.StorePath(store))
+
+	patch, err := a.servePatch(c, f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return append(opts, console.Override(patch)), store, seed, nil
+}
+
+// servePatch holds the settings given on the command line (or in the
+// environment), which beat the stored ones.
+func (a *app) servePatch(c *cobra.Command, f serveFlags) (console.Patch, error) {
+	var p console.Patch
+	if a.common.target != "" {
+		if err := checkTarget(a.common.target, "--target"); err != nil {
+			return p, err
+		}
+		p.WebhookURL = &a.common.target
+	}
+	if a.common.probe != "" {
+		if err := checkTarget(a.common.probe, "--probe"); err != nil {
+			return p, err
+		}
+		p.ProbeURL = &a.common.probe
+	}
+	events := f.events
+	if events == "" {
+		events = os.Getenv(envConsoleEvents)
+	}
+	if events != "" {
+		if _, err := fixtures.ParseSubscription(events); err != nil {
+			return p, usageErr("--events: %s", strings.TrimPrefix(err.Error(), "fixtures: "))
+		}
+		p.Events = &[]string{events}
+	}
+	if c.Flags().Changed("layout") {
+		if _, err := a.common.layoutValue(); err != nil {
+			return p, err
+		}
+		p.Layout = &a.common.layout
+	}
+	if f.eod != "" {
+		if _, err := console.DefaultSettings().Apply(console.Patch{EOD: &f.eod}); err != nil {
+			return p, usageErr("--eod %q is not a time of day like 23:59 (IST), or off", f.eod)
+		}
+		p.EOD = &f.eod
+	}
+	return p, nil
+}
+
+// serveToken reads the token from --token, --token-file or the
+// environment, in that order.
+func serveToken(f serveFlags) (string, error) {
+	switch {
+	case f.token != "" && f.tokenFile != "":
+		return "", usageErr("--token and --token-file both given; use one")
+	case f.token != "":
+		return f.token, nil
+	case f.tokenFile != "":
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return "", usageErr("cannot read --token-file %s: %v", f.tokenFile, plainIOError(err))
+		}
+		t := strings.TrimRight(string(b), "\r\n")
+		if t == "" {
+			return "", usageErr("--token-file %s is empty", f.tokenFile)
+		}
+		return t, nil
+	}
+	return os.Getenv(envToken), nil
+}

@@ -1,0 +1,317 @@
+// tartansim console: everything this page does goes through the control
+// API under /api/console/ (documented in docs/console.md), so a script can
+// do the same. Text from the consumer is untrusted: it is only ever put in
+// the page as text, never as HTML.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const maxRows = 500; // rows the live log keeps in the page
+const state = { settings: null, scenarios: [], before: 0, selected: 0, run: null };
+
+async function api(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, init);
+  let data = null;
+  try { data = await r.json(); } catch (_) { /* not JSON */ }
+  if (!r.ok) throw new Error((data && data.error) || `The server answered ${r.status}.`);
+  return data;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("data-")) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c.nodeType ? c : String(c));
+  return e;
+}
+
+function say(sel, text, kind) {
+  const m = $(sel);
+  m.textContent = text || "";
+  m.className = "msg" + (kind ? " " + kind : "");
+}
+
+function badge(outcome, text) { return el("span", { class: "badge " + outcome }, text); }
+function istTime(t) {
+  try {
+    return new Date(t).toLocaleString("en-GB", { timeZone: "Asia/Kolkata", dateStyle: "medium", timeStyle: "short" }) + " IST";
+  } catch (_) { return new Date(t).toString(); }
+}
+function clock(t) { return new Date(t).toLocaleTimeString([], { hour12: false }); }
+
+// ---- Endpoint
+function renderSettings(v) {
+  state.settings = v;
+  $("#webhook-url").value = v.webhookUrl;
+  $("#webhook-url").placeholder = "empty: the built-in reference consumer (" + v.builtinWebhookUrl + ")";
+  $("#probe-url").value = v.probeUrl;
+  $("#eod-at").value = v.eodAt;
+  const layout = $("#layout");
+  layout.replaceChildren(...v.layouts.map((l) => el("option", { value: l, selected: l === v.layout }, l)));
+  $("#key-state").textContent = v.keyGiven ? "App key: given to serve." : "App key: none given to serve, so only the built-in consumer can be sent to.";
+  $("#eod-state").textContent = v.nextEod ? "Next EOD batch: " + istTime(v.nextEod) + "." : "EOD schedule off.";
+  const box = $("#events");
+  box.replaceChildren(...v.catalogue.map((k) => el("label", { title: k.summary },
+    el("input", { type: "checkbox", checked: k.subscribed, "data-event": k.id }),
+    el("code", {}, k.id), " ",
+    el("span", { class: "tag" + (k.documented ? "" : " undoc") }, k.documented ? "documented" : "undocumented"))));
+  const pick = $("#test-event");
+  const was = pick.value;
+  pick.replaceChildren(...v.catalogue.map((k) => el("option", { value: k.id }, k.id + (k.subscribed ? "" : " (not subscribed)"))));
+  if (was) pick.value = was;
+  else if (v.subscribed.length) pick.value = v.subscribed[0]; // start with an event that goes
+  const filter = $("#filter-event");
+  const fwas = filter.value;
+  filter.replaceChildren(el("option", { value: "" }, "all"), ...v.catalogue.map((k) => el("option", { value: k.id }, k.id)));
+  filter.value = fwas;
+}
+
+async function saveSettings() {
+  const events = [...document.querySelectorAll("#events input:checked")].map((c) => c.dataset.event);
+  try {
+    const v = await api("PUT", "/api/console/settings", {
+      webhookUrl: $("#webhook-url").value, probeUrl: $("#probe-url").value,
+      layout: $("#layout").value, eodAt: $("#eod-at").value.trim() || "23:59", events,
+    });
+    renderSettings(v);
+    say("#settings-msg", "Saved: " + (v.subscribed.length ? v.subscribed.length + " event(s) subscribed." : "no event subscribed."), "good");
+  } catch (e) { say("#settings-msg", e.message, "error"); }
+}
+
+// ---- Test a webhook
+async function newPayload() {
+  try {
+    const p = await api("GET", "/api/console/payload?event=" + encodeURIComponent($("#test-event").value));
+    $("#payload").value = p.body;
+    say("#send-msg", "");
+  } catch (e) { say("#send-msg", e.message, "error"); }
+}
+
+function headerList(h) {
+  const dl = el("dl", { class: "kv" });
+  for (const name of Object.keys(h).sort()) for (const v of h[name]) dl.append(el("dt", {}, name), el("dd", {}, v));
+  return dl;
+}
+
+function requestPanels(a) {
+  return [
+    el("div", { class: "panel" }, el("h3", {}, "Request"),
+      el("div", { class: "mono" }, "POST " + a.target), headerList(a.headers),
+      el("h3", {}, "Body (" + a.body.length + " bytes)"), el("pre", { class: "req-body" }, a.body),
+      el("h3", {}, "curl"), el("pre", { class: "curl" }, a.curl)),
+    el("div", { class: "panel" }, el("h3", {}, "Answer"),
+      el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
+      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.forged ? " · forged: a correct consumer answers 4xx" : "")),
+      el("h3", {}, "Body"), el("pre", { class: "answer-body" }, a.answer || "(empty)")),
+  ];
+}
+
+async function send() {
+  $("#send").disabled = true;
+  say("#send-msg", "Sending…");
+  try {
+    const a = await api("POST", "/api/console/send", { event: $("#test-event").value, body: $("#payload").value, signature: $("#test-signature").value });
+    const box = $("#send-result");
+    box.replaceChildren(...requestPanels(a));
+    box.hidden = false;
+    say("#send-msg", "Attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
+  } catch (e) { say("#send-msg", e.message, "error"); }
+  $("#send").disabled = false;
+}
+
+// ---- Scenarios and conformance
+async function loadScenarios() {
+  state.scenarios = await api("GET", "/api/console/scenarios");
+  $("#scenario").replaceChildren(...state.scenarios.map((s) => el("option", { value: s.name }, s.name)));
+  describeScenario();
+}
+function describeScenario() {
+  const s = state.scenarios.find((x) => x.name === $("#scenario").value);
+  $("#scenario-about").textContent = s ? s.description : "";
+}
+
+async function startRun(body) {
+  say("#run-msg", "");
+  try { renderRun(await api("POST", "/api/console/runs", body)); } catch (e) { say("#run-msg", e.message, "error"); }
+}
+
+function renderRun(r) {
+  if (state.run && state.run.id !== r.id && Number(r.id) < Number(state.run.id)) return;
+  state.run = r;
+  $("#run-progress").hidden = false;
+  const running = r.state === "running";
+  $("#cancel-run").hidden = !running;
+  $("#run-scenario").disabled = running;
+  $("#run-conformance").disabled = running;
+  $("#run-fill").style.width = (r.total ? (100 * r.done / r.total) : 0) + "%";
+  const what = r.kind === "scenario" ? "step" : "check";
+  $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ")";
+  const v = $("#run-verdict");
+  v.replaceChildren();
+  if (r.verdict) v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict + " " + r.name));
+  if (r.error) v.append(el("div", { class: "msg error" }, r.error));
+  for (const p of r.problems || []) v.append(el("div", { class: "msg error" }, p));
+  for (const o of r.orgs || []) {
+    const text = o.judged ? (o.converged ? "converged" : "did not converge: " + (o.diffs || []).join("; ")) : "not judged: " + o.reason;
+    v.append(el("div", { class: "muted" }, "org " + o.id + " (" + o.orgId + "), " + o.employees + " employees: " + text));
+  }
+  const list = $("#run-steps");
+  if (r.kind === "scenario") {
+    list.replaceChildren(...(r.steps || []).map((s) => el("li", {},
+      s.at + " " + s.action + (s.org ? " " + s.org : "") + ": " + s.webhooks + " webhook(s), " + s.ok + " ok, " + s.failed + " failed" + (s.faults && s.faults.length ? " [" + s.faults.join(", ") + "]" : ""))));
+  } else {
+    list.replaceChildren(...(r.checks || []).map((c) => el("li", {},
+      el("span", { class: "verdict " + c.verdict }, c.verdict), " ", el("code", {}, c.id), " " + c.title,
+      c.reason ? el("div", { class: "evidence" }, c.reason) : null,
+      ...(c.details || []).map((d) => el("div", { class: "evidence" }, d)))));
+  }
+}
+
+// ---- Deliveries
+function filterQuery() {
+  const q = new URLSearchParams();
+  if ($("#filter-event").value) q.set("event", $("#filter-event").value);
+  if ($("#filter-org").value.trim()) q.set("org", $("#filter-org").value.trim());
+  if ($("#filter-outcome").value) q.set("outcome", $("#filter-outcome").value);
+  return q;
+}
+
+function row(s) {
+  const tr = el("tr", { "data-id": s.id, "data-outcome": s.outcome },
+    el("td", {}, s.id), el("td", {}, clock(s.time)), el("td", { title: s.run || "" }, s.source),
+    el("td", { title: s.eventType }, s.event || "—"), el("td", { title: s.orgId, class: "mono" }, (s.orgId || "").slice(0, 8)),
+    el("td", { title: s.result }, badge(s.outcome, s.status || s.class), " ", s.kind === "first" ? "" : s.kind),
+    el("td", {}, s.latencyMs.toFixed(1)));
+  if (s.id === state.selected) tr.classList.add("selected");
+  tr.addEventListener("click", () => openAttempt(s.id));
+  return tr;
+}
+
+async function loadDeliveries(more) {
+  const q = filterQuery();
+  if (more && state.before) q.set("before", state.before);
+  try {
+    const page = await api("GET", "/api/console/deliveries?" + q);
+    const body = $("#log tbody");
+    const rows = page.attempts.map(row);
+    if (more) body.append(...rows); else body.replaceChildren(...rows);
+    state.before = page.next;
+    $("#more").hidden = !page.next;
+    $("#empty").hidden = body.children.length > 0;
+  } catch (e) { say("#eod-msg", e.message, "error"); }
+}
+
+function matchesFilter(s) {
+  const ev = $("#filter-event").value, org = $("#filter-org").value.trim(), out = $("#filter-outcome").value;
+  if (out && s.outcome !== out) return false;
+  if (org && s.orgId !== org) return false;
+  if (ev && s.event !== ev) {
+    const [e, t] = ev.split("/");
+    if (!t || s.event !== e || s.eventType !== "sync.events." + t) return false;
+  }
+  return true;
+}
+
+async function openAttempt(id) {
+  try {
+    const a = await api("GET", "/api/console/deliveries/" + id);
+    state.selected = a.id;
+    for (const tr of document.querySelectorAll("#log tbody tr")) tr.classList.toggle("selected", Number(tr.dataset.id) === a.id);
+    const d = $("#detail");
+    const resend = el("button", { id: "resend", class: "primary" }, "Resend identical bytes");
+    resend.addEventListener("click", () => resendAttempt(a.id));
+    d.replaceChildren(
+      el("div", { class: "row" }, el("strong", {}, "Attempt #" + a.id), el("span", { class: "muted" }, "delivery #" + a.delivery + " · " + new Date(a.time).toLocaleString()), el("span", { class: "spacer" }), resend),
+      el("div", { id: "detail-msg", class: "msg" }),
+      ...requestPanels(a).map((p) => { p.classList.add("stack"); return p; }));
+    d.hidden = false;
+    $("#deliveries .split").classList.remove("nodetail");
+  } catch (e) { say("#eod-msg", e.message, "error"); }
+}
+
+async function resendAttempt(id) {
+  try {
+    const a = await api("POST", "/api/console/deliveries/" + id + "/resend");
+    say("#detail-msg", "Re-sent as attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
+  } catch (e) { say("#detail-msg", e.message, "error"); }
+}
+
+async function eodNow() {
+  try {
+    const r = await api("POST", "/api/console/eod");
+    let text = r.resent.length ? "EOD batch re-sent " + r.resent.length + " failed deliveries: " + r.ok + " ok, " + r.failed + " failed." : "Nothing failed since the last EOD batch.";
+    if (r.skipped) text += " " + r.skipped + " skipped: their events are not subscribed.";
+    say("#eod-msg", text, r.failed ? "error" : "good");
+  } catch (e) { say("#eod-msg", e.message, "error"); }
+}
+
+async function loadStats() {
+  try {
+    const s = await api("GET", "/api/console/stats");
+    $("#stats").textContent = s.total + " attempts · " + s.ok + " ok · " + s.failed + " failed · " + s.pending + " awaiting EOD";
+  } catch (_) { /* the stream will retry */ }
+}
+
+// ---- Live updates
+let statsTimer = 0;
+function soon() {
+  clearTimeout(statsTimer);
+  statsTimer = setTimeout(loadStats, 150);
+}
+
+function connect() {
+  const es = new EventSource("/api/console/stream");
+  es.onopen = () => { $("#conn").textContent = "live"; $("#conn").classList.add("live"); };
+  es.onerror = () => { $("#conn").textContent = "reconnecting"; $("#conn").classList.remove("live"); };
+  es.addEventListener("attempt", (ev) => {
+    const s = JSON.parse(ev.data);
+    if (matchesFilter(s)) {
+      const body = $("#log tbody");
+      body.prepend(row(s));
+      $("#empty").hidden = true;
+      // Keep the page light in a long run: the older rows are a click away.
+      while (body.children.length > maxRows) body.lastElementChild.remove();
+      if (body.children.length === maxRows) {
+        state.before = Number(body.lastElementChild.dataset.id);
+        $("#more").hidden = false;
+      }
+    }
+    soon();
+  });
+  es.addEventListener("run", (ev) => renderRun(JSON.parse(ev.data)));
+  es.addEventListener("settings", (ev) => renderSettings(JSON.parse(ev.data)));
+  es.addEventListener("eod", () => soon());
+}
+
+async function start() {
+  $("#save-settings").addEventListener("click", saveSettings);
+  $("#new-payload").addEventListener("click", newPayload);
+  $("#test-event").addEventListener("change", newPayload);
+  $("#send").addEventListener("click", send);
+  $("#scenario").addEventListener("change", describeScenario);
+  $("#run-scenario").addEventListener("click", () => startRun({ scenario: $("#scenario").value }));
+  $("#run-conformance").addEventListener("click", () => startRun({ conformance: true }));
+  $("#cancel-run").addEventListener("click", () => state.run && api("POST", "/api/console/runs/" + state.run.id + "/cancel").catch((e) => say("#run-msg", e.message, "error")));
+  for (const id of ["#filter-event", "#filter-outcome"]) $(id).addEventListener("change", () => loadDeliveries(false));
+  $("#filter-org").addEventListener("input", () => loadDeliveries(false));
+  $("#more").addEventListener("click", () => loadDeliveries(true));
+  $("#eod-now").addEventListener("click", eodNow);
+  $("#deliveries .split").classList.add("nodetail");
+  try {
+    renderSettings(await api("GET", "/api/console/settings"));
+    await Promise.all([loadScenarios(), loadDeliveries(false), loadStats(), newPayload()]);
+    const runs = await api("GET", "/api/console/runs");
+    if (runs.length) renderRun(runs[0]);
+    document.body.dataset.ready = "true";
+  } catch (e) { say("#settings-msg", e.message, "error"); }
+  connect();
+}
+
+start();

@@ -1,0 +1,36 @@
+package console
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/tartansim/tartansim/replay"
+)
+
+// Export writes the whole log, oldest first, as the NDJSON delivery log
+// that `tartansim replay` reads: one replay.Entry per attempt, the exact
+// body and headers (never the key). It reads the store, not memory, so a
+// log of any length exports.
+func (s *Server) Export(w io.Writer) error {
+	out := replay.NewWriter(w)
+	err := s.store.each(func(a Attempt) error {
+		out.Write(a.Entry())
+		return nil
+	})
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("console: exporting the log: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) getExport(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Content-Disposition", `attachment; filename="tartansim-deliveries.ndjson"`)
+	h.Set("Cache-Control", "no-store")
+	_ = s.Export(w) // the status is sent; a broken stream shows as a short file
+}

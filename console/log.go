@@ -1,0 +1,158 @@
+package console
+
+import (
+	"fmt"
+	"sync"
+)
+
+// DefaultWindow is how many attempt summaries the log keeps in memory: the
+// newest ones, which the deliveries list reads without touching the disk.
+// Older ones stay in the store, and the list reads them from there.
+const DefaultWindow = 10_000
+
+// DefaultPage is how many attempts one page of the deliveries list holds,
+// and MaxPage the most a request may ask for.
+const (
+	DefaultPage = 50
+	MaxPage     = 500
+)
+
+// Log is the console's delivery log: every attempt in the store, the
+// newest summaries in a bounded window in memory, and the counts. Memory
+// stays bounded however long serve runs. Safe for concurrent use.
+type Log struct {
+	store *Store
+
+	mu     sync.Mutex
+	window []Summary // oldest first, at most size
+	size   int
+	next   int64 // the ID of the next attempt
+	counts Counts
+}
+
+// newLog opens the log on st and loads its newest summaries.
+func newLog(st *Store, size int) (*Log, error) {
+	if size < 1 {
+		size = DefaultWindow
+	}
+	l := &Log{store: st, size: size}
+	last, err := st.lastID()
+	if err != nil {
+		return nil, err
+	}
+	l.next = last + 1
+	if l.counts, err = st.counts(); err != nil {
+		return nil, err
+	}
+	var newest []Summary
+	err = st.scan(0, Filter{}, func(s Summary) bool {
+		newest = append(newest, s)
+		return len(newest) < size
+	})
+	if err != nil {
+		return nil, fmt.Errorf("console: reading the log: %w", err)
+	}
+	for i := len(newest) - 1; i >= 0; i-- {
+		l.window = append(l.window, newest[i])
+	}
+	return l, nil
+}
+
+// add numbers the attempts, writes them to the store in one transaction
+// and then to the window. An attempt whose Delivery is 0 starts a delivery
+// of its own; a negative Delivery -k refers to the k-th attempt (from 1) of
+// this same call.
+func (l *Log) add(as ...*Attempt) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, a := range as {
+		a.ID = l.next + int64(i)
+		switch {
+		case a.Delivery == 0:
+			a.Delivery = a.ID
+		case a.Delivery < 0:
+			a.Delivery = as[-a.Delivery-1].ID
+		}
+	}
+	if err := l.store.put(as); err != nil {
+		return fmt.Errorf("console: writing the log: %w", err)
+	}
+	l.next += int64(len(as))
+	for _, a := range as {
+		l.counts.Total++
+		if a.OK() {
+			l.counts.OK++
+		} else {
+			l.counts.Failed++
+		}
+		l.window = append(l.window, a.Summary)
+	}
+	if over := len(l.window) - l.size; over > 0 {
+		// Copy rather than reslice, so the dropped ones can be freed.
+		l.window = append(make([]Summary, 0, l.size), l.window[over:]...)
+	}
+	return nil
+}
+
+// Page is one page of the deliveries list, newest first.
+type Page struct {
+	Attempts []Summary `json:"attempts"`
+	// Next is the `before` of the next page, 0 when this is the last.
+	Next int64 `json:"next"`
+}
+
+// List returns up to limit summaries that match f, newest first, among
+// the attempts before ID before (0: all). It reads the window first and
+// the store only for what lies beyond it.
+func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
+	if limit <= 0 {
+		limit = DefaultPage
+	}
+	limit = min(limit, MaxPage)
+	var out []Summary
+	l.mu.Lock()
+	oldest := l.next // the oldest ID the window holds
+	if len(l.window) > 0 {
+		oldest = l.window[0].ID
+	}
+	for i := len(l.window) - 1; i >= 0 && len(out) <= limit; i-- {
+		s := &l.window[i]
+		if (before > 0 && s.ID >= before) || !f.Match(s) {
+			continue
+		}
+		out = append(out, *s)
+	}
+	l.mu.Unlock()
+	if len(out) <= limit && oldest > 1 {
+		from := oldest
+		if before > 0 && before < from {
+			from = before
+		}
+		err := l.store.scan(from, f, func(s Summary) bool {
+			out = append(out, s)
+			return len(out) <= limit
+		})
+		if err != nil {
+			return Page{}, fmt.Errorf("console: reading the log: %w", err)
+		}
+	}
+	p := Page{Attempts: out}
+	if len(out) > limit { // one more than asked: there is a next page
+		p.Attempts = out[:limit]
+		p.Next = out[limit-1].ID
+	}
+	if p.Attempts == nil {
+		p.Attempts = []Summary{}
+	}
+	return p, nil
+}
+
+// Get returns attempt id in full.
+func (l *Log) Get(id int64) (Attempt, bool, error) { return l.store.Get(id) }
+
+// Counts returns the aggregates.
+func (l *Log) Counts() Counts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts
+}

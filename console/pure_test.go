@@ -1,0 +1,80 @@
+package console
+
+import (
+	"errors"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("small functions", func() {
+	DescribeTable("isLoopback",
+		func(host string, want bool) { Expect(isLoopback(host)).To(Equal(want)) },
+		Entry("127.0.0.1", "127.0.0.1", true),
+		Entry("127.1.2.3", "127.1.2.3", true),
+		Entry("::1", "::1", true),
+		Entry("localhost", "localhost", true),
+		Entry("LOCALHOST", "LOCALHOST", true),
+		Entry("every interface", "0.0.0.0", false),
+		Entry("empty: every interface", "", false),
+		Entry("a LAN address", "192.168.1.10", false),
+		Entry("a name", "console.example", false),
+	)
+
+	DescribeTable("hostsFor",
+		func(addr string, yes, no []string) {
+			hosts := hostsFor(addr, nil)
+			for _, h := range yes {
+				Expect(hosts).To(HaveKey(h))
+			}
+			for _, h := range no {
+				Expect(hosts).NotTo(HaveKey(h))
+			}
+		},
+		Entry("loopback by IP", "127.0.0.1:7070", []string{"127.0.0.1:7070", "localhost:7070", "[::1]:7070"}, []string{"127.0.0.1:7071", "evil.example:7070", "127.0.0.1"}),
+		Entry("loopback by name", "localhost:9000", []string{"localhost:9000", "127.0.0.1:9000"}, []string{"localhost:7070"}),
+		Entry("a LAN address", "192.168.1.10:7070", []string{"192.168.1.10:7070"}, []string{"localhost:7070", "127.0.0.1:7070"}),
+	)
+
+	It("hostsFor answers to any Host on every interface (the token guards it)", func() {
+		Expect(hostsFor("0.0.0.0:7070", nil)).To(BeNil())
+		Expect(hostsFor("[::]:7070", nil)).To(BeNil())
+	})
+
+	DescribeTable("nextEOD",
+		func(eod string, now, want time.Time) {
+			Expect(Settings{EOD: eod}.nextEOD(now)).To(BeTemporally("==", want))
+		},
+		Entry("later today", "23:59", time.Date(2026, 12, 1, 20, 0, 0, 0, IST), time.Date(2026, 12, 1, 23, 59, 0, 0, IST)),
+		Entry("at the moment itself: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 0, 0, IST), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
+		Entry("just past: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 1, 0, IST), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
+		Entry("from UTC: the IST day", "23:59", time.Date(2026, 12, 1, 19, 0, 0, 0, time.UTC), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
+		Entry("off", "off", time.Date(2026, 12, 1, 20, 0, 0, 0, IST), time.Time{}),
+	)
+
+	DescribeTable("Filter.Match",
+		func(f Filter, want bool) {
+			s := Summary{Event: "sync.events.employee.add", EventType: "sync.events.delta", OrgID: "org-1", Outcome: OutcomeFailed}
+			Expect(f.Match(&s)).To(Equal(want))
+		},
+		Entry("nothing", Filter{}, true),
+		Entry("the event name", Filter{Event: "sync.events.employee.add"}, true),
+		Entry("the catalogue ID", Filter{Event: "sync.events.employee.add/delta"}, true),
+		Entry("the other type", Filter{Event: "sync.events.employee.add/initial"}, false),
+		Entry("another event", Filter{Event: "sync.events.initiated"}, false),
+		Entry("the org", Filter{Org: "org-1"}, true),
+		Entry("another org", Filter{Org: "org-2"}, false),
+		Entry("failed", Filter{Outcome: OutcomeFailed}, true),
+		Entry("ok", Filter{Outcome: OutcomeOK}, false),
+		Entry("all three", Filter{Event: "sync.events.employee.add/delta", Org: "org-1", Outcome: OutcomeFailed}, true),
+	)
+
+	DescribeTable("plainError",
+		func(err error, want string) { Expect(plainError(err)).To(Equal(want)) },
+		Entry("a sentinel's words go", errors.Join(errors.New("console: bad input: the payload is a JSON array, not an object")), "The payload is a JSON array, not an object."),
+		Entry("a name stays lower case", errors.New("console: not subscribed: sync.events.initiated is not subscribed"), "sync.events.initiated is not subscribed."),
+		Entry("a full stop once", errors.New("done."), "Done."),
+		Entry("empty", errors.New(""), "Something went wrong."),
+	)
+})

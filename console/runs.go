@@ -1,0 +1,389 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// ErrBusy is the error of a run asked for while another one goes on.
+var ErrBusy = errors.New("console: a run is already going")
+
+// keptRuns is how many finished runs the server remembers.
+const keptRuns = 20
+
+// Run states.
+const (
+	RunRunning   = "running"
+	RunDone      = "done"
+	RunError     = "error"
+	RunCancelled = "cancelled"
+)
+
+// RunRequest is the body of POST /api/console/runs: a built-in scenario
+// by name, or the conformance checks (Checks empty: all of them).
+type RunRequest struct {
+	Scenario    string   `json:"scenario,omitempty"`
+	Conformance bool     `json:"conformance,omitempty"`
+	Checks      []string `json:"checks,omitempty"`
+}
+
+// Run is a scenario or conformance run started from the console, with its
+// progress while it goes and its verdicts when it is done. The page gets
+// every change as a "run" event.
+type Run struct {
+	ID    string    `json:"id"`
+	Kind  string    `json:"kind"` // scenario or conformance
+	Name  string    `json:"name"` // the scenario, or "conformance"
+	State string    `json:"state"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end,omitzero"`
+	// Done and Total count steps (a scenario) or checks (conformance).
+	Done  int `json:"done"`
+	Total int `json:"total"`
+	// Steps are a scenario's steps as they finish.
+	Steps []RunStep `json:"steps,omitempty"`
+	// Checks are the conformance verdicts as they come.
+	Checks []CheckVerdict `json:"checks,omitempty"`
+	// Verdict is PASS or FAIL once a run is done; Problems say why it
+	// failed and Orgs what the state probe showed (a scenario).
+	Verdict  string       `json:"verdict,omitempty"`
+	Problems []string     `json:"problems,omitempty"`
+	Orgs     []OrgVerdict `json:"orgs,omitempty"`
+	Seed     uint64       `json:"seed"`
+	Error    string       `json:"error,omitempty"`
+
+	cancel context.CancelFunc
+}
+
+// RunStep is one finished step of a scenario.
+type RunStep struct {
+	Index    int      `json:"index"`
+	At       string   `json:"at"`
+	Action   string   `json:"action"`
+	Org      string   `json:"org,omitempty"`
+	Webhooks int      `json:"webhooks"`
+	OK       int      `json:"ok"`
+	Failed   int      `json:"failed"`
+	Faults   []string `json:"faults,omitempty"`
+}
+
+// OrgVerdict is the verdict on one org's state after a scenario.
+type OrgVerdict struct {
+	ID        string   `json:"id"`
+	OrgID     string   `json:"orgId"`
+	Judged    bool     `json:"judged"`
+	Converged bool     `json:"converged"`
+	Employees int      `json:"employees"`
+	Diffs     []string `json:"diffs,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// CheckVerdict is one conformance check's verdict, with its evidence.
+type CheckVerdict struct {
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	Verdict string   `json:"verdict"`
+	Reason  string   `json:"reason,omitempty"`
+	Details []string `json:"details,omitempty"`
+}
+
+// runs holds the current run and the last few finished ones.
+type runs struct {
+	mu   sync.Mutex
+	list []*Run // oldest first
+	n    int
+	wg   sync.WaitGroup
+}
+
+func newRuns() *runs { return &runs{} }
+
+func (rs *runs) cancelAll() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, r := range rs.list {
+		if r.cancel != nil {
+			r.cancel()
+		}
+	}
+}
+
+func (rs *runs) wait() { rs.wg.Wait() }
+
+// Runs returns copies of the runs the server remembers, newest first.
+func (s *Server) Runs() []Run {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	out := make([]Run, 0, len(s.runs.list))
+	for i := len(s.runs.list) - 1; i >= 0; i-- {
+		out = append(out, s.runs.list[i].copy())
+	}
+	return out
+}
+
+// RunByID returns a copy of run id.
+func (s *Server) RunByID(id string) (Run, bool) {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	for _, r := range s.runs.list {
+		if r.ID == id {
+			return r.copy(), true
+		}
+	}
+	return Run{}, false
+}
+
+// copy is a snapshot safe to hand out; the caller holds runs.mu.
+func (r *Run) copy() Run {
+	c := *r
+	c.Steps = slices.Clone(r.Steps)
+	c.Checks = slices.Clone(r.Checks)
+	c.Problems = slices.Clone(r.Problems)
+	c.Orgs = slices.Clone(r.Orgs)
+	c.cancel = nil
+	return c
+}
+
+// update changes run r under the lock and tells the page.
+func (s *Server) update(r *Run, f func(*Run)) {
+	s.runs.mu.Lock()
+	f(r)
+	snap := r.copy()
+	s.runs.mu.Unlock()
+	s.hub.publish("run", snap)
+}
+
+// StartRun starts a scenario or the conformance checks against the
+// webhook URL (and its probe) in the background, and returns the run as
+// it starts. One run at a time: another is ErrBusy. Every attempt goes to
+// the log; every step or check to the page as it finishes.
+func (s *Server) StartRun(req RunRequest) (Run, error) {
+	var sc *scenarios.Scenario
+	var checks []conformance.Check
+	switch {
+	case req.Scenario != "" && req.Conformance:
+		return Run{}, fmt.Errorf("%w: ask for a scenario or for the conformance checks, not both", ErrBadInput)
+	case req.Scenario != "":
+		var err error
+		if sc, err = scenarios.Lookup(req.Scenario); err != nil {
+			return Run{}, fmt.Errorf("%w: there is no built-in scenario %q", ErrBadInput, req.Scenario)
+		}
+	case req.Conformance:
+		for _, c := range conformance.Checks() {
+			if len(req.Checks) == 0 || slices.Contains(req.Checks, c.ID) {
+				checks = append(checks, c)
+			}
+		}
+		for _, id := range req.Checks {
+			if _, ok := conformance.Lookup(id); !ok {
+				return Run{}, fmt.Errorf("%w: there is no conformance check %q", ErrBadInput, id)
+			}
+		}
+	default:
+		return Run{}, fmt.Errorf("%w: name a scenario, or ask for the conformance checks", ErrBadInput)
+	}
+	tg, err := s.target()
+	if err != nil {
+		return Run{}, err
+	}
+	s.runs.mu.Lock()
+	for _, r := range s.runs.list {
+		if r.State == RunRunning {
+			s.runs.mu.Unlock()
+			return Run{}, fmt.Errorf("%w (%s): wait for it, or cancel it", ErrBusy, r.Name)
+		}
+	}
+	s.runs.n++
+	ctx, cancel := context.WithCancel(context.Background())
+	// Each run its own data (the n-th run of a server has seed+n-1), so
+	// that a second run does not repeat the first one's requestIds.
+	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), cancel: cancel}
+	if sc != nil {
+		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
+	} else {
+		r.Kind, r.Name, r.Total = SourceConformance, "conformance", len(checks)
+	}
+	s.runs.list = append(s.runs.list, r)
+	if len(s.runs.list) > keptRuns {
+		s.runs.list = slices.Delete(s.runs.list, 0, len(s.runs.list)-keptRuns)
+	}
+	snap := r.copy()
+	s.runs.wg.Add(1)
+	s.runs.mu.Unlock()
+	s.hub.publish("run", snap)
+	go func() {
+		defer s.runs.wg.Done()
+		defer cancel()
+		if sc != nil {
+			s.playScenario(ctx, r, tg, sc)
+		} else {
+			s.playChecks(ctx, r, tg, checks)
+		}
+	}()
+	return snap, nil
+}
+
+// CancelRun stops run id; what it sent stays in the log.
+func (s *Server) CancelRun(id string) error {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	for _, r := range s.runs.list {
+		if r.ID == id {
+			if r.cancel != nil {
+				r.cancel()
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: there is no run %s", ErrNotFound, id)
+}
+
+// runnerOptions are the scenario runner's options for a run from the
+// console: the one place where they are built.
+func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
+	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep)}
+	if tg.probe != nil {
+		opts = append(opts, scenarios.WithProbe(tg.probe))
+	}
+	return opts
+}
+
+func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenarios.Scenario) {
+	snd, err := sender.New(tg.url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.MaxConns(32))
+	if err != nil {
+		s.finish(r, nil, err)
+		return
+	}
+	defer snd.Close()
+	logged := newRunLog(s, SourceScenario, sc.Name, tg.url)
+	onStep := func(rep *scenarios.Report, sr *scenarios.StepReport) {
+		logged.catchUp(rep)
+		s.update(r, func(r *Run) {
+			r.Done++
+			r.Steps = append(r.Steps, RunStep{Index: sr.Index, At: sr.At.String(), Action: sr.Action, Org: sr.Org, Webhooks: sr.Webhooks, OK: sr.OK, Failed: sr.Failed, Faults: sr.Faults})
+		})
+	}
+	rep, err := scenarios.NewRunner(snd, tg.key, s.runnerOptions(r, tg, onStep)...).Run(ctx, sc)
+	if rep != nil {
+		logged.catchUp(rep)
+	}
+	s.finish(r, rep, err)
+}
+
+// finish records a scenario's verdict, or why there is none.
+func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
+	s.update(r, func(r *Run) {
+		r.End = s.clock.Now()
+		switch {
+		case rep != nil && rep.Interrupted:
+			r.State = RunCancelled
+		case err != nil:
+			r.State, r.Error = RunError, plainError(err)
+		default:
+			r.State = RunDone
+		}
+		if rep != nil && r.State == RunDone {
+			r.Verdict = string(conformance.Fail)
+			if rep.Passed() {
+				r.Verdict = string(conformance.Pass)
+			}
+			r.Problems = rep.Problems
+			for _, o := range rep.Orgs {
+				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, OrgID: o.OrgID, Judged: o.Judged, Converged: o.Converged, Employees: o.Employees, Diffs: o.Diffs, Reason: o.Reason})
+			}
+		}
+	})
+}
+
+func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls}
+	failed := false
+	var runErr error
+	for _, c := range checks {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := c.Run(ctx, t)
+		if res.Report != nil {
+			newRunLog(s, SourceConformance, c.ID, tg.url).catchUp(res.Report)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				runErr = err
+			}
+			break
+		}
+		failed = failed || res.Verdict == conformance.Fail
+		s.update(r, func(r *Run) {
+			r.Done++
+			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details})
+		})
+	}
+	s.update(r, func(r *Run) {
+		r.End = s.clock.Now()
+		switch {
+		case runErr != nil:
+			r.State, r.Error = RunError, plainError(runErr)
+		case ctx.Err() != nil:
+			r.State = RunCancelled
+		default:
+			r.State, r.Verdict = RunDone, string(conformance.Pass)
+			if failed {
+				r.Verdict = string(conformance.Fail)
+			}
+		}
+	})
+}
+
+// runLog copies a scenario report's attempts into the console's log as
+// they happen, each once, keeping each delivery's attempts together.
+type runLog struct {
+	s      *Server
+	source string
+	name   string
+	target string
+	logged map[*scenarios.Delivery]int   // attempts already logged
+	ids    map[*scenarios.Delivery]int64 // the console's delivery ID
+}
+
+func newRunLog(s *Server, source, name, target string) *runLog {
+	return &runLog{s: s, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
+}
+
+// catchUp logs the attempts of rep not logged yet, in one write.
+func (l *runLog) catchUp(rep *scenarios.Report) {
+	var batch []*Attempt
+	var owners []*scenarios.Delivery
+	for _, d := range rep.Deliveries {
+		for _, at := range d.Attempts[l.logged[d]:] {
+			a := newAttempt(l.source, l.name, string(at.Kind), l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
+			a.Forged = d.Forged
+			switch id, ok := l.ids[d]; {
+			case ok:
+				a.Delivery = id
+			case slices.Contains(owners, d):
+				a.Delivery = -int64(slices.Index(owners, d) + 1)
+			}
+			batch = append(batch, &a)
+			owners = append(owners, d)
+		}
+		l.logged[d] = len(d.Attempts)
+	}
+	if err := l.s.record(batch...); err != nil {
+		l.s.logger.Error("a run's attempts could not be logged", "error", err)
+		return
+	}
+	for i, a := range batch {
+		if _, ok := l.ids[owners[i]]; !ok {
+			l.ids[owners[i]] = a.Delivery
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// ErrBadInput is wrapped by the error of a request the console cannot
+// carry out as asked: an unknown event, a malformed payload.
+var ErrBadInput = errors.New("console: bad input")
+
+// ErrNotSubscribed is wrapped by the error of a send of an event outside
+// the subscription: Tartan sends only the events an integrator chose.
+var ErrNotSubscribed = errors.New("console: not subscribed")
+
+// ErrNotFound is wrapped when an attempt or a run does not exist.
+var ErrNotFound = errors.New("console: not found")
+
+// Payload is a realistic webhook the fixtures generator made, before it is
+// sent: GET /api/console/payload.
+type Payload struct {
+	Event     string `json:"event"` // the catalogue ID
+	EventType string `json:"eventType"`
+	Layout    string `json:"layout"`
+	Body      string `json:"body"`
+}
+
+// Payload builds a realistic payload of the catalogue event id (an ID or
+// an event name) in the settings' layout. Each call makes new data; the
+// n-th call of a server with the same seed and clock makes the same bytes.
+func (s *Server) Payload(id string) (Payload, error) {
+	kind, err := fixtures.LookupKind(id)
+	if err != nil {
+		return Payload{}, fmt.Errorf("%w: there is no event %q in the catalogue", ErrBadInput, id)
+	}
+	st := s.Settings()
+	s.mu.Lock()
+	s.previews++
+	n := s.previews
+	s.mu.Unlock()
+	seed := s.seed + n
+	g := fixtures.New(fixtures.NewFaker(seed), fixtures.At(s.clock.Now()), fixtures.RunID(fixtures.RunIDFor(seed)))
+	ev := g.Sample(kind, g.Vendor())
+	return Payload{Event: kind.ID(), EventType: kind.Type, Layout: st.layout().String(), Body: string(ev.Encode(st.layout()))}, nil
+}
+
+// TestSend is the body of POST /api/console/send: an event to build and
+// send, or a payload (edited in the page) to send byte for byte.
+type TestSend struct {
+	Event string `json:"event"`
+	// Body is sent as is when set; otherwise a new Payload of Event is.
+	Body string `json:"body,omitempty"`
+	// Signature is the signature variant: valid (the default), missing,
+	// empty, wrong-key, near-miss or truncated. Any but valid makes a
+	// forged delivery, which a correct consumer rejects with 4xx and which
+	// no EOD batch re-sends.
+	Signature string `json:"signature,omitempty"`
+}
+
+// Send signs and posts one test webhook to the webhook URL, logs the
+// attempt and returns it. An event outside the subscription is refused
+// (ErrNotSubscribed), and so is a Body that is not a JSON object with an
+// event (ErrBadInput); neither sends anything.
+func (s *Server) Send(ctx context.Context, t TestSend) (Attempt, error) {
+	body := []byte(t.Body)
+	if strings.TrimSpace(t.Body) == "" {
+		p, err := s.Payload(t.Event)
+		if err != nil {
+			return Attempt{}, err
+		}
+		body = []byte(p.Body)
+	} else if err := checkPayload(body); err != nil {
+		return Attempt{}, err
+	}
+	sig := sender.SignatureValid
+	if t.Signature != "" {
+		var err error
+		if sig, err = sender.ParseSignature(t.Signature); err != nil {
+			return Attempt{}, fmt.Errorf("%w: the signature %q is not one of %s", ErrBadInput, t.Signature, strings.Join(sender.SignatureNames(), ", "))
+		}
+	}
+	env := readEnvelope(body)
+	if err := s.subscribed(env); err != nil {
+		return Attempt{}, err
+	}
+	tg, err := s.target()
+	if err != nil {
+		return Attempt{}, err
+	}
+	d := sender.Prepare(tg.key, body, sig, sender.HeaderLower)
+	return s.deliver(ctx, tg.url, d, Attempt{Summary: Summary{Source: SourceTest, Kind: KindFirst, Forged: sig != sender.SignatureValid}})
+}
+
+// Resend sends attempt id's exact bytes and headers again, to the webhook
+// URL as it is now, and logs the new attempt as part of the same delivery.
+func (s *Server) Resend(ctx context.Context, id int64) (Attempt, error) {
+	orig, ok, err := s.log.Get(id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	if !ok {
+		return Attempt{}, fmt.Errorf("%w: there is no attempt %d in the log", ErrNotFound, id)
+	}
+	if err := s.subscribed(envelope{Event: orig.Event, EventType: orig.EventType}); err != nil {
+		return Attempt{}, err
+	}
+	tg, err := s.target()
+	if err != nil {
+		return Attempt{}, err
+	}
+	like := Attempt{Summary: Summary{Source: SourceResend, Kind: KindResend, Delivery: orig.Delivery, Run: orig.Run, Forged: orig.Forged}}
+	return s.deliver(ctx, tg.url, orig.Request(), like)
+}
+
+// subscribed refuses an event outside the subscription, in one sentence.
+func (s *Server) subscribed(env envelope) error {
+	sub := s.Settings().subscription()
+	if sub.Sends(env.Event, env.EventType) {
+		return nil
+	}
+	name := env.Event
+	if env.EventType != "" {
+		name += " (" + env.EventType + ")"
+	}
+	return fmt.Errorf("%w: %s is not among the subscribed events, so Tartan would not send it; tick it under Endpoint first", ErrNotSubscribed, name)
+}
+
+// deliver sends d to url and logs the attempt, made like like (its
+// source, kind, delivery, run).
+func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, like Attempt) (Attempt, error) {
+	snd, err := s.senderFor(url)
+	if err != nil {
+		return Attempt{}, err
+	}
+	res := snd.Send(ctx, d)
+	a := newAttempt(like.Source, like.Run, like.Kind, url, d, res)
+	a.Delivery, a.Forged = like.Delivery, like.Forged
+	if err := s.record(&a); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// record logs attempts and tells the page.
+func (s *Server) record(as ...*Attempt) error {
+	if len(as) == 0 {
+		return nil
+	}
+	if err := s.log.add(as...); err != nil {
+		return err
+	}
+	for _, a := range as {
+		s.hub.publish("attempt", a.Summary)
+	}
+	return nil
+}
+
+// checkPayload accepts a JSON object with a string "event"; otherwise it
+// says what is wrong, with the line and column of a syntax error.
+func checkPayload(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			line, col := position(body, syn.Offset)
+			return fmt.Errorf("%w: the payload is not valid JSON at line %d, column %d: %s", ErrBadInput, line, col, syn.Error())
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: the payload is not valid JSON: it ends too soon", ErrBadInput)
+		}
+		return fmt.Errorf("%w: the payload is not valid JSON: %v", ErrBadInput, err)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%w: the payload is a JSON %s, not an object", ErrBadInput, wire.Kind(v))
+	}
+	if ev, ok := obj["event"].(string); !ok || ev == "" {
+		return fmt.Errorf("%w: the payload has no \"event\" field, so it is no Tartan webhook", ErrBadInput)
+	}
+	return nil
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(b []byte, off int64) (line, col int) {
+	if len(b) == 0 {
+		return 1, 1
+	}
+	off = min(max(off, 1), int64(len(b)))
+	before := b[:off-1]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	return line, col
+}

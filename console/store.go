@@ -1,0 +1,453 @@
+package console
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrStoreLocked is wrapped by OpenStore's error when another process (a
+// second serve) holds the store open.
+var ErrStoreLocked = errors.New("console: the store is in use by another tartansim serve")
+
+// ErrStoreDamaged is wrapped by OpenStore's error when the file is not a
+// console store or is damaged. The file is left exactly as it was.
+var ErrStoreDamaged = errors.New("console: the store is damaged or is not a tartansim console store")
+
+// storeFormat marks a file as a console store, version 1.
+const storeFormat = "tartansim-console 1"
+
+// lockWait is how long OpenStore waits for another process's lock.
+const lockWait = 200 * time.Millisecond
+
+// Buckets and meta keys of the store.
+var (
+	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
+	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
+	bucketPending  = []byte("pending")  // delivery id -> "": failed, awaiting EOD
+	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
+	bucketMeta     = []byte("meta")
+	keyFormat      = []byte("format")
+	keySettings    = []byte("settings")
+	keyLastEOD     = []byte("lastEod")
+	keyCounts      = []byte("counts")
+)
+
+// Store keeps the console's log and settings in one file on disk, a bbolt
+// database: every write is one transaction, synced before it returns, so
+// after a crash (kill -9 included) the file holds every attempt written
+// before it, and nothing half-written. One process at a time holds the
+// file (an exclusive lock). Its methods are safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Counts are the log's aggregates, kept whatever the window.
+type Counts struct {
+	Total  int64 `json:"total"`
+	OK     int64 `json:"ok"`
+	Failed int64 `json:"failed"`
+}
+
+// OpenStore opens the store at path, creating it (and its directory) when
+// it does not exist. A file locked by another process is an error wrapping
+// ErrStoreLocked; a file that is not a console store, or is damaged, is an
+// error wrapping ErrStoreDamaged. Neither is ever overwritten.
+func OpenStore(path string) (st *Store, err error) {
+	if dir := dirOf(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("console: cannot create the store's folder %s: %w", dir, err)
+		}
+	}
+	defer func() { // bbolt panics on some damaged files instead of failing
+		if r := recover(); r != nil {
+			st, err = nil, fmt.Errorf("%w: %s", ErrStoreDamaged, path)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("%w: %s", ErrStoreLocked, path)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("%w: %s", ErrStoreDamaged, path)
+	case err != nil:
+		return nil, fmt.Errorf("console: cannot open the store %s: %w", path, err)
+	}
+	st = &Store{db: db, path: path}
+	if err := st.init(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(path[i]) {
+			return path[:i]
+		}
+	}
+	return ""
+}
+
+// init creates the buckets of a new store, or checks an existing one.
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			empty := true
+			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
+			}
+			var err error
+			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
+				return err
+			}
+			if err := meta.Put(keyFormat, []byte(storeFormat)); err != nil {
+				return err
+			}
+		}
+		if string(meta.Get(keyFormat)) != storeFormat {
+			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
+		}
+		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if rebuild { // a store from before the filters' index
+			return reindex(tx)
+		}
+		return nil
+	})
+}
+
+// reindex fills the filters' index from the summaries.
+func reindex(tx *bolt.Tx) error {
+	fields := tx.Bucket(bucketFields)
+	return tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
+		sum, ok := matchIndex(v, Filter{})
+		if !ok {
+			return nil
+		}
+		for _, prefix := range fieldPrefixes(&sum) {
+			if err := fields.Put(append(prefix, k...), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func idKey(id int64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], uint64(id))
+	return k[:]
+}
+
+// indexValue is an index record: the filtered fields, NUL-separated, a
+// NUL, then the Summary as JSON. Filtering reads the prefix without
+// decoding the JSON.
+func indexValue(sum *Summary) ([]byte, error) {
+	js, err := json.Marshal(sum)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	for _, f := range []string{sum.Outcome, sum.Event, sum.EventType, sum.OrgID} {
+		b.WriteString(f)
+		b.WriteByte(0)
+	}
+	b.Write(js)
+	return b.Bytes(), nil
+}
+
+// matchIndex applies f to an index record's prefix and, when it matches,
+// decodes the Summary.
+func matchIndex(v []byte, f Filter) (Summary, bool) {
+	var fields [4][]byte
+	rest := v
+	for i := range fields {
+		var ok bool
+		fields[i], rest, ok = bytes.Cut(rest, []byte{0})
+		if !ok {
+			return Summary{}, false
+		}
+	}
+	probe := Summary{Outcome: string(fields[0]), Event: string(fields[1]), EventType: string(fields[2]), OrgID: string(fields[3])}
+	if !f.Match(&probe) {
+		return Summary{}, false
+	}
+	var sum Summary
+	if err := json.Unmarshal(rest, &sum); err != nil {
+		return Summary{}, false
+	}
+	return sum, true
+}
+
+// put writes attempts, whose IDs are set, in one transaction, with the
+// pending set and the counts that follow from them.
+func (s *Store) put(as []*Attempt) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
+		fields := tx.Bucket(bucketFields)
+		var c Counts
+		if v := meta.Get(keyCounts); v != nil {
+			_ = json.Unmarshal(v, &c)
+		}
+		for _, a := range as {
+			full, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			iv, err := indexValue(&a.Summary)
+			if err != nil {
+				return err
+			}
+			if err := att.Put(idKey(a.ID), full); err != nil {
+				return err
+			}
+			if err := idx.Put(idKey(a.ID), iv); err != nil {
+				return err
+			}
+			for _, prefix := range fieldPrefixes(&a.Summary) {
+				if err := fields.Put(append(prefix, idKey(a.ID)...), nil); err != nil {
+					return err
+				}
+			}
+			if err := att.SetSequence(uint64(a.ID)); err != nil {
+				return err
+			}
+			c.Total++
+			if a.OK() {
+				c.OK++
+			} else {
+				c.Failed++
+			}
+			if !awaitsEOD(&a.Summary) {
+				if err := pend.Delete(idKey(a.Delivery)); err != nil {
+					return err
+				}
+			} else if err := pend.Put(idKey(a.Delivery), nil); err != nil {
+				return err
+			}
+		}
+		js, _ := json.Marshal(c)
+		return meta.Put(keyCounts, js)
+	})
+}
+
+// awaitsEOD reports whether the delivery of s is one the next EOD batch
+// re-sends after s: a console delivery (a test send or a resend, not a
+// scenario's, which has its own EOD) whose attempt failed, and was not
+// itself an EOD re-send: Tartan re-sends a failure once, at the end of its
+// day.
+func awaitsEOD(s *Summary) bool {
+	console := s.Source == SourceTest || s.Source == SourceResend
+	return console && !s.Forged && !s.OK() && s.Kind != KindEOD
+}
+
+// lastID is the highest attempt ID written.
+func (s *Store) lastID() (int64, error) {
+	var id int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id = int64(tx.Bucket(bucketAttempts).Sequence())
+		return nil
+	})
+	return id, err
+}
+
+// Get reads attempt id.
+func (s *Store) Get(id int64) (Attempt, bool, error) {
+	var a Attempt
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAttempts).Get(idKey(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &a)
+	})
+	return a, found, err
+}
+
+// Tags of the filters' index: each attempt has one key per tag, the tag,
+// the field's value (at most maxIndexed bytes of it), NUL, and its ID.
+const (
+	tagOrg     = 'g' // orgId
+	tagName    = 'n' // event
+	tagKind    = 'k' // event NUL eventType: a catalogue ID
+	tagOutcome = 'r' // ok or failed
+)
+
+// maxIndexed bounds the bytes of a value in an index key; bbolt keys are
+// small, and an edited payload may carry any orgId.
+const maxIndexed = 256
+
+func fieldPrefix(tag byte, v string) []byte {
+	v = v[:min(len(v), maxIndexed)]
+	b := make([]byte, 0, len(v)+10)
+	b = append(b, tag)
+	b = append(b, v...)
+	return append(b, 0)
+}
+
+func fieldPrefixes(s *Summary) [][]byte {
+	return [][]byte{
+		fieldPrefix(tagOrg, s.OrgID),
+		fieldPrefix(tagName, s.Event),
+		fieldPrefix(tagKind, s.Event+"\x00"+s.EventType),
+		fieldPrefix(tagOutcome, s.Outcome),
+	}
+}
+
+// filterPrefix is the index range that holds every attempt f can match,
+// the narrowest one f names; nil for an empty filter.
+func filterPrefix(f Filter) []byte {
+	switch {
+	case f.Org != "":
+		return fieldPrefix(tagOrg, f.Org)
+	case f.Event != "":
+		if event, typ, ok := strings.Cut(f.Event, "/"); ok {
+			return fieldPrefix(tagKind, event+"\x00sync.events."+typ)
+		}
+		return fieldPrefix(tagName, f.Event)
+	case f.Outcome != "":
+		return fieldPrefix(tagOutcome, f.Outcome)
+	}
+	return nil
+}
+
+// scan calls fn with the summaries that match f, newest first, from the
+// attempt before ID before (0: from the newest), until fn returns false.
+// A filter reads only the index range of its narrowest field, so a
+// filter that matches little costs little, however long the log.
+func (s *Store) scan(before int64, f Filter, fn func(Summary) bool) error {
+	if prefix := filterPrefix(f); prefix != nil {
+		return s.scanRange(prefix, before, f, fn)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketIndex).Cursor()
+		var k, v []byte
+		if before <= 0 {
+			k, v = c.Last()
+		} else {
+			c.Seek(idKey(before))
+			k, v = c.Prev()
+		}
+		for ; k != nil; k, v = c.Prev() {
+			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// scanRange is scan through the filters' index: the keys that start with
+// prefix, newest first, each checked against the whole of f.
+func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(Summary) bool) error {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketIndex)
+		c := tx.Bucket(bucketFields).Cursor()
+		k, _ := c.Seek(append(slices.Clip(prefix), idKey(before)...))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			if len(k) != len(prefix)+8 {
+				continue // a longer value that shares this prefix
+			}
+			v := idx.Get(k[len(k)-8:])
+			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// each calls fn with every attempt, oldest first.
+func (s *Store) each(fn func(Attempt) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
+			var a Attempt
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			return fn(a)
+		})
+	})
+}
+
+// pending returns the deliveries awaiting the next EOD batch, oldest first.
+func (s *Store) pending() ([]int64, error) {
+	var ids []int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+			ids = append(ids, int64(binary.BigEndian.Uint64(k)))
+			return nil
+		})
+	})
+	return ids, err
+}
+
+// counts returns the aggregates.
+func (s *Store) counts() (Counts, error) {
+	var c Counts
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyCounts); v != nil {
+			return json.Unmarshal(v, &c)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// getMeta reads the JSON value under key into v; false when there is none.
+func (s *Store) getMeta(key []byte, v any) (bool, error) {
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta).Get(key)
+		if b == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(b, v)
+	})
+	return found, err
+}
+
+// putMeta writes v as JSON under key.
+func (s *Store) putMeta(key []byte, v any) error {
+	js, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(key, js) })
+}

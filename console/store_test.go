@@ -1,0 +1,145 @@
+package console
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	bolt "go.etcd.io/bbolt"
+)
+
+// crashEnv names the store a child test process writes to before it is
+// killed; see TestCrashChild.
+const crashEnv = "TARTANSIM_CONSOLE_CRASH_STORE"
+
+// TestCrashChild is not a test: run with crashEnv set (by the spec "keeps
+// the log readable after kill -9"), it logs attempts to the store without
+// end and says how many are written, until it is killed.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv(crashEnv)
+	if path == "" {
+		t.Skip("a helper process for the kill -9 spec")
+	}
+	st, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newLog(st, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; ; i++ {
+		a := &Attempt{Summary: Summary{Time: time.Now(), Source: SourceTest, Kind: KindFirst, Event: "sync.events.initiated", Outcome: OutcomeOK}, Headers: map[string][]string{}, Body: fmt.Sprintf(`{"n":%d}`, i)}
+		if err := l.add(a); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("written %d\n", i)
+	}
+}
+
+var _ = Describe("the store", Label("store"), func() {
+	It("keeps the log and the settings across a restart", func() {
+		dir := GinkgoT().TempDir()
+		path := filepath.Join(dir, "c.db")
+		h := start(StorePath(path))
+		Expect(h.call(http.MethodPut, "/api/console/settings", Patch{Events: ptr([]string{"connection.events.requested"}), EOD: ptr("off")}, nil)).To(Equal(http.StatusOK))
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "connection.events.requested"}, nil)).To(Equal(http.StatusOK))
+		h.close()
+
+		again := start(StorePath(path))
+		Expect(again.srv.Settings().Events).To(Equal("connection.events.requested"))
+		Expect(again.srv.Settings().EOD).To(Equal(EODOff))
+		var page Page
+		again.call(http.MethodGet, "/api/console/deliveries", nil, &page)
+		Expect(page.Attempts).To(HaveLen(1))
+		Expect(again.call(http.MethodPost, "/api/console/send", TestSend{Event: "connection.events.requested"}, nil)).To(Equal(http.StatusOK))
+		again.call(http.MethodGet, "/api/console/deliveries", nil, &page)
+		Expect(page.Attempts[0].ID).To(BeEquivalentTo(2), "numbering goes on")
+	})
+
+	It("builds the filters' index for a store made before it", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		h := start(StorePath(path), Window(1))
+		for range 3 {
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
+		}
+		h.close()
+		db, err := bolt.Open(path, 0o600, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketFields) })).To(Succeed())
+		Expect(db.Close()).To(Succeed())
+
+		again := start(StorePath(path), Window(1))
+		var page Page
+		again.call(http.MethodGet, "/api/console/deliveries?event=sync.events.initiated", nil, &page)
+		Expect(page.Attempts).To(HaveLen(3))
+	})
+
+	It("lets flags given at start beat the stored settings", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		h := start(StorePath(path), Override(Patch{Layout: ptr("python")}))
+		h.close()
+		again := start(StorePath(path), Override(Patch{EOD: ptr("22:00")}))
+		Expect(again.srv.Settings().Layout).To(Equal("python"))
+		Expect(again.srv.Settings().EOD).To(Equal("22:00"))
+	})
+
+	It("refuses a store that another serve holds, and leaves it be", func() {
+		h := start()
+		_, err := New(Addr("127.0.0.1:0"), StorePath(h.store))
+		Expect(err).To(MatchError(ErrStoreLocked))
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
+	})
+
+	DescribeTable("refuses a file that is no console store, and does not touch it",
+		func(content []byte) {
+			path := filepath.Join(GinkgoT().TempDir(), "c.db")
+			Expect(os.WriteFile(path, content, 0o600)).To(Succeed())
+			_, err := New(Addr("127.0.0.1:0"), StorePath(path))
+			Expect(err).To(MatchError(ErrStoreDamaged))
+			after, _ := os.ReadFile(path)
+			Expect(after).To(Equal(content))
+		},
+		Entry("text", []byte("these are my notes, not a database\n")),
+		Entry("zeros", make([]byte, 64<<10)),
+	)
+
+	It("keeps the log readable after kill -9", func() {
+		if testing.Short() {
+			Skip("starts a child process")
+		}
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+		cmd.Env = append(os.Environ(), crashEnv+"="+path)
+		out, err := cmd.StdoutPipe()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cmd.Start()).To(Succeed())
+		lines := bufio.NewScanner(out)
+		written := 0
+		for written < 20 && lines.Scan() {
+			_, _ = fmt.Sscanf(lines.Text(), "written %d", &written)
+		}
+		Expect(written).To(BeNumerically(">=", 20))
+		Expect(cmd.Process.Signal(syscall.SIGKILL)).To(Succeed())
+		_ = cmd.Wait()
+
+		st, err := OpenStore(path)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(st.Close)
+		l, err := newLog(st, 10)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(l.Counts().Total).To(BeNumerically(">=", written), "every attempt reported written is there")
+		a, ok, err := l.Get(int64(written))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+		Expect(a.Body).To(Equal(fmt.Sprintf(`{"n":%d}`, written)))
+	})
+})
