@@ -249,7 +249,8 @@ func (s *Server) CancelRun(id string) error {
 // runnerOptions are the scenario runner's options for a run from the
 // console: the one place where they are built.
 func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
-	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep)}
+	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep),
+		scenarios.Subscribe(s.Settings().subscription())}
 	if tg.probe != nil {
 		opts = append(opts, scenarios.WithProbe(tg.probe))
 	}
@@ -304,7 +305,7 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 }
 
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
-	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls}
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().subscription()}
 	failed := false
 	var runErr error
 	for _, c := range checks {

@@ -14,13 +14,11 @@ import (
 	"github.com/tartansim/tartansim/fixtures"
 )
 
-// Environment variables of serve alone. (TARTAN_EVENTS is the common
-// --events variable; serve reads it itself until the common flag is
-// registered here.)
+// Environment variables of serve alone. serve reads --events and
+// TARTAN_EVENTS itself: absent, the stored subscription stands.
 const (
-	envConsoleEvents = "TARTAN_EVENTS"
-	envToken         = "TARTAN_CONSOLE_TOKEN"
-	envStore         = "TARTAN_STORE"
+	envToken = "TARTAN_CONSOLE_TOKEN"
+	envStore = "TARTAN_STORE"
 )
 
 type serveFlags struct {
@@ -77,7 +75,7 @@ Stop it with Ctrl-C.`,
 	fl.StringVar(&f.token, "token", "", "the token every request must carry, for local use ($"+envToken+" or --token-file are safer)")
 	fl.StringVar(&f.tokenFile, "token-file", "", "read the token from this file (trailing newline ignored)")
 	fl.StringVar(&f.store, "store", "", "the store file of the log and settings ($"+envStore+"); default: "+defaultStore())
-	fl.StringVar(&f.events, "events", "", "the subscription: catalogue IDs or event names, comma-separated, all or none ($"+envConsoleEvents+"); default: as stored, at first all")
+	fl.StringVar(&f.events, "events", "", "the subscription: catalogue IDs or event names, comma-separated, all or none ($"+envEvents+"); default: as stored, at first all")
 	fl.StringVar(&f.eod, "eod", "", "time of the daily EOD batch, HH:MM IST, or off; default: as stored, at first "+console.DefaultEOD)
 	fl.StringSliceVar(&f.allow, "allow-host", nil, "another host:port the console is reached by (repeatable); every other Host is refused")
 	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagLayout, flagTLS)
@@ -205,7 +203,7 @@ func (a *app) servePatch(c *cobra.Command, f serveFlags) (console.Patch, error) 
 	}
 	events := f.events
 	if events == "" {
-		events = os.Getenv(envConsoleEvents)
+		events = os.Getenv(envEvents)
 	}
 	if events != "" {
 		if _, err := fixtures.ParseSubscription(events); err != nil {

@@ -19,7 +19,7 @@ import (
 var _ = Describe("serve", Label("serve"), func() {
 	var store string
 	BeforeEach(func() {
-		for _, v := range []string{envConsoleEvents, envToken, envStore} {
+		for _, v := range []string{envEvents, envToken, envStore} {
 			GinkgoT().Setenv(v, "")
 		}
 		store = filepath.Join(GinkgoT().TempDir(), "console.db")
