@@ -84,6 +84,42 @@ func (r *Report) snapshot() *Report {
 	return &c
 }
 
+// Unreachable reports whether the run reached the target not once: it sent,
+// and every send failed for want of a connection (refused, a name that
+// does not resolve, TLS). No figure of such a run says anything about the
+// consumer.
+func (r *Report) Unreachable() bool {
+	if r.Sent == 0 || r.OK > 0 {
+		return false
+	}
+	for name, n := range r.Classes {
+		var c sender.ErrorClass
+		if n > 0 && (c.UnmarshalText([]byte(name)) != nil || !c.Unreachable()) {
+			return false
+		}
+	}
+	return true
+}
+
+// UnreachableWhy says in a few words why an Unreachable run could not reach
+// the target: "connection refused", "the name does not resolve", "TLS
+// failed", or "no answer".
+func (r *Report) UnreachableWhy() string {
+	for _, c := range []struct {
+		class sender.ErrorClass
+		why   string
+	}{
+		{sender.ClassRefused, "connection refused"},
+		{sender.ClassDNS, "the name does not resolve"},
+		{sender.ClassTLS, "TLS failed"},
+	} {
+		if r.Classes[c.class.String()] > 0 {
+			return c.why
+		}
+	}
+	return "no answer"
+}
+
 // Unscheduled is the lag of a send that had no schedule to keep (a closed
 // model, Max): Record counts no lag for it, rather than a lag of zero.
 const Unscheduled time.Duration = -1

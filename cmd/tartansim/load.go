@@ -190,8 +190,8 @@ func (a *app) load(args []string, f loadFlags) error {
 		return htmlErr
 	case rep.Interrupted:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, so.Seed)}
-	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
-		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
+	case rep.Unreachable():
+		return unreachableErr("could not reach %s: %s", t.describe(), rep.UnreachableWhy())
 	case len(breaches) > 0:
 		return shortErr("%s (seed %d)", breaches[0], so.Seed)
 	}
@@ -371,38 +371,6 @@ func counts(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, " ")
-}
-
-// allUnreachable reports whether every send of r failed for want of a
-// connection (sender.ErrorClass.Unreachable). A report counts classes, not
-// whether a timeout came before the request was written, so a timeout is
-// never counted as unreachable here.
-func allUnreachable(r *load.Report) bool {
-	for name, n := range r.Classes {
-		var c sender.ErrorClass
-		if n > 0 && (c.UnmarshalText([]byte(name)) != nil || !c.Unreachable()) {
-			return false
-		}
-	}
-	return true
-}
-
-// unreachableSummary says why the target could not be reached, naming the
-// first of these classes that r counts.
-func unreachableSummary(r *load.Report) string {
-	for _, c := range []struct {
-		class sender.ErrorClass
-		why   string
-	}{
-		{sender.ClassRefused, "connection refused"},
-		{sender.ClassDNS, "the name does not resolve"},
-		{sender.ClassTLS, "TLS failed"},
-	} {
-		if r.Classes[c.class.String()] > 0 {
-			return c.why
-		}
-	}
-	return "no answer"
 }
 
 // loadEvents are the events a load stream sends.

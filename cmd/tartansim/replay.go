@@ -104,8 +104,8 @@ func (a *app) replay(path string, f replayFlags) error {
 	switch {
 	case rep.Interrupted:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d deliveries", rep.Sent)}
-	case rep.Sent > 0 && rep.OK == 0 && allUnreachable(rep):
-		return unreachableErr("could not reach %s: %s", t.describe(), unreachableSummary(rep))
+	case rep.Unreachable():
+		return unreachableErr("could not reach %s: %s", t.describe(), rep.UnreachableWhy())
 	case out.NotAcked > 0:
 		return shortErr("%d of %d genuine deliveries were not acknowledged", out.NotAcked, rep.Sent)
 	}
