@@ -100,7 +100,7 @@ func newHTMLView(r *Report) htmlView {
 	if shard == "" {
 		shard = "all"
 	}
-	targetRate, achieved := "none (--rate max)", fmt.Sprintf("%.1f/s", r.AchievedRate())
+	targetRate, achieved := "none (a closed model: each worker sends when answered)", fmt.Sprintf("%.1f/s", r.AchievedRate())
 	if r.Rate > 0 {
 		targetRate = fmt.Sprintf("%.1f/s", r.Rate)
 		achieved += fmt.Sprintf(" (%.2f%% of target)", r.AchievedRate()/r.Rate*100)

@@ -43,7 +43,7 @@ type Options struct {
 }
 
 // ErrUnbounded is returned for a run with neither Events nor Duration.
-var ErrUnbounded = errors.New("load: a run needs --events or --duration, so that it stops by itself")
+var ErrUnbounded = errors.New("load: a run needs a count of sends or a duration, so that it stops by itself")
 
 // ErrConcurrency is wrapped when Concurrency exceeds the Sender's MaxConns:
 // the workers beyond it would wait for a connection that never frees.

@@ -35,23 +35,46 @@ func ParseErrorRate(s string) (float64, error) {
 	return f, nil
 }
 
-// Breaches returns one plain line per threshold the report breaks, naming
-// the threshold as the flag that set it.
-func (t Thresholds) Breaches(r *Report) []string {
-	var out []string
+// Limit names a threshold of Thresholds.
+type Limit string
+
+// The thresholds.
+const (
+	LimitP99       Limit = "max-p99"        // Thresholds.MaxP99
+	LimitErrorRate Limit = "max-error-rate" // Thresholds.MaxErrorRate
+	LimitRate      Limit = "min-rate"       // Thresholds.MinRate
+)
+
+// Breach is a threshold a run broke, with what it measured.
+type Breach struct {
+	Limit Limit
+	// Set is the threshold as given ("1ms", "0.1%", "0.99"); Got says what
+	// the run did instead, in a few words ("latency p99 was 1.4ms").
+	Set, Got string
+}
+
+// String is "the max-p99 limit of 1ms breached: latency p99 was 1.4ms".
+func (b Breach) String() string {
+	return fmt.Sprintf("the %s limit of %s breached: %s", b.Limit, b.Set, b.Got)
+}
+
+// Breaches returns the thresholds the report breaks, in the order of
+// Thresholds' fields.
+func (t Thresholds) Breaches(r *Report) []Breach {
+	var out []Breach
 	if t.MaxP99 > 0 {
 		if p99 := r.Quantile(r.Latency, 99); p99 > t.MaxP99 {
-			out = append(out, fmt.Sprintf("--max-p99 %s breached: latency p99 was %s", t.MaxP99, p99.Round(time.Microsecond)))
+			out = append(out, Breach{LimitP99, t.MaxP99.String(), fmt.Sprintf("latency p99 was %s", p99.Round(time.Microsecond))})
 		}
 	}
 	if t.MaxErrorRate >= 0 {
 		if er := r.ErrorRate(); er > t.MaxErrorRate {
-			out = append(out, fmt.Sprintf("--max-error-rate %s breached: %d of %d sends failed (%s)", pct(t.MaxErrorRate), r.Errors(), r.Sent, pct(er)))
+			out = append(out, Breach{LimitErrorRate, pct(t.MaxErrorRate), fmt.Sprintf("%d of %d sends failed (%s)", r.Errors(), r.Sent, pct(er))})
 		}
 	}
 	if t.MinRate > 0 && r.Rate > 0 {
 		if ratio := r.AchievedRate() / r.Rate; ratio < t.MinRate {
-			out = append(out, fmt.Sprintf("--min-rate %g breached: achieved %.1f/s of a %.1f/s target (%.3f)", t.MinRate, r.AchievedRate(), r.Rate, ratio))
+			out = append(out, Breach{LimitRate, strconv.FormatFloat(t.MinRate, 'g', -1, 64), fmt.Sprintf("achieved %.1f/s of a %.1f/s target (%.3f)", r.AchievedRate(), r.Rate, ratio)})
 		}
 	}
 	return out

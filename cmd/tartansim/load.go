@@ -179,7 +179,7 @@ func (a *app) load(args []string, f loadFlags) error {
 	if f.html != "" {
 		htmlErr = writeHTMLFile(f.html, rep)
 	}
-	breaches := th.Breaches(rep)
+	breaches := breachLines(th.Breaches(rep))
 	if err := a.printLoad(rep, breaches, "--rate max"); err != nil {
 		return err
 	}
@@ -371,6 +371,16 @@ func counts(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, " ")
+}
+
+// breachLines says each breach in the words of the flag that set it:
+// "--max-p99 1ms breached: latency p99 was 1.4ms".
+func breachLines(bs []load.Breach) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = fmt.Sprintf("--%s %s breached: %s", b.Limit, b.Set, b.Got)
+	}
+	return out
 }
 
 // loadEvents are the events a load stream sends.

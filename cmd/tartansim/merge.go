@@ -41,7 +41,7 @@ result (a p99 is not an average of p99s). Exit 1 names a breached threshold.`,
 			if f.html != "" {
 				htmlErr = writeHTMLFile(f.html, merged)
 			}
-			breaches := th.Breaches(merged)
+			breaches := breachLines(th.Breaches(merged))
 			if err := a.printLoad(merged, breaches, "--rate max"); err != nil {
 				return err
 			}
