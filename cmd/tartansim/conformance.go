@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -124,23 +123,21 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 		return err
 	}
 	defer t.close()
-	seed := a.common.seedValue()
-	settle := a.common.settleValue()
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls, Settle: settle, Events: a.common.sub}
-	if settle == 0 {
+	cr := &conformanceRun{filter: filter, parallel: parallel, seed: a.common.seedValue(), settle: a.common.settleValue(), t: t}
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: cr.seed, TLS: t.tls, Settle: cr.settle, Events: a.common.sub}
+	if cr.settle == 0 {
 		target.Settle = conformance.JudgeAtOnce
 	}
-
-	probe := "none: checks that need state will be SKIP"
+	cr.probe = "none: checks that need state will be SKIP"
 	switch {
 	case t.emb != nil:
-		probe = "built-in"
+		cr.probe = "built-in"
 	case a.common.probe != "":
-		probe = sender.RedactURL(a.common.probe)
+		cr.probe = sender.RedactURL(a.common.probe)
 	}
 	if !a.common.json {
 		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s, %d at once\n", len(checks), t.describe(), parallel)
-		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n", probe, a.common.timeout, settleWords(settle), seed)
+		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n", cr.probe, a.common.timeout, settleWords(cr.settle), cr.seed)
 		fmt.Fprintf(a.stdout, "events: %s\n\n", a.common.sub)
 	}
 	began := time.Now()
@@ -150,54 +147,86 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	if !a.common.json {
 		opts.OnResult = a.printResult
 	}
-	results, runErr := conformance.Run(a.ctx, target, opts)
+	cr.results, cr.err = conformance.Run(a.ctx, target, opts)
 	if a.ctx.Err() != nil {
-		runErr = nil // the checks the interrupt cut short are not reported
+		cr.err = nil // the checks the interrupt cut short are not reported
 	}
-	elapsed := time.Since(began)
+	cr.elapsed = time.Since(began)
 	if junit != "" {
-		if err := writeJUnitFile(junit, results, seed, elapsed); err != nil {
+		if err := writeJUnitFile(junit, cr.results, cr.seed, cr.elapsed); err != nil {
 			return usageErr("cannot write --junit %s: %v", junit, err)
 		}
 	}
+	if err := a.conformanceReport(cr); err != nil {
+		return err
+	}
+	return a.conformanceExit(cr)
+}
+
+// conformanceRun is what one tartansim conformance run found.
+type conformanceRun struct {
+	filter   string
+	parallel int
+	seed     uint64
+	settle   time.Duration
+	probe    string // as the report names it
+	t        *runTarget
+	results  []conformance.Result
+	err      error
+	elapsed  time.Duration
+}
+
+// counts tallies the verdicts, and finds the first probe at fault.
+func (cr *conformanceRun) counts() (map[conformance.Verdict]int, string) {
 	counts := map[conformance.Verdict]int{}
 	var probeFault string
-	for _, r := range results {
+	for _, r := range cr.results {
 		counts[r.Verdict]++
 		if probeFault == "" {
 			probeFault = r.ProbeFault
 		}
 	}
-	lag := conformance.SummarizeLag(results)
+	return counts, probeFault
+}
+
+// conformanceReport prints the run's summary, or its JSON.
+func (a *app) conformanceReport(cr *conformanceRun) error {
+	counts, probeFault := cr.counts()
+	lag := conformance.SummarizeLag(cr.results)
 	if a.common.json {
-		if err := a.writeJSON(map[string]any{
-			"target": t.describe(), "probe": probe, "seed": seed, "timeout": a.common.timeout.String(), "settle": settle.String(),
-			"parallel": parallel, "lag": lag,
-			"passed": counts[conformance.Fail] == 0 && runErr == nil && probeFault == "", "results": results,
-		}); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(a.stdout, "\n%d check(s): %d passed, %d failed, %d skipped in %s (seed %d)\n",
-			len(results), counts[conformance.Pass], counts[conformance.Fail], counts[conformance.Skip], elapsed.Round(time.Millisecond), seed)
-		if lag.Orgs > 0 {
-			fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
-		}
-		fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", seed, filterArg(filter))
+		return a.writeJSON(map[string]any{
+			"target": cr.t.describe(), "probe": cr.probe, "seed": cr.seed, "timeout": a.common.timeout.String(), "settle": cr.settle.String(),
+			"parallel": cr.parallel, "lag": lag,
+			"passed": counts[conformance.Fail] == 0 && cr.err == nil && probeFault == "", "results": cr.results,
+		})
 	}
+	fmt.Fprintf(a.stdout, "\n%d check(s): %d passed, %d failed, %d skipped in %s (seed %d)\n",
+		len(cr.results), counts[conformance.Pass], counts[conformance.Fail], counts[conformance.Skip], cr.elapsed.Round(time.Millisecond), cr.seed)
+	if lag.Orgs > 0 {
+		fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
+	}
+	fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", cr.seed, filterArg(cr.filter))
+	return nil
+}
+
+// conformanceExit is the run's one sentence and exit code: an interrupt,
+// a target or probe out of reach, a broken run, a failed check, a probe
+// at fault; nil when every judged check passed.
+func (a *app) conformanceExit(cr *conformanceRun) error {
+	counts, probeFault := cr.counts()
 	var unreachable *conformance.UnreachableError
 	var probeErr *scenarios.ProbeError
 	switch {
 	case a.ctx.Err() != nil:
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(results), seed)}
-	case errors.As(runErr, &unreachable):
-		return unreachableErr("could not reach %s: %s", t.describe(), unreachable.Why)
-	case errors.As(runErr, &probeErr):
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(cr.results), cr.seed)}
+	case errors.As(cr.err, &unreachable):
+		return unreachableErr("could not reach %s: %s", cr.t.describe(), unreachable.Why)
+	case errors.As(cr.err, &probeErr):
 		return unreachableErr("%s", probeErr)
-	case runErr != nil:
-		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "conformance: "))
+	case cr.err != nil:
+		return usageErr("%s", strings.TrimPrefix(cr.err.Error(), "conformance: "))
 	case counts[conformance.Fail] > 0:
-		return shortErr("%d of %d check(s) failed (seed %d)", counts[conformance.Fail], len(results), seed)
+		return shortErr("%d of %d check(s) failed (seed %d)", counts[conformance.Fail], len(cr.results), cr.seed)
 	case probeFault != "":
 		return usageErr("%s", probeFault)
 	}
@@ -212,13 +241,10 @@ func settleWords(d time.Duration) string {
 	return "up to " + d.String()
 }
 
-// writeJUnitFile writes the JUnit report of results to path.
+// writeJUnitFile writes the JUnit report of results to path, whole or not
+// at all (a temporary file beside it, renamed over it).
 func writeJUnitFile(path string, results []conformance.Result, seed uint64, elapsed time.Duration) error {
-	var b bytes.Buffer
-	if err := conformance.WriteJUnit(&b, results, seed, elapsed); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return writeFileAtomic(path, func(w io.Writer) error { return conformance.WriteJUnit(w, results, seed, elapsed) })
 }
 
 func filterArg(f string) string {
