@@ -69,16 +69,9 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input or a
 }
 
 func (a *app) run(args []string, f runFlags) error {
-	var list []*scenarios.Scenario
-	if len(args) == 0 {
-		list = scenarios.Builtins()
-	}
-	for _, name := range args {
-		sc, err := scenarios.Load(name)
-		if err != nil {
-			return usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
-		}
-		list = append(list, sc)
+	list, err := loadScenarios(args)
+	if err != nil {
+		return err
 	}
 	start, err := parseAt(f.at)
 	if err != nil {
@@ -106,8 +99,7 @@ func (a *app) run(args []string, f runFlags) error {
 		}
 		opts = append(opts, scenarios.Record(rec))
 	}
-	text := !a.common.json
-	if text {
+	if !a.common.json {
 		opts = append(opts, scenarios.OnStep(func(rep *scenarios.Report, s *scenarios.StepReport) { a.printStep(rep, s, f.verbose) }))
 		dry := ""
 		if f.dryRun {
@@ -116,32 +108,7 @@ func (a *app) run(args []string, f runFlags) error {
 		fmt.Fprintf(a.stdout, "tartansim run: %d scenario(s) against %s%s\n", len(list), t.describe(), dry)
 		fmt.Fprintf(a.stdout, "seed %d, last moment %s (scenario clock: IST; EOD 23:59)\n", seed, start.Format(time.RFC3339))
 	}
-	r := scenarios.NewRunner(t.sender, t.key, opts...)
-	var reports []*scenarios.Report
-	var runErr error
-	for _, sc := range list {
-		if text {
-			fmt.Fprintf(a.stdout, "\n== %s (%d org(s))\n", sc.Name, len(sc.Orgs))
-		}
-		rep, err := r.Run(ctx, sc)
-		if rep != nil {
-			reports = append(reports, rep)
-			if text {
-				a.printVerdict(rep, t)
-			}
-		}
-		if err != nil {
-			runErr = err
-			break
-		}
-		if rep != nil && rep.Unreachable() {
-			runErr = unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), rep.FirstFailure())
-			break
-		}
-		if rep.Interrupted {
-			break
-		}
-	}
+	reports, runErr := a.playAll(ctx, scenarios.NewRunner(t.sender, t.key, opts...), list, t)
 	var recErr error
 	if rec != nil {
 		recErr = rec.close(nil) // the runner flushed its log
@@ -157,6 +124,50 @@ func (a *app) run(args []string, f runFlags) error {
 		return rec.failure(recErr, attempts(reports), seed)
 	}
 	return a.runExit(reports, runErr, seed)
+}
+
+// loadScenarios reads the scenarios args name (built-in names or files):
+// every built-in one for none.
+func loadScenarios(args []string) ([]*scenarios.Scenario, error) {
+	if len(args) == 0 {
+		return scenarios.Builtins(), nil
+	}
+	var list []*scenarios.Scenario
+	for _, name := range args {
+		sc, err := scenarios.Load(name)
+		if err != nil {
+			return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+		}
+		list = append(list, sc)
+	}
+	return list, nil
+}
+
+// playAll plays list in order with r, printing each verdict, until one
+// cannot be played, the target cannot be reached or ctx ends.
+func (a *app) playAll(ctx context.Context, r *scenarios.Runner, list []*scenarios.Scenario, t *runTarget) ([]*scenarios.Report, error) {
+	var reports []*scenarios.Report
+	for _, sc := range list {
+		if !a.common.json {
+			fmt.Fprintf(a.stdout, "\n== %s (%d org(s))\n", sc.Name, len(sc.Orgs))
+		}
+		rep, err := r.Run(ctx, sc)
+		if rep != nil {
+			reports = append(reports, rep)
+			if !a.common.json {
+				a.printVerdict(rep, t)
+			}
+		}
+		switch {
+		case err != nil:
+			return reports, err
+		case rep.Unreachable():
+			return reports, unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), rep.FirstFailure())
+		case rep.Interrupted:
+			return reports, nil
+		}
+	}
+	return reports, nil
 }
 
 func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) error {
