@@ -108,27 +108,9 @@ func (a *app) load(args []string, f loadFlags) error {
 	if f.concurrency < 1 {
 		return usageErr("--concurrency must be at least 1")
 	}
-	layout, err := a.common.layoutValue()
+	so, err := a.streamOptions(args, f)
 	if err != nil {
 		return err
-	}
-	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes, Events: a.common.sub}
-	if len(args) == 1 {
-		sc, err := scenarios.Load(args[0])
-		if err != nil {
-			return usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
-		}
-		for _, o := range sc.Orgs {
-			so.Sizes = append(so.Sizes, o.Employees)
-		}
-		if !a.common.fs.Changed("layout") && sc.Layout != "" {
-			if so.Layout, err = wire.ParseLayout(sc.Layout); err != nil {
-				return usageErr("%v", err)
-			}
-		}
-	}
-	if load.NewStream(so).Len() == 0 {
-		return usageErr("--events %s leaves nothing to send: load sends %s", a.common.sub, loadEvents)
 	}
 	profile, err := f.profileFor(shards)
 	if err != nil {
@@ -160,10 +142,7 @@ func (a *app) load(args []string, f loadFlags) error {
 		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s\n", profile, t.describe(), f.concurrency, so.Seed, shardNote(f.shard))
 	}
 	if bar := a.progressBar(f, opts); bar != nil {
-		opts.Progress = func(r *load.Report) {
-			_ = bar.Set64(r.Sent)
-			bar.Describe(fmt.Sprintf("%.0f/s  p99 %s  errors %d", r.AchievedRate(), r.Quantile(r.Latency, 99).Round(time.Millisecond), r.Errors()))
-		}
+		opts.Progress = progressOn(bar)
 		defer func() { _ = bar.Clear() }()
 	}
 	rep, err := load.Run(a.ctx, t.sender, stream, opts)
@@ -188,14 +167,30 @@ func (a *app) load(args []string, f loadFlags) error {
 		return rec.failure(recErr, int(rep.Sent), so.Seed)
 	case htmlErr != nil:
 		return htmlErr
+	}
+	return loadExit(rep, breaches, t, so.Seed)
+}
+
+// loadExit is a finished run's one sentence and exit code: interrupted,
+// the target out of reach, a threshold breached; nil when all held.
+func loadExit(rep *load.Report, breaches []string, t *runTarget, seed uint64) error {
+	switch {
 	case rep.Interrupted:
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, so.Seed)}
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d sends; the report of what was sent is above (seed %d)", rep.Sent, seed)}
 	case rep.Unreachable():
 		return unreachableErr("could not reach %s: %s", t.describe(), rep.UnreachableWhy())
 	case len(breaches) > 0:
-		return shortErr("%s (seed %d)", breaches[0], so.Seed)
+		return shortErr("%s (seed %d)", breaches[0], seed)
 	}
 	return nil
+}
+
+// progressOn draws the live progress of a run on bar.
+func progressOn(bar *progressbar.ProgressBar) func(*load.Report) {
+	return func(r *load.Report) {
+		_ = bar.Set64(r.Sent)
+		bar.Describe(fmt.Sprintf("%.0f/s  p99 %s  errors %d", r.AchievedRate(), r.Quantile(r.Latency, 99).Round(time.Millisecond), r.Errors()))
+	}
 }
 
 // loadPlan is load --dry-run: what would be sent, and the first deliveries
@@ -371,6 +366,34 @@ func counts(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, " ")
+}
+
+// streamOptions shapes the stream from the flags and the scenario args
+// name, if any (its org sizes and layout).
+func (a *app) streamOptions(args []string, f loadFlags) (load.StreamOptions, error) {
+	layout, err := a.common.layoutValue()
+	if err != nil {
+		return load.StreamOptions{}, err
+	}
+	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes, Events: a.common.sub}
+	if len(args) == 1 {
+		sc, err := scenarios.Load(args[0])
+		if err != nil {
+			return so, usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+		}
+		for _, o := range sc.Orgs {
+			so.Sizes = append(so.Sizes, o.Employees)
+		}
+		if !a.common.fs.Changed("layout") && sc.Layout != "" {
+			if so.Layout, err = wire.ParseLayout(sc.Layout); err != nil {
+				return so, usageErr("%v", err)
+			}
+		}
+	}
+	if load.NewStream(so).Len() == 0 {
+		return so, usageErr("--events %s leaves nothing to send: load sends %s", a.common.sub, loadEvents)
+	}
+	return so, nil
 }
 
 // breachLines says each breach in the words of the flag that set it:
