@@ -219,34 +219,12 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 	for i := range evs {
 		docs[i] = evs[i].Document()
 	}
-	for _, ov := range s.Overrides {
-		o, err := ov.parse()
-		if err != nil {
-			return nil, err
-		}
-		sel, err := selectWebhooks(ov.Webhooks, n)
-		if err != nil {
-			return nil, err
-		}
-		matched := 0
-		for _, i := range sel {
-			if o.Apply(docs[i]) == nil {
-				matched++
-			}
-		}
-		if matched == 0 {
-			return nil, fmt.Errorf("scenarios: override %s matches nothing in step %d's webhooks", o, stepIndex)
-		}
+	if err := applyOverrides(s, stepIndex, docs); err != nil {
+		return nil, err
 	}
-	faults := make([][]FaultSpec, n)
-	for _, f := range s.Faults {
-		sel, err := selectWebhooks(f.Webhooks, n)
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range sel {
-			faults[i] = append(faults[i], f)
-		}
+	faults, err := faultsOf(s, n)
+	if err != nil {
+		return nil, err
 	}
 	hcase := make([]sender.HeaderCase, n)
 	for i := range evs {
@@ -260,33 +238,17 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		}
 	}
 
-	var out []*Delivery
-	order := b.order(s, faults, n)
-	var delayed []*Delivery
-	for _, i := range order {
+	var out, delayed []*Delivery
+	for _, i := range b.order(s, faults, n) {
 		body := wire.Encode(docs[i], layout)
 		d := b.delivery(stepIndex, action, org, at, evs[i], sender.Prepare(b.key, body, sender.SignatureValid, hcase[i]))
 		var forged []*Delivery
 		for _, f := range faults[i] {
-			switch f.Type {
-			case FaultDrop:
-				d.senderFault = sender.FaultDrop
-			case FaultAckLost:
-				d.senderFault = sender.FaultAckLost
-			case FaultDuplicate, FaultDuplicateConcurrent:
-				// Validate leaves Copies 0, meaning 1, to Parse's defaults.
-				d.copies, d.concurrent = max(1, f.Copies), f.Type == FaultDuplicateConcurrent
-			case FaultDelay:
-				d.delay = time.Duration(f.Delay)
-			case FaultHeaderCase, FaultUnknownField:
-				// done above, to the document and the headers
-			case FaultSignature, FaultTamper:
+			if f.Type == FaultSignature || f.Type == FaultTamper {
 				forged = append(forged, b.forge(stepIndex, action, org, at, evs[i], docs[i], layout, f))
-				continue
-			default: // reorder and shuffle: the step's order, not this delivery
-				continue
+			} else if d.inject(f) {
+				d.addFault(f)
 			}
-			d.addFault(f)
 		}
 		// Forged copies go right after the genuine webhook: a consumer
 		// that applied one would let it overwrite the genuine values, so
@@ -299,6 +261,68 @@ func (b *builder) deliveries(s *Step, stepIndex int, at Moment, evs []fixtures.E
 		}
 	}
 	return append(out, delayed...), nil
+}
+
+// applyOverrides changes docs, a step's documents, as its overrides say.
+// An override that matches none of the webhooks it selects is an error.
+func applyOverrides(s *Step, stepIndex int, docs []*wire.Object) error {
+	for _, ov := range s.Overrides {
+		o, err := ov.parse()
+		if err != nil {
+			return err
+		}
+		sel, err := selectWebhooks(ov.Webhooks, len(docs))
+		if err != nil {
+			return err
+		}
+		matched := 0
+		for _, i := range sel {
+			if o.Apply(docs[i]) == nil {
+				matched++
+			}
+		}
+		if matched == 0 {
+			return fmt.Errorf("scenarios: override %s matches nothing in step %d's webhooks", o, stepIndex)
+		}
+	}
+	return nil
+}
+
+// faultsOf returns, for each of a step's n webhooks, the faults that select
+// it, in the step's order.
+func faultsOf(s *Step, n int) ([][]FaultSpec, error) {
+	faults := make([][]FaultSpec, n)
+	for _, f := range s.Faults {
+		sel, err := selectWebhooks(f.Webhooks, n)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range sel {
+			faults[i] = append(faults[i], f)
+		}
+	}
+	return faults, nil
+}
+
+// inject gives d the effect of fault f on how it is sent, and reports
+// whether f is d's to name (the orderings belong to the step).
+func (d *Delivery) inject(f FaultSpec) bool {
+	switch f.Type {
+	case FaultDrop:
+		d.senderFault = sender.FaultDrop
+	case FaultAckLost:
+		d.senderFault = sender.FaultAckLost
+	case FaultDuplicate, FaultDuplicateConcurrent:
+		// Validate leaves Copies 0, meaning 1, to Parse's defaults.
+		d.copies, d.concurrent = max(1, f.Copies), f.Type == FaultDuplicateConcurrent
+	case FaultDelay:
+		d.delay = time.Duration(f.Delay)
+	case FaultHeaderCase, FaultUnknownField:
+		// done to the document and the headers before it was signed
+	default: // reorder and shuffle: the step's order, not this delivery
+		return false
+	}
+	return true
 }
 
 // order returns the send order of a step's webhooks: reorder reverses the

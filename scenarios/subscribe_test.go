@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -51,11 +53,12 @@ steps:
 	})
 
 	It("re-sends at EOD only what it sent, and builds the same bytes as without it", func(ctx SpecContext) {
+		at := scenarios.Start(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)) // the same stamps in both runs
 		all := newTarget(refHandler)
-		full, err := runner(all).Run(ctx, parse(life))
+		full, err := runner(all, at).Run(ctx, parse(life))
 		Expect(err).NotTo(HaveOccurred())
 		some := newTarget(refHandler)
-		part, err := runner(some, scenarios.Subscribe(sub("sync.events.employee.add"))).Run(ctx, parse(life))
+		part, err := runner(some, at, scenarios.Subscribe(sub("sync.events.employee.add"))).Run(ctx, parse(life))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(part.Passed()).To(BeTrue(), "%v", part.Problems)
 		var want []string
