@@ -108,3 +108,7 @@ type Org struct {
 
 // Org names a corporate of the box by its org_id (or remote_org_id).
 func (s *Server) Org(id string) Org { return Org{Box: s.Box, ID: id} }
+
+// GomegaString is how failure messages show an Org: its id, not the box's
+// insides.
+func (o Org) GomegaString() string { return "org " + o.ID }
