@@ -166,15 +166,19 @@ func (b *Box) FailNext(f sender.Fault, n int) {
 	b.fail, b.failN = f, max(0, n)
 }
 
-// EOD queues the end-of-day batch: every delivery not acknowledged yet and
-// not already queued, identical bytes, in the order they were made, as the
-// subscription still sends. It returns how many.
+// EOD runs the end-of-day batch: once everything queued before it has been
+// sent, it queues every delivery that was sent and not acknowledged,
+// identical bytes, in the order they were made, as the subscription still
+// sends. It returns how many; 0 when the box closed first.
 func (b *Box) EOD() int {
+	if b.Idle(b.ctx) != nil {
+		return 0
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var batch []*Delivery
 	for _, d := range b.log {
-		if !d.Acknowledged() && !d.queued && b.cfg.events.Sends(d.Event, d.EventType) {
+		if len(d.Attempts) > 0 && !d.Acknowledged() && !d.queued && b.cfg.events.Sends(d.Event, d.EventType) {
 			batch = append(batch, d)
 		}
 	}
