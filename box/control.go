@@ -24,6 +24,7 @@ import (
 //	POST {prefix}fail                  {"fault": "drop"|"ack-lost", "next": N}
 //	POST {prefix}eod                   re-send every delivery not acknowledged yet
 //	GET  {prefix}deliveries            the delivery log (no bodies)
+//	POST {prefix}send                  {"event": "sync.events.employee.add/delta"}: a test webhook of any catalogue event
 //
 // They carry no key check of their own: mount them where only the tester
 // reaches (serve binds loopback). Answers are JSON; errors are {"message",
@@ -99,6 +100,23 @@ func (b *Box) Controls() http.Handler {
 	})
 	mux.HandleFunc("POST "+p+"eod", func(w http.ResponseWriter, r *http.Request) {
 		writeDoc(w, http.StatusOK, wire.NewObject(1).Add("count", b.EOD()))
+	})
+	mux.HandleFunc("POST "+p+"send", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(w, r)
+		if !ok {
+			return
+		}
+		var req struct {
+			Event string `json:"event"`
+		}
+		_ = json.Unmarshal(body, &req)
+		k, err := fixtures.LookupKind(req.Event)
+		if err != nil {
+			writeError(w, &fieldError{Field: "event", Why: "is not in the catalogue"})
+			return
+		}
+		d, sent := b.SendTest(k)
+		writeDoc(w, http.StatusOK, wire.NewObject(4).Add("seq", d.Seq).Add("requestId", d.RequestID).Add("orgId", d.OrgID).Add("sent", sent))
 	})
 	mux.HandleFunc("GET "+p+"deliveries", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Deliveries()) })
 	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {

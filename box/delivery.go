@@ -157,6 +157,23 @@ func (b *Box) work() {
 	}
 }
 
+// SendTest queues one realistic webhook of kind k about a corporate of its
+// own (not one of the box's: no verdict is about it), as the console's
+// "test a webhook" does. It reports false, and sends nothing, when the
+// subscription leaves k out.
+func (b *Box) SendTest(k fixtures.Kind) (Delivery, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.g.SetNow(b.cfg.clock.Now())
+	ev := b.g.Sample(k, b.vendor)
+	ds := b.make([]fixtures.Event{ev})
+	if len(ds) == 0 {
+		return Delivery{OrgID: ev.OrgID, RequestID: ev.RequestID}, false
+	}
+	b.enqueue(ev.OrgID, "first", ds, false)
+	return *ds[0], true
+}
+
 // FailNext makes the next n first sends fail on purpose: sender.FaultDrop
 // never sends them, sender.FaultAckLost sends them and loses the answer.
 // The EOD batch re-sends them. n of 0 cancels what is left.

@@ -116,7 +116,7 @@ var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 		s, err := srv.Box.SyncWith(orgID, scenarios.Delta{Joiners: 2, Promotions: 1, Leavers: 1})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(s.New).To(Equal(2))
-		Expect(s.Updated).To(BeElementOf(1, 2)) // the leaver may be the one promoted
+		Expect(s.Updated).To(BeElementOf(1, 2))        // the leaver may be the one promoted
 		Expect(srv.Org(orgID)).To(boxtest.Converge(0)) // what it lost is not judged yet
 		Expect(srv.Box.EOD()).To(Equal(2))
 		Expect(srv.Org(orgID)).To(boxtest.Converge(0))

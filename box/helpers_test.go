@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/tartansim/tartansim/box"
@@ -53,3 +54,5 @@ func sigOf(d box.Delivery) string {
 	s, _ := sender.SignatureHeader(d.Header)
 	return s
 }
+
+func stringsReplace(s, old, new string) string { return strings.ReplaceAll(s, old, new) }
