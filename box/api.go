@@ -144,17 +144,27 @@ func (b *Box) serveConnections(w http.ResponseWriter, r *http.Request) {
 
 // connectionRow is one row of vendor/connections. b.mu held.
 func (b *Box) connectionRow(o *org, status string) *wire.Object {
-	var shared, notShared []any
+	// Data points are the record's top-level keys the org's flags deliver or
+	// leave out; the groups the box never sends are not requested.
+	shared, notShared, notRequested := []any{}, []any{}, []any{}
 	for _, fg := range flagGroups {
 		grp, _ := o.flags.Get(fg.name)
 		g, _ := grp.(*wire.Object)
-		for _, f := range fg.fields {
-			v, _ := g.Get(f)
-			if v == FlagDisabled {
-				notShared = append(notShared, f)
-			} else {
-				shared = append(shared, f)
+		switch {
+		case fg.name == "detail_info_fields":
+			for _, f := range fg.fields {
+				if v, _ := g.Get(f); v == FlagDisabled {
+					notShared = append(notShared, f)
+				} else {
+					shared = append(shared, f)
+				}
 			}
+		case fg.key == "":
+			notRequested = append(notRequested, fg.name)
+		case o.fs.Has(fg.key):
+			shared = append(shared, fg.key)
+		default:
+			notShared = append(notShared, fg.key)
 		}
 	}
 	var lastSync, hrms any
@@ -167,9 +177,9 @@ func (b *Box) connectionRow(o *org, status string) *wire.Object {
 	return wire.NewObject(17).
 		Add("org_name", o.corp.Name).
 		Add("org_id", o.id).
-		Add("shared_data_points", append([]any{}, shared...)).
-		Add("not_shared_data_points", append([]any{}, notShared...)).
-		Add("not_requested_data_points", []any{}).
+		Add("shared_data_points", shared).
+		Add("not_shared_data_points", notShared).
+		Add("not_requested_data_points", notRequested).
 		Add("last_successful_sync", lastSync).
 		Add("sync_frequency", "weekly").
 		Add("hrms_code", hrms).

@@ -229,6 +229,10 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 				Expect(r).To(HaveKey("aadhar"))
 			}
 		}
+		row := data(a.do("GET", "/api/vendor/connections/", "", ""))[0]
+		Expect(row["not_shared_data_points"]).To(ConsistOf("pan", "fatherName", "bankDetails"))
+		Expect(row["shared_data_points"]).To(ContainElements("aadhar", "dependentDetails"))
+		Expect(row["not_requested_data_points"]).To(ConsistOf("ctc_details_fields", "salary_monthly_details_fields"))
 		flags := a.do("GET", "/api/sdk/data_model_flags/?org="+org, "", "")
 		Expect(flags.status).To(Equal(200))
 		Expect(flags.doc["data"]).To(HaveKeyWithValue("detail_info_fields", HaveKeyWithValue("pan", BeEquivalentTo(0))))
