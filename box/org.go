@@ -169,6 +169,14 @@ func (b *Box) lookup(id string) *org {
 	return nil
 }
 
+// known is lookup, or an error wrapping ErrUnknownOrg. b.mu held.
+func (b *Box) known(id string) (*org, error) {
+	if o := b.lookup(id); o != nil {
+		return o, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownOrg, id)
+}
+
 // Orgs returns the org_ids of every corporate, in invite order.
 func (b *Box) Orgs() []string {
 	b.mu.Lock()
@@ -181,10 +189,10 @@ func (b *Box) Orgs() []string {
 func (b *Box) Accept(orgID string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
+	o, err := b.known(orgID)
 	switch {
-	case o == nil:
-		return fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	case err != nil:
+		return err
 	case o.status == fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
 	case o.status == fixtures.StatusAccepted:
@@ -210,9 +218,9 @@ func (b *Box) accept(o *org) error {
 func (b *Box) Change(orgID string, d scenarios.Delta) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return err
 	}
 	return b.change(o, d)
 }
@@ -247,9 +255,9 @@ func (b *Box) change(o *org, d scenarios.Delta) error {
 func (b *Box) Sync(orgID string) (Session, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return Session{}, fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return Session{}, err
 	}
 	return b.sync(o)
 }
@@ -258,9 +266,9 @@ func (b *Box) Sync(orgID string) (Session, error) {
 func (b *Box) SyncWith(orgID string, d scenarios.Delta) (Session, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return Session{}, fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return Session{}, err
 	}
 	if err := b.syncable(o); err != nil {
 		return Session{}, err
@@ -338,10 +346,10 @@ func (b *Box) sync(o *org) (Session, error) {
 func (b *Box) Terminate(clientOrg string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(clientOrg)
+	o, err := b.known(clientOrg)
 	switch {
-	case o == nil:
-		return fmt.Errorf("%w %q", ErrUnknownOrg, clientOrg)
+	case err != nil:
+		return err
 	case o.status == fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
 	case o.syncs > 0:

@@ -1,7 +1,6 @@
 package box
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -20,9 +19,9 @@ type listed struct {
 func (b *Box) records(orgID string, hrms bool) ([]listed, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return nil, fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return nil, err
 	}
 	var out []listed
 	if hrms {
@@ -44,8 +43,13 @@ func (b *Box) records(orgID string, hrms bool) ([]listed, error) {
 func (b *Box) resend(q resendQuery) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if q.searchType == "org" && b.lookup(q.orgID) == nil {
-		return 0, &fieldError{Field: "org_id", Why: "is not a corporate connected to you", NotFound: true}
+	var orgID string
+	if q.searchType == "org" {
+		o := b.lookup(q.orgID)
+		if o == nil {
+			return 0, &fieldError{Field: "org_id", Why: "is not a corporate connected to you", NotFound: true}
+		}
+		orgID = o.id
 	}
 	var ds []*Delivery
 	for _, d := range b.log {
@@ -58,7 +62,7 @@ func (b *Box) resend(q resendQuery) (int, error) {
 		case "timestamp_range":
 			hit = !d.Made.Before(q.start) && !d.Made.After(q.end)
 		case "org":
-			hit = d.OrgID == b.lookup(q.orgID).id
+			hit = d.OrgID == orgID
 		case "request_id":
 			hit = d.RequestID == q.requestID
 		}

@@ -65,6 +65,9 @@ func (b *Box) judge(o *org) {
 
 // counts fills in v's counts of o's sessions and deliveries. b.mu held.
 func (b *Box) counts(o *org, v Verdict) Verdict {
+	if v.Differences == nil {
+		v.Differences = []string{} // [] in JSON, never null
+	}
 	v.Sessions = o.ended
 	v.Acknowledged, v.Deliveries = 0, 0
 	for _, d := range b.log {
@@ -115,6 +118,9 @@ func (b *Box) judging(o *org) {
 				v.Judged, v.Converged, v.Differences = true, got.Converged, got.Diffs
 				v.Lag, v.Ended, v.Polls = got.Lag, got.Ended, got.Polls
 			}
+			if v.Differences == nil {
+				v.Differences = []string{}
+			}
 			v = b.counts(o, v)
 			v.Sessions = covers
 			o.verdict = v
@@ -135,9 +141,9 @@ func (b *Box) judging(o *org) {
 func (b *Box) Verdict(orgID string) (Verdict, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return Verdict{}, fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return Verdict{}, err
 	}
 	return b.latest(o), nil
 }
@@ -169,9 +175,9 @@ func (b *Box) AwaitVerdict(ctx context.Context, orgID string) (Verdict, error) {
 	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o := b.lookup(orgID)
-	if o == nil {
-		return Verdict{}, fmt.Errorf("%w %q", ErrUnknownOrg, orgID)
+	o, err := b.known(orgID)
+	if err != nil {
+		return Verdict{}, err
 	}
 	for {
 		if b.closed {
