@@ -268,6 +268,30 @@ func (b *Box) SetTarget(target string) error {
 	return nil
 }
 
+// SetEvents changes the subscription, from the next webhook made or re-sent
+// on (see Events).
+func (b *Box) SetEvents(sub fixtures.Subscription) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.events = sub
+}
+
+// SetLayout changes the byte layout of the webhooks made from now on;
+// stored ones keep their bytes.
+func (b *Box) SetLayout(l wire.Layout) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.layout = l
+}
+
+// SetProbe changes the state probe of the verdicts judged from now on (nil:
+// no probe, verdicts not judged).
+func (b *Box) SetProbe(p scenarios.Probe) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.probe = p
+}
+
 // Seed returns the box's seed, for failure reports.
 func (b *Box) Seed() uint64 { return b.cfg.seed }
 

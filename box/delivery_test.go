@@ -14,6 +14,7 @@ import (
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // bodiesOf returns the recorder's requests whose body equals d's.
@@ -261,5 +262,39 @@ var _ = Describe("verdicts", Label("verdict"), func() {
 		_, err = srv.Box.Sync(org)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(srv.Org(org)).To(boxtest.Converge(0))
+	})
+})
+
+var _ = Describe("settings changed while the box runs", Label("delivery"), func() {
+	It("take effect from the next webhook: target, layout, subscription and probe", func() {
+		a := newAPI()
+		a.invite("first")
+		a.settle()
+		Expect(string(a.rec.received()[0].body)).NotTo(ContainSubstring(`", "`))
+
+		other := newRecorder()
+		Expect(a.srv.Box.SetTarget(other.srv.URL)).To(Succeed())
+		a.srv.Box.SetLayout(wire.Python)
+		a.invite("second")
+		a.settle()
+		Expect(a.rec.received()).To(HaveLen(1))
+		Expect(other.received()).To(HaveLen(1))
+		Expect(string(other.received()[0].body)).To(ContainSubstring(`"event": "connection.events.requested"`))
+		Expect(a.srv.Box.SetTarget("not a url")).To(HaveOccurred())
+
+		a.srv.Box.SetEvents(fixtures.Subscribe())
+		third := a.invite("third")
+		a.settle()
+		Expect(other.received()).To(HaveLen(1))
+
+		inv := newInviter([]byte(appKey), a.srv.URL, apiKey)
+		a.srv.Box.SetProbe(inv.Probe)
+		a.srv.Box.SetEvents(fixtures.All)
+		Expect(a.srv.Box.Terminate(third)).To(Succeed())
+		v, err := a.srv.Box.AwaitVerdict(ctx(), third)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.Judged).To(BeTrue()) // the inviter never invited it, so holds nothing
+		Expect(v.Converged).To(BeFalse())
+		Expect(v.Differences).To(ContainElement(ContainSubstring("CONNECTION_TERMINATED")))
 	})
 })

@@ -2,6 +2,7 @@ package box
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,17 +88,20 @@ func (b *Box) judging(o *org) {
 		b.mu.Lock()
 		o.again = false
 		truth, since, err := b.truthOf(o.id)
-		covers := o.ended
+		covers, probe := o.ended, b.cfg.probe
 		ctx, cancel := context.WithCancel(b.ctx)
 		o.cancelJudge = cancel
 		b.mu.Unlock()
 
 		var got scenarios.Settled
+		if err == nil && probe == nil {
+			err = errors.New("no state probe")
+		}
 		if err == nil {
 			if since.IsZero() {
 				since = time.Now()
 			}
-			got, err = scenarios.Await(ctx, b.cfg.probe, o.id, truth, scenarios.CompareAll, since, b.cfg.settling)
+			got, err = scenarios.Await(ctx, probe, o.id, truth, scenarios.CompareAll, since, b.cfg.settling)
 		}
 		cancelled := ctx.Err() != nil
 		cancel()
