@@ -475,5 +475,9 @@ var _ = Describe("employee_details, data_model_flags and org_details", Label("ap
 			Expect(a.do("POST", p, "application/json", `{}`).status).To(Equal(400), p)
 		}
 		Expect(a.do("GET", "/api/nothing/here", "", "").status).To(Equal(404))
+		huge := `{"email":"a@b.in","org_name":"A","fullname":"` + strings.Repeat("x", box.MaxBody) + `"}`
+		Expect(a.do("POST", "/api/sdk/token/", "application/json", huge).status).To(Equal(413))
+		a.settle()
+		Expect(a.srv.Box.Orgs()).To(BeEmpty())
 	})
 })
