@@ -1,0 +1,332 @@
+package box
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// Errors of the Go API; the HTTP handlers answer them as 400 or 404.
+var (
+	// ErrUnknownOrg means no corporate has that org_id (or remote_org_id).
+	ErrUnknownOrg = errors.New("box: unknown org")
+	// ErrNotAccepted means the corporate has not accepted the invite yet.
+	ErrNotAccepted = errors.New("box: the corporate has not accepted the invite")
+	// ErrSyncInProgress means a sync session of the org is still being sent.
+	ErrSyncInProgress = errors.New("box: a sync is in progress")
+	// ErrTerminated means the connection has ended.
+	ErrTerminated = errors.New("box: the connection is terminated")
+	// ErrBadOption is wrapped by New's error for a bad option.
+	ErrBadOption = errors.New("box: bad option")
+)
+
+// Box is Tartan in a box: Tartan's REST API (Handler), the corporates it
+// simulates, and the signed webhooks both send to one consumer, all from
+// one state. Make it with New and Close it when done. A Box is safe for
+// concurrent use.
+type Box struct {
+	cfg    config
+	send   *sender.Sender
+	secret []byte // signs access tokens; never the app key or the API key
+
+	mu      sync.Mutex
+	changed *sync.Cond // broadcast on every change of queue, verdicts, orgs
+	g       *fixtures.Generator
+	ids     *gofakeit.Faker // requestIds of API answers, apart from the data
+	vendor  fixtures.Vendor
+	orgs    map[string]*org
+	order   []string // org ids in invite order
+	log     []*Delivery
+	queue   []job
+	busy    bool // the worker holds a job
+	fail    sender.Fault
+	failN   int
+	acks    int // numbers acknowledgements, to apply them in order
+	stops   []func() bool
+	closed  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+type config struct {
+	target      string
+	appKey      []byte
+	apiKey      string
+	seed        uint64
+	clock       Clock
+	acceptAfter time.Duration
+	employees   int
+	events      fixtures.Subscription
+	layout      wire.Layout
+	schedule    func(time.Time) time.Time
+	churn       scenarios.Delta
+	eod         func(time.Time) time.Time
+	probe       scenarios.Probe
+	settling    scenarios.Settling
+	senderOpts  []sender.Option
+}
+
+// Option configures a Box in New.
+type Option func(*config) error
+
+// Seed fixes every generated value (org ids, employees, request ids); the
+// same seed and the same calls give the same bytes. Default 1.
+func Seed(n uint64) Option { return func(c *config) error { c.seed = n; return nil } }
+
+// WithClock sets the box's clock (default: the wall clock).
+func WithClock(cl Clock) Option {
+	return func(c *config) error {
+		if cl == nil {
+			return fmt.Errorf("%w: WithClock(nil)", ErrBadOption)
+		}
+		c.clock = cl
+		return nil
+	}
+}
+
+// AcceptAfter is how long after an invite the simulated corporate accepts
+// and its initial sync starts: 0 at once, Never only when Accept is called.
+// Default DefaultAcceptAfter.
+func AcceptAfter(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 && d != Never {
+			return fmt.Errorf("%w: AcceptAfter(%s): want 0 or more, or Never", ErrBadOption, d)
+		}
+		c.acceptAfter = d
+		return nil
+	}
+}
+
+// Employees is how many employees each new corporate has (default
+// DefaultEmployees; 0 is a corporate with nobody yet).
+func Employees(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("%w: Employees(%d): want 0 or more", ErrBadOption, n)
+		}
+		c.employees = n
+		return nil
+	}
+}
+
+// Events is the subscription: only these events are sent, first sends, EOD
+// batches and resends alike (default fixtures.All).
+func Events(s fixtures.Subscription) Option {
+	return func(c *config) error { c.events = s; return nil }
+}
+
+// Layout is the byte layout of webhook bodies (default wire.Compact).
+func Layout(l wire.Layout) Option { return func(c *config) error { c.layout = l; return nil } }
+
+// Schedule sets when delta syncs run: next returns the first run after its
+// argument; nil runs none. Default Weekly(time.Monday, 3, 18), in UTC.
+func Schedule(next func(time.Time) time.Time) Option {
+	return func(c *config) error { c.schedule = next; return nil }
+}
+
+// Churn is what changes in each corporate's HRMS before a scheduled sync
+// (default one joiner, one promotion, one leaver).
+func Churn(d scenarios.Delta) Option { return func(c *config) error { c.churn = d; return nil } }
+
+// EODSchedule sets when the EOD batch runs by itself: next returns the
+// first run after its argument; nil (the default) runs it only on demand.
+// Daily(23, 59, scenarios.IST) is Tartan's end of day.
+func EODSchedule(next func(time.Time) time.Time) Option {
+	return func(c *config) error { c.eod = next; return nil }
+}
+
+// WithProbe lets the box judge each org's state after each session (see
+// Verdict): scenarios.HTTPProbe for a URL, or a Go function.
+func WithProbe(p scenarios.Probe) Option { return func(c *config) error { c.probe = p; return nil } }
+
+// Settle is how verdicts wait for a consumer that applies later (default:
+// a budget of scenarios.DefaultSettle).
+func Settle(s scenarios.Settling) Option { return func(c *config) error { c.settling = s; return nil } }
+
+// SenderOptions passes options to the webhook sender (timeout, TLS, ...).
+func SenderOptions(opts ...sender.Option) Option {
+	return func(c *config) error { c.senderOpts = append(c.senderOpts, opts...); return nil }
+}
+
+// Weekly returns a schedule at weekday hh:mm UTC.
+func Weekly(day time.Weekday, hh, mm int) func(time.Time) time.Time {
+	return func(t time.Time) time.Time {
+		t = t.UTC()
+		n := time.Date(t.Year(), t.Month(), t.Day(), hh, mm, 0, 0, time.UTC)
+		n = n.AddDate(0, 0, (int(day)-int(n.Weekday())+7)%7)
+		if !n.After(t) {
+			n = n.AddDate(0, 0, 7)
+		}
+		return n
+	}
+}
+
+// Daily returns a schedule at hh:mm in loc.
+func Daily(hh, mm int, loc *time.Location) func(time.Time) time.Time {
+	return func(t time.Time) time.Time {
+		t = t.In(loc)
+		n := time.Date(t.Year(), t.Month(), t.Day(), hh, mm, 0, 0, loc)
+		if !n.After(t) {
+			n = n.AddDate(0, 0, 1)
+		}
+		return n
+	}
+}
+
+// Every returns a schedule every d from the time it is asked.
+func Every(d time.Duration) func(time.Time) time.Time {
+	return func(t time.Time) time.Time { return t.Add(d) }
+}
+
+// New returns a box that sends webhooks to target, signed with appKey, and
+// serves Tartan's API to callers that present apiKey. Both keys are
+// required and must differ; neither is ever returned by the API.
+func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, error) {
+	cfg := config{
+		target: target, appKey: append([]byte(nil), appKey...), apiKey: apiKey,
+		seed: 1, clock: wallClock{}, acceptAfter: DefaultAcceptAfter, employees: DefaultEmployees,
+		layout: wire.Compact, schedule: Weekly(time.Monday, 3, 18),
+		churn:    scenarios.Delta{Joiners: 1, Promotions: 1, Leavers: 1},
+		settling: scenarios.Settling{Budget: scenarios.DefaultSettle},
+	}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case len(cfg.appKey) == 0:
+		return nil, fmt.Errorf("%w: the app key is empty", ErrBadOption)
+	case cfg.apiKey == "":
+		return nil, fmt.Errorf("%w: the API key is empty", ErrBadOption)
+	case cfg.apiKey == string(cfg.appKey):
+		return nil, fmt.Errorf("%w: the API key must differ from the app key", ErrBadOption)
+	}
+	s, err := sender.New(target, cfg.senderOpts...)
+	if err != nil {
+		return nil, err
+	}
+	g := fixtures.New(fixtures.NewFaker(cfg.seed), fixtures.At(cfg.clock.Now()), fixtures.RunID(fixtures.RunIDFor(cfg.seed)))
+	b := &Box{cfg: cfg, send: s, g: g, vendor: g.Vendor(), orgs: map[string]*org{}, done: make(chan struct{})}
+	b.secret = []byte(g.Faker().LetterN(32))
+	b.ids = fixtures.NewFaker(cfg.seed ^ 0x1d5_1d5)
+	b.changed = sync.NewCond(&b.mu)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	go b.work()
+	b.mu.Lock()
+	if cfg.schedule != nil {
+		b.arm(cfg.schedule, b.scheduledSync)
+	}
+	if cfg.eod != nil {
+		b.arm(cfg.eod, func() { b.EOD() })
+	}
+	b.mu.Unlock()
+	return b, nil
+}
+
+// arm runs f at next(now), then again at each following time. b.mu held.
+func (b *Box) arm(next func(time.Time) time.Time, f func()) {
+	now := b.cfg.clock.Now()
+	b.stops = append(b.stops, b.cfg.clock.AfterFunc(next(now).Sub(now), func() {
+		b.mu.Lock()
+		closed := b.closed
+		b.mu.Unlock()
+		if closed {
+			return
+		}
+		f()
+		b.mu.Lock()
+		if !b.closed {
+			b.arm(next, f)
+		}
+		b.mu.Unlock()
+	}))
+}
+
+// SetTarget points the webhooks at another consumer URL, from the next
+// send on; a send in flight finishes where it was going.
+func (b *Box) SetTarget(target string) error {
+	s, err := sender.New(target, b.cfg.senderOpts...)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	old := b.send
+	b.send, b.cfg.target = s, target
+	b.mu.Unlock()
+	old.Close()
+	return nil
+}
+
+// SetEvents changes the subscription, from the next webhook made or re-sent
+// on (see Events).
+func (b *Box) SetEvents(sub fixtures.Subscription) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.events = sub
+}
+
+// SetLayout changes the byte layout of the webhooks made from now on;
+// stored ones keep their bytes.
+func (b *Box) SetLayout(l wire.Layout) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.layout = l
+}
+
+// SetProbe changes the state probe of the verdicts judged from now on (nil:
+// no probe, verdicts not judged).
+func (b *Box) SetProbe(p scenarios.Probe) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.probe = p
+}
+
+// Seed returns the box's seed, for failure reports.
+func (b *Box) Seed() uint64 { return b.cfg.seed }
+
+// Vendor returns the integrator's own organisation: the vendor.orgId of
+// every webhook, and employee_details' vendor_org.
+func (b *Box) Vendor() fixtures.Vendor { return b.vendor }
+
+// Close stops the schedules and the sender, dropping webhooks not sent
+// yet, and waits for the sender to stop. Verdicts being judged are
+// abandoned.
+func (b *Box) Close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	for _, stop := range b.stops {
+		stop()
+	}
+	for _, o := range b.orgs {
+		if o.stopAccept != nil {
+			o.stopAccept()
+		}
+	}
+	b.cancel()
+	b.changed.Broadcast()
+	b.mu.Unlock()
+	<-b.done
+	b.mu.Lock()
+	s := b.send
+	b.mu.Unlock()
+	s.Close()
+}
+
+// Handler returns Tartan's REST API (every path under /api/), to mount at
+// the root of the consumer's Tartan base URL.
+func (b *Box) Handler() http.Handler { return b.apiMux() }

@@ -1,0 +1,82 @@
+package box
+
+import "time"
+
+// Our decisions where Tartan's documentation is silent. Each one is a
+// constant here, used by the code, and a row of Decisions, which docs/api.md
+// repeats: when Tartan's live documentation says otherwise, change it here.
+const (
+	// DefaultPageSize is employee_list's page_size when none is given.
+	DefaultPageSize = 25
+	// MaxPageSize is the largest page_size employee_list and connections take.
+	MaxPageSize = 100
+	// DefaultConnectionsPageSize is vendor/connections' page_size when none
+	// is given.
+	DefaultConnectionsPageSize = 10
+	// TokenLifetime is the access_token's exp, in seconds.
+	TokenLifetime = 3600
+	// DefaultEmployees is how many employees a new corporate has.
+	DefaultEmployees = 105
+	// DefaultAcceptAfter is how long after an invite the corporate accepts.
+	DefaultAcceptAfter = 2 * time.Second
+	// Never is the AcceptAfter that accepts only on demand.
+	Never time.Duration = -1
+	// MaxBody is the largest request body the API reads.
+	MaxBody = 1 << 20
+	// ControlPrefix is where the mock-only controls live: never under /api/.
+	ControlPrefix = "/_tartansim/"
+	// Masked is what org_details shows for the application's keys.
+	Masked = "************"
+)
+
+// Messages the API answers with.
+const (
+	msgInvalidToken       = "Invalid token."
+	msgTerminated         = "Connection terminated successfully"
+	msgConnectionNotFound = "Connection not found"
+	msgSyncInProgress     = "A sync is in progress for this connection; terminate it once the sync has ended"
+	msgEmployeeNotFound   = "Employee not found"
+)
+
+// publicDomains are email domains that say nothing about the employer: an
+// invite from one of them without a remote_org_id is always a new corporate.
+var publicDomains = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "yahoo.co.in": true,
+	"outlook.com": true, "hotmail.com": true, "live.com": true, "rediffmail.com": true,
+	"icloud.com": true, "proton.me": true, "protonmail.com": true,
+}
+
+// Decision is one rule of ours where Tartan's documentation is silent.
+type Decision struct {
+	Topic string
+	Rule  string
+}
+
+// Decisions lists every rule of ours the mock API follows, in one table.
+var Decisions = []Decision{
+	{"paths", "every path is served with and without its trailing slash; a POST is never redirected"},
+	{"auth", `a missing or wrong API key is 401 {"detail": "Invalid token."} and changes nothing; the key is compared in constant time`},
+	{"bad input", `a missing field, a bad page or an unknown org is 400 or 404 {"message": "...", "field": "<name>"}; never a 500; nothing changes`},
+	{"body size", "a request body over 1 MiB is 413"},
+	{"pagination", "pageInfo.items counts the records on this page; a page past the end is 200 with data []; totalPages is 0 when there is nothing"},
+	{"token: same org", "the same remote_org_id, or without one the same private email domain, is the same org_id; a public domain (gmail.com, ...) without remote_org_id is a new corporate every time"},
+	{"token: re-mint", "minting a token again for a live connection fires nothing; for a terminated one it invites again (same org_id)"},
+	{"token: jwt", "access_token is an HS256 JWT signed with a secret of the box's own (never the app key or the API key); exp is 3600 seconds"},
+	{"token: remote_org_id", `without remote_org_id the connection record carries ""`},
+	{"data_model_flags", "a field flagged 0 is left out of the org's records, in webhooks and API alike; an all-0 bank_details_fields or dependent_details_fields leaves out bankDetails or dependentDetails"},
+	{"terminate: body", "client_org in a multipart form, an urlencoded form or JSON; the org UUID or its remote_org_id"},
+	{"terminate: unknown", `an unknown or already terminated connection is 400 {"message": "Connection not found"}`},
+	{"terminate: by", "terminatedBy is the vendor user's email"},
+	{"connections: status", "invited is pending, accepted is approved; rejected is always empty; terminated connections are left out; page_size defaults to 10"},
+	{"employee_list: params", "org (required), page (from 1), page_size (default 25, max 100), updated_after (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC or RFC 3339), source (db or hrms), filter (field:value, case-insensitive)"},
+	{"employee_list: db", "source=db is every record the syncs sent, as sent, whether the consumer acknowledged it or not, or was subscribed to it or not; updated_after compares with when the sync sent it"},
+	{"employee_list: hrms", "source=hrms is the simulated HRMS now, ahead of the last sync by the changes not yet synced; updated_after compares with when it changed"},
+	{"employee_details: id", "{id} is the record's id, else its employeeId; vendor_org must be your organisation; unknown: 404"},
+	{"org_details: keys", "application.app_key and app_secret are always masked"},
+	{"resend: fields", "search_type is sync_session, sync_session_counter, timestamp_range, org or request_id, with sync_session_id, webhook_counter, start_time, end_time, org_id, request_id and an optional status failed|success; identical bytes; {\"success\": true, \"count\": n}"},
+	{"accept", "the corporate accepts 2s after an invite by default (AcceptAfter; Never: on demand only), and the initial sync starts at once"},
+	{"schedule", "a delta sync runs for every accepted corporate each Monday at 03:18 UTC by default, after a small churn in its HRMS (one joiner, one promotion, one leaver)"},
+	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery sent and not acknowledged, identical bytes, daily at 23:59 IST when scheduled, or on demand"},
+	{"failures", "fail-next drops or loses the ack of the next N first sends; EOD batches and resends are never failed on purpose"},
+	{"delivery order", "webhooks go one at a time, in the order they were made"},
+}

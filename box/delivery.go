@@ -1,0 +1,297 @@
+package box
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Delivery is one webhook the box made, and every send of its bytes. Body
+// and Header never change: an EOD batch or a resend sends them again, byte
+// for byte.
+type Delivery struct {
+	// Seq numbers deliveries from 1 in the order they were made.
+	Seq            int       `json:"seq"`
+	OrgID          string    `json:"orgId"`
+	Event          string    `json:"event"`
+	EventType      string    `json:"eventType"`
+	RequestID      string    `json:"requestId"`
+	SyncSessionID  string    `json:"syncSessionId"`
+	WebhookCounter int       `json:"webhookCounter"`
+	TimeStamp      string    `json:"timeStamp"`
+	Made           time.Time `json:"made"` // on the box's clock
+	Records        int       `json:"records"`
+	Attempts       []Attempt `json:"attempts"`
+
+	Body   []byte      `json:"-"`
+	Header http.Header `json:"-"`
+
+	ackSeq int       // the box-wide order of its first acknowledgement; 0: none
+	ackAt  time.Time // when that acknowledgement came (wall clock)
+	queued bool      // a send of it waits in the queue
+}
+
+// Attempt is one send of a delivery.
+type Attempt struct {
+	// Kind is "first", "eod" or "resend".
+	Kind string `json:"kind"`
+	// Fault is the failure asked for ("drop", "ack-lost"), or "".
+	Fault   string        `json:"fault,omitempty"`
+	At      time.Time     `json:"at"` // wall clock
+	Status  int           `json:"status,omitempty"`
+	OK      bool          `json:"ok"`
+	Sent    bool          `json:"sent"` // the request was written
+	Latency time.Duration `json:"latencyNs"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// Acknowledged reports whether any send of d was answered 2xx.
+func (d *Delivery) Acknowledged() bool { return d.ackSeq > 0 }
+
+func (d *Delivery) written() bool {
+	return slices.ContainsFunc(d.Attempts, func(a Attempt) bool { return a.Sent })
+}
+
+// job is one send for the worker; a job without a delivery ends a session
+// of org: its verdict is due.
+type job struct {
+	d    *Delivery
+	kind string
+	org  string
+	sync bool // the session ended is a sync session
+}
+
+// make turns events into deliveries of the log, in order, leaving out what
+// the subscription does not send. b.mu held.
+func (b *Box) make(evs []fixtures.Event) []*Delivery {
+	var out []*Delivery
+	for _, ev := range evs {
+		if !b.cfg.events.Sends(ev.Event, ev.EventType) {
+			continue
+		}
+		p := sender.Prepare(b.cfg.appKey, ev.Encode(b.cfg.layout), sender.SignatureValid, sender.HeaderLower)
+		d := &Delivery{
+			Seq: len(b.log) + 1, OrgID: ev.OrgID, Event: ev.Event, EventType: ev.EventType,
+			RequestID: ev.RequestID, SyncSessionID: ev.SyncSessionID, WebhookCounter: ev.WebhookCounter,
+			TimeStamp: ev.TimeStamp, Made: b.cfg.clock.Now(), Records: len(ev.Body),
+			Body: p.Body, Header: p.Header,
+		}
+		b.log = append(b.log, d)
+		out = append(out, d)
+	}
+	return out
+}
+
+// enqueue queues a send of each delivery, then the end of org's session.
+// b.mu held.
+func (b *Box) enqueue(org, kind string, ds []*Delivery, sync bool) {
+	for _, d := range ds {
+		d.queued = true
+		b.queue = append(b.queue, job{d: d, kind: kind, org: d.OrgID})
+	}
+	if o := b.orgs[org]; o != nil {
+		o.sessions++
+		if o.cancelJudge != nil {
+			o.cancelJudge() // the state is about to move on
+		}
+	}
+	b.queue = append(b.queue, job{org: org, sync: sync})
+	b.changed.Broadcast()
+}
+
+// work sends the queue, one delivery at a time, until the box closes.
+func (b *Box) work() {
+	defer close(b.done)
+	for {
+		b.mu.Lock()
+		for len(b.queue) == 0 && !b.closed {
+			b.changed.Wait()
+		}
+		if b.closed {
+			b.mu.Unlock()
+			return
+		}
+		j := b.queue[0]
+		b.queue = b.queue[1:]
+		b.busy = true
+		if j.d == nil {
+			b.endSession(j.org, j.sync)
+			b.busy = false
+			b.changed.Broadcast()
+			b.mu.Unlock()
+			continue
+		}
+		p := sender.Delivery{Body: j.d.Body, Header: j.d.Header}
+		if j.kind == "first" && b.failN > 0 {
+			p.Fault = b.fail
+			b.failN--
+		}
+		s := b.send
+		b.mu.Unlock()
+
+		r := s.Send(b.ctx, p)
+
+		b.mu.Lock()
+		a := Attempt{Kind: j.kind, At: r.Start, Status: r.Status, OK: r.OK(), Sent: r.Sent || r.Status > 0, Latency: r.Latency}
+		if p.Fault != sender.FaultNone {
+			a.Fault = p.Fault.String()
+		}
+		if r.Failed() {
+			a.Error = r.Summary()
+		}
+		j.d.Attempts = append(j.d.Attempts, a)
+		j.d.queued = false
+		if a.OK && j.d.ackSeq == 0 {
+			b.acks++
+			j.d.ackSeq = b.acks
+			j.d.ackAt = r.Start.Add(r.Latency)
+		}
+		b.busy = false
+		b.changed.Broadcast()
+		b.mu.Unlock()
+	}
+}
+
+// SendTest queues one realistic webhook of kind k about a corporate of its
+// own (not one of the box's: no verdict is about it), as the console's
+// "test a webhook" does. It reports false, and sends nothing, when the
+// subscription leaves k out.
+func (b *Box) SendTest(k fixtures.Kind) (Delivery, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.g.SetNow(b.cfg.clock.Now())
+	ev := b.g.Sample(k, b.vendor)
+	ds := b.make([]fixtures.Event{ev})
+	if len(ds) == 0 {
+		return Delivery{OrgID: ev.OrgID, RequestID: ev.RequestID}, false
+	}
+	b.enqueue(ev.OrgID, "first", ds, false)
+	return *ds[0], true
+}
+
+// FailNext makes the next n first sends fail on purpose: sender.FaultDrop
+// never sends them, sender.FaultAckLost sends them and loses the answer.
+// The EOD batch re-sends them. n of 0 cancels what is left.
+func (b *Box) FailNext(f sender.Fault, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fail, b.failN = f, max(0, n)
+}
+
+// EOD runs the end-of-day batch: once everything queued before it has been
+// sent, it queues every delivery that was sent and not acknowledged,
+// identical bytes, in the order they were made, as the subscription still
+// sends. It returns how many; 0 when the box closed first.
+func (b *Box) EOD() int {
+	if b.Idle(b.ctx) != nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var batch []*Delivery
+	for _, d := range b.log {
+		if len(d.Attempts) > 0 && !d.Acknowledged() && !d.queued && b.cfg.events.Sends(d.Event, d.EventType) {
+			batch = append(batch, d)
+		}
+	}
+	b.requeue("eod", batch)
+	return len(batch)
+}
+
+// requeue queues sends of ds of kind, each org's session ended after its
+// own. b.mu held.
+func (b *Box) requeue(kind string, ds []*Delivery) {
+	var orgs []string
+	byOrg := map[string][]*Delivery{}
+	for _, d := range ds {
+		if _, ok := byOrg[d.OrgID]; !ok {
+			orgs = append(orgs, d.OrgID)
+		}
+		byOrg[d.OrgID] = append(byOrg[d.OrgID], d)
+	}
+	for _, org := range orgs {
+		b.enqueue(org, kind, byOrg[org], false)
+	}
+}
+
+// Deliveries returns a copy of the log: every delivery made, oldest first.
+func (b *Box) Deliveries() []Delivery {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]Delivery, len(b.log))
+	for i, d := range b.log {
+		out[i] = *d
+		out[i].Attempts = slices.Clone(d.Attempts)
+	}
+	return out
+}
+
+// Idle waits until nothing is queued or being sent, or ctx ends.
+func (b *Box) Idle(ctx context.Context) error {
+	stop := b.wakeOn(ctx)
+	defer stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for (len(b.queue) > 0 || b.busy) && !b.closed {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b.changed.Wait()
+	}
+	return ctx.Err()
+}
+
+// wakeOn broadcasts b.changed when ctx ends, so waits on it notice.
+func (b *Box) wakeOn(ctx context.Context) func() {
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			b.mu.Lock()
+			b.changed.Broadcast()
+			b.mu.Unlock()
+		case <-quit:
+		}
+	}()
+	return func() { close(quit) }
+}
+
+// truthOf builds the truth of org from its deliveries: applied in the order
+// they were acknowledged; the rest (dropped, lost or still queued) uncertain,
+// since a consumer may have them from employee_list. It returns the time of
+// the last acknowledgement. b.mu held.
+func (b *Box) truthOf(orgID string) (*scenarios.OrgTruth, time.Time, error) {
+	var acked, rest []*Delivery
+	for _, d := range b.log {
+		if d.OrgID != orgID {
+			continue
+		}
+		if d.Acknowledged() {
+			acked = append(acked, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	slices.SortFunc(acked, func(x, y *Delivery) int { return x.ackSeq - y.ackSeq })
+	t := scenarios.NewTruth()
+	var last time.Time
+	for _, d := range acked {
+		if err := t.Apply(&scenarios.Delivery{Seq: d.Seq, Body: d.Body}); err != nil {
+			return nil, last, err
+		}
+		if d.ackAt.After(last) {
+			last = d.ackAt
+		}
+	}
+	for _, d := range rest {
+		if err := t.Uncertain(&scenarios.Delivery{Seq: d.Seq, Body: d.Body}); err != nil {
+			return nil, last, err
+		}
+	}
+	return t.Org(orgID), last, nil
+}

@@ -1,0 +1,409 @@
+package box
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/wire"
+)
+
+// org is one simulated corporate and its connection.
+type org struct {
+	id       string
+	num      int // org_details' numeric id
+	corp     fixtures.Corporate
+	email    string // who the token was minted for: invitedBy, acceptedBy
+	fullname string
+	refData  any // corporate_reference_data as given, echoed back
+	flags    *wire.Object
+	fs       fixtures.FieldSet
+
+	status     string // fixtures.StatusInvited, StatusAccepted or StatusTerminated
+	created    time.Time
+	modified   time.Time
+	lastSync   time.Time
+	initial    bool // the initial sync was made
+	stopAccept func() bool
+
+	syncs    int // sync sessions queued and not yet sent
+	sessions int // sessions queued (all kinds)
+	ended    int // sessions sent
+
+	// source is the simulated HRMS now; changedAt says when each employee
+	// (by employeeId) last changed there.
+	source    []fixtures.Employee
+	changedAt map[string]time.Time
+	// db is what the syncs sent, by employeeId, in the order first sent.
+	db      map[string]*stored
+	dbOrder []string
+
+	verdict     Verdict
+	judging     bool
+	again       bool
+	cancelJudge func() // ends a judgement a newer session made stale
+}
+
+// stored is a record as a sync sent it.
+type stored struct {
+	rec  *wire.Object
+	body []byte // rec, compact: to tell whether the HRMS changed it since
+	at   time.Time
+}
+
+// Invitation is what Generate SDK token carries.
+type Invitation struct {
+	Email, OrgName, FullName string
+	// RemoteOrgID is the integrator's own id for the corporate ("" for none).
+	RemoteOrgID string
+	// ReferenceData is corporate_reference_data, echoed back (a wire value).
+	ReferenceData any
+	// Flags is data_model_flags: groups of field: -1|0|1 (nil: defaults).
+	Flags map[string]map[string]int
+}
+
+// Session says what one sync sent.
+type Session struct {
+	OrgID         string `json:"orgId"`
+	SyncSessionID string `json:"syncSessionId"`
+	EventType     string `json:"eventType"` // sync.events.initial or sync.events.delta
+	New           int    `json:"newRecords"`
+	Updated       int    `json:"updatedRecords"`
+	Webhooks      int    `json:"webhooks"` // the ones the subscription sends
+}
+
+// Invite does what Generate SDK token does: it finds the corporate (the
+// same RemoteOrgID, or without one the same private email domain, is the
+// same org) or makes a new one, fires connection.events.requested for a new
+// invite, and arranges for the corporate to accept (AcceptAfter). It
+// returns the org_id and whether the invite was new.
+func (b *Box) Invite(inv Invitation) (string, bool, error) {
+	fs, flags, err := fieldSet(inv.Flags)
+	if err != nil {
+		return "", false, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return "", false, errors.New("box: closed")
+	}
+	now := b.cfg.clock.Now()
+	o := b.find(inv)
+	if o != nil && o.status != fixtures.StatusTerminated {
+		return o.id, false, nil // re-minted: nothing fires
+	}
+	b.g.SetNow(now)
+	if o == nil {
+		c := b.g.Corporate()
+		c.Name, c.RemoteOrgID, c.Admin = inv.OrgName, inv.RemoteOrgID, inv.Email
+		if d := domainOf(inv.Email); d != "" && !publicDomains[d] {
+			c.Domain = d
+		}
+		o = &org{
+			id: c.OrgID, num: len(b.order) + 1, corp: c, created: now,
+			source: b.g.Employees(c, b.cfg.employees), changedAt: map[string]time.Time{}, db: map[string]*stored{},
+		}
+		for _, e := range o.source {
+			o.changedAt[e.EmployeeID] = now
+		}
+		b.orgs[o.id] = o
+		b.order = append(b.order, o.id)
+	}
+	o.email, o.fullname, o.refData, o.flags, o.fs = inv.Email, inv.FullName, inv.ReferenceData, flags, fs
+	o.status, o.modified, o.initial = fixtures.StatusInvited, now, false
+	conn := fixtures.Connection{Status: fixtures.StatusInvited, InvitedBy: &o.email}
+	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionRequested), o.corp, b.vendor, conn, now)
+	b.enqueue(o.id, "first", b.make([]fixtures.Event{ev}), false)
+	switch {
+	case b.cfg.acceptAfter == 0:
+		if err := b.accept(o); err != nil {
+			return "", false, err
+		}
+	case b.cfg.acceptAfter > 0:
+		id := o.id
+		o.stopAccept = b.cfg.clock.AfterFunc(b.cfg.acceptAfter, func() { _ = b.Accept(id) })
+	}
+	return o.id, true, nil
+}
+
+// find returns the corporate an invitation names, or nil. b.mu held.
+func (b *Box) find(inv Invitation) *org {
+	for _, id := range b.order {
+		o := b.orgs[id]
+		switch {
+		case inv.RemoteOrgID != "":
+			if o.corp.RemoteOrgID == inv.RemoteOrgID {
+				return o
+			}
+		case o.corp.RemoteOrgID == "":
+			if d := domainOf(inv.Email); d != "" && !publicDomains[d] && domainOf(o.email) == d {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+func domainOf(email string) string {
+	_, d, ok := strings.Cut(email, "@")
+	if !ok {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(d))
+}
+
+// lookup finds an org by its org_id or its remote_org_id. b.mu held.
+func (b *Box) lookup(id string) *org {
+	if o, ok := b.orgs[id]; ok {
+		return o
+	}
+	for _, oid := range b.order {
+		if o := b.orgs[oid]; id != "" && o.corp.RemoteOrgID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+// known is lookup, or an error wrapping ErrUnknownOrg. b.mu held.
+func (b *Box) known(id string) (*org, error) {
+	if o := b.lookup(id); o != nil {
+		return o, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownOrg, id)
+}
+
+// Orgs returns the org_ids of every corporate, in invite order.
+func (b *Box) Orgs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.order)
+}
+
+// Accept makes the corporate accept its invite now, and starts the
+// initial sync. Accepting twice does nothing more.
+func (b *Box) Accept(orgID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(orgID)
+	switch {
+	case err != nil:
+		return err
+	case o.status == fixtures.StatusTerminated:
+		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case o.status == fixtures.StatusAccepted:
+		return nil
+	}
+	return b.accept(o)
+}
+
+// accept is Accept with b.mu held.
+func (b *Box) accept(o *org) error {
+	if o.stopAccept != nil {
+		o.stopAccept()
+		o.stopAccept = nil
+	}
+	o.status, o.modified = fixtures.StatusAccepted, b.cfg.clock.Now()
+	_, err := b.sync(o)
+	return err
+}
+
+// Change makes d's changes in the corporate's HRMS (joiners, promotions,
+// transfers, manager changes, leavers), to be sent by the next sync; until
+// then employee_list's source=hrms is ahead of source=db. d.Org is ignored.
+func (b *Box) Change(orgID string, d scenarios.Delta) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(orgID)
+	if err != nil {
+		return err
+	}
+	return b.change(o, d)
+}
+
+func (b *Box) change(o *org, d scenarios.Delta) error {
+	now := b.cfg.clock.Now()
+	b.g.SetNow(now)
+	before := len(o.source)
+	for range d.Joiners {
+		j := b.g.NewJoiner(o.corp, o.source)
+		o.source = append(o.source, j)
+		o.changedAt[j.EmployeeID] = now
+	}
+	for _, c := range []struct {
+		change fixtures.Change
+		n      int
+	}{{fixtures.Promotion, d.Promotions}, {fixtures.Transfer, d.Transfers}, {fixtures.ManagerChange, d.ManagerChanges}, {fixtures.Leaver, d.Leavers}} {
+		for range c.n {
+			i, err := b.g.Apply(c.change, o.source[:before])
+			if err != nil {
+				return fmt.Errorf("box: org %s: %w", o.id, err)
+			}
+			o.changedAt[o.source[i].EmployeeID] = now
+		}
+	}
+	return nil
+}
+
+// Sync runs a sync session of the corporate now: the initial sync if none
+// was made since it accepted, else a delta with whatever changed in its
+// HRMS since the last sync (0 and 0 when nothing did).
+func (b *Box) Sync(orgID string) (Session, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(orgID)
+	if err != nil {
+		return Session{}, err
+	}
+	return b.sync(o)
+}
+
+// SyncWith makes d's changes and syncs them: a delta on demand.
+func (b *Box) SyncWith(orgID string, d scenarios.Delta) (Session, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(orgID)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := b.syncable(o); err != nil {
+		return Session{}, err
+	}
+	if err := b.change(o, d); err != nil {
+		return Session{}, err
+	}
+	return b.sync(o)
+}
+
+func (b *Box) syncable(o *org) error {
+	switch o.status {
+	case fixtures.StatusTerminated:
+		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case fixtures.StatusInvited:
+		return fmt.Errorf("%w: org %s", ErrNotAccepted, o.id)
+	}
+	return nil
+}
+
+// sync is Sync with b.mu held.
+func (b *Box) sync(o *org) (Session, error) {
+	if err := b.syncable(o); err != nil {
+		return Session{}, err
+	}
+	now := b.cfg.clock.Now()
+	b.g.SetNow(now)
+	var adds, updates []fixtures.Employee
+	for _, e := range o.source {
+		s, have := o.db[e.EmployeeID]
+		switch {
+		case !o.initial || !have:
+			adds = append(adds, e)
+		case string(wire.Encode(e.Record(o.fs), wire.Compact)) != string(s.body):
+			updates = append(updates, e)
+		}
+	}
+	typ := fixtures.TypeDelta
+	if !o.initial {
+		typ = fixtures.TypeInitial
+	}
+	sess := b.g.Session(o.corp, b.vendor)
+	evs := []fixtures.Event{sess.Initiated(len(adds), len(updates), now)}
+	next := now.Add(time.Second)
+	addEvs := sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeAdd, Type: typ}, adds, o.fs, next)
+	evs = append(evs, addEvs...)
+	next = next.Add(time.Duration(len(addEvs)) * time.Second)
+	evs = append(evs, sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeUpdate, Type: fixtures.TypeDelta}, updates, o.fs, next)...)
+	for _, ev := range evs[1:] {
+		for _, r := range ev.Body {
+			rec := r.(*wire.Object)
+			id, _ := rec.Get("employeeId")
+			key, _ := id.(string)
+			if key == "" { // employeeId left out by the flags: key by id
+				v, _ := rec.Get("id")
+				key, _ = v.(string)
+			}
+			if _, have := o.db[key]; !have {
+				o.dbOrder = append(o.dbOrder, key)
+			}
+			o.db[key] = &stored{rec: rec, body: wire.Encode(rec, wire.Compact), at: now}
+		}
+	}
+	o.initial, o.lastSync, o.modified = true, now, now
+	ds := b.make(evs)
+	o.syncs++
+	b.enqueue(o.id, "first", ds, true)
+	return Session{OrgID: o.id, SyncSessionID: sess.ID, EventType: typ, New: len(adds), Updated: len(updates), Webhooks: len(ds)}, nil
+}
+
+// Terminate ends the connection, as Terminate connection does, and fires
+// connection.events.terminated. clientOrg is the org_id or the
+// remote_org_id. While a sync session is being sent it is refused with
+// ErrSyncInProgress, and nothing is sent.
+func (b *Box) Terminate(clientOrg string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(clientOrg)
+	switch {
+	case err != nil:
+		return err
+	case o.status == fixtures.StatusTerminated:
+		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case o.syncs > 0:
+		return fmt.Errorf("%w: org %s", ErrSyncInProgress, o.id)
+	}
+	if o.stopAccept != nil {
+		o.stopAccept()
+		o.stopAccept = nil
+	}
+	now := b.cfg.clock.Now()
+	b.g.SetNow(now)
+	conn := fixtures.Connection{Status: fixtures.StatusTerminated, TerminatedBy: &b.vendor.Inviter}
+	if o.initial {
+		hrms := o.corp.HRMS
+		conn.HRMS = &hrms
+	}
+	o.status, o.modified = fixtures.StatusTerminated, now
+	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionTerminated), o.corp, b.vendor, conn, now)
+	b.enqueue(o.id, "first", b.make([]fixtures.Event{ev}), false)
+	return nil
+}
+
+// scheduledSync is the delta schedule's run: a churn and a sync for every
+// accepted corporate that is not syncing already.
+func (b *Box) scheduledSync() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range b.order {
+		o := b.orgs[id]
+		if o.status != fixtures.StatusAccepted || o.syncs > 0 {
+			continue
+		}
+		_ = b.change(o, b.cfg.churn) // a corporate too small for the churn syncs what it has
+		_, _ = b.sync(o)
+	}
+}
+
+// endSession notes that a session of org was sent. b.mu held.
+func (b *Box) endSession(orgID string, wasSync bool) {
+	o := b.orgs[orgID]
+	if o == nil {
+		return
+	}
+	o.ended++
+	if wasSync {
+		o.syncs--
+	}
+	b.judge(o)
+}
+
+func kind(event string) fixtures.Kind {
+	k, err := fixtures.LookupKind(event)
+	if err != nil {
+		panic(err) // the catalogue's own names
+	}
+	return k
+}
