@@ -154,7 +154,7 @@ func (c *inviter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	ch, err := consumer.ParseChange(body)
+	ch, err := consumer.ParseEffect(body)
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
@@ -178,11 +178,11 @@ func (c *inviter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch ch.Kind {
-	case consumer.KindEmployees:
+	case consumer.EffectEmployees:
 		for _, rec := range ch.Records {
 			h.emps[rec.ID] = rec.Fields
 		}
-	case consumer.KindConnection:
+	case consumer.EffectConnection:
 		h.status = ch.Status
 	}
 	w.WriteHeader(http.StatusOK)
