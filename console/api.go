@@ -152,7 +152,7 @@ type SettingsView struct {
 
 func (s *Server) settingsView() SettingsView {
 	st := s.Settings()
-	sub := st.subscription()
+	sub := st.Subscription()
 	v := SettingsView{Settings: st, Subscribed: []string{}, KeyGiven: s.key != nil, Builtin: s.builtin.webhookURL(),
 		NextEOD: st.nextEOD(s.clock.Now()), LastEOD: s.LastEOD(), Store: s.store.Path()}
 	for _, k := range fixtures.Catalogue() {

@@ -250,7 +250,7 @@ func (s *Server) CancelRun(id string) error {
 // console: the one place where they are built.
 func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
 	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep),
-		scenarios.Subscribe(s.Settings().subscription())}
+		scenarios.Subscribe(s.Settings().Subscription())}
 	if tg.probe != nil {
 		opts = append(opts, scenarios.WithProbe(tg.probe))
 	}
@@ -305,7 +305,7 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 }
 
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
-	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().subscription()}
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription()}
 	failed := false
 	var runErr error
 	for _, c := range checks {

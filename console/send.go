@@ -50,7 +50,7 @@ func (s *Server) Payload(id string) (Payload, error) {
 	seed := s.seed + n
 	g := fixtures.New(fixtures.NewFaker(seed), fixtures.At(s.clock.Now()), fixtures.RunID(fixtures.RunIDFor(seed)))
 	ev := g.Sample(kind, g.Vendor())
-	return Payload{Event: kind.ID(), EventType: kind.Type, Layout: st.layout().String(), Body: string(ev.Encode(st.layout()))}, nil
+	return Payload{Event: kind.ID(), EventType: kind.Type, Layout: st.ByteLayout().String(), Body: string(ev.Encode(st.ByteLayout()))}, nil
 }
 
 // TestSend is the body of POST /api/console/send: an event to build and
@@ -123,7 +123,7 @@ func (s *Server) Resend(ctx context.Context, id int64) (Attempt, error) {
 
 // subscribed refuses an event outside the subscription, in one sentence.
 func (s *Server) subscribed(env envelope) error {
-	sub := s.Settings().subscription()
+	sub := s.Settings().Subscription()
 	if sub.Sends(env.Event, env.EventType) {
 		return nil
 	}

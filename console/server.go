@@ -50,6 +50,7 @@ type Server struct {
 	logger    *slog.Logger
 	initial   Settings
 	patch     Patch
+	onChange  []func(Settings)
 
 	store   *Store
 	log     *Log
@@ -119,6 +120,12 @@ func Logger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
 // keeps its own. The default is DefaultSettings.
 func Initial(st Settings) Option { return func(s *Server) { s.initial = st } }
 
+// OnSettings registers f, called with the new settings after every change
+// (from the page, the control API or Update), outside the server's locks:
+// for what serve runs beside the console, such as Tartan's API, to follow
+// the webhook URL, the probe and the subscription.
+func OnSettings(f func(Settings)) Option { return func(s *Server) { s.onChange = append(s.onChange, f) } }
+
 // Override changes the stored settings at start: serve's flags given on
 // the command line beat what the store remembers.
 func Override(p Patch) Option { return func(s *Server) { s.patch = p } }
@@ -172,7 +179,10 @@ func New(opts ...Option) (*Server, error) {
 	s.hub = newHub()
 	s.runs = newRuns()
 	s.outer = http.NewServeMux()
-	s.outer.Handle("/", s.guard(s.routes()))
+	console := s.guard(s.routes())
+	s.outer.Handle("/", console)
+	// Its own, so that a Mount at /api/ (Tartan's API) never takes it.
+	s.outer.Handle("/api/console/", console)
 	return s, nil
 }
 
@@ -196,9 +206,18 @@ func (s *Server) loadSettings() error {
 // Mount serves h at pattern (as http.ServeMux patterns go) beside the
 // console, for APIs that are not the console's own: the Host check applies
 // to them, the console's token, same-origin and JSON-body checks do not.
-// Call it before Serve.
+// The console keeps / and /api/console/ whatever is mounted. Call it
+// before Serve.
 func (s *Server) Mount(pattern string, h http.Handler) {
 	s.outer.Handle(pattern, s.hostOnly(h))
+}
+
+// MountControls serves h at pattern beside the console with every check of
+// the console's own API: the Host, the token, same-origin writes, JSON
+// bodies. For endpoints that change state on a tester's command and carry
+// no key of their own, such as the mock Tartan API's controls.
+func (s *Server) MountControls(pattern string, h http.Handler) {
+	s.outer.Handle(pattern, s.guard(h))
 }
 
 // Handler returns the whole site.
@@ -323,7 +342,19 @@ func (s *Server) Update(p Patch) (Settings, error) {
 	default:
 	}
 	s.hub.publish("settings", s.settingsView())
+	for _, f := range s.onChange {
+		f(next)
+	}
 	return next, nil
+}
+
+// Where is where webhooks go now: the settings' webhook URL, signed with
+// serve's key, or the built-in consumer, signed with its own; with the
+// probe that goes with it (nil when there is none). Without a key, a URL
+// of the user's own is ErrNoKey.
+func (s *Server) Where() (url string, key []byte, probe func(ctx context.Context, orgID string) (consumer.State, error), err error) {
+	t, err := s.target()
+	return t.url, t.key, t.probe, err
 }
 
 // Log is the delivery log.

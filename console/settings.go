@@ -131,9 +131,9 @@ func parseClock(v string) (hour, minute int, err error) {
 	return hour, minute, nil
 }
 
-// subscription parses s.Events; a stored value that no longer parses is
+// Subscription parses s.Events; a stored value that no longer parses is
 // every event.
-func (s Settings) subscription() fixtures.Subscription {
+func (s Settings) Subscription() fixtures.Subscription {
 	sub, err := fixtures.ParseSubscription(s.Events)
 	if err != nil {
 		return fixtures.All
@@ -141,7 +141,9 @@ func (s Settings) subscription() fixtures.Subscription {
 	return sub
 }
 
-func (s Settings) layout() wire.Layout {
+// ByteLayout parses s.Layout; a stored value that no longer parses is the
+// default layout.
+func (s Settings) ByteLayout() wire.Layout {
 	l, err := wire.ParseLayout(s.Layout)
 	if err != nil {
 		return wire.DefaultLayout

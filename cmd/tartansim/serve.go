@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/sender"
 )
 
 // Environment variables of serve alone. serve reads --events and
@@ -29,6 +31,7 @@ type serveFlags struct {
 	events    string
 	eod       string
 	allow     []string
+	api       apiFlags
 }
 
 const serveExamples = `  # The console on http://127.0.0.1:7070/, sending to the built-in reference consumer
@@ -41,6 +44,13 @@ const serveExamples = `  # The console on http://127.0.0.1:7070/, sending to the
 
   # Reachable from other machines: only with a token (open the page once with ?token=...)
   TARTAN_CONSOLE_TOKEN=$(openssl rand -hex 16) tartansim serve --addr 0.0.0.0:7070
+
+  # Your backend calls the mock Tartan API: invite a corporate, then read its employees
+  curl -s -X POST -H "Authorization: Token $TARTAN_API_KEY" -H 'Content-Type: application/json' \
+    -d '{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao","remote_org_id":"acme-1"}' \
+    http://127.0.0.1:7070/api/sdk/token/
+  curl -s -H "Authorization: Token $TARTAN_API_KEY" 'http://127.0.0.1:7070/api/v2/employee_list?org=ORG_ID'
+  curl -s http://127.0.0.1:7070/_tartansim/verdicts
 
   # What the page does, from a script
   curl -s 'http://127.0.0.1:7070/api/console/deliveries?outcome=failed'
@@ -56,6 +66,14 @@ func (a *app) serveCommand() *cobra.Command {
 run scenarios and the conformance checks with live progress, and see, filter,
 resend and export every delivery. Failed deliveries are re-sent by an EOD batch
 every day at 23:59 IST (--eod), as Tartan does.
+
+Beside the console it serves Tartan's REST API under /api/ (Generate SDK token,
+Terminate connection, your connections, Employee list v2, Resend, employee
+details, data model flags, org details), from one simulated state with the
+webhooks: a consumer's own call to invite a corporate makes the corporate accept
+(--accept-after), sync its employees and send the webhooks, and
+/_tartansim/verdicts says whether the consumer's state converged (with --probe).
+Calls carry the API key (--api-key-file or TARTAN_API_KEY; not the app key).
 
 The log and the settings live in a store on disk (--store) and survive a
 restart. Flags given here beat the stored settings. The app key comes only from
@@ -78,6 +96,7 @@ Stop it with Ctrl-C.`,
 	fl.StringVar(&f.events, "events", "", "the subscription: catalogue IDs or event names, comma-separated, all or none ($"+envEvents+"); default: as stored, at first all")
 	fl.StringVar(&f.eod, "eod", "", "time of the daily EOD batch, HH:MM IST, or off; default: as stored, at first "+console.DefaultEOD)
 	fl.StringSliceVar(&f.allow, "allow-host", nil, "another host:port the console is reached by (repeatable); every other Host is refused")
+	f.api.register(fl)
 	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagLayout, flagTLS)
 	return cmd
 }
@@ -101,7 +120,15 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	srv, err := console.New(opts...)
+	tlsConfig, _ := a.common.tlsConfig() // serveOptions has checked it
+	api, err := a.newTartanAPI(f.api, seed, a.common.timeout, []sender.Option{sender.TLSConfig(tlsConfig)})
+	if err != nil {
+		return err
+	}
+	defer api.close()
+	var srv *console.Server
+	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }))
+	srv, err = console.New(opts...)
 	switch {
 	case errors.Is(err, console.ErrTokenRequired):
 		return usageErr("--addr %s is not loopback, so the console needs a token: set %s or pass --token-file FILE", f.addr, envToken)
@@ -115,6 +142,9 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 		return usageErr("%v", strings.TrimPrefix(err.Error(), "console: "))
 	}
 	defer srv.Close()
+	api.follow(srv, srv.Settings())
+	srv.Mount("/api/", api.handler(false))
+	srv.MountControls(box.ControlPrefix, api.handler(true))
 	ln, err := srv.Listen()
 	if err != nil {
 		return usageErr("%s", strings.TrimPrefix(err.Error(), "console: "))
@@ -126,6 +156,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	}
 	fmt.Fprintf(a.stdout, "tartansim console: %s\n", srv.URL())
 	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s; seed %d\n", where, st.Events, st.EOD, store, seed)
+	fmt.Fprintf(a.stdout, "  %s\n", api.describe(strings.TrimSuffix(srv.URL(), "/")))
 	if err := srv.Serve(a.ctx, ln); err != nil {
 		return err
 	}

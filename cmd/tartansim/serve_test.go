@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -107,4 +108,87 @@ var _ = Describe("serve", Label("serve"), func() {
 		Expect(r.code).To(Equal(exitInterrupted), r.output())
 		Expect(r.output()).NotTo(ContainSubstring("tok-"))
 	})
+})
+
+var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
+	var store string
+	BeforeEach(func() {
+		for _, v := range []string{envEvents, envToken, envStore, envAPIKey} {
+			GinkgoT().Setenv(v, "")
+		}
+		store = filepath.Join(GinkgoT().TempDir(), "console.db")
+	})
+
+	call := func(method, url, key, body string, header ...string) (int, map[string]any) {
+		GinkgoHelper()
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Token "+key)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+
+	It("invites on the consumer's call, syncs the corporate, and judges it, beside the console", func() {
+		addr := freeLoopback()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan invocation, 1)
+		go func() {
+			done <- tartansimCtx(ctx, "", "serve", "--addr", addr, "--store", store, "--accept-after", "0s", "--api-key", "the-api-key")
+		}()
+		base := "http://" + addr
+		Eventually(func() error { _, err := http.Get(base + "/api/console/settings"); return err }, "10s", "20ms").Should(Succeed())
+
+		code, _ := call("POST", base+"/api/sdk/token/", "wrong", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
+		Expect(code).To(Equal(http.StatusUnauthorized))
+		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao","remote_org_id":"acme-1"}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", tok)
+		org, _ := tok["org_id"].(string)
+		Expect(org).NotTo(BeEmpty())
+
+		var verdicts []map[string]any
+		Eventually(func() bool {
+			resp, err := http.Get(base + "/_tartansim/verdicts")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			_ = json.NewDecoder(resp.Body).Decode(&verdicts)
+			return len(verdicts) == 1 && verdicts[0]["converged"] == true
+		}, "20s", "50ms").Should(BeTrue(), "%v", verdicts)
+		Expect(verdicts[0]["orgId"]).To(Equal(org))
+
+		code, _ = call("POST", base+"/_tartansim/eod", "", `{}`, "Origin", "http://evil.example")
+		Expect(code).To(Equal(http.StatusForbidden), "the controls take no cross-site writes")
+		code, _ = call("GET", base+"/api/console/settings", "", "")
+		Expect(code).To(Equal(http.StatusOK), "the console keeps its own API")
+
+		cancel()
+		var r invocation
+		Eventually(done, "10s").Should(Receive(&r))
+		Expect(r.stdout).To(ContainSubstring("Tartan API on " + base + "/api/"))
+		Expect(r.output()).NotTo(ContainSubstring("the-api-key"))
+	})
+
+	DescribeTable("refuses bad input with one sentence and exit 2",
+		func(want string, args ...string) {
+			r := tartansim("", append([]string{"serve", "--store", store, "--addr", freeLoopback()}, args...)...)
+			Expect(r.code).To(Equal(exitUsage), r.output())
+			oneSentence(r)
+			Expect(r.stderr).To(ContainSubstring(want))
+		},
+		Entry("a bad --accept-after", `--accept-after "soon" is not a duration like 30s or 0s, or never`, "--accept-after", "soon"),
+		Entry("the API key equal to the app key", "the API key is the app key that signs webhooks", "--key", "k", "--api-key", "k"),
+		Entry("both API key flags", "--api-key and --api-key-file both given", "--api-key", "a", "--api-key-file", "b"),
+	)
 })
