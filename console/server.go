@@ -124,7 +124,9 @@ func Initial(st Settings) Option { return func(s *Server) { s.initial = st } }
 // (from the page, the control API or Update), outside the server's locks:
 // for what serve runs beside the console, such as Tartan's API, to follow
 // the webhook URL, the probe and the subscription.
-func OnSettings(f func(Settings)) Option { return func(s *Server) { s.onChange = append(s.onChange, f) } }
+func OnSettings(f func(Settings)) Option {
+	return func(s *Server) { s.onChange = append(s.onChange, f) }
+}
 
 // Override changes the stored settings at start: serve's flags given on
 // the command line beat what the store remembers.
