@@ -14,7 +14,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
-	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -202,7 +202,7 @@ type AttemptView struct {
 
 func view(a Attempt) AttemptView {
 	d := a.Request()
-	return AttemptView{Attempt: a, Curl: sender.Curl(a.Target, d)}
+	return AttemptView{Attempt: a, Curl: show.Curl(a.Target, d.Header, d.Body)}
 }
 
 func (s *Server) postSend(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Sources of an attempt: what made it.
@@ -111,7 +112,7 @@ func newAttempt(source, run, kind string, target string, d sender.Delivery, res 
 			LatencyMs: float64(res.Latency.Microseconds()) / 1000,
 			Outcome:   OutcomeFailed, Result: res.Summary(),
 		},
-		Target:  sender.RedactURL(target),
+		Target:  show.URL(target),
 		Headers: map[string][]string(d.Header.Clone()),
 		Body:    string(d.Body),
 		Answer:  string(res.Snippet),

@@ -12,6 +12,7 @@ import (
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // ReplayOptions shape a Replay.
@@ -53,7 +54,7 @@ func Replay(ctx context.Context, s *sender.Sender, rd *replay.Reader, o ReplayOp
 		return nil, ErrConcurrency
 	}
 	out := &Replayed{Report: NewReport()}
-	out.Target = sender.RedactURL(s.Target())
+	out.Target = show.URL(s.Target())
 	p := &replayer{s: s, out: out}
 	work := make(chan replayItem)
 	var wg sync.WaitGroup

@@ -12,6 +12,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Options bound and shape a load run. A run stops by itself: after Events
@@ -70,7 +71,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 		o.Shards, o.Shard = 1, 0
 	}
 	rep := NewReport()
-	rep.Target, rep.Profile = sender.RedactURL(s.Target()), o.Profile.String() // reports are written and shown: no password, no query token
+	rep.Target, rep.Profile = show.URL(s.Target()), o.Profile.String() // reports are written and shown: no password, no query token
 	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}
 
 	start := time.Now()

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // ProbeError is the error of an HTTPProbe request that got no answer at
@@ -35,11 +36,11 @@ func (e *ProbeError) Unwrap() error { return e.Err }
 func probeError(probeURL string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = &url.Error{Op: ue.Op, URL: sender.RedactURL(ue.URL), Err: ue.Err}
+		err = &url.Error{Op: ue.Op, URL: show.URL(ue.URL), Err: ue.Err}
 	}
 	why := "timed out" // a Result's own words would give a duration of 0
 	if c := sender.Classify(err); c != sender.ClassTimeout {
 		why = sender.Result{Class: c, Err: err}.Summary() // "connection refused", "TLS: …", "DNS: …"
 	}
-	return &ProbeError{URL: sender.RedactURL(probeURL), Why: why, Err: err}
+	return &ProbeError{URL: show.URL(probeURL), Why: why, Err: err}
 }

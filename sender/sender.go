@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Defaults of a Sender; the CLI uses them as flag defaults.
@@ -68,7 +70,7 @@ var ErrClientCertRequired = errors.New("tls: the server requires a client certif
 type Sender struct {
 	target   string
 	url      *url.URL
-	redacted string // the target as errors show it: RedactURL(target)
+	redacted string // the target as errors show it: show.URL(target)
 	// headPrefix is the request line and Host header of every request,
 	// as Request.Write writes them; see Lane.writeHead.
 	headPrefix []byte
@@ -216,7 +218,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 		s.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))
 	}
 	s.addr = net.JoinHostPort(u.Hostname(), port)
-	s.redacted = RedactURL(target)
+	s.redacted = show.URL(target)
 	s.headPrefix = requestPrefix(u)
 	if s.tlsConfig == nil {
 		s.tlsConfig = &tls.Config{}

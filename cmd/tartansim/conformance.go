@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/scenarios"
-	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 func (a *app) conformanceCommand() *cobra.Command {
@@ -133,7 +133,7 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	case t.emb != nil:
 		cr.probe = "built-in"
 	case a.common.probe != "":
-		cr.probe = sender.RedactURL(a.common.probe)
+		cr.probe = show.URL(a.common.probe)
 	}
 	if !a.common.json {
 		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s, %d at once\n", len(checks), t.describe(), parallel)
@@ -251,7 +251,7 @@ func filterArg(f string) string {
 	if f == "" {
 		return ""
 	}
-	return " --label-filter " + sender.ShellQuote(f)
+	return " --label-filter " + show.Quote(f)
 }
 
 func (a *app) printResult(r conformance.Result) {

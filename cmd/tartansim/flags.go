@@ -17,6 +17,7 @@ import (
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -343,7 +344,7 @@ func checkTarget(raw, flag string) error {
 
 // badURL is the sentence for a malformed target URL given with flag.
 func badURL(flag, raw string) error {
-	return usageErr("%s %q is not an http:// or https:// URL", flag, sender.RedactURL(raw))
+	return usageErr("%s %q is not an http:// or https:// URL", flag, show.URL(raw))
 }
 
 // tlsConfig builds the TLS configuration for https targets from --cacert

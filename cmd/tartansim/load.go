@@ -18,6 +18,7 @@ import (
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -221,12 +222,12 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 		planned = fmt.Sprintf("%d deliveries planned", n)
 	}
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s %s: %s to %s, concurrency %d, seed %d%s\n",
-		p, runSpan(f.duration), planned, sender.RedactURL(target), f.concurrency, so.Seed, shardNote(f.shard))
+		p, runSpan(f.duration), planned, show.URL(target), f.concurrency, so.Seed, shardNote(f.shard))
 	at := time.Now().UTC()
 	for j := range min(n, 3) {
 		i := j*shards + shard
 		d := sender.Prepare(key, st.Body(i, at), sender.SignatureValid, sender.HeaderLower)
-		fmt.Fprintln(a.stdout, sender.Curl(target, d))
+		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tartansim/tartansim/load"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 type replayFlags struct {
@@ -152,12 +153,13 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 	}
 	a.warnTorn(rd, path)
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %s (%d forged) at %s, about %s, to %s\n",
-		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), sender.RedactURL(target))
+		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), show.URL(target))
 	if unsubscribed > 0 {
 		fmt.Fprintf(a.stdout, "# left out: %s of events not subscribed to (--events %s)\n", plural(int(unsubscribed), "delivery"), a.common.sub)
 	}
 	if first != nil {
-		fmt.Fprintln(a.stdout, sender.Curl(target, first.Delivery(resignKey)))
+		d := first.Delivery(resignKey)
+		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 type runFlags struct {
@@ -162,7 +163,7 @@ func (a *app) playAll(ctx context.Context, r *scenarios.Runner, list []*scenario
 		case err != nil:
 			return reports, err
 		case rep.Unreachable():
-			return reports, unreachableErr("could not reach %s: %s", sender.RedactURL(t.url), rep.FirstFailure())
+			return reports, unreachableErr("could not reach %s: %s", show.URL(t.url), rep.FirstFailure())
 		case rep.Interrupted:
 			return reports, nil
 		}
@@ -332,7 +333,7 @@ func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.
 	}
 	words := []string{"tartansim", "run"}
 	for _, arg := range args {
-		words = append(words, sender.ShellQuote(arg))
+		words = append(words, show.Quote(arg))
 	}
 	fmt.Fprintf(a.stdout, "reproduce: %s --seed %d --at %s\n", strings.Join(words, " "), seed, start.Format(time.RFC3339))
 }
@@ -369,7 +370,7 @@ func (t *runTarget) describe() string {
 	if t.emb != nil {
 		return "the built-in reference consumer"
 	}
-	return sender.RedactURL(t.url)
+	return show.URL(t.url)
 }
 
 func (t *runTarget) close() {

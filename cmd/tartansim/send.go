@@ -10,6 +10,7 @@ import (
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -158,7 +159,7 @@ func (a *app) send(id string, f sendFlags) error {
 			return err
 		}
 		fmt.Fprintln(a.stderr, "# "+repro)
-		fmt.Fprintln(a.stdout, sender.Curl(target, d))
+		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 		return nil
 	}
 
@@ -169,7 +170,7 @@ func (a *app) send(id string, f sendFlags) error {
 	defer t.close()
 	res := t.sender.Send(a.ctx, d)
 	return a.reportSend(sendReport{
-		seed: seed, at: at, repro: repro, target: sender.RedactURL(t.url), builtin: t.emb != nil,
+		seed: seed, at: at, repro: repro, target: show.URL(t.url), builtin: t.emb != nil,
 		env: sentEnvelope(body), layout: layout, bytes: len(body), sig: sig, result: res, emb: t.emb,
 	})
 }
@@ -202,7 +203,7 @@ func reproduceSend(kind fixtures.Kind, seed uint64, at time.Time, layout wire.La
 		if strings.HasPrefix(a, "--") {
 			args = append(args, a)
 		} else {
-			args = append(args, sender.ShellQuote(a))
+			args = append(args, show.Quote(a))
 		}
 	}
 	return strings.Join(args, " ")

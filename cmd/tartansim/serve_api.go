@@ -14,6 +14,7 @@ import (
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // envAPIKey holds the key the consumer's calls to the mock Tartan API must
@@ -111,7 +112,7 @@ func (t *tartanAPI) follow(srv *console.Server, st console.Settings) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err != nil {
-		t.why = "The mock Tartan API cannot sign webhooks: serve was given no app key for " + sender.RedactURL(st.WebhookURL) + "; set TARTAN_APP_KEY or pass --key-file."
+		t.why = "The mock Tartan API cannot sign webhooks: serve was given no app key for " + show.URL(st.WebhookURL) + "; set TARTAN_APP_KEY or pass --key-file."
 		return
 	}
 	if string(key) == t.apiKey {

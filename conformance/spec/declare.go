@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tartansim/tartansim/scenarios"
-	"github.com/tartansim/tartansim/sender"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Suite is the name of the container Declare adds: the first words of every
@@ -111,9 +111,9 @@ func ginkgoSeed() uint64 {
 // spec, with the same data.
 func rerunHint(c conformance.Check, seed uint64, defaulted bool) string {
 	if defaulted {
-		return fmt.Sprintf("rerun this spec alone: go test -count=1 -ginkgo.label-filter=%s -ginkgo.seed=%d", sender.ShellQuote(c.ID), seed)
+		return fmt.Sprintf("rerun this spec alone: go test -count=1 -ginkgo.label-filter=%s -ginkgo.seed=%d", show.Quote(c.ID), seed)
 	}
-	return fmt.Sprintf("rerun this spec alone: -ginkgo.label-filter=%s, with the Target's Seed %d", sender.ShellQuote(c.ID), seed)
+	return fmt.Sprintf("rerun this spec alone: -ginkgo.label-filter=%s, with the Target's Seed %d", show.Quote(c.ID), seed)
 }
 
 // unreachable turns an error that means "nothing could be reached" into
@@ -125,7 +125,7 @@ func unreachable(t conformance.Target, err error) (string, bool) {
 		if errors.As(err, &ue) {
 			why = ue.Why
 		}
-		return fmt.Sprintf("could not reach %s: %s", sender.RedactURL(t.URL), why), true
+		return fmt.Sprintf("could not reach %s: %s", show.URL(t.URL), why), true
 	}
 	// An HTTP probe that gets no answer fails every check that needs
 	// state the same way: stop at the first.

@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"github.com/tartansim/tartansim/sender"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Sent is a delivery with the report of the run that made it: the report
@@ -363,9 +363,9 @@ func named(r conformance.Result) *scenarios.Delivery {
 // rerunCommand is the tartansim command line that plays r's check again
 // with the same seed against the same target.
 func rerunCommand(r conformance.Result) string {
-	cmd := fmt.Sprintf("tartansim conformance --seed %d --label-filter %s", r.Seed, sender.ShellQuote(r.ID))
+	cmd := fmt.Sprintf("tartansim conformance --seed %d --label-filter %s", r.Seed, show.Quote(r.ID))
 	if r.Report != nil && r.Report.Target != "" {
-		cmd += " --target " + sender.ShellQuote(sender.RedactURL(r.Report.Target)) + " (with the same key and --probe)"
+		cmd += " --target " + show.Quote(show.URL(r.Report.Target)) + " (with the same key and --probe)"
 	}
 	return cmd
 }

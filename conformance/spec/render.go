@@ -9,6 +9,7 @@ import (
 
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // How much of a body and of an answer a failure message shows. The curl
@@ -44,12 +45,12 @@ func viewOf(d *scenarios.Delivery, rep *scenarios.Report) deliveryView {
 	if rep != nil {
 		v.Seed = strconv.FormatUint(rep.Seed, 10)
 		if rep.Target != "" {
-			v.Target = sender.RedactURL(rep.Target)
+			v.Target = show.URL(rep.Target)
 			target = rep.Target
 		}
 	}
 	v.BodyNote, v.Body = bodyLines(d.Body)
-	v.Curl = sender.Curl(target, sender.Delivery{Body: d.Body, Header: d.Header})
+	v.Curl = show.Curl(target, d.Header, d.Body)
 	return v
 }
 
@@ -92,7 +93,7 @@ func isSignature(name string) bool { return strings.EqualFold(name, sender.Heade
 func headerLines(h http.Header) []string {
 	var lines []string
 	signed := false
-	for _, k := range sender.HeaderNames(h) {
+	for _, k := range show.HeaderNames(h) {
 		signed = signed || isSignature(k)
 		for _, v := range h[k] {
 			lines = append(lines, k+": "+v)
@@ -117,7 +118,7 @@ func bodyLines(body []byte) (string, []string) {
 		shown = body[:cut]
 		note = fmt.Sprintf("%d bytes, the first %d shown; the curl line below has them all", len(body), cut)
 	}
-	if !sender.Printable(shown) {
+	if !show.Printable(shown) {
 		return note + ", Go-quoted", []string{strconv.Quote(string(shown))}
 	}
 	return note, strings.Split(string(shown), "\n")

@@ -1,4 +1,4 @@
-package sender
+package show
 
 import (
 	"fmt"
@@ -14,33 +14,33 @@ import (
 // known.
 const TargetPlaceholder = `"$TARTAN_TARGET_URL"`
 
-// Curl returns a shell command that sends d's exact bytes and headers to
-// target (redacted with RedactURL; "" writes TargetPlaceholder), for people
+// Curl returns a shell command that sends body, byte for byte, with header
+// to target (redacted with URL; "" writes TargetPlaceholder), for people
 // to reproduce a delivery. printf keeps the body byte for byte (a heredoc
 // would add a newline); a body a shell argument cannot hold as is (a NUL,
 // invalid UTF-8, control characters) goes in printf's format instead, with
 // those bytes as octal escapes. An empty header value is written 'name;',
 // curl's way to send it empty rather than remove it. The command holds the
 // signature, never a key.
-func Curl(target string, d Delivery) string {
+func Curl(target string, header http.Header, body []byte) string {
 	var b strings.Builder
-	if Printable(d.Body) {
-		fmt.Fprintf(&b, "printf '%%s' %s", ShellQuote(string(d.Body)))
+	if Printable(body) {
+		fmt.Fprintf(&b, "printf '%%s' %s", Quote(string(body)))
 	} else {
-		fmt.Fprintf(&b, "printf %s", ShellQuote(printfFormat(d.Body)))
+		fmt.Fprintf(&b, "printf %s", Quote(printfFormat(body)))
 	}
 	t := TargetPlaceholder
 	if target != "" {
-		t = ShellQuote(RedactURL(target))
+		t = Quote(URL(target))
 	}
 	fmt.Fprintf(&b, " | curl -sS -X POST %s", t)
-	for _, k := range HeaderNames(d.Header) {
-		for _, v := range d.Header[k] {
+	for _, k := range HeaderNames(header) {
+		for _, v := range header[k] {
 			if v == "" {
-				fmt.Fprintf(&b, " -H %s", ShellQuote(k+";"))
+				fmt.Fprintf(&b, " -H %s", Quote(k+";"))
 				continue
 			}
-			fmt.Fprintf(&b, " -H %s", ShellQuote(k+": "+v))
+			fmt.Fprintf(&b, " -H %s", Quote(k+": "+v))
 		}
 	}
 	b.WriteString(" --data-binary @-")
@@ -55,7 +55,7 @@ func HeaderNames(h http.Header) []string {
 		names = append(names, k)
 	}
 	sort.Slice(names, func(i, j int) bool {
-		ci, cj := strings.EqualFold(names[i], HeaderContentType), strings.EqualFold(names[j], HeaderContentType)
+		ci, cj := strings.EqualFold(names[i], "content-type"), strings.EqualFold(names[j], "content-type")
 		if ci != cj {
 			return ci
 		}
@@ -64,13 +64,14 @@ func HeaderNames(h http.Header) []string {
 	return names
 }
 
-// ShellQuote quotes s for a POSIX shell: in single quotes, where each single
+// Quote quotes s for a POSIX shell: in single quotes, where each single
 // quote of s closes the quotes, is escaped, and reopens them.
-func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// RedactURL hides what a URL may carry of secrets: the password, and every
-// query value (webhook URLs often carry a token there), as "xxxxx".
-func RedactURL(raw string) string {
+// URL hides what a URL may carry of secrets, the password and every query
+// value (webhook URLs often carry a token there), as "xxxxx": the URL as
+// reports, logs and errors may show it.
+func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
