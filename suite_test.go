@@ -16,7 +16,6 @@ import (
 	"github.com/tartansim/tartansim/conformance/spec"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -82,7 +81,7 @@ func targetFromEnv(base string) (conformance.Target, error) {
 	t := conformance.Target{
 		URL:   base + consumer.WebhookPath,
 		Key:   []byte(referenceKey),
-		Probe: scenarios.HTTPProbe(base+consumer.ProbePath, nil),
+		Probe: consumer.HTTPProbe(base+consumer.ProbePath, nil),
 	}
 	if url := os.Getenv(envTarget); url != "" {
 		s, err := sender.New(url)
@@ -96,7 +95,7 @@ func targetFromEnv(base string) (conformance.Target, error) {
 		}
 		t = conformance.Target{URL: url, Key: []byte(key)}
 		if probe := os.Getenv(envProbe); probe != "" {
-			t.Probe = scenarios.HTTPProbe(probe, nil)
+			t.Probe = consumer.HTTPProbe(probe, nil)
 		}
 	} else if os.Getenv(envProbe) != "" {
 		return t, fmt.Errorf("%s is set but %s is not: set both to judge your consumer, or neither to judge the reference consumer", envProbe, envTarget)

@@ -146,7 +146,7 @@ func EODSchedule(next func(time.Time) time.Time) Option {
 }
 
 // WithProbe lets the box judge each org's state after each session (see
-// Verdict): scenarios.HTTPProbe for a URL, or a Go function.
+// Verdict): consumer.HTTPProbe for a URL, or a Go function.
 func WithProbe(p scenarios.Probe) Option { return func(c *config) error { c.probe = p; return nil } }
 
 // Settle is how verdicts wait for a consumer that applies later (default:

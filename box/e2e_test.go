@@ -107,7 +107,7 @@ var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 		clock := box.NewFakeClock(monday)
 		srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
 			box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(clock), box.AcceptAfter(0), box.Employees(23),
-			box.WithProbe(scenarios.HTTPProbe(csrv.URL+consumer.ProbePath, nil)))
+			box.WithProbe(consumer.HTTPProbe(csrv.URL+consumer.ProbePath, nil)))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(srv.Close)
 

@@ -25,7 +25,6 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -95,7 +94,7 @@ func play(s subject, seed uint64) outcome {
 	switch {
 	case s.noProbe:
 	case s.httpProbe:
-		t.Probe = scenarios.HTTPProbe(url+consumer.ProbePath, nil)
+		t.Probe = consumer.HTTPProbe(url+consumer.ProbePath, nil)
 	default:
 		t.Probe = func(_ context.Context, orgID string) (consumer.State, error) { return state(orgID), nil }
 	}

@@ -34,7 +34,7 @@ type Target struct {
 	URL string
 	// Key is the app key the consumer verifies with.
 	Key []byte
-	// Probe reads the consumer's state (contract v1): scenarios.HTTPProbe
+	// Probe reads the consumer's state (contract v1): consumer.HTTPProbe
 	// for a URL, or a Go function. Nil: checks that need state are SKIP.
 	Probe scenarios.Probe
 	// Timeout is the ack budget that DEL-ACK-TIME and DEL-BURST judge

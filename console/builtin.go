@@ -47,5 +47,5 @@ func (b *builtin) close() {
 // httpProbe is the state probe at url, trusted as the webhook is.
 func httpProbe(url string, tlsConfig *tls.Config) scenarios.Probe {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil}}
-	return scenarios.HTTPProbe(url, client)
+	return consumer.HTTPProbe(url, client)
 }

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -369,54 +366,4 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: class,
 		Latency: float64(a.Latency.Microseconds()) / 1000,
 	})
-}
-
-// HTTPProbe returns a Probe that GETs probeURL?orgId=… (the org ID
-// query-escaped) with client (nil: a client with a 10 s timeout). 404 means
-// nothing stored. A request that gets no answer fails with a *ProbeError.
-func HTTPProbe(probeURL string, client *http.Client) Probe {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	return func(ctx context.Context, orgID string) (consumer.State, error) {
-		sep := "?"
-		if strings.Contains(probeURL, "?") {
-			sep = "&"
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, probeURL+sep+"orgId="+url.QueryEscape(orgID), nil)
-		if err != nil {
-			return consumer.State{}, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return consumer.State{}, probeError(probeURL, err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		if err != nil {
-			return consumer.State{}, err
-		}
-		switch resp.StatusCode {
-		case http.StatusOK:
-			st, err := consumer.ParseState(body)
-			if err != nil {
-				return st, fmt.Errorf("%w; it answered %s", err, quoteAnswer(body))
-			}
-			return st, nil
-		case http.StatusNotFound:
-			return consumer.State{OrgID: orgID}, nil
-		}
-		return consumer.State{}, fmt.Errorf("probe answered %s", resp.Status)
-	}
-}
-
-// maxQuoted bounds how much of a bad probe answer an error quotes.
-const maxQuoted = 200
-
-// quoteAnswer quotes the start of a probe's answer for an error message.
-func quoteAnswer(body []byte) string {
-	if len(body) > maxQuoted {
-		return strconv.Quote(string(body[:maxQuoted])) + "…"
-	}
-	return strconv.Quote(string(body))
 }

@@ -29,7 +29,7 @@ func Example() {
 	srv, err := boxtest.NewServer(hooks.URL+consumer.WebhookPath, key, "the-api-key",
 		box.WithClock(box.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
 		box.AcceptAfter(0), // the corporate accepts at once
-		box.WithProbe(scenarios.HTTPProbe(hooks.URL+consumer.ProbePath, nil)))
+		box.WithProbe(consumer.HTTPProbe(hooks.URL+consumer.ProbePath, nil)))
 	if err != nil {
 		panic(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
@@ -215,7 +216,7 @@ func (a *app) conformanceReport(cr *conformanceRun) error {
 func (a *app) conformanceExit(cr *conformanceRun) error {
 	counts, probeFault := cr.counts()
 	var unreachable *conformance.UnreachableError
-	var probeErr *scenarios.ProbeError
+	var probeErr *consumer.ProbeError
 	switch {
 	case a.ctx.Err() != nil:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(cr.results), cr.seed)}

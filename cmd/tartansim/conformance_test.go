@@ -104,7 +104,7 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 
 		lib, err := conformance.Run(context.Background(), conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: []byte(secretKey), Seed: 5,
-			Probe: scenarios.HTTPProbe(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
+			Probe: consumer.HTTPProbe(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
 		}, conformance.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		for i, res := range lib {

@@ -176,7 +176,7 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		if _, ok := runErr.(*exitError); ok {
 			return runErr
 		}
-		var probe *scenarios.ProbeError
+		var probe *consumer.ProbeError
 		if errors.As(runErr, &probe) {
 			return unreachableErr("%s", probe)
 		}
@@ -432,7 +432,7 @@ func (a *app) openTarget(key []byte, conns int) (*runTarget, error) {
 	} else if a.common.probe != "" {
 		// The probe lives with the consumer: the same TLS trust.
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: t.tls, Proxy: nil}}
-		t.probe = scenarios.HTTPProbe(a.common.probe, client)
+		t.probe = consumer.HTTPProbe(a.common.probe, client)
 	}
 	if conns > 0 {
 		if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(t.tls), sender.MaxConns(conns)); err != nil {

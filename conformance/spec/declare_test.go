@@ -11,7 +11,6 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
-	"github.com/tartansim/tartansim/scenarios"
 )
 
 // closedURL returns a loopback URL on which nothing listens.
@@ -56,7 +55,7 @@ var _ = Describe("the sentence that aborts the suite", func() {
 		srv := httptest.NewServer(consumer.New(key).Handler())
 		DeferCleanup(srv.Close)
 		probe := closedURL("/probe")
-		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: scenarios.HTTPProbe(probe, nil)}
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: consumer.HTTPProbe(probe, nil)}
 		err := run(ctx, "SIG-MISSING", t)
 		Expect(err).To(HaveOccurred())
 		sentence, ok := unreachable(t, err)
@@ -70,7 +69,7 @@ var _ = Describe("the sentence that aborts the suite", func() {
 		untrusted := httptest.NewTLSServer(consumer.New(key).Handler()) // a certificate nobody trusts
 		DeferCleanup(untrusted.Close)
 		probe := untrusted.URL + consumer.ProbePath
-		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: scenarios.HTTPProbe(probe, nil)}
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: consumer.HTTPProbe(probe, nil)}
 		err := run(ctx, "SIG-MISSING", t)
 		Expect(err).To(HaveOccurred())
 		sentence, ok := unreachable(t, err)

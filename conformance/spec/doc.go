@@ -7,7 +7,7 @@
 //
 // Paste this into a suite_test.go next to your consumer. It judges the
 // consumer your tests start, through a Go function that reads its state
-// (or pass scenarios.HTTPProbe(url, nil) for a probe over HTTP):
+// (or pass consumer.HTTPProbe(url, nil) for a probe over HTTP):
 //
 //	package billing_test
 //

@@ -31,7 +31,7 @@ func ExampleDeclare() {
 		target = conformance.Target{
 			URL:   srv.URL + consumer.WebhookPath,
 			Key:   key,
-			Probe: scenarios.HTTPProbe(srv.URL+consumer.ProbePath, nil),
+			Probe: consumer.HTTPProbe(srv.URL+consumer.ProbePath, nil),
 			// Seed 0: the run's GinkgoRandomSeed().
 		}
 	})

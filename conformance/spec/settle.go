@@ -16,7 +16,7 @@ import (
 // Probed is an org's state as the consumer's probe gives it, read when a
 // matcher asks: the actual value of SettleTo.
 type Probed struct {
-	// Probe reads the state (scenarios.HTTPProbe, or a Go function).
+	// Probe reads the state (consumer.HTTPProbe, or a Go function).
 	Probe scenarios.Probe
 	// OrgID is the org to read.
 	OrgID string

@@ -1,4 +1,4 @@
-package scenarios_test
+package consumer_test
 
 import (
 	"net"
@@ -10,17 +10,17 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/consumer"
 )
 
-var _ = Describe("an HTTP state probe that fails", Label("scenarios", "secrets"), func() {
+var _ = Describe("an HTTP state probe that fails", Label("probe", "secrets"), func() {
 	It("never puts the probe URL's password or query values in its error", func(ctx SpecContext) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		Expect(err).NotTo(HaveOccurred())
 		addr := ln.Addr().String()
 		Expect(ln.Close()).To(Succeed())
 
-		_, err = scenarios.HTTPProbe("http://ci:pa55word@"+addr+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		_, err = consumer.HTTPProbe("http://ci:pa55word@"+addr+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
 		Expect(err).To(HaveOccurred())
 		Expect(err.Error()).NotTo(ContainSubstring("pa55word"))
 		Expect(err.Error()).NotTo(ContainSubstring("t0ps3cret"))
@@ -31,7 +31,7 @@ var _ = Describe("an HTTP state probe that fails", Label("scenarios", "secrets")
 	It("says which status it got, and nothing of the URL", func(ctx SpecContext) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 		DeferCleanup(srv.Close)
-		_, err := scenarios.HTTPProbe(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		_, err := consumer.HTTPProbe(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
 		Expect(err).To(MatchError("probe answered 502 Bad Gateway"))
 		Expect(strings.Contains(err.Error(), "t0ps3cret")).To(BeFalse())
 	})
@@ -44,7 +44,7 @@ var _ = Describe("an HTTP state probe that fails", Label("scenarios", "secrets")
 		}))
 		DeferCleanup(srv.Close)
 		const orgID = "a&b=c d+e#f"
-		st, err := scenarios.HTTPProbe(srv.URL+"/probe?token=t", nil)(ctx, orgID)
+		st, err := consumer.HTTPProbe(srv.URL+"/probe?token=t", nil)(ctx, orgID)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.OrgID).To(Equal(orgID))
 		Expect(<-got).To(Equal(url.Values{"token": {"t"}, "orgId": {orgID}}))
