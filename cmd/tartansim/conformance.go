@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -225,7 +224,7 @@ func (a *app) conformanceExit(cr *conformanceRun) error {
 	case errors.As(cr.err, &probeErr):
 		return unreachableErr("%s", probeErr)
 	case cr.err != nil:
-		return usageErr("%s", strings.TrimPrefix(cr.err.Error(), "conformance: "))
+		return inputErr(cr.err)
 	case counts[conformance.Fail] > 0:
 		return shortErr("%d of %d check(s) failed (seed %d)", counts[conformance.Fail], len(cr.results), cr.seed)
 	case probeFault != "":

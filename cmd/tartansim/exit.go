@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
 )
 
 // Exit codes, as docs/ci.md lists them: users script against these.
@@ -26,6 +27,19 @@ func (e *exitError) Unwrap() error { return e.err }
 func usageErr(format string, a ...any) error {
 	return &exitError{exitUsage, fmt.Errorf(format, a...)}
 }
+
+// inputErr is usageErr of a library's error, in its own words: what the
+// user gave was wrong, and err says how.
+func inputErr(err error) error { return &exitError{exitUsage, errors.New(plain(err))} }
+
+// plain is err's message without the name of the package that made it
+// ("scenarios: ", "load: "): a sentence for people, who do not care which
+// package refused their input.
+func plain(err error) string { return libraryPrefix.ReplaceAllString(err.Error(), "") }
+
+// libraryPrefix matches the name of one of tartansim's packages at the
+// start of an error's message.
+var libraryPrefix = regexp.MustCompile(`^(wire|fixtures|sender|show|consumer|scenarios|conformance|load|replay|console|box): `)
 
 func unreachableErr(format string, a ...any) error {
 	return &exitError{exitUnreachable, fmt.Errorf(format, a...)}

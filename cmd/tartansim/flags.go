@@ -173,7 +173,7 @@ func (c *commonFlags) readEvents() error {
 	}
 	sub, err := fixtures.ParseSubscription(list)
 	if err != nil {
-		return usageErr("%s: %s", from, strings.TrimPrefix(err.Error(), "fixtures: "))
+		return usageErr("%s: %s", from, plain(err))
 	}
 	c.sub = sub
 	return nil

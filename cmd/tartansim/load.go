@@ -152,7 +152,7 @@ func (a *app) load(args []string, f loadFlags) error {
 		recErr = rec.close(opts.Log)
 	}
 	if err != nil && !errors.Is(err, load.ErrLog) {
-		return usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+		return inputErr(err)
 	}
 	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
 	var htmlErr error
@@ -249,7 +249,7 @@ func (f loadFlags) profileFor(shards int64) (load.Profile, error) {
 	}
 	profile, err := load.ParseProfile(f.profile, rate/float64(shards), f.duration)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "load: "))
+		return nil, inputErr(err)
 	}
 	return profile, nil
 }
@@ -380,7 +380,7 @@ func (a *app) streamOptions(args []string, f loadFlags) (load.StreamOptions, err
 	if len(args) == 1 {
 		sc, err := scenarios.Load(args[0])
 		if err != nil {
-			return so, usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+			return so, inputErr(err)
 		}
 		for _, o := range sc.Orgs {
 			so.Sizes = append(so.Sizes, o.Employees)

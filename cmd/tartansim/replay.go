@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -93,7 +92,7 @@ func (a *app) replay(path string, f replayFlags) error {
 	rep := out.Report
 	rep.Target = t.describe()
 	if readErr != nil {
-		return usageErr("%s", strings.TrimPrefix(readErr.Error(), "replay: "))
+		return inputErr(readErr)
 	}
 	a.warnTorn(rd, path)
 	if out.Unsubscribed > 0 && !a.common.json {
@@ -127,7 +126,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 			break
 		}
 		if err != nil {
-			return usageErr("%s", strings.TrimPrefix(err.Error(), "replay: "))
+			return inputErr(err)
 		}
 		if !load.Subscribed(a.common.sub, e) {
 			unsubscribed++

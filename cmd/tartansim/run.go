@@ -137,7 +137,7 @@ func loadScenarios(args []string) ([]*scenarios.Scenario, error) {
 	for _, name := range args {
 		sc, err := scenarios.Load(name)
 		if err != nil {
-			return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "scenarios: "))
+			return nil, inputErr(err)
 		}
 		list = append(list, sc)
 	}
@@ -180,7 +180,7 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		if errors.As(runErr, &probe) {
 			return unreachableErr("%s", probe)
 		}
-		return usageErr("%s", strings.TrimPrefix(runErr.Error(), "scenarios: "))
+		return inputErr(runErr)
 	}
 	failed := 0
 	for _, r := range reports {

@@ -48,7 +48,7 @@ func (f overrideFlag) Type() string {
 func (f overrideFlag) Set(v string) error {
 	o, err := wire.ParseOverride(f.op, v)
 	if err != nil {
-		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "wire: "))
+		return fmt.Errorf("%s", plain(err))
 	}
 	f.list.items = append(f.list.items, o)
 	f.list.args = append(f.list.args, "--"+f.name, v)
@@ -146,7 +146,7 @@ func (a *app) send(id string, f sendFlags) error {
 	doc := ev.Document()
 	for _, o := range f.overrides.items {
 		if err := o.Apply(doc); err != nil {
-			return usageErr("%s: %s", o, strings.TrimPrefix(err.Error(), "wire: "))
+			return usageErr("%s: %s", o, plain(err))
 		}
 	}
 	body := wire.Encode(doc, layout)

@@ -139,7 +139,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	case errors.Is(err, console.ErrBadSettings):
 		return usageErr("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), console.ErrBadSettings.Error()), ": "))
 	case err != nil:
-		return usageErr("%v", strings.TrimPrefix(err.Error(), "console: "))
+		return inputErr(err)
 	}
 	defer srv.Close()
 	api.follow(srv, srv.Settings())
@@ -147,7 +147,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	srv.MountControls(box.ControlPrefix, api.handler(true))
 	ln, err := srv.Listen()
 	if err != nil {
-		return usageErr("%s", strings.TrimPrefix(err.Error(), "console: "))
+		return inputErr(err)
 	}
 	st := srv.Settings()
 	where := st.WebhookURL
@@ -238,7 +238,7 @@ func (a *app) servePatch(c *cobra.Command, f serveFlags) (console.Patch, error) 
 	}
 	if events != "" {
 		if _, err := fixtures.ParseSubscription(events); err != nil {
-			return p, usageErr("--events: %s", strings.TrimPrefix(err.Error(), "fixtures: "))
+			return p, usageErr("--events: %s", plain(err))
 		}
 		p.Events = &[]string{events}
 	}

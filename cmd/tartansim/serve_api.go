@@ -132,7 +132,7 @@ func (t *tartanAPI) follow(srv *console.Server, st console.Settings) {
 	}
 	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()))...)
 	if err != nil {
-		t.b, t.why = nil, "The mock Tartan API cannot start: "+strings.TrimPrefix(err.Error(), "box: ")+"."
+		t.b, t.why = nil, "The mock Tartan API cannot start: "+plain(err)+"."
 		return
 	}
 	t.b, t.key, t.why = b, append([]byte(nil), key...), ""
