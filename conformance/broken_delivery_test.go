@@ -75,29 +75,13 @@ func delNoIdempotency() subject {
 		bug:   "runs a delivery's side effects every time it arrives (no requestId dedup)",
 		fails: []string{"DEL-DUPLICATE"},
 		build: func(key []byte) (http.Handler, func(string) consumer.State) {
-			var mu sync.Mutex
-			effects := map[string]map[string]int{} // orgId → requestId → times run
+			var ran effects
 			c := consumer.New(key, consumer.Observe(func(v consumer.Decision) {
-				if v.Status != http.StatusOK || v.RequestID == "" {
-					return
+				if v.Status == http.StatusOK && v.RequestID != "" {
+					ran.ran(v.OrgID, v.RequestID)
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				if effects[v.OrgID] == nil {
-					effects[v.OrgID] = map[string]int{}
-				}
-				effects[v.OrgID][v.RequestID]++
 			}))
-			return c, func(orgID string) consumer.State {
-				s := c.State(orgID)
-				mu.Lock()
-				defer mu.Unlock()
-				s.Applied = map[string]int{}
-				for id, n := range effects[orgID] {
-					s.Applied[id] = n
-				}
-				return s
-			}
+			return c, func(orgID string) consumer.State { return ran.report(c.State(orgID)) }
 		},
 	}
 }

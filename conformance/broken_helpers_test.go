@@ -480,3 +480,35 @@ func readLine(br *bufio.Reader) (string, error) {
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
+
+// effects counts how many times a consumer ran each delivery's side
+// effects, per org and requestId: the applied counts its probe reports.
+// Safe for concurrent use.
+type effects struct {
+	mu sync.Mutex
+	n  map[string]map[string]int
+}
+
+// ran counts one run of requestID's effects for orgID.
+func (e *effects) ran(orgID, requestID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.n == nil {
+		e.n = map[string]map[string]int{}
+	}
+	if e.n[orgID] == nil {
+		e.n[orgID] = map[string]int{}
+	}
+	e.n[orgID][requestID]++
+}
+
+// report puts the counts of s's org into s, as its applied counts.
+func (e *effects) report(s consumer.State) consumer.State {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s.Applied = map[string]int{}
+	for id, n := range e.n[s.OrgID] {
+		s.Applied[id] = n
+	}
+	return s
+}

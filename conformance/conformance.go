@@ -87,6 +87,9 @@ type Result struct {
 	// equal the truth after its last acknowledgement (the largest over the
 	// check's orgs; 0 when state was not judged or never converged).
 	Lag time.Duration `json:"lagNs"`
+	// LagAtMost marks a Lag that is only a bound: the state already
+	// matched at the first read (see scenarios.Settled.LagAtMost).
+	LagAtMost bool `json:"lagAtMost,omitempty"`
 	// ProbeReads counts the state probe's reads of the check.
 	ProbeReads int `json:"probeReads"`
 	// ProbeFault says how the state probe broke its contract, when it did:
@@ -176,10 +179,11 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	j := &judge{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
+	lagged := false // the largest lag of a converged org so far
 	for _, o := range rep.Orgs {
 		res.ProbeReads += o.Polls
-		if o.Converged {
-			res.Lag = max(res.Lag, o.Lag)
+		if o.Converged && (!lagged || o.Lag > res.Lag) {
+			res.Lag, res.LagAtMost, lagged = o.Lag, o.LagAtMost, true
 		}
 	}
 	return res, nil

@@ -10,37 +10,43 @@ import (
 	"github.com/tartansim/tartansim/scenarios"
 )
 
-// JUnit XML, as CI systems read it: one testsuite, one testcase per check.
-type junitSuites struct {
+// JUnitReport is the JUnit XML that WriteJUnit writes, as CI systems read
+// it: one testsuite, one testcase per check. Decode a report with
+// encoding/xml into it.
+type JUnitReport struct {
 	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
+	Suites  []JUnitSuite `xml:"testsuite"`
 }
 
-type junitSuite struct {
+// JUnitSuite is the run: its counts, time and properties, and a case per check.
+type JUnitSuite struct {
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
+	Properties []JUnitProperty `xml:"properties>property"`
+	Cases      []JUnitCase     `xml:"testcase"`
 }
 
-type junitProperty struct {
+// JUnitProperty is a name and a value CI systems show beside a run or a case.
+type JUnitProperty struct {
 	Name  string `xml:"name,attr"`
 	Value string `xml:"value,attr"`
 }
 
-type junitCase struct {
+// JUnitCase is one check: a failure or a skip says why.
+type JUnitCase struct {
 	Name       string          `xml:"name,attr"`
 	ClassName  string          `xml:"classname,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Failure    *junitMessage   `xml:"failure,omitempty"`
-	Skipped    *junitMessage   `xml:"skipped,omitempty"`
+	Properties []JUnitProperty `xml:"properties>property,omitempty"`
+	Failure    *JUnitMessage   `xml:"failure,omitempty"`
+	Skipped    *JUnitMessage   `xml:"skipped,omitempty"`
 }
 
-type junitMessage struct {
+// JUnitMessage is a failure's or a skip's reason, and its evidence.
+type JUnitMessage struct {
 	Message string `xml:"message,attr"`
 	Body    string `xml:",chardata"`
 }
@@ -52,28 +58,28 @@ type junitMessage struct {
 // checks that judged state; each testcase carries its own lag and probe
 // reads.
 func WriteJUnit(w io.Writer, results []Result, seed uint64, elapsed time.Duration) error {
-	s := junitSuite{Name: "tartansim conformance", Time: secs(elapsed), Properties: []junitProperty{{"seed", fmt.Sprint(seed)}}}
+	s := JUnitSuite{Name: "tartansim conformance", Time: secs(elapsed), Properties: []JUnitProperty{{"seed", fmt.Sprint(seed)}}}
 	lag := SummarizeLag(results)
 	if lag.Orgs > 0 {
-		s.Properties = append(s.Properties, junitProperty{"lag.median", lag.Median.String()}, junitProperty{"lag.max", lag.Max.String()})
+		s.Properties = append(s.Properties, JUnitProperty{"lag.median", lag.Median.String()}, JUnitProperty{"lag.max", lag.Max.String()})
 	}
 	for _, r := range results {
-		c := junitCase{Name: r.ID + ": " + r.Title, ClassName: r.Label, Time: secs(r.Elapsed)}
+		c := JUnitCase{Name: r.ID + ": " + r.Title, ClassName: r.Label, Time: secs(r.Elapsed)}
 		if r.ProbeReads > 0 {
-			c.Properties = []junitProperty{{"lag", r.Lag.String()}, {"probeReads", fmt.Sprint(r.ProbeReads)}}
+			c.Properties = []JUnitProperty{{"lag", r.Lag.String()}, {"probeReads", fmt.Sprint(r.ProbeReads)}}
 		}
 		switch r.Verdict {
 		case Fail:
 			s.Failures++
-			c.Failure = &junitMessage{Message: r.Reason, Body: strings.Join(r.Details, "\n") + fmt.Sprintf("\nseed %d", seed)}
+			c.Failure = &JUnitMessage{Message: r.Reason, Body: strings.Join(r.Details, "\n") + fmt.Sprintf("\nseed %d", seed)}
 		case Skip:
 			s.Skipped++
-			c.Skipped = &junitMessage{Message: r.Reason}
+			c.Skipped = &JUnitMessage{Message: r.Reason}
 		}
 		s.Cases = append(s.Cases, c)
 	}
 	s.Tests = len(s.Cases)
-	out, err := xml.MarshalIndent(junitSuites{Suites: []junitSuite{s}}, "", "  ")
+	out, err := xml.MarshalIndent(JUnitReport{Suites: []JUnitSuite{s}}, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -51,15 +51,15 @@ var (
 
 // queued is a consumer under test built from q.
 type queued struct {
-	q     queue
-	key   []byte
-	st    *store
-	rng   *rand.Rand
-	jobs  chan []byte
-	mu    sync.Mutex
-	seen  map[string]bool           // dedup keys of deliveries accepted
-	wait  map[string]int            // orgId → deliveries accepted, not yet applied
-	times map[string]map[string]int // orgId → requestId → times applied
+	q    queue
+	key  []byte
+	st   *store
+	rng  *rand.Rand
+	jobs chan []byte
+	mu   sync.Mutex
+	seen map[string]bool // dedup keys of deliveries accepted
+	wait map[string]int  // orgId → deliveries accepted, not yet applied
+	ran  effects
 }
 
 // build makes the consumer and starts its workers; they stop when the spec ends.
@@ -76,7 +76,7 @@ func (q queue) start(key []byte, seed uint64) (h http.Handler, state func(string
 		q: q, key: key, st: newStore(key),
 		rng:  rand.New(rand.NewPCG(seed, 7)),
 		jobs: make(chan []byte, 1<<16),
-		seen: map[string]bool{}, wait: map[string]int{}, times: map[string]map[string]int{},
+		seen: map[string]bool{}, wait: map[string]int{},
 	}
 	for range q.workers {
 		go c.work()
@@ -163,13 +163,10 @@ func (c *queued) work() {
 		if c.q.skip == "" || env.Event != c.q.skip {
 			c.st.apply(context.Background(), body)
 		}
-		c.mu.Lock()
-		if c.times[env.OrgID] == nil {
-			c.times[env.OrgID] = map[string]int{}
-		}
 		if c.q.skip == "" || env.Event != c.q.skip {
-			c.times[env.OrgID][env.RequestID]++
+			c.ran.ran(env.OrgID, env.RequestID)
 		}
+		c.mu.Lock()
 		c.wait[env.OrgID]--
 		c.mu.Unlock()
 	}
@@ -178,13 +175,9 @@ func (c *queued) work() {
 // state is what the consumer holds: the store's records, its own applied
 // counts and, when it says, how many deliveries wait.
 func (c *queued) state(orgID string) consumer.State {
-	s := c.st.ref.State(orgID)
+	s := c.ran.report(c.st.ref.State(orgID))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s.Applied = map[string]int{}
-	for id, n := range c.times[orgID] {
-		s.Applied[id] = n
-	}
 	s.Pending = nil
 	if c.q.pending {
 		n := c.wait[orgID]
@@ -242,41 +235,29 @@ func racyDedup(window time.Duration) subject {
 			st := newStore(key)
 			var mu sync.Mutex
 			done := map[string]bool{}
-			times := map[string]map[string]int{}
+			var ran effects
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					body, _ := readBody(r)
-					env, err := peek(body)
-					if !verified(key, body, r) || err != nil {
-						st.pass(w, r)
-						return
-					}
-					mu.Lock()
-					seen := done[env.RequestID]
-					mu.Unlock()
-					if seen {
-						reply(w, http.StatusOK, "")
-						return
-					}
-					rec := st.apply(r.Context(), body)
-					time.Sleep(window)
-					mu.Lock()
-					if times[env.OrgID] == nil {
-						times[env.OrgID] = map[string]int{}
-					}
-					times[env.OrgID][env.RequestID]++
-					done[env.RequestID] = true
-					mu.Unlock()
-					relay(w, rec)
-				}), func(orgID string) consumer.State {
-					s := st.ref.State(orgID)
-					mu.Lock()
-					defer mu.Unlock()
-					s.Applied = map[string]int{}
-					for id, n := range times[orgID] {
-						s.Applied[id] = n
-					}
-					return s
+				body, _ := readBody(r)
+				env, err := peek(body)
+				if !verified(key, body, r) || err != nil {
+					st.pass(w, r)
+					return
 				}
+				mu.Lock()
+				seen := done[env.RequestID]
+				mu.Unlock()
+				if seen {
+					reply(w, http.StatusOK, "")
+					return
+				}
+				rec := st.apply(r.Context(), body)
+				time.Sleep(window)
+				ran.ran(env.OrgID, env.RequestID)
+				mu.Lock()
+				done[env.RequestID] = true
+				mu.Unlock()
+				relay(w, rec)
+			}), func(orgID string) consumer.State { return ran.report(st.ref.State(orgID)) }
 		},
 	}
 }

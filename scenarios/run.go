@@ -199,7 +199,8 @@ type OrgReport struct {
 	// Lag is the consumer's processing lag for the org: from its last
 	// acknowledgement of a delivery about the org to the first read of the
 	// state that then held (see Await). 0 unless Converged.
-	Lag time.Duration `json:"lagNs"`
+	Lag       time.Duration `json:"lagNs"`
+	LagAtMost bool          `json:"lagAtMost,omitempty"` // Lag is only a bound (see Settled.LagAtMost)
 	// Waited is how long the judgement read the probe, Polls how many
 	// times, and Ended why it stopped (see Settled).
 	Waited time.Duration `json:"waitedNs"`

@@ -76,6 +76,12 @@ type Settled struct {
 	// first that matched; Lag takes the middle, so it is off by at most
 	// half a poll interval. It is 0 when the state never converged.
 	Lag time.Duration
+	// LagAtMost marks a Lag that is only a bound: the first read already
+	// matched, so the state came to equal the truth at some moment between
+	// since and that read (a scenario paced on its clock reads long after
+	// the last acknowledgement; a consumer that applies before it answers
+	// is at most that).
+	LagAtMost bool
 	// Waited is how long the judgement read the probe.
 	Waited time.Duration
 	// Polls counts the probe reads.
@@ -114,7 +120,7 @@ func Await(ctx context.Context, probe Probe, orgID string, truth *OrgTruth, what
 		out.Converged, out.Ended, out.Waited = converged, why, time.Since(began)
 		if converged {
 			out.Diffs = nil
-			out.Lag = max(0, equalSince.Sub(since))
+			out.Lag, out.LagAtMost = max(0, equalSince.Sub(since)), differed.IsZero()
 			if !differed.IsZero() {
 				out.Lag = max(0, differed.Add(equalSince.Sub(differed)/2).Sub(since))
 			}
@@ -220,7 +226,7 @@ func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
 			}
 			or.Judged, or.State = true, &got.State
 			or.Converged, or.Diffs = got.Converged, got.Diffs
-			or.Lag, or.Waited, or.Polls, or.Ended = got.Lag, got.Waited, got.Polls, got.Ended
+			or.Lag, or.LagAtMost, or.Waited, or.Polls, or.Ended = got.Lag, got.LagAtMost, got.Waited, got.Polls, got.Ended
 		}()
 	}
 	wg.Wait()
@@ -232,8 +238,10 @@ func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
 
 // LagSummary is the processing lag over many judged orgs.
 type LagSummary struct {
-	// Orgs counts the orgs that converged, whose lag is summarised.
+	// Orgs counts the orgs that converged, whose lag is summarised;
+	// AtMost those whose lag is only a bound (see Settled.LagAtMost).
 	Orgs   int           `json:"orgs"`
+	AtMost int           `json:"atMost,omitempty"`
 	Median time.Duration `json:"medianNs"`
 	Max    time.Duration `json:"maxNs"`
 }
@@ -242,6 +250,7 @@ type LagSummary struct {
 // converged orgs of reps.
 func SummarizeLag(reps ...*Report) LagSummary {
 	var lags []time.Duration
+	atMost := 0
 	for _, rep := range reps {
 		if rep == nil {
 			continue
@@ -249,10 +258,15 @@ func SummarizeLag(reps ...*Report) LagSummary {
 		for _, o := range rep.Orgs {
 			if o.Judged && o.Converged {
 				lags = append(lags, o.Lag)
+				if o.LagAtMost {
+					atMost++
+				}
 			}
 		}
 	}
-	return summarize(lags)
+	sum := summarize(lags)
+	sum.AtMost = atMost
+	return sum
 }
 
 func summarize(lags []time.Duration) LagSummary {
@@ -267,12 +281,25 @@ func summarize(lags []time.Duration) LagSummary {
 	return LagSummary{Orgs: len(lags), Median: med, Max: lags[len(lags)-1]}
 }
 
-// String is "median 120ms, max 410ms over 3 org(s)", or "none judged".
+// String is "median 120ms, max 410ms over 3 org(s)", with "; 2 at most
+// (converged by the first read)" when some are bounds, or "none judged".
 func (l LagSummary) String() string {
 	if l.Orgs == 0 {
 		return "none judged"
 	}
-	return fmt.Sprintf("median %s, max %s over %d org(s)", FormatLag(l.Median), FormatLag(l.Max), l.Orgs)
+	s := fmt.Sprintf("median %s, max %s over %d org(s)", FormatLag(l.Median), FormatLag(l.Max), l.Orgs)
+	if l.AtMost > 0 {
+		s += fmt.Sprintf("; %d at most (converged by the first read)", l.AtMost)
+	}
+	return s
+}
+
+// LagWords writes a lag for people, with "≤" when it is only a bound.
+func LagWords(d time.Duration, atMost bool) string {
+	if atMost {
+		return "≤" + FormatLag(d)
+	}
+	return FormatLag(d)
 }
 
 // FormatLag writes a lag for people: to the millisecond, or to the

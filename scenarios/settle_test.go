@@ -78,6 +78,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 		Expect(got.Lag).To(BeNumerically("<", got.Waited))
 		Expect(got.Waited).To(BeNumerically(">=", got.Lag+200*time.Millisecond), "the quiet interval was held")
 		Expect(got.Ended).To(HavePrefix("quiet for"))
+		Expect(got.LagAtMost).To(BeFalse(), "a read that differed came before")
 		Expect(got.Polls).To(BeNumerically("<", 15), "polling backs off")
 	})
 
@@ -125,6 +126,8 @@ var _ = Describe("settling state", Label("settle"), func() {
 			scenarios.Settling{Budget: 5 * time.Second})
 		Expect(err).NotTo(HaveOccurred())
 		Expect([]any{got.Converged, got.Polls, got.Ended}).To(Equal([]any{true, 1, "pending 0"}))
+		Expect(got.LagAtMost).To(BeTrue(), "it matched at the first read: the lag is only a bound")
+		Expect(scenarios.LagWords(got.Lag, got.LagAtMost)).To(HavePrefix("≤"))
 	})
 
 	It("ends the wait at once with a FAIL when pending is 0 and the state differs", func() {
@@ -179,6 +182,8 @@ var _ = Describe("settling state", Label("settle"), func() {
 		sum := scenarios.SummarizeLag(rep, other, nil)
 		Expect(sum).To(Equal(scenarios.LagSummary{Orgs: 3, Median: 200 * time.Millisecond, Max: 300 * time.Millisecond}))
 		Expect(sum.String()).To(Equal("median 200ms, max 300ms over 3 org(s)"))
+		rep.Orgs[0].LagAtMost = true
+		Expect(scenarios.SummarizeLag(rep, other).String()).To(Equal("median 200ms, max 300ms over 3 org(s); 1 at most (converged by the first read)"))
 		b, err := json.Marshal(scenarios.SummarizeLag())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(b)).To(MatchJSON(`{"orgs":0,"medianNs":0,"maxNs":0}`))

@@ -275,5 +275,5 @@ func lagWords(r conformance.Result) string {
 	if r.ProbeReads == 0 || r.Verdict != conformance.Pass {
 		return ""
 	}
-	return ", lag " + scenarios.FormatLag(r.Lag)
+	return ", lag " + scenarios.LagWords(r.Lag, r.LagAtMost)
 }

@@ -62,7 +62,7 @@ var _ = Describe("an interrupted conformance run", Label("conformance", "interru
 		Expect(s.Tests).To(BeNumerically(">=", 2), "the checks before the interrupt, and the one it cut short")
 		Expect(s.Tests).To(BeNumerically("<", len(conformance.Checks())), "not the checks after it")
 		Expect(s.Cases).To(HaveLen(s.Tests))
-		Expect(s.Properties).To(ContainElement(junitProperty{"seed", "21"}))
+		Expect(s.Properties).To(ContainElement(junitProperty{Name: "seed", Value: "21"}))
 		// The reference consumer passes every check it had time for.
 		for _, c := range s.Cases[:len(s.Cases)-1] {
 			Expect(c.Failure).To(BeNil(), "%s\n%s", c.Name, data)

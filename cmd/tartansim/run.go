@@ -276,7 +276,7 @@ func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
 		case !o.Judged:
 			fmt.Fprintf(a.stdout, "  state: %s not judged (%s; pass --probe URL)\n", o.ID, o.Reason)
 		case o.Converged:
-			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), scenarios.FormatLag(o.Lag))
+			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), scenarios.LagWords(o.Lag, o.LagAtMost))
 		case o.Budget > 0 && o.Ended == "the budget ran out":
 			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth, still after the settle budget of %s:\n", o.ID, o.Budget)
 		default:

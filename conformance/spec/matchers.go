@@ -317,7 +317,7 @@ func settled(rep *scenarios.Report) []string {
 		switch {
 		case !o.Judged:
 		case o.Converged:
-			out = append(out, fmt.Sprintf("org %s converged, processing lag %s (%d probe reads)", o.OrgID, scenarios.FormatLag(o.Lag), o.Polls))
+			out = append(out, fmt.Sprintf("org %s converged, processing lag %s (%d probe reads)", o.OrgID, scenarios.LagWords(o.Lag, o.LagAtMost), o.Polls))
 		case o.Budget <= 0:
 			out = append(out, fmt.Sprintf("org %s differs from the truth, judged at once", o.OrgID))
 		default:

@@ -90,7 +90,7 @@ func SettleTo(truth *scenarios.OrgTruth, within time.Duration) types.GomegaMatch
 			return false, fmt.Errorf("spec: reading the state of org %s: %w", p.OrgID, err)
 		}
 		msg.Org, msg.Settled = p.OrgID, got
-		msg.Lag, msg.Waited = scenarios.FormatLag(got.Lag), scenarios.FormatLag(got.Waited)
+		msg.Lag, msg.Waited = scenarios.LagWords(got.Lag, got.LagAtMost), scenarios.FormatLag(got.Waited)
 		return got.Converged, nil
 	}).WithPrecompiledTemplate(settleTemplate, msg)
 }
