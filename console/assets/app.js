@@ -290,6 +290,70 @@ function connect() {
   es.addEventListener("eod", () => soon());
 }
 
+// ---- Tartan API (mounted by tartansim serve under /_tartansim/; absent
+// when the console runs alone, and then this section stays hidden)
+async function tapi(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch("/_tartansim/" + path, init);
+  let data = null;
+  try { data = await r.json(); } catch (_) { /* not JSON */ }
+  if (!r.ok) {
+    const err = new Error((data && (data.message || data.detail || data.error)) || `The server answered ${r.status}.`);
+    err.status = r.status;
+    throw err;
+  }
+  return data;
+}
+
+function verdictCell(v) {
+  if (!v.judged) return el("td", {}, badge("", "not judged"), " " + (v.reason || ""));
+  if (v.converged) return el("td", {}, badge("ok", "converged"), v.lagNs ? " lag " + Math.round(v.lagNs / 1e6) + " ms" : "");
+  return el("td", {}, badge("failed", "differs"), " " + v.differences.slice(0, 2).join("; ") + (v.differences.length > 2 ? " …" : ""));
+}
+
+function orgRow(v) {
+  const accept = el("button", { textContent: "Accept" });
+  accept.addEventListener("click", () => tapi("POST", "orgs/" + encodeURIComponent(v.orgId) + "/accept").then(loadOrgs, (e) => say("#api-msg", e.message, "error")));
+  const sync = el("button", { textContent: "Sync now" });
+  sync.addEventListener("click", () => tapi("POST", "orgs/" + encodeURIComponent(v.orgId) + "/sync", {}).then(loadOrgs, (e) => say("#api-msg", e.message, "error")));
+  return el("tr", { "data-org": v.orgId }, el("td", { class: "mono" }, v.orgId),
+    el("td", {}, v.acknowledged + " of " + v.deliveries), verdictCell(v), el("td", {}, accept, " ", sync));
+}
+
+async function loadOrgs() {
+  let vs;
+  try { vs = await tapi("GET", "verdicts"); } catch (e) {
+    if (e.status === 404) return false; // no Tartan API beside this console
+    $("#tartan-api").hidden = false;
+    say("#api-msg", e.message, "error");
+    return true;
+  }
+  $("#tartan-api").hidden = false;
+  $("#orgs tbody").replaceChildren(...vs.map(orgRow));
+  $("#orgs-empty").hidden = vs.length > 0;
+  return true;
+}
+
+async function failNext() {
+  const n = parseInt($("#fail-n").value, 10);
+  try {
+    await tapi("POST", "fail", { fault: $("#fail-fault").value, next: n });
+    say("#api-msg", `The next ${n} first send(s) of the API will fail (${$("#fail-fault").value}).`, "ok");
+  } catch (e) { say("#api-msg", e.message, "error"); }
+}
+
+async function apiEOD() {
+  try {
+    const r = await tapi("POST", "eod", {});
+    say("#api-msg", `EOD batch: re-sent ${r.count} deliveries the consumer had not acknowledged.`, "ok");
+    loadOrgs();
+  } catch (e) { say("#api-msg", e.message, "error"); }
+}
+
 async function start() {
   $("#save-settings").addEventListener("click", saveSettings);
   $("#new-payload").addEventListener("click", newPayload);
@@ -303,12 +367,15 @@ async function start() {
   $("#filter-org").addEventListener("input", () => loadDeliveries(false));
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
+  $("#fail-next").addEventListener("click", failNext);
+  $("#api-eod").addEventListener("click", apiEOD);
   $("#deliveries .split").classList.add("nodetail");
   try {
     renderSettings(await api("GET", "/api/console/settings"));
     await Promise.all([loadScenarios(), loadDeliveries(false), loadStats(), newPayload()]);
     const runs = await api("GET", "/api/console/runs");
     if (runs.length) renderRun(runs[0]);
+    if (await loadOrgs()) setInterval(loadOrgs, 2000);
     document.body.dataset.ready = "true";
   } catch (e) { say("#settings-msg", e.message, "error"); }
   connect();
