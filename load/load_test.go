@@ -177,7 +177,8 @@ var _ = Describe("a load run", Label("load"), func() {
 		var reports []*load.Report
 		for shard := range int64(3) {
 			rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
-				load.Options{Profile: load.Constant(3000), Events: 50, Concurrency: 2, Key: key, Shard: shard, Shards: 3})
+				load.Options{Profile: load.Constant(9000), Events: 150, Concurrency: 2, Key: key, Shard: shard, Shards: 3}) // the whole run's rate and count
+			Expect(rep.Sent).To(Equal(int64(50)), "a third each")
 			Expect(err).NotTo(HaveOccurred())
 			reports = append(reports, rep)
 		}

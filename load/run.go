@@ -28,9 +28,11 @@ type Options struct {
 	// every worker is busy, due sends wait, and their latency counts the
 	// wait.
 	Concurrency int
-	// Shard and Shards partition the stream: this copy sends the deliveries
-	// i*Shards+Shard of the stream, so N copies send disjoint deliveries.
-	// Shards 0 or 1 sends them all. The Profile is this shard's own.
+	// Shard and Shards partition the run: this copy sends the deliveries
+	// i*Shards+Shard of the stream, so N copies send disjoint deliveries,
+	// at 1/Shards of the Profile's rate and its share of Events (see
+	// ForShard): Profile and Events are the whole run's. Shards 0 or 1
+	// sends them all.
 	Shard, Shards int64
 	// Key signs every delivery when it is sent.
 	Key []byte
@@ -41,6 +43,37 @@ type Options struct {
 	// Progress, when set, is called about once a second with the report so
 	// far (read-only, from the run's own goroutine).
 	Progress func(*Report)
+}
+
+// ForShard returns the options as shard Shard of Shards runs them: the
+// profile at 1/Shards of its rate, and its share of Events (the whole
+// run's Events split as evenly as the stream's positions allow). With
+// Shards 0 or 1 it is o, with Shards 1.
+func (o Options) ForShard() Options {
+	if o.Shards <= 1 {
+		o.Shards, o.Shard = 1, 0
+		return o
+	}
+	o.Profile = share(o.Profile, 1/float64(o.Shards))
+	if o.Events > 0 {
+		o.Events = (o.Events - o.Shard + o.Shards - 1) / o.Shards
+	}
+	return o
+}
+
+// share is p at f times its rate.
+func share(p Profile, f float64) Profile {
+	switch v := p.(type) {
+	case Constant:
+		return Constant(float64(v) * f)
+	case Ramp:
+		v.From, v.To = v.From*f, v.To*f
+		return v
+	case Burst:
+		v.Base *= f
+		return v
+	}
+	return p // Max has no rate to share
 }
 
 // ErrUnbounded is returned for a run with neither Events nor Duration.
@@ -67,9 +100,7 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	if o.Concurrency > s.MaxConns() {
 		return nil, fmt.Errorf("%w: Concurrency %d, MaxConns %d", ErrConcurrency, o.Concurrency, s.MaxConns())
 	}
-	if o.Shards <= 1 {
-		o.Shards, o.Shard = 1, 0
-	}
+	o = o.ForShard()
 	rep := NewReport()
 	rep.Target, rep.Profile = show.URL(s.Target()), o.Profile.String() // reports are written and shown: no password, no query token
 	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}

@@ -113,15 +113,12 @@ func (a *app) load(args []string, f loadFlags) error {
 	if err != nil {
 		return err
 	}
-	profile, err := f.profileFor(shards)
+	profile, err := f.wholeProfile()
 	if err != nil {
 		return err
 	}
-	if f.count > 0 && shards > 1 {
-		f.count = (f.count - shard + shards - 1) / shards // this shard's part of the sends
-	}
 	if f.dryRun {
-		return a.loadPlan(f, so, profile, shard, shards)
+		return a.loadPlan(f, so, load.Options{Profile: profile, Duration: f.duration, Events: f.count, Shard: shard, Shards: shards}.ForShard())
 	}
 	t, err := a.resolveTargetConns(f.concurrency, true)
 	if err != nil {
@@ -140,9 +137,9 @@ func (a *app) load(args []string, f loadFlags) error {
 	}
 	stream := load.NewStream(so)
 	if !a.common.json {
-		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s\n", profile, t.describe(), f.concurrency, so.Seed, shardNote(f.shard))
+		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s\n", opts.ForShard().Profile, t.describe(), f.concurrency, so.Seed, shardNote(f.shard))
 	}
-	if bar := a.progressBar(f, opts); bar != nil {
+	if bar := a.progressBar(f, opts.ForShard()); bar != nil {
 		opts.Progress = progressOn(bar)
 		defer func() { _ = bar.Clear() }()
 	}
@@ -196,7 +193,7 @@ func progressOn(bar *progressbar.ProgressBar) func(*load.Report) {
 
 // loadPlan is load --dry-run: what would be sent, and the first deliveries
 // as curl commands, with nothing sent.
-func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard, shards int64) error {
+func (a *app) loadPlan(f loadFlags, so load.StreamOptions, o load.Options) error {
 	target, err := a.planTarget()
 	if err != nil {
 		return err
@@ -206,17 +203,18 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 		return err
 	}
 	st := load.NewStream(so)
+	p := o.Profile
 	var n int64
 	var planned string
 	switch _, closed := p.(load.Max); {
-	case closed && f.count > 0:
-		n, planned = 3, fmt.Sprintf("at most %d deliveries", f.count)
+	case closed && o.Events > 0:
+		n, planned = 3, fmt.Sprintf("at most %d deliveries", o.Events)
 	case closed:
 		n, planned = 3, "as many deliveries as the workers send"
 	case f.duration > 0:
-		n = load.CountDue(p, f.duration, f.count)
+		n = load.CountDue(p, f.duration, o.Events)
 	default:
-		n = f.count
+		n = o.Events
 	}
 	if planned == "" {
 		planned = fmt.Sprintf("%d deliveries planned", n)
@@ -225,15 +223,18 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, p load.Profile, shard
 		p, runSpan(f.duration), planned, show.URL(target), f.concurrency, so.Seed, shardNote(f.shard))
 	at := time.Now().UTC()
 	for j := range min(n, 3) {
-		i := j*shards + shard
+		i := st.Index(j*o.Shards + o.Shard)
+		if i < 0 {
+			break
+		}
 		d := sender.Prepare(key, st.Body(i, at), sender.SignatureValid, sender.HeaderLower)
 		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 	}
 	return nil
 }
 
-// profileFor reads --rate and --profile for one of shards copies.
-func (f loadFlags) profileFor(shards int64) (load.Profile, error) {
+// wholeProfile reads --rate and --profile: the whole run's profile.
+func (f loadFlags) wholeProfile() (load.Profile, error) {
 	if f.rate == "max" {
 		switch {
 		case f.profile != "constant" && f.profile != "":
@@ -247,7 +248,7 @@ func (f loadFlags) profileFor(shards int64) (load.Profile, error) {
 	if err != nil || rate <= 0 || math.IsInf(rate, 0) {
 		return nil, usageErr(`--rate %q: want sends per second, such as 2000, or "max"`, f.rate)
 	}
-	profile, err := load.ParseProfile(f.profile, rate/float64(shards), f.duration)
+	profile, err := load.ParseProfile(f.profile, rate, f.duration)
 	if err != nil {
 		return nil, inputErr(err)
 	}
