@@ -21,6 +21,15 @@ const rootExamples = `  # Play the built-in scenarios against the built-in refer
   tartansim send sync.events.employee.add
   tartansim send connection.events.requested --dry-run --seed 42
 
+  # A consumer that applies from a queue: wait up to 30s for its state to settle
+  tartansim conformance --target $URL --probe $PROBE --settle 30s
+
+  # Only the events your integration subscribed to
+  tartansim run --events connection.events.requested,sync.events.employee.add
+
+  # Tartan in a box on http://127.0.0.1:7070/: the console and the mock API
+  tartansim serve
+
   # Load at 2000 deliveries/s with CI thresholds
   tartansim load --rate 2000 --duration 1m --max-p99 500ms --max-error-rate 0.1%
 
@@ -79,10 +88,13 @@ sessions, employee batches, connection invites and terminations), posts them to
 the consumer under test, and says whether it handled them correctly.
 
 Without --target, send, run, conformance, load and replay talk to tartansim's
-built-in reference consumer, so they work with no set-up at all.
+built-in reference consumer, so they work with no set-up at all. serve is
+Tartan in a box: the console page and Tartan's REST API, whose calls trigger
+the webhooks.
 
 Environment: TARTAN_TARGET_URL, TARTAN_APP_KEY, TARTAN_PROBE_URL, TARTAN_TIMEOUT,
-TARTAN_SEED (a flag beats its variable).
+TARTAN_SEED, TARTAN_SETTLE, TARTAN_EVENTS, and for serve TARTAN_API_KEY,
+TARTAN_CONSOLE_TOKEN, TARTAN_STORE (a flag beats its variable).
 Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 3 target or probe unreachable, 130 interrupted.`,
 		Example:       rootExamples,
