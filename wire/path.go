@@ -80,49 +80,17 @@ func ParsePath(s string) (Path, error) {
 	i := 0
 	expectKey := true // at the start or after '.'
 	for i < len(s) {
+		var (
+			seg segment
+			err error
+		)
 		switch {
 		case s[i] == '[':
-			j := i + 1
-			if j < len(s) && s[j] == '"' {
-				// a JSON string key
-				end := j + 1
-				for end < len(s) && s[end] != '"' {
-					if s[end] == '\\' {
-						end++
-					}
-					end++
-				}
-				if end >= len(s) {
-					return p, fmt.Errorf("%w %q: unterminated string at offset %d", ErrPathSyntax, s, j)
-				}
-				var key string
-				if err := json.Unmarshal([]byte(s[j:end+1]), &key); err != nil {
-					return p, fmt.Errorf("%w %q: bad quoted key at offset %d", ErrPathSyntax, s, j)
-				}
-				if end+1 >= len(s) || s[end+1] != ']' {
-					return p, fmt.Errorf("%w %q: missing ] at offset %d", ErrPathSyntax, s, end+1)
-				}
-				p.segs = append(p.segs, segment{key: key, isKey: true})
-				i = end + 2
-			} else {
-				end := strings.IndexByte(s[j:], ']')
-				if end < 0 {
-					return p, fmt.Errorf("%w %q: missing ] after offset %d", ErrPathSyntax, s, i)
-				}
-				idx := s[j : j+end]
-				seg := segment{}
-				if idx == "*" {
-					seg.all = true
-				} else {
-					n, err := strconv.Atoi(idx)
-					if err != nil || idx == "" || strings.HasPrefix(idx, "+") {
-						return p, fmt.Errorf("%w %q: index %q is not a number or *", ErrPathSyntax, s, idx)
-					}
-					seg.index = n
-				}
-				p.segs = append(p.segs, seg)
-				i = j + end + 1
+			seg, i, err = parseBracket(s, i)
+			if err != nil {
+				return p, err
 			}
+			p.segs = append(p.segs, seg)
 			expectKey = false
 		case s[i] == '.':
 			if expectKey {
@@ -137,21 +105,11 @@ func ParsePath(s string) (Path, error) {
 			if !expectKey {
 				return p, fmt.Errorf("%w %q: expected . or [ at offset %d", ErrPathSyntax, s, i)
 			}
-			var b strings.Builder
-			for i < len(s) && s[i] != '.' && s[i] != '[' {
-				if s[i] == ']' {
-					return p, fmt.Errorf("%w %q: unexpected ] at offset %d", ErrPathSyntax, s, i)
-				}
-				if s[i] == '\\' {
-					if i+1 >= len(s) {
-						return p, fmt.Errorf("%w %q: ends with a backslash", ErrPathSyntax, s)
-					}
-					i++
-				}
-				b.WriteByte(s[i])
-				i++
+			seg, i, err = parseBare(s, i)
+			if err != nil {
+				return p, err
 			}
-			p.segs = append(p.segs, segment{key: b.String(), isKey: true, bare: true})
+			p.segs = append(p.segs, seg)
 			expectKey = false
 		}
 		if !expectKey && i < len(s) && s[i] != '.' && s[i] != '[' {
@@ -162,6 +120,70 @@ func ParsePath(s string) (Path, error) {
 		return p, fmt.Errorf("%w %q: ends with a dot", ErrPathSyntax, s)
 	}
 	return p, nil
+}
+
+// parseBracket reads the segment of s that opens with '[' at i: a quoted
+// key ["…"], an index [3] or every element [*]. It returns the offset after
+// the ']'.
+func parseBracket(s string, i int) (segment, int, error) {
+	j := i + 1
+	if j < len(s) && s[j] == '"' {
+		// a JSON string key
+		end := j + 1
+		for end < len(s) && s[end] != '"' {
+			if s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(s) {
+			return segment{}, i, fmt.Errorf("%w %q: unterminated string at offset %d", ErrPathSyntax, s, j)
+		}
+		var key string
+		if err := json.Unmarshal([]byte(s[j:end+1]), &key); err != nil {
+			return segment{}, i, fmt.Errorf("%w %q: bad quoted key at offset %d", ErrPathSyntax, s, j)
+		}
+		if end+1 >= len(s) || s[end+1] != ']' {
+			return segment{}, i, fmt.Errorf("%w %q: missing ] at offset %d", ErrPathSyntax, s, end+1)
+		}
+		return segment{key: key, isKey: true}, end + 2, nil
+	}
+	end := strings.IndexByte(s[j:], ']')
+	if end < 0 {
+		return segment{}, i, fmt.Errorf("%w %q: missing ] after offset %d", ErrPathSyntax, s, i)
+	}
+	idx := s[j : j+end]
+	seg := segment{}
+	if idx == "*" {
+		seg.all = true
+	} else {
+		n, err := strconv.Atoi(idx)
+		if err != nil || idx == "" || strings.HasPrefix(idx, "+") {
+			return segment{}, i, fmt.Errorf("%w %q: index %q is not a number or *", ErrPathSyntax, s, idx)
+		}
+		seg.index = n
+	}
+	return seg, j + end + 1, nil
+}
+
+// parseBare reads the bare key of s that starts at i, up to the next '.'
+// or '[' (a backslash escapes the next byte). It returns the offset after.
+func parseBare(s string, i int) (segment, int, error) {
+	var b strings.Builder
+	for i < len(s) && s[i] != '.' && s[i] != '[' {
+		if s[i] == ']' {
+			return segment{}, i, fmt.Errorf("%w %q: unexpected ] at offset %d", ErrPathSyntax, s, i)
+		}
+		if s[i] == '\\' {
+			if i+1 >= len(s) {
+				return segment{}, i, fmt.Errorf("%w %q: ends with a backslash", ErrPathSyntax, s)
+			}
+			i++
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return segment{key: b.String(), isKey: true, bare: true}, i, nil
 }
 
 // MustParsePath is ParsePath for paths known at compile time; it panics on a
