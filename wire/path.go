@@ -345,89 +345,113 @@ func formatSegs(segs []segment) string {
 // walk calls hit for every match with the container holding it and the key
 // or index within it. It returns a *NoMatchError when nothing matches.
 func (p Path) walk(root any, hit func(parent any, key string, idx int)) error {
-	var first *NoMatchError
-	matched := 0
-	var visit func(v any, segs []segment, done []segment)
-	visit = func(v any, segs []segment, done []segment) {
-		s := segs[0]
-		fail := func(want string, avail []string) {
-			if first == nil {
-				first = &NoMatchError{Path: p.text, At: formatSegs(done), Want: want, Available: avail, Found: Kind(v)}
-			}
-		}
-		next := func(child any, consumed int, parent any, key string, idx int) {
-			if consumed == len(segs) {
-				matched++
-				hit(parent, key, idx)
-				return
-			}
-			visit(child, segs[consumed:], append(done[:len(done):len(done)], segs[:consumed]...))
-		}
-		switch t := v.(type) {
-		case *Object:
-			if !s.isKey {
-				keys := append([]string(nil), t.keys...)
-				sort.Strings(keys)
-				fail(formatSegs([]segment{s}), keys)
-				return
-			}
-			if c, ok := t.Get(s.key); ok {
-				next(c, 1, t, s.key, 0)
-				return
-			}
-			// A run of bare keys may name one literal dotted key.
-			if s.bare {
-				key := s.key
-				for n := 1; n < len(segs) && segs[n].bare; n++ {
-					key += "." + segs[n].key
-					if c, ok := t.Get(key); ok {
-						next(c, n+1, t, key, 0)
-						return
-					}
-				}
-			}
-			keys := append([]string(nil), t.keys...)
-			sort.Strings(keys)
-			fail(strconv.Quote(s.key), keys)
-		case []any:
-			avail := make([]string, len(t))
-			for i := range t {
-				avail[i] = strconv.Itoa(i)
-			}
-			switch {
-			case s.isKey:
-				fail(strconv.Quote(s.key), avail)
-			case s.all:
-				if len(t) == 0 {
-					fail("[*]", nil)
-				}
-				for i, c := range t {
-					next(c, 1, t, "", i)
-				}
-			default:
-				i := s.index
-				if i < 0 {
-					i += len(t)
-				}
-				if i < 0 || i >= len(t) {
-					fail("["+strconv.Itoa(s.index)+"]", avail)
-					return
-				}
-				next(t[i], 1, t, "", i)
-			}
-		default:
-			fail(formatSegs([]segment{s}), nil)
-		}
-	}
 	if len(p.segs) == 0 {
 		return fmt.Errorf("%w: empty path", ErrPathSyntax)
 	}
-	visit(root, p.segs, nil)
-	if matched == 0 {
-		if first == nil {
-			first = &NoMatchError{Path: p.text, Found: Kind(root)}
+	w := &walker{p: p, hit: hit}
+	w.visit(root, p.segs, nil)
+	if w.matched == 0 {
+		if w.first == nil {
+			w.first = &NoMatchError{Path: p.text, Found: Kind(root)}
 		}
-		return first
+		return w.first
 	}
 	return nil
+}
+
+// walker is one walk of a path through a document: what it hit, and the
+// first place it found nothing, for the error.
+type walker struct {
+	p       Path
+	hit     func(parent any, key string, idx int)
+	first   *NoMatchError
+	matched int
+}
+
+// fail notes that v, reached by done, has nothing that matches want (avail
+// lists what it has); only the first failure is kept.
+func (w *walker) fail(v any, done []segment, want string, avail []string) {
+	if w.first == nil {
+		w.first = &NoMatchError{Path: w.p.text, At: formatSegs(done), Want: want, Available: avail, Found: Kind(v)}
+	}
+}
+
+// next goes on into child, which consumed segments of segs matched: a hit
+// when they were the last.
+func (w *walker) next(child any, segs, done []segment, consumed int, parent any, key string, idx int) {
+	if consumed == len(segs) {
+		w.matched++
+		w.hit(parent, key, idx)
+		return
+	}
+	w.visit(child, segs[consumed:], append(done[:len(done):len(done)], segs[:consumed]...))
+}
+
+// visit matches segs against v, reached by done.
+func (w *walker) visit(v any, segs, done []segment) {
+	switch t := v.(type) {
+	case *Object:
+		w.object(t, segs, done)
+	case []any:
+		w.array(t, segs, done)
+	default:
+		w.fail(v, done, formatSegs(segs[:1]), nil)
+	}
+}
+
+func (w *walker) object(t *Object, segs, done []segment) {
+	s := segs[0]
+	if s.isKey {
+		if c, ok := t.Get(s.key); ok {
+			w.next(c, segs, done, 1, t, s.key, 0)
+			return
+		}
+		// A run of bare keys may name one literal dotted key.
+		if s.bare {
+			key := s.key
+			for n := 1; n < len(segs) && segs[n].bare; n++ {
+				key += "." + segs[n].key
+				if c, ok := t.Get(key); ok {
+					w.next(c, segs, done, n+1, t, key, 0)
+					return
+				}
+			}
+		}
+	}
+	keys := append([]string(nil), t.keys...)
+	sort.Strings(keys)
+	want := strconv.Quote(s.key)
+	if !s.isKey {
+		want = formatSegs(segs[:1])
+	}
+	w.fail(t, done, want, keys)
+}
+
+func (w *walker) array(t []any, segs, done []segment) {
+	s := segs[0]
+	avail := make([]string, len(t))
+	for i := range t {
+		avail[i] = strconv.Itoa(i)
+	}
+	switch {
+	case s.isKey:
+		w.fail(t, done, strconv.Quote(s.key), avail)
+	case s.all:
+		if len(t) == 0 {
+			w.fail(t, done, "[*]", nil)
+		}
+		for i, c := range t {
+			w.next(c, segs, done, 1, t, "", i)
+		}
+	default:
+		i := s.index
+		if i < 0 {
+			i += len(t)
+		}
+		if i < 0 || i >= len(t) {
+			w.fail(t, done, "["+strconv.Itoa(s.index)+"]", avail)
+			return
+		}
+		w.next(t[i], segs, done, 1, t, "", i)
+	}
 }
