@@ -32,50 +32,9 @@ import (
 func (b *Box) Controls() http.Handler {
 	mux := http.NewServeMux()
 	p := ControlPrefix
-	mux.HandleFunc("POST "+p+"orgs/{org}/accept", func(w http.ResponseWriter, r *http.Request) {
-		if err := b.Accept(r.PathValue("org")); err != nil {
-			writeError(w, err)
-			return
-		}
-		writeDoc(w, http.StatusOK, wire.NewObject(1).Add("accepted", true))
-	})
-	delta := func(w http.ResponseWriter, r *http.Request) (scenarios.Delta, bool) {
-		var d scenarios.Delta
-		body, ok := readBody(w, r)
-		if !ok {
-			return d, false
-		}
-		if len(body) > 0 {
-			if err := json.Unmarshal(body, &d); err != nil || d.Joiners < 0 || d.Promotions < 0 || d.Transfers < 0 || d.ManagerChanges < 0 || d.Leavers < 0 {
-				writeError(w, &fieldError{Field: "body", Why: `must be {"joiners", "promotions", "transfers", "manager-changes", "leavers"}, counts from 0`})
-				return d, false
-			}
-		}
-		return d, true
-	}
-	mux.HandleFunc("POST "+p+"orgs/{org}/sync", func(w http.ResponseWriter, r *http.Request) {
-		d, ok := delta(w, r)
-		if !ok {
-			return
-		}
-		s, err := b.SyncWith(r.PathValue("org"), d)
-		if err != nil {
-			writeError(w, controlError(err))
-			return
-		}
-		writeJSON(w, s)
-	})
-	mux.HandleFunc("POST "+p+"orgs/{org}/changes", func(w http.ResponseWriter, r *http.Request) {
-		d, ok := delta(w, r)
-		if !ok {
-			return
-		}
-		if err := b.Change(r.PathValue("org"), d); err != nil {
-			writeError(w, controlError(err))
-			return
-		}
-		writeDoc(w, http.StatusOK, wire.NewObject(1).Add("changed", true))
-	})
+	mux.HandleFunc("POST "+p+"orgs/{org}/accept", b.postAccept)
+	mux.HandleFunc("POST "+p+"orgs/{org}/sync", b.postSync)
+	mux.HandleFunc("POST "+p+"orgs/{org}/changes", b.postChanges)
 	mux.HandleFunc("GET "+p+"orgs/{org}/verdict", func(w http.ResponseWriter, r *http.Request) {
 		v, err := b.Verdict(r.PathValue("org"))
 		if err != nil {
@@ -85,44 +44,98 @@ func (b *Box) Controls() http.Handler {
 		writeJSON(w, v)
 	})
 	mux.HandleFunc("GET "+p+"verdicts", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Verdicts()) })
-	mux.HandleFunc("POST "+p+"fail", func(w http.ResponseWriter, r *http.Request) {
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		f, n, err := decodeFail(body)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		b.FailNext(f, n)
-		writeDoc(w, http.StatusOK, wire.NewObject(2).Add("fault", f.String()).Add("next", n))
-	})
+	mux.HandleFunc("POST "+p+"fail", b.postFail)
 	mux.HandleFunc("POST "+p+"eod", func(w http.ResponseWriter, r *http.Request) {
 		writeDoc(w, http.StatusOK, wire.NewObject(1).Add("count", b.EOD()))
 	})
-	mux.HandleFunc("POST "+p+"send", func(w http.ResponseWriter, r *http.Request) {
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		var req struct {
-			Event string `json:"event"`
-		}
-		_ = json.Unmarshal(body, &req)
-		k, err := fixtures.LookupKind(req.Event)
-		if err != nil {
-			writeError(w, &fieldError{Field: "event", Why: "is not in the catalogue"})
-			return
-		}
-		d, sent := b.SendTest(k)
-		writeDoc(w, http.StatusOK, wire.NewObject(4).Add("seq", d.Seq).Add("requestId", d.RequestID).Add("orgId", d.OrgID).Add("sent", sent))
-	})
+	mux.HandleFunc("POST "+p+"send", b.postSend)
 	mux.HandleFunc("GET "+p+"deliveries", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Deliveries()) })
 	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &fieldError{Field: "path", Why: r.Method + " " + r.URL.Path + " is not a control", NotFound: true})
 	})
 	return mux
+}
+
+func (b *Box) postAccept(w http.ResponseWriter, r *http.Request) {
+	if err := b.Accept(r.PathValue("org")); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("accepted", true))
+}
+
+// readDelta reads a control's optional body of HRMS changes; it answers the
+// error itself.
+func readDelta(w http.ResponseWriter, r *http.Request) (scenarios.Delta, bool) {
+	var d scenarios.Delta
+	body, ok := readBody(w, r)
+	if !ok {
+		return d, false
+	}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &d); err != nil || d.Joiners < 0 || d.Promotions < 0 || d.Transfers < 0 || d.ManagerChanges < 0 || d.Leavers < 0 {
+			writeError(w, &fieldError{Field: "body", Why: `must be {"joiners", "promotions", "transfers", "manager-changes", "leavers"}, counts from 0`})
+			return d, false
+		}
+	}
+	return d, true
+}
+
+func (b *Box) postSync(w http.ResponseWriter, r *http.Request) {
+	d, ok := readDelta(w, r)
+	if !ok {
+		return
+	}
+	s, err := b.SyncWith(r.PathValue("org"), d)
+	if err != nil {
+		writeError(w, controlError(err))
+		return
+	}
+	writeJSON(w, s)
+}
+
+func (b *Box) postChanges(w http.ResponseWriter, r *http.Request) {
+	d, ok := readDelta(w, r)
+	if !ok {
+		return
+	}
+	if err := b.Change(r.PathValue("org"), d); err != nil {
+		writeError(w, controlError(err))
+		return
+	}
+	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("changed", true))
+}
+
+func (b *Box) postFail(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	f, n, err := decodeFail(body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	b.FailNext(f, n)
+	writeDoc(w, http.StatusOK, wire.NewObject(2).Add("fault", f.String()).Add("next", n))
+}
+
+func (b *Box) postSend(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Event string `json:"event"`
+	}
+	_ = json.Unmarshal(body, &req)
+	k, err := fixtures.LookupKind(req.Event)
+	if err != nil {
+		writeError(w, &fieldError{Field: "event", Why: "is not in the catalogue"})
+		return
+	}
+	d, sent := b.SendTest(k)
+	writeDoc(w, http.StatusOK, wire.NewObject(4).Add("seq", d.Seq).Add("requestId", d.RequestID).Add("orgId", d.OrgID).Add("sent", sent))
 }
 
 // decodeFail reads {"fault": "drop"|"ack-lost", "next": N}.
