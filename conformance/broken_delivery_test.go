@@ -20,12 +20,13 @@ import (
 // slowBudget is the ack budget the slow consumer is judged against. It
 // must leave the reference's own latency, in a burst of 16 deliveries at
 // once on a loaded machine, well within it (up to ~90 ms seen without the
-// race detector, ~800 ms with it, which slows everything about tenfold).
+// race detector; ~800 ms with it, which slows everything about tenfold, and
+// 1.6 s once on a 2-core machine running other suites beside it).
 var slowBudget = func() time.Duration {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
 			if s.Key == "-race" && s.Value == "true" {
-				return 1500 * time.Millisecond
+				return 3 * time.Second
 			}
 		}
 	}
