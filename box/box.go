@@ -74,7 +74,26 @@ type config struct {
 	probe       scenarios.Probe
 	settling    scenarios.Settling
 	senderOpts  []sender.Option
+	onSend      func(Sent)
 }
+
+// Sent is one send of a delivery, as OnSend hears of it.
+type Sent struct {
+	// Seq is the delivery's (see Delivery.Seq); Kind the attempt's
+	// ("first", "eod", "resend").
+	Seq  int
+	Kind string
+	// Target is where it went; Request its exact bytes and headers; Result
+	// the answer.
+	Target  string
+	Request sender.Delivery
+	Result  sender.Result
+}
+
+// OnSend registers f, called after every send of a webhook, outside the
+// box's locks and from its one sending goroutine: for a log of the box's
+// own, such as the console's Deliveries list.
+func OnSend(f func(Sent)) Option { return func(c *config) error { c.onSend = f; return nil } }
 
 // Option configures a Box in New.
 type Option func(*config) error

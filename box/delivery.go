@@ -154,6 +154,9 @@ func (b *Box) work() {
 		b.busy = false
 		b.changed.Broadcast()
 		b.mu.Unlock()
+		if b.cfg.onSend != nil {
+			b.cfg.onSend(Sent{Seq: j.d.Seq, Kind: j.kind, Target: s.Target(), Request: p, Result: r})
+		}
 	}
 }
 

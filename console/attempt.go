@@ -18,6 +18,7 @@ const (
 	SourceEOD         = "eod"         // an EOD batch, scheduled or asked for
 	SourceScenario    = "scenario"    // a built-in scenario run from the console
 	SourceConformance = "conformance" // a conformance check run from the console
+	SourceAPI         = "api"         // a webhook the mock Tartan API sent (see Server.Record)
 )
 
 // Kinds of an attempt: its place among the sends of its bytes.

@@ -150,6 +150,22 @@ func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, lik
 	return a, nil
 }
 
+// Record logs one attempt made by something serve runs beside the console,
+// such as the mock Tartan API (source SourceAPI), so that the Deliveries
+// list shows it: d as sent to target, kind its place among the sends of
+// its bytes (KindFirst, KindEOD, KindResend), res the answer. delivery
+// is the ID Record returned for an earlier attempt of the same bytes, or 0
+// for new ones; Record returns the delivery's ID. The console's own EOD
+// batch never re-sends such an attempt: its maker has its own.
+func (s *Server) Record(source, kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
+	a := newAttempt(source, "", kind, target, d, res)
+	a.Delivery = delivery
+	if err := s.record(&a); err != nil {
+		return 0, err
+	}
+	return a.Delivery, nil
+}
+
 // record logs attempts and tells the page.
 func (s *Server) record(as ...*Attempt) error {
 	if len(as) == 0 {

@@ -87,6 +87,12 @@ type tartanAPI struct {
 	demo   bool
 	opts   []box.Option
 	apiKey string
+	// deliveries maps the box's delivery numbers to the console's, so the
+	// Deliveries list groups each webhook's sends. Its own lock: the box's
+	// sending goroutine takes it, while Close of a box under mu waits for
+	// that goroutine.
+	dmu        sync.Mutex
+	deliveries map[int]int64
 }
 
 // newTartanAPI reads the flags into what the box will need.
@@ -130,12 +136,30 @@ func (t *tartanAPI) follow(srv *console.Server, st console.Settings) {
 	if t.b != nil {
 		t.b.Close()
 	}
-	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()))...)
+	t.dmu.Lock()
+	t.deliveries = map[int]int64{}
+	t.dmu.Unlock()
+	logged := func(sent box.Sent) { t.log(srv, sent) }
+	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()), box.OnSend(logged))...)
 	if err != nil {
 		t.b, t.why = nil, "The mock Tartan API cannot start: "+plain(err)+"."
 		return
 	}
 	t.b, t.key, t.why = b, append([]byte(nil), key...), ""
+}
+
+// log puts one of the box's sends in the console's Deliveries list.
+func (t *tartanAPI) log(srv *console.Server, sent box.Sent) {
+	t.dmu.Lock()
+	prev := t.deliveries[sent.Seq]
+	t.dmu.Unlock()
+	id, err := srv.Record(console.SourceAPI, sent.Kind, sent.Target, sent.Request, sent.Result, prev)
+	if err != nil {
+		return // the console says so in its own log; the box's log keeps the send
+	}
+	t.dmu.Lock()
+	t.deliveries[sent.Seq] = id
+	t.dmu.Unlock()
 }
 
 // handler serves the API (controls false) or the mock-only controls.

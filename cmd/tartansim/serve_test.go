@@ -168,6 +168,23 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		}, "20s", "50ms").Should(BeTrue(), "%v", verdicts)
 		Expect(verdicts[0]["orgId"]).To(Equal(org))
 
+		By("showing the API's webhooks in the console's Deliveries list")
+		var page struct {
+			Attempts []struct {
+				Source string `json:"source"`
+				OrgID  string `json:"orgId"`
+			} `json:"attempts"`
+		}
+		resp, err := http.Get(base + "/api/console/deliveries?org=" + org)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(json.NewDecoder(resp.Body).Decode(&page)).To(Succeed())
+		resp.Body.Close()
+		Expect(page.Attempts).NotTo(BeEmpty())
+		for _, a := range page.Attempts {
+			Expect(a.Source).To(Equal("api"))
+			Expect(a.OrgID).To(Equal(org))
+		}
+
 		code, _ = call("POST", base+"/_tartansim/eod", "", `{}`, "Origin", "http://evil.example")
 		Expect(code).To(Equal(http.StatusForbidden), "the controls take no cross-site writes")
 		code, _ = call("GET", base+"/api/console/settings", "", "")
