@@ -159,7 +159,7 @@ func Churn(d scenarios.Delta) Option { return func(c *config) error { c.churn = 
 
 // EODSchedule sets when the EOD batch runs by itself: next returns the
 // first run after its argument; nil (the default) runs it only on demand.
-// Daily(23, 59, scenarios.IST) is Tartan's end of day.
+// Daily(23, 59, wire.IST) is Tartan's end of day.
 func EODSchedule(next func(time.Time) time.Time) Option {
 	return func(c *config) error { c.eod = next; return nil }
 }

@@ -66,7 +66,7 @@ var _ = Describe("failures on purpose and the EOD batch", Label("delivery"), fun
 	)
 
 	It("runs the EOD batch by itself on its schedule, at 23:59 IST", func() {
-		a := newAPI(box.EODSchedule(box.Daily(23, 59, scenarios.IST)))
+		a := newAPI(box.EODSchedule(box.Daily(23, 59, wire.IST)))
 		org := a.invite("night")
 		a.settle()
 		a.srv.Box.FailNext(sender.FaultDrop, 1)

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // The three timestamp formats of Tartan's API, as its examples show them:
@@ -14,7 +14,7 @@ import (
 // connectionTime is vendor/connections' format: "10th July, 01:11 PM", in
 // IST, without a year.
 func connectionTime(t time.Time) string {
-	t = t.In(scenarios.IST)
+	t = t.In(wire.IST)
 	return ordinal(t.Day()) + " " + t.Format("January, 03:04 PM")
 }
 

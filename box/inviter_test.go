@@ -16,6 +16,7 @@ import (
 
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // inviter is a small consumer of the kind the box exists for: it accepts
@@ -131,7 +132,7 @@ func (c *inviter) Reconcile(orgID string) (int, error) {
 		c.mu.Lock()
 		h := c.org(orgID)
 		for _, rec := range ans.Data {
-			if id, ok := consumer.EmployeeKey(rec["employeeId"]); ok {
+			if id, ok := wire.EmployeeKey(rec["employeeId"]); ok {
 				h.emps[id] = rec
 				n++
 			}
@@ -154,7 +155,7 @@ func (c *inviter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	ch, err := consumer.ParseEffect(body)
+	ch, err := wire.ParseEffect(body)
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
@@ -178,11 +179,11 @@ func (c *inviter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch ch.Kind {
-	case consumer.EffectEmployees:
+	case wire.EffectEmployees:
 		for _, rec := range ch.Records {
 			h.emps[rec.ID] = rec.Fields
 		}
-	case consumer.EffectConnection:
+	case wire.EffectConnection:
 		h.status = ch.Status
 	}
 	w.WriteHeader(http.StatusOK)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -34,7 +33,7 @@ func TestISOTime(t *testing.T) {
 		want string
 	}{
 		{time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), "2026-03-02T09:00:00.000Z"},
-		{time.Date(2026, 3, 2, 14, 30, 0, 123_456_789, scenarios.IST), "2026-03-02T09:00:00.123Z"},
+		{time.Date(2026, 3, 2, 14, 30, 0, 123_456_789, wire.IST), "2026-03-02T09:00:00.123Z"},
 	} {
 		if got := isoTime(c.in); got != c.want {
 			t.Errorf("isoTime(%s) = %q, want %q", c.in, got, c.want)
@@ -139,7 +138,7 @@ func TestFilter(t *testing.T) {
 
 func TestSchedules(t *testing.T) {
 	weekly := Weekly(time.Monday, 3, 18)
-	daily := Daily(23, 59, scenarios.IST)
+	daily := Daily(23, 59, wire.IST)
 	for _, c := range []struct {
 		name     string
 		next     func(time.Time) time.Time

@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // fakeClock is a clock that moves only when told; After fires once the
@@ -66,7 +67,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 	var clock *fakeClock
 	var h *harness
 	// 20:00 IST on 1 December 2026.
-	morning := time.Date(2026, 12, 1, 20, 0, 0, 0, IST)
+	morning := time.Date(2026, 12, 1, 20, 0, 0, 0, wire.IST)
 
 	BeforeEach(func() {
 		f = newFlaky()
@@ -109,9 +110,9 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 	It("runs by itself at 23:59 IST, with an injected clock", func() {
 		failTwo()
 		Eventually(clock.pending).Should(Equal(1))
-		clock.Set(time.Date(2026, 12, 1, 23, 58, 0, 0, IST))
+		clock.Set(time.Date(2026, 12, 1, 23, 58, 0, 0, wire.IST))
 		Consistently(h.srv.LastEOD, "100ms").Should(BeZero())
-		eod := time.Date(2026, 12, 1, 23, 59, 0, 0, IST)
+		eod := time.Date(2026, 12, 1, 23, 59, 0, 0, wire.IST)
 		clock.Set(eod)
 		Eventually(h.srv.LastEOD).Should(BeTemporally("==", eod))
 		var page Page
@@ -123,7 +124,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 	It("follows a change of the schedule", func() {
 		failTwo()
 		Expect(h.call(http.MethodPut, "/api/console/settings", Patch{EOD: ptr("21:30")}, nil)).To(Equal(http.StatusOK))
-		at := time.Date(2026, 12, 1, 21, 30, 0, 0, IST)
+		at := time.Date(2026, 12, 1, 21, 30, 0, 0, wire.IST)
 		Eventually(func() time.Time { clock.Set(at); return h.srv.LastEOD() }).Should(BeTemporally("==", at))
 	})
 

@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/tartansim/tartansim/wire"
 )
 
 var _ = Describe("small functions", func() {
@@ -46,11 +47,11 @@ var _ = Describe("small functions", func() {
 		func(eod string, now, want time.Time) {
 			Expect(Settings{EOD: eod}.nextEOD(now)).To(BeTemporally("==", want))
 		},
-		Entry("later today", "23:59", time.Date(2026, 12, 1, 20, 0, 0, 0, IST), time.Date(2026, 12, 1, 23, 59, 0, 0, IST)),
-		Entry("at the moment itself: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 0, 0, IST), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
-		Entry("just past: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 1, 0, IST), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
-		Entry("from UTC: the IST day", "23:59", time.Date(2026, 12, 1, 19, 0, 0, 0, time.UTC), time.Date(2026, 12, 2, 23, 59, 0, 0, IST)),
-		Entry("off", "off", time.Date(2026, 12, 1, 20, 0, 0, 0, IST), time.Time{}),
+		Entry("later today", "23:59", time.Date(2026, 12, 1, 20, 0, 0, 0, wire.IST), time.Date(2026, 12, 1, 23, 59, 0, 0, wire.IST)),
+		Entry("at the moment itself: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 0, 0, wire.IST), time.Date(2026, 12, 2, 23, 59, 0, 0, wire.IST)),
+		Entry("just past: tomorrow", "23:59", time.Date(2026, 12, 1, 23, 59, 1, 0, wire.IST), time.Date(2026, 12, 2, 23, 59, 0, 0, wire.IST)),
+		Entry("from UTC: the IST day", "23:59", time.Date(2026, 12, 1, 19, 0, 0, 0, time.UTC), time.Date(2026, 12, 2, 23, 59, 0, 0, wire.IST)),
+		Entry("off", "off", time.Date(2026, 12, 1, 20, 0, 0, 0, wire.IST), time.Time{}),
 	)
 
 	DescribeTable("Filter.Match",

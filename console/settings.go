@@ -19,9 +19,6 @@ const DefaultEOD = "23:59"
 // EODOff turns the EOD schedule off ("Re-trigger failed now" still works).
 const EODOff = "off"
 
-// IST is Indian Standard Time, the zone of the EOD schedule.
-var IST = time.FixedZone("IST", 5*3600+1800)
-
 // Settings are what the Endpoint section edits; the store keeps them across
 // restarts. The app key is not among them: it comes only from serve's flags
 // or environment and is never shown or returned.
@@ -158,8 +155,8 @@ func (s Settings) nextEOD(now time.Time) time.Time {
 	if err != nil || h < 0 {
 		return time.Time{}
 	}
-	ist := now.In(IST)
-	t := time.Date(ist.Year(), ist.Month(), ist.Day(), h, m, 0, 0, IST)
+	ist := now.In(wire.IST)
+	t := time.Date(ist.Year(), ist.Month(), ist.Day(), h, m, 0, 0, wire.IST)
 	if !t.After(now) {
 		t = t.AddDate(0, 0, 1)
 	}

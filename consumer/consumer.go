@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // Paths of the routes that Handler mounts.
@@ -213,9 +214,9 @@ func (c *Consumer) decide(w http.ResponseWriter, r *http.Request, now time.Time)
 	if err := sender.Verify(c.key, body, signature(r.Header)); err != nil {
 		return Decision{At: now, Status: http.StatusUnauthorized, Outcome: OutcomeRejected, Reason: rejection(err)}
 	}
-	ch, err := ParseEffect(body)
+	ch, err := wire.ParseEffect(body)
 	if err == nil {
-		err = ch.complete()
+		err = ch.Complete()
 	}
 	if err != nil {
 		return Decision{At: now, Status: http.StatusBadRequest, Outcome: OutcomeInvalid, Reason: err.Error()}
@@ -277,34 +278,6 @@ func rejection(err error) string {
 	default:
 		return "the signature does not match the body"
 	}
-}
-
-// Counter is a tolerant webhookCounter. It is an integer on the wire; a
-// numeric string is read too, and anything else reads as 0 rather than
-// failing the delivery.
-type Counter int64
-
-// UnmarshalJSON implements json.Unmarshaler. It reads an integer or a numeric
-// string; anything else reads as 0 (it leaves c as it was, so decode into a
-// zero Counter), and it never fails.
-func (c *Counter) UnmarshalJSON(b []byte) error {
-	var n json.Number
-	if json.Unmarshal(b, &n) == nil {
-		if i, err := n.Int64(); err == nil {
-			*c = Counter(i)
-		}
-	}
-	return nil
-}
-
-// decodeObject decodes a JSON object with numbers as json.Number, so 10,
-// 10.0 and 1e1 are kept as written. A JSON null gives a nil map.
-func decodeObject(raw []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	err := dec.Decode(&m)
-	return m, err
 }
 
 // writeJSON writes v as the JSON response, with status. HTML characters

@@ -65,17 +65,3 @@ func Example_redelivery() {
 	// 200 applied sync.events.employee.update (sync.events.delta) requestId=r1 orgId=o1 records=1 stale=1
 	// Afternoon
 }
-
-// ParseEffect reads a body as the reference consumer does: what it would
-// store, and in which order its writes stand.
-func ExampleParseEffect() {
-	ch, err := consumer.ParseEffect([]byte(`{"syncSessionId":"s1","webhookCounter":2,"requestId":"r-1","orgId":"org-7",` +
-		`"event":"sync.events.employee.update","eventType":"sync.events.delta","timeStamp":"2025-05-25 03:18:30",` +
-		`"body":[{"employeeId":"E-1","designation":"VP"},{"name":"no id"}]}`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(ch.Kind == consumer.EffectEmployees, ch.Len, len(ch.Records), ch.Skipped, ch.Records[0].ID, ch.Records[0].Fields["designation"])
-	// Output: true 2 1 1 E-1 VP
-}

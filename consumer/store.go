@@ -3,59 +3,20 @@ package consumer
 import (
 	"sort"
 	"sync"
-	"time"
+
+	"github.com/tartansim/tartansim/wire"
 )
-
-// TimeStampLayout is the layout of the envelope's timeStamp, always UTC.
-const TimeStampLayout = time.DateTime
-
-// Stamp is the version of a write: when Tartan says the delivery was made,
-// and where it sits in its sync session. Its OlderThan is the ordering rule
-// the reference consumer applies (see the package doc); other code that must
-// agree with the reference uses it. Build one with NewStamp.
-type Stamp struct {
-	known   bool      // false when timeStamp was empty or unparseable
-	at      time.Time // UTC, meaningful only when known
-	session string    // syncSessionId
-	counter int64     // webhookCounter, 1-based within session; 0 if unreadable
-}
-
-// NewStamp builds the stamp of a delivery from its envelope fields:
-// timeStamp (TimeStampLayout, UTC; empty or unparseable is unknown),
-// syncSessionId and webhookCounter.
-func NewStamp(timeStamp, session string, counter int64) Stamp {
-	at, err := time.ParseInLocation(TimeStampLayout, timeStamp, time.UTC)
-	return Stamp{known: err == nil, at: at, session: session, counter: counter}
-}
-
-// OlderThan reports whether s is strictly older than t, so that a write
-// stamped s must not overwrite one stamped t. An unknown time is older than
-// every known one; two unknown times are equal. Equal times in the same
-// (non-empty) session compare by counter. Anything else is a tie, and a tie
-// is not older: the later arrival wins.
-func (s Stamp) OlderThan(t Stamp) bool {
-	switch {
-	case s.known != t.known:
-		return !s.known
-	case s.known && !s.at.Equal(t.at):
-		return s.at.Before(t.at)
-	case s.session != "" && s.session == t.session:
-		return s.counter < t.counter
-	default:
-		return false
-	}
-}
 
 // employee is one stored record and the stamp of the write that set it.
 type employee struct {
 	record map[string]any // as received; numbers are json.Number
-	stamp  Stamp
+	stamp  wire.Stamp
 }
 
 // org is everything held about one corporate.
 type org struct {
 	connection      string
-	connectionStamp Stamp
+	connectionStamp wire.Stamp
 	hasConnection   bool
 	employees       map[string]employee // by employeeId
 	applied         map[string]int      // by requestId: times applied
@@ -77,7 +38,7 @@ func newStore() *store {
 
 // apply applies ch unless its requestId was applied before. It returns the
 // outcome and how many of its writes were skipped as stale.
-func (s *store) apply(ch Effect) (Outcome, int) {
+func (s *store) apply(ch wire.Effect) (Outcome, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen[ch.RequestID] {
@@ -89,9 +50,9 @@ func (s *store) apply(ch Effect) (Outcome, int) {
 
 	stale := 0
 	switch ch.Kind {
-	case EffectSession:
+	case wire.EffectSession:
 		// Nothing to store: the delivery is recorded as applied.
-	case EffectEmployees:
+	case wire.EffectEmployees:
 		for _, r := range ch.Records {
 			if old, ok := o.employees[r.ID]; ok && ch.Stamp.OlderThan(old.stamp) {
 				stale++
@@ -99,7 +60,7 @@ func (s *store) apply(ch Effect) (Outcome, int) {
 			}
 			o.employees[r.ID] = employee{record: r.Fields, stamp: ch.Stamp}
 		}
-	case EffectConnection:
+	case wire.EffectConnection:
 		switch {
 		case !ch.HasStatus:
 		case o.hasConnection && ch.Stamp.OlderThan(o.connectionStamp):
@@ -107,7 +68,7 @@ func (s *store) apply(ch Effect) (Outcome, int) {
 		default:
 			o.connection, o.connectionStamp, o.hasConnection = ch.Status, ch.Stamp, true
 		}
-	case EffectIgnored:
+	case wire.EffectIgnored:
 		return OutcomeIgnored, 0
 	}
 	return OutcomeApplied, stale

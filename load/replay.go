@@ -8,11 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // ReplayOptions shape a Replay.
@@ -155,7 +155,7 @@ func Subscribed(sub fixtures.Subscription, e replay.Entry) bool {
 	if sub.IsAll() {
 		return true
 	}
-	eff, err := consumer.ParseEffect([]byte(e.Body))
+	eff, err := wire.ParseEffect([]byte(e.Body))
 	return err == nil && sub.Sends(eff.Event, eff.EventType)
 }
 

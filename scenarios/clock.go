@@ -5,13 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// IST is India Standard Time, UTC+05:30 all year (India has no daylight
-// saving time). The scenario clock runs in IST because Tartan is an Indian
-// provider: "day 1 23:59" and the end of day that triggers Tartan's EOD
-// retries are IST.
-var IST = time.FixedZone("IST", 5*60*60+30*60)
+	"github.com/tartansim/tartansim/wire"
+)
 
 // Moment is a point on a scenario's virtual clock: the time since day 1
 // 00:00 IST. Moments before day 1 do not occur in scenarios.
@@ -58,8 +54,8 @@ func EndOfDay(d int) Moment {
 // Midnight returns 00:00 IST of the day t falls on in India: a natural base
 // for Moment.Time, so that day 1 is that day.
 func Midnight(t time.Time) time.Time {
-	y, mo, d := t.In(IST).Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, IST)
+	y, mo, d := t.In(wire.IST).Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, wire.IST)
 }
 
 // ParseAt reads a step's time, given prev, the moment of the step before

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // at builds a moment from a day and a time of day.
@@ -118,7 +119,7 @@ func TestEndOfDay(t *testing.T) {
 
 func TestMomentTimeIsIST(t *testing.T) {
 	base := Midnight(time.Date(2026, time.January, 5, 20, 0, 0, 0, time.UTC)) // 01:30 on the 6th in India
-	if want := time.Date(2026, time.January, 6, 0, 0, 0, 0, IST); !base.Equal(want) {
+	if want := time.Date(2026, time.January, 6, 0, 0, 0, 0, wire.IST); !base.Equal(want) {
 		t.Fatalf("Midnight = %s, want %s", base, want)
 	}
 	tests := []struct {

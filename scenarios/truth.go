@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // Truth is what a correct consumer holds, computed from the bytes of the
@@ -25,11 +26,11 @@ type Truth struct {
 type OrgTruth struct {
 	OrgID            string
 	ConnectionStatus string
-	connStamp        consumer.Stamp
+	connStamp        wire.Stamp
 	connUncertain    bool
 	// Employees by employeeId: the record with the newest stamp.
 	Employees map[string]map[string]any
-	stamps    map[string]consumer.Stamp
+	stamps    map[string]wire.Stamp
 	// Applied holds the requestIds a correct consumer applied exactly once.
 	Applied map[string]bool
 	// Forged holds requestIds that must not have been applied.
@@ -54,7 +55,7 @@ func (t *Truth) org(id string) *OrgTruth {
 	o, ok := t.orgs[id]
 	if !ok {
 		o = &OrgTruth{
-			OrgID: id, Employees: map[string]map[string]any{}, stamps: map[string]consumer.Stamp{},
+			OrgID: id, Employees: map[string]map[string]any{}, stamps: map[string]wire.Stamp{},
 			Applied: map[string]bool{}, Forged: map[string]bool{}, Uncertain: map[string]bool{},
 			uncertainEmployees: map[string]bool{},
 		}
@@ -96,7 +97,7 @@ func (t *Truth) Uncertain(d *Delivery) error { return t.apply(d, true) }
 func (t *Truth) apply(d *Delivery, uncertain bool) error {
 	// The body as the reference consumer reads it, and its ordering rule,
 	// so the two cannot differ.
-	ch, err := consumer.ParseEffect(d.Body)
+	ch, err := wire.ParseEffect(d.Body)
 	if err != nil {
 		return fmt.Errorf("scenarios: truth: delivery %d: %w", d.Seq, err)
 	}
@@ -113,7 +114,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 		delete(o.Uncertain, ch.RequestID)
 	}
 	switch ch.Kind {
-	case consumer.EffectEmployees:
+	case wire.EffectEmployees:
 		for _, r := range ch.Records {
 			if uncertain {
 				o.uncertainEmployees[r.ID] = true
@@ -124,7 +125,7 @@ func (t *Truth) apply(d *Delivery, uncertain bool) error {
 			}
 			o.Employees[r.ID], o.stamps[r.ID] = r.Fields, ch.Stamp
 		}
-	case consumer.EffectConnection:
+	case wire.EffectConnection:
 		if !ch.HasStatus {
 			return nil
 		}
@@ -187,7 +188,7 @@ func (o *OrgTruth) compare(st consumer.State, what Aspect) (diffs []string, fina
 		if what&Records == 0 {
 			break
 		}
-		id, ok := consumer.EmployeeKey(got["employeeId"])
+		id, ok := wire.EmployeeKey(got["employeeId"])
 		if !ok {
 			add("holds an employee without an employeeId")
 			continue

@@ -121,3 +121,17 @@ func ExampleParseOverride() {
 	// set    body[0].employeeID=7               wire: path "body[0].employeeID" matches nothing: body[0] has no key "employeeID" (keys: employeeId, surprise)
 	// {"recordCount":null,"body":[{"employeeId":"0042","surprise":{"nested":true}}],"vendor.orgId":"7a8b9c0d"}
 }
+
+// ParseEffect reads a body as every consumer should: what it would store,
+// and in which order its writes stand.
+func ExampleParseEffect() {
+	ch, err := wire.ParseEffect([]byte(`{"syncSessionId":"s1","webhookCounter":2,"requestId":"r-1","orgId":"org-7",` +
+		`"event":"sync.events.employee.update","eventType":"sync.events.delta","timeStamp":"2025-05-25 03:18:30",` +
+		`"body":[{"employeeId":"E-1","designation":"VP"},{"name":"no id"}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ch.Kind == wire.EffectEmployees, ch.Len, len(ch.Records), ch.Skipped, ch.Records[0].ID, ch.Records[0].Fields["designation"])
+	// Output: true 2 1 1 E-1 VP
+}

@@ -1,26 +1,22 @@
-package consumer
+package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 )
 
-// Effect is a delivery's body as the reference consumer reads it: what the
-// delivery asks of a consumer's state. The scenarios' truth reads bodies
-// with it too, so the judge and the reference cannot disagree about what a
-// delivery says.
+// Effect is what a delivery's body asks of a consumer's state: its
+// envelope, the stamp that orders its writes, and the records or the
+// connection status it carries. The reference consumer and the judge both
+// read bodies with ParseEffect, so they cannot disagree about what a
+// delivery says; they may still disagree about what to do with it.
 type Effect struct {
-	RequestID string // opaque: not always a UUID
-	OrgID     string
-	Event     string
-	EventType string
+	Envelope
 	// Stamp orders the effect's writes (see Stamp).
 	Stamp Stamp
 	// Kind is what the event does to state.
 	Kind EffectKind
-	// Len is how many items body held.
-	Len int
 	// Records are the employee records of an EffectEmployees effect that have
 	// an employeeId, in order; Skipped counts those that have none.
 	Records []Record
@@ -61,41 +57,19 @@ var kinds = map[string]EffectKind{
 	"connection.events.failed":     EffectConnection,
 }
 
-// envelope holds the fields of a delivery this consumer uses. recordCount
-// (null in some events), statusCode (a string) and message ("success" or
-// "Success") carry nothing it needs, so they are not decoded and cannot make
-// a delivery fail. Unknown keys are ignored.
-type envelope struct {
-	SyncSessionID  string            `json:"syncSessionId"`
-	WebhookCounter Counter           `json:"webhookCounter"`
-	RequestID      string            `json:"requestId"`
-	OrgID          string            `json:"orgId"`
-	VendorOrgID    string            `json:"vendor.orgId"` // a dotted top-level key; unused here, shown for integrators serving several vendor orgs
-	Event          string            `json:"event"`
-	EventType      string            `json:"eventType"`
-	Body           []json.RawMessage `json:"body"`
-	TimeStamp      string            `json:"timeStamp"` // "2006-01-02 15:04:05" UTC, or "" (unknown)
-}
-
 // ParseEffect reads a delivery's body. The error is for a body that is not
 // JSON, or not an envelope (a field of the wrong type); a missing requestId
 // or orgId is not one here, though the consumer refuses such a delivery.
 func ParseEffect(body []byte) (Effect, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		if syn := (*json.SyntaxError)(nil); errors.As(err, &syn) {
-			return Effect{}, fmt.Errorf("the body is not valid JSON: %v", err)
-		}
-		return Effect{}, fmt.Errorf("the body is not a Tartan envelope: %v", err)
+	var raw rawEnvelope
+	if err := readEnvelope(body, &raw); err != nil {
+		return Effect{}, err
 	}
-	ch := Effect{
-		RequestID: env.RequestID, OrgID: env.OrgID, Event: env.Event, EventType: env.EventType,
-		Stamp: NewStamp(env.TimeStamp, env.SyncSessionID, int64(env.WebhookCounter)),
-		Kind:  kinds[env.Event], Len: len(env.Body),
-	}
+	env := raw.envelope()
+	ch := Effect{Envelope: env, Stamp: env.Stamp(), Kind: kinds[env.Event]}
 	switch ch.Kind {
 	case EffectEmployees:
-		for _, raw := range env.Body {
+		for _, raw := range raw.Body {
 			if rec, ok := parseRecord(raw); ok {
 				ch.Records = append(ch.Records, rec)
 			} else {
@@ -103,16 +77,16 @@ func ParseEffect(body []byte) (Effect, error) {
 			}
 		}
 	case EffectConnection:
-		if len(env.Body) > 0 {
-			ch.Status, ch.HasStatus = connectionStatus(env.Body[0])
+		if len(raw.Body) > 0 {
+			ch.Status, ch.HasStatus = connectionStatus(raw.Body[0])
 		}
 	}
 	return ch, nil
 }
 
-// complete refuses a change the consumer cannot file: one without a
+// Complete refuses an effect a consumer cannot file: one without a
 // requestId (the idempotency key) or an orgId.
-func (ch Effect) complete() error {
+func (ch Effect) Complete() error {
 	switch {
 	case ch.RequestID == "":
 		return errors.New("the envelope has no requestId")
@@ -155,4 +129,14 @@ func connectionStatus(raw []byte) (string, bool) {
 	}
 	s, _ := fields["status"].(string)
 	return s, s != ""
+}
+
+// decodeObject decodes a JSON object with numbers as json.Number, so 10,
+// 10.0 and 1e1 are kept as written. A JSON null gives a nil map.
+func decodeObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	err := dec.Decode(&m)
+	return m, err
 }
