@@ -16,6 +16,7 @@ import (
 	"github.com/tartansim/tartansim/conformance/spec"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -81,7 +82,7 @@ func targetFromEnv(base string) (conformance.Target, error) {
 	t := conformance.Target{
 		URL:   base + consumer.WebhookPath,
 		Key:   []byte(referenceKey),
-		Probe: consumer.HTTPProbe(base+consumer.ProbePath, nil),
+		Probe: probe.HTTP(base+consumer.ProbePath, nil),
 	}
 	if url := os.Getenv(envTarget); url != "" {
 		s, err := sender.New(url)
@@ -94,8 +95,8 @@ func targetFromEnv(base string) (conformance.Target, error) {
 			return t, fmt.Errorf("%s is set but %s is not: set it to the app key your consumer verifies with", envTarget, envKey)
 		}
 		t = conformance.Target{URL: url, Key: []byte(key)}
-		if probe := os.Getenv(envProbe); probe != "" {
-			t.Probe = consumer.HTTPProbe(probe, nil)
+		if probeURL := os.Getenv(envProbe); probeURL != "" {
+			t.Probe = probe.HTTP(probeURL, nil)
 		}
 	} else if os.Getenv(envProbe) != "" {
 		return t, fmt.Errorf("%s is set but %s is not: set both to judge your consumer, or neither to judge the reference consumer", envProbe, envTarget)

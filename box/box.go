@@ -10,6 +10,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -71,7 +72,7 @@ type config struct {
 	schedule    func(time.Time) time.Time
 	churn       scenarios.Delta
 	eod         func(time.Time) time.Time
-	probe       scenarios.Probe
+	probe       probe.Func
 	settling    scenarios.Settling
 	senderOpts  []sender.Option
 	onSend      func(Sent)
@@ -165,8 +166,8 @@ func EODSchedule(next func(time.Time) time.Time) Option {
 }
 
 // WithProbe lets the box judge each org's state after each session (see
-// Verdict): consumer.HTTPProbe for a URL, or a Go function.
-func WithProbe(p scenarios.Probe) Option { return func(c *config) error { c.probe = p; return nil } }
+// Verdict): probe.HTTP for a URL, or a Go function.
+func WithProbe(p probe.Func) Option { return func(c *config) error { c.probe = p; return nil } }
 
 // Settle is how verdicts wait for a consumer that applies later (default:
 // a budget of scenarios.DefaultSettle).
@@ -305,7 +306,7 @@ func (b *Box) SetLayout(l wire.Layout) {
 
 // SetProbe changes the state probe of the verdicts judged from now on (nil:
 // no probe, verdicts not judged).
-func (b *Box) SetProbe(p scenarios.Probe) {
+func (b *Box) SetProbe(p probe.Func) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cfg.probe = p

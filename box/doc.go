@@ -11,7 +11,7 @@
 //
 //	b, err := box.New("https://consumer.example/webhooks/tartan", appKey, apiKey,
 //		box.AcceptAfter(5*time.Second),
-//		box.WithProbe(consumer.HTTPProbe("https://consumer.example/probe", nil)))
+//		box.WithProbe(probe.HTTP("https://consumer.example/probe", nil)))
 //	if err != nil {
 //		return err // wraps box.ErrBadOption, or the sender's ErrBadTarget
 //	}

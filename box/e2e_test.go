@@ -11,6 +11,7 @@ import (
 	"github.com/tartansim/tartansim/box/boxtest"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -107,7 +108,7 @@ var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 		clock := box.NewFakeClock(monday)
 		srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
 			box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(clock), box.AcceptAfter(0), box.Employees(23),
-			box.WithProbe(consumer.HTTPProbe(csrv.URL+consumer.ProbePath, nil)))
+			box.WithProbe(probe.HTTP(csrv.URL+consumer.ProbePath, nil)))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(srv.Close)
 

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -191,10 +191,10 @@ func (c *inviter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Probe is the inviter's state probe, as a Go func (contract v1.1, no
 // applied counts).
-func (c *inviter) Probe(_ context.Context, orgID string) (consumer.State, error) {
+func (c *inviter) Probe(_ context.Context, orgID string) (probe.State, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := consumer.State{OrgID: orgID, Employees: []map[string]any{}, Pending: consumer.NoPending()}
+	st := probe.State{OrgID: orgID, Employees: []map[string]any{}, Pending: probe.NoPending()}
 	h, ok := c.orgs[orgID]
 	if !ok {
 		return st, nil

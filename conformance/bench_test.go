@@ -11,12 +11,13 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 // playAll runs every check against h (webhook) and state (its probe, as a
 // Go function) with the CLI's defaults, and returns the wall time and the
 // results.
-func playAll(b *testing.B, h http.Handler, state func(string) consumer.State, seed uint64) (time.Duration, []conformance.Result) {
+func playAll(b *testing.B, h http.Handler, state func(string) probe.State, seed uint64) (time.Duration, []conformance.Result) {
 	b.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(consumer.WebhookPath, h)
@@ -24,7 +25,7 @@ func playAll(b *testing.B, h http.Handler, state func(string) consumer.State, se
 	defer srv.Close()
 	t := conformance.Target{
 		URL: srv.URL + consumer.WebhookPath, Key: []byte(appKey), Seed: seed,
-		Probe: func(_ context.Context, org string) (consumer.State, error) { return state(org), nil },
+		Probe: func(_ context.Context, org string) (probe.State, error) { return state(org), nil },
 	}
 	began := time.Now()
 	res, err := conformance.Run(context.Background(), t, conformance.Options{})
@@ -41,7 +42,7 @@ func playAll(b *testing.B, h http.Handler, state func(string) consumer.State, se
 
 // inline is the synchronous twin of a queue: the same work, the same lag,
 // done before it answers 200.
-func inline(key []byte, lag [2]time.Duration, seed uint64) (http.Handler, func(string) consumer.State) {
+func inline(key []byte, lag [2]time.Duration, seed uint64) (http.Handler, func(string) probe.State) {
 	st := newStore(key)
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(seed, 7))
@@ -119,7 +120,7 @@ func BenchmarkDuplicateRace(b *testing.B) {
 				srv := httptest.NewServer(h)
 				r, err := check.Run(context.Background(), conformance.Target{
 					URL: srv.URL, Key: []byte(appKey), Seed: uint64(i + 1),
-					Probe: func(_ context.Context, org string) (consumer.State, error) { return state(org), nil },
+					Probe: func(_ context.Context, org string) (probe.State, error) { return state(org), nil },
 				})
 				srv.Close()
 				if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -47,7 +48,7 @@ func delSlowOffboarding() subject {
 		bug:     "offboards a leaver synchronously through a lazily set-up payroll client, whose set-up outlasts the timeout",
 		fails:   []string{"DEL-ACK-TIME"},
 		timeout: slowBudget,
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var payroll sync.Once
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,14 +76,14 @@ func delNoIdempotency() subject {
 		name:  "no idempotency",
 		bug:   "runs a delivery's side effects every time it arrives (no requestId dedup)",
 		fails: []string{"DEL-DUPLICATE"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			var ran effects
 			c := consumer.New(key, consumer.Observe(func(v consumer.Decision) {
 				if v.Status == http.StatusOK && v.RequestID != "" {
 					ran.ran(v.OrgID, v.RequestID)
 				}
 			}))
-			return c, func(orgID string) consumer.State { return ran.report(c.State(orgID)) }
+			return c, func(orgID string) probe.State { return ran.report(c.State(orgID)) }
 		},
 	}
 }
@@ -98,7 +99,7 @@ func delLateDuplicate409() subject {
 		name:  "409 on a late redelivery",
 		bug:   "answers 409 to a requestId already processed unless it is the org's latest one",
 		fails: []string{"DEL-EOD-RETRY"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var mu sync.Mutex
 			done := map[string]bool{}   // requestIds processed (the unique key)
@@ -139,7 +140,7 @@ func delLastWriterWins() subject {
 		bug:       "a hand-written consumer that upserts every record it gets: an older EOD redelivery overwrites newer values",
 		fails:     []string{"DEL-STALE"},
 		httpProbe: true,
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			n := &naive{key: key, seen: map[string]bool{}, orgs: map[string]*naiveOrg{}}
 			return n, n.state
 		},
@@ -155,7 +156,7 @@ func delSessionFirst() subject {
 		name:  "drops batches before initiated",
 		bug:   "acknowledges and drops employee batches of a sync session whose sync.events.initiated it has not seen",
 		fails: []string{"DEL-ORDER"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var mu sync.Mutex
 			started := map[string]bool{} // syncSessionId
@@ -199,7 +200,7 @@ func delFailFastPool() subject {
 		// Its bug is load, and checks played side by side are load: one at
 		// a time, only the burst finds it.
 		parallel: 1,
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var inFlight atomic.Int32
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -283,8 +284,8 @@ func (n *naive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, "")
 }
 
-func (n *naive) state(orgID string) consumer.State {
-	s := consumer.State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}}
+func (n *naive) state(orgID string) probe.State {
+	s := probe.State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	o := n.orgs[orgID]

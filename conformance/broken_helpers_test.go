@@ -25,6 +25,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -58,7 +59,7 @@ type subject struct {
 	rawHeaders bool
 	// build makes a fresh consumer that verifies with key: its webhook, and
 	// what it holds about an org, which the harness serves as its probe.
-	build func(key []byte) (webhook http.Handler, state func(orgID string) consumer.State)
+	build func(key []byte) (webhook http.Handler, state func(orgID string) probe.State)
 }
 
 // outcome is one conformance run against a subject.
@@ -94,9 +95,9 @@ func play(s subject, seed uint64) outcome {
 	switch {
 	case s.noProbe:
 	case s.httpProbe:
-		t.Probe = consumer.HTTPProbe(url+consumer.ProbePath, nil)
+		t.Probe = probe.HTTP(url+consumer.ProbePath, nil)
 	default:
-		t.Probe = func(_ context.Context, orgID string) (consumer.State, error) { return state(orgID), nil }
+		t.Probe = func(_ context.Context, orgID string) (probe.State, error) { return state(orgID), nil }
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -195,7 +196,7 @@ func matrix(outs []outcome) string {
 }
 
 // probeHandler serves state as the probe contract v1: GET ?orgId=….
-func probeHandler(state func(string) consumer.State) http.Handler {
+func probeHandler(state func(string) probe.State) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		org := r.URL.Query().Get("orgId")
 		if r.Method != http.MethodGet || org == "" {
@@ -503,7 +504,7 @@ func (e *effects) ran(orgID, requestID string) {
 }
 
 // report puts the counts of s's org into s, as its applied counts.
-func (e *effects) report(s consumer.State) consumer.State {
+func (e *effects) report(s probe.State) probe.State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s.Applied = map[string]int{}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -21,7 +22,7 @@ func lifeSeatCap() subject {
 		// DEL-BURST's org has 300 employees: the burst's state judgement
 		// sees the data lost behind a 2xx too.
 		fails: []string{"LIFE-SYNC", "DEL-BURST"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var mu sync.Mutex
 			held := map[string]map[string]bool{} // orgId → employeeIds stored
@@ -74,9 +75,9 @@ func lifeForgetsLeavers() subject {
 		name:  "leavers deleted",
 		bug:   "deletes an employee when an update makes them Not Active, so leavers vanish",
 		fails: []string{"LIFE-SYNC"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			c := consumer.New(key)
-			return c, func(orgID string) consumer.State {
+			return c, func(orgID string) probe.State {
 				s := c.State(orgID)
 				s.Employees = slices.DeleteFunc(s.Employees, func(e map[string]any) bool { return e["status"] == "Not Active" })
 				return s
@@ -92,7 +93,7 @@ func lifeIgnoresTermination() subject {
 		name:  "termination ignored",
 		bug:   "acknowledges connection.events.terminated but never applies it",
 		fails: []string{"LIFE-CONNECTION"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)

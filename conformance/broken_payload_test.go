@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -19,7 +19,7 @@ func payUUIDRequestID() subject {
 		name:  "requestId parsed as UUID",
 		bug:   "parses requestId as a UUID (for a uuid column) and answers 400 when it is not one",
 		fails: []string{"PAY-QUIRKS"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -46,7 +46,7 @@ func payUnknownEvent500() subject {
 		name:  "no handler, 500",
 		bug:   "answers 500 to an event it has no handler for",
 		fails: []string{"PAY-UNKNOWN"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -86,7 +86,7 @@ func payStrictFields() subject {
 		name:  "strict envelope",
 		bug:   "decodes the envelope with DisallowUnknownFields and answers 400 to an unknown key",
 		fails: []string{"PAY-UNKNOWN"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -113,7 +113,7 @@ func payStripTags() subject {
 		name:  "strip-tags sanitiser",
 		bug:   "strips anything that looks like an HTML tag from the text it stores",
 		fails: []string{"PAY-TEXT"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)

@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -23,7 +23,7 @@ func sigReserialised() subject {
 		name:  "re-serialised body",
 		bug:   "verifies the HMAC over the parsed and re-serialised (compact) JSON instead of the raw bytes",
 		fails: []string{"SIG-VALID"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, err := readBody(r)
@@ -50,7 +50,7 @@ func sigUnsignedPings() subject {
 		name:  "unsigned test pings",
 		bug:   "lets a request without tartan-signature through (taken for an unsigned dashboard test ping)",
 		fails: []string{"SIG-MISSING"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -72,7 +72,7 @@ func sigVacuousAll() subject {
 		name:  "vacuous signature list",
 		bug:   "requires every signature listed in the header to match; an empty header lists none, so it passes",
 		fails: []string{"SIG-EMPTY"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -103,7 +103,7 @@ func sigSandboxKey() subject {
 		name:  "sandbox key accepted",
 		bug:   "accepts a signature made with any key it knows (production or sandbox app), not only this app's",
 		fails: []string{"SIG-WRONG-KEY"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			keys := [][]byte{key, []byte(sender.WrongKey)} // production, sandbox
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +139,7 @@ func sigApplyThenVerify() subject {
 		name:  "write before verify",
 		bug:   "writes the delivery, then compares the HMAC and answers 401 on a mismatch without rolling the write back",
 		fails: []string{"SIG-WRONG-KEY", "SIG-TAMPERED", "SIG-NEAR-MISS"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -166,7 +166,7 @@ func sigTruncatedMAC() subject {
 		name:  "half the MAC compared",
 		bug:   "compares only the first 32 hex digits of the signature",
 		fails: []string{"SIG-NEAR-MISS"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := readBody(r)
@@ -192,7 +192,7 @@ func sigExactHeaderName() subject {
 		fails:      []string{"SIG-HEADER-CASE"},
 		rawHeaders: true,
 		httpProbe:  true, // the probe client's GETs go through rawServer too
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if len(r.Header[sender.HeaderSignature]) == 0 { //nolint:staticcheck // the bug: a non-canonical key

@@ -29,6 +29,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 var _ = Describe("broken consumers", Label("broken"), Ordered, ContinueOnFailure, func() {
@@ -94,14 +95,14 @@ func subjects() []subject {
 	return append([]subject{
 		{
 			name: "reference", bug: "none: the reference consumer", httpProbe: true,
-			build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			build: func(key []byte) (http.Handler, func(string) probe.State) {
 				c := consumer.New(key)
 				return c, c.State
 			},
 		},
 		{
 			name: "reference, no probe", bug: "none: the reference consumer, without its probe", noProbe: true,
-			build: func(key []byte) (http.Handler, func(string) consumer.State) {
+			build: func(key []byte) (http.Handler, func(string) probe.State) {
 				c := consumer.New(key)
 				return c, c.State
 			},

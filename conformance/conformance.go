@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -34,9 +34,9 @@ type Target struct {
 	URL string
 	// Key is the app key the consumer verifies with.
 	Key []byte
-	// Probe reads the consumer's state (contract v1): consumer.HTTPProbe
+	// Probe reads the consumer's state (contract v1): probe.HTTP
 	// for a URL, or a Go function. Nil: checks that need state are SKIP.
-	Probe scenarios.Probe
+	Probe probe.Func
 	// Timeout is the ack budget that DEL-ACK-TIME and DEL-BURST judge
 	// (default DefaultTimeout). Other checks judge correctness, not speed:
 	// their deliveries are cut off only at three times the budget, so that
@@ -159,7 +159,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	}
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
 	res.Report, res.Elapsed = rep, time.Since(began)
-	if errors.Is(err, consumer.ErrInvalidState) && rep != nil && ctx.Err() == nil {
+	if errors.Is(err, probe.ErrInvalidState) && rep != nil && ctx.Err() == nil {
 		res.ProbeFault = "the state probe is at fault, not the consumer's handling: " + strings.TrimPrefix(err.Error(), "scenarios: ")
 		err = nil
 	}

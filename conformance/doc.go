@@ -10,7 +10,7 @@
 //	results, err := conformance.Run(ctx, conformance.Target{
 //		URL:   "http://127.0.0.1:8080/webhook",
 //		Key:   key,
-//		Probe: consumer.HTTPProbe("http://127.0.0.1:8080/probe", nil),
+//		Probe: probe.HTTP("http://127.0.0.1:8080/probe", nil),
 //		Seed:  42,
 //	}, conformance.Options{})
 //	for _, r := range results {

@@ -20,7 +20,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -63,7 +63,7 @@ type queued struct {
 }
 
 // build makes the consumer and starts its workers; they stop when the spec ends.
-func (q queue) build(key []byte) (http.Handler, func(string) consumer.State) {
+func (q queue) build(key []byte) (http.Handler, func(string) probe.State) {
 	h, state, stop := q.start(key, uint64(GinkgoRandomSeed()))
 	DeferCleanup(stop)
 	return h, state
@@ -71,7 +71,7 @@ func (q queue) build(key []byte) (http.Handler, func(string) consumer.State) {
 
 // start makes the consumer, its lags drawn from seed, and starts its
 // workers until stop.
-func (q queue) start(key []byte, seed uint64) (h http.Handler, state func(string) consumer.State, stop func()) {
+func (q queue) start(key []byte, seed uint64) (h http.Handler, state func(string) probe.State, stop func()) {
 	c := &queued{
 		q: q, key: key, st: newStore(key),
 		rng:  rand.New(rand.NewPCG(seed, 7)),
@@ -174,7 +174,7 @@ func (c *queued) work() {
 
 // state is what the consumer holds: the store's records, its own applied
 // counts and, when it says, how many deliveries wait.
-func (c *queued) state(orgID string) consumer.State {
+func (c *queued) state(orgID string) probe.State {
 	s := c.ran.report(c.st.ref.State(orgID))
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -231,7 +231,7 @@ func racyDedup(window time.Duration) subject {
 		name:  "check-then-act dedup",
 		bug:   "looks the requestId up, applies, then records it, with no lock around the three",
 		fails: []string{"DEL-DUPLICATE"},
-		build: func(key []byte) (http.Handler, func(string) consumer.State) {
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var mu sync.Mutex
 			done := map[string]bool{}
@@ -257,7 +257,7 @@ func racyDedup(window time.Duration) subject {
 				done[env.RequestID] = true
 				mu.Unlock()
 				relay(w, rec)
-			}), func(orgID string) consumer.State { return ran.report(st.ref.State(orgID)) }
+			}), func(orgID string) probe.State { return ran.report(st.ref.State(orgID)) }
 		},
 	}
 }

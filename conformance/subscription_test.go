@@ -10,6 +10,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 )
 
 var _ = Describe("a consumer that subscribed to some events", Label("events"), func() {
@@ -21,7 +22,7 @@ var _ = Describe("a consumer that subscribed to some events", Label("events"), f
 		DeferCleanup(srv.Close)
 		res, err := conformance.Run(context.Background(), conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: []byte(appKey), Seed: uint64(GinkgoRandomSeed()), Events: sub,
-			Probe: func(_ context.Context, org string) (consumer.State, error) { return ref.State(org), nil },
+			Probe: func(_ context.Context, org string) (probe.State, error) { return ref.State(org), nil },
 		}, conformance.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		out := map[string]conformance.Result{}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/consumer"
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/probe"
 )
 
 // builtin is tartansim's reference consumer on a loopback port of its own:
@@ -34,7 +34,7 @@ func startBuiltin(key []byte) (*builtin, error) {
 
 func (b *builtin) webhookURL() string { return "http://" + b.ln.Addr().String() + consumer.WebhookPath }
 
-func (b *builtin) probe(_ context.Context, orgID string) (consumer.State, error) {
+func (b *builtin) probe(_ context.Context, orgID string) (probe.State, error) {
 	return b.c.State(orgID), nil
 }
 
@@ -45,7 +45,7 @@ func (b *builtin) close() {
 }
 
 // httpProbe is the state probe at url, trusted as the webhook is.
-func httpProbe(url string, tlsConfig *tls.Config) scenarios.Probe {
+func httpProbe(url string, tlsConfig *tls.Config) probe.Func {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConfig, Proxy: nil}}
-	return consumer.HTTPProbe(url, client)
+	return probe.HTTP(url, client)
 }

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -354,7 +354,7 @@ func (s *Server) Update(p Patch) (Settings, error) {
 // serve's key, or the built-in consumer, signed with its own; with the
 // probe that goes with it (nil when there is none). Without a key, a URL
 // of the user's own is ErrNoKey.
-func (s *Server) Where() (url string, key []byte, probe func(ctx context.Context, orgID string) (consumer.State, error), err error) {
+func (s *Server) Where() (url string, key []byte, probe func(ctx context.Context, orgID string) (probe.State, error), err error) {
 	t, err := s.target()
 	return t.url, t.key, t.probe, err
 }
@@ -367,7 +367,7 @@ func (s *Server) Log() *Log { return s.log }
 type target struct {
 	url   string
 	key   []byte
-	probe func(ctx context.Context, orgID string) (consumer.State, error)
+	probe func(ctx context.Context, orgID string) (probe.State, error)
 }
 
 // ErrNoKey is the error of a send to a webhook URL of the user's own when

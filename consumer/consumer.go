@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -251,7 +252,7 @@ func (c *Consumer) report(ctx context.Context, v Decision) {
 // State returns what the consumer holds about orgID, as the probe serves it.
 // An unknown org has empty Employees and Applied and ConnectionStatus "".
 // The result is a deep copy the caller owns.
-func (c *Consumer) State(orgID string) State {
+func (c *Consumer) State(orgID string) probe.State {
 	return c.store.state(orgID)
 }
 

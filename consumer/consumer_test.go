@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -370,7 +371,7 @@ var _ = Describe("the reference consumer", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(raw.String()).To(ContainSubstring(`& <Sons>`), "the probe does not HTML-escape")
 
-			s, err := consumer.ParseState(raw.Bytes())
+			s, err := probe.Parse(raw.Bytes())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(employee(s, "TRT-0042")).To(Equal(map[string]any{
 				"employeeId": "TRT-0042", "name": name, "addressLine": "Flat 4/B, MG Road – 560001",

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -96,7 +97,7 @@ func (h *harness) deliver(body []byte) int {
 }
 
 // probe reads the state of org through the HTTP probe.
-func (h *harness) probe(org string) consumer.State {
+func (h *harness) probe(org string) probe.State {
 	GinkgoHelper()
 	resp, err := h.srv.Client().Get(h.srv.URL + consumer.ProbePath + "?orgId=" + org)
 	Expect(err).NotTo(HaveOccurred())
@@ -105,7 +106,7 @@ func (h *harness) probe(org string) consumer.State {
 	Expect(resp.Header.Get("Content-Type")).To(Equal("application/json"))
 	b, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
-	s, err := consumer.ParseState(b)
+	s, err := probe.Parse(b)
 	Expect(err).NotTo(HaveOccurred())
 	return s
 }
@@ -166,7 +167,7 @@ func person(employeeID, name, status string) string {
 }
 
 // employee returns the record of employeeID in s, or nil.
-func employee(s consumer.State, employeeID string) map[string]any {
+func employee(s probe.State, employeeID string) map[string]any {
 	for _, e := range s.Employees {
 		if e["employeeId"] == employeeID {
 			return e

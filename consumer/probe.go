@@ -1,146 +1,17 @@
 package consumer
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
+	"context"
 	"net/http"
-	"strconv"
+
+	"github.com/tartansim/tartansim/probe"
 )
 
-// State is what a consumer holds about one org: the body of the state probe,
-// contract v1.1 (see docs/conformance.md).
-//
-//	{"orgId": "…", "connectionStatus": "CONNECTION_TERMINATED",
-//	 "employees": [{"employeeId": "TRT-0042", …}], "applied": {"<requestId>": 1},
-//	 "pending": 0}
-type State struct {
-	// OrgID is the org asked about.
-	OrgID string `json:"orgId"`
-	// ConnectionStatus is body[0].status of the newest connection event
-	// applied for the org; "" when there was none.
-	ConnectionStatus string `json:"connectionStatus"`
-	// Employees holds every employee record once, as received (numbers as
-	// json.Number), sorted by employeeId.
-	Employees []map[string]any `json:"employees"`
-	// Applied counts, per requestId, how many times a delivery about the org
-	// was applied. A correct consumer has only 1s; rejected deliveries are
-	// absent.
-	Applied map[string]int `json:"applied"`
-	// Pending (optional, contract v1.1) is how many accepted deliveries the
-	// consumer has not applied yet: its queue's depth. Nil when the probe
-	// does not say. A consumer that applies before it answers has none, and
-	// reports 0; with 0, a judge need not wait for more to change.
-	Pending *int `json:"pending,omitempty"`
-}
-
-// NoPending is a Pending of 0, for a State whose consumer applies every
-// delivery before it answers.
-func NoPending() *int { n := 0; return &n }
-
-// ErrInvalidState is wrapped by every ParseState error.
-var ErrInvalidState = errors.New("consumer: invalid state")
-
-// ParseState decodes a probe response. Unknown keys are ignored; the known
-// ones must have their types: a string orgId and connectionStatus, an array
-// of objects for employees, an object of integers for applied, and a
-// non-negative integer for pending (absent or null: not said). An error
-// about pending is a *PendingError, which quotes what the probe answered.
-// Absent or null
-// employees and applied read as empty, never nil. Numbers inside records are
-// json.Number, as State returns them, so a State survives
-// json.Marshal then ParseState unchanged.
-func ParseState(data []byte) (State, error) {
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return State{}, fmt.Errorf("%w: not a JSON object", ErrInvalidState)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var s struct {
-		State
-		Pending json.RawMessage `json:"pending"`
-	}
-	if err := dec.Decode(&s); err != nil {
-		return State{}, fmt.Errorf("%w: %w", ErrInvalidState, err)
-	}
-	if err := s.readPending(s.Pending); err != nil {
-		return State{}, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return State{}, fmt.Errorf("%w: data after the object", ErrInvalidState)
-	}
-	for i, e := range s.Employees {
-		if e == nil {
-			return State{}, fmt.Errorf("%w: employees[%d] is null, want an object", ErrInvalidState, i)
-		}
-	}
-	if s.Employees == nil {
-		s.Employees = []map[string]any{}
-	}
-	if s.Applied == nil {
-		s.Applied = map[string]int{}
-	}
-	return s.State, nil
-}
-
-// PendingError is the error of a probe answer whose pending is not a
-// non-negative integer: the probe is at fault, not the consumer's handling.
-// It wraps ErrInvalidState.
-type PendingError struct {
-	// Value is the pending value as the probe wrote it.
-	Value string
-}
-
-// Error says what pending was and what it should be.
-func (e *PendingError) Error() string {
-	return fmt.Sprintf("%v: pending is %s, want a non-negative integer (or no pending at all)", ErrInvalidState, e.Value)
-}
-
-// Unwrap returns ErrInvalidState.
-func (e *PendingError) Unwrap() error { return ErrInvalidState }
-
-// maxPendingText bounds how much of a bad pending an error quotes.
-const maxPendingText = 64
-
-// readPending sets s.Pending from the raw value of "pending".
-func (s *State) readPending(raw json.RawMessage) error {
-	text := string(bytes.TrimSpace(raw))
-	if text == "" || text == "null" {
-		return nil
-	}
-	n, err := strconv.Atoi(text)
-	if err != nil || n < 0 {
-		if len(text) > maxPendingText {
-			text = text[:maxPendingText] + "…"
-		}
-		return &PendingError{Value: text}
-	}
-	s.Pending = &n
-	return nil
-}
-
 // Probe returns the state probe handler, for mounting on a mux of your own
-// (Handler mounts it at ProbePath). GET ?orgId=X answers 200 with State(X) as
-// JSON; no orgId is 400; other methods are 405. An unknown org is 200 with
-// nothing in it.
+// (Handler mounts it at ProbePath): probe.Handler over State.
 //
 // The probe is unauthenticated and serves employee data: it exists for
 // tartansim, so never expose it beyond the test harness.
 func (c *Consumer) Probe() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
-			return
-		}
-		orgID := r.URL.Query().Get("orgId")
-		if orgID == "" {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "missing orgId query parameter"})
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, http.StatusOK, c.State(orgID))
-	})
+	return probe.Handler(func(_ context.Context, orgID string) (probe.State, error) { return c.State(orgID), nil })
 }

@@ -2,7 +2,6 @@ package consumer_test
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 var _ = Describe("the state probe", Label("probe"), func() {
@@ -77,76 +77,7 @@ var _ = Describe("the state probe", Label("probe"), func() {
 	})
 })
 
-var _ = Describe("ParseState", Label("probe"), func() {
-	It("reads the contract's example and tolerates extra keys", func() {
-		s, err := consumer.ParseState([]byte(`{
-			"orgId": "o1", "connectionStatus": "CONNECTION_TERMINATED",
-			"employees": [{"employeeId": "TRT-0042", "name": "Zoë", "hrms": 1}],
-			"applied": {"r1": 1}, "consumerVersion": "9.9"}`))
-		Expect(err).NotTo(HaveOccurred())
-		Expect(s).To(Equal(consumer.State{
-			OrgID:            "o1",
-			ConnectionStatus: "CONNECTION_TERMINATED",
-			Employees:        []map[string]any{{"employeeId": "TRT-0042", "name": "Zoë", "hrms": json.Number("1")}},
-			Applied:          map[string]int{"r1": 1},
-		}))
-	})
-
-	It("reads absent or null lists as empty", func() {
-		for _, doc := range []string{`{"orgId":"o"}`, `{"orgId":"o","employees":null,"applied":null}`} {
-			s, err := consumer.ParseState([]byte(doc))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(s.Employees).NotTo(BeNil())
-			Expect(s.Employees).To(BeEmpty())
-			Expect(s.Applied).NotTo(BeNil())
-			Expect(s.Applied).To(BeEmpty())
-		}
-	})
-
-	DescribeTable("refuses what does not have the contract's types",
-		func(doc string) {
-			_, err := consumer.ParseState([]byte(doc))
-			Expect(err).To(MatchError(consumer.ErrInvalidState))
-		},
-		Entry("empty", ``),
-		Entry("not JSON", `{"orgId":`),
-		Entry("an array", `[]`),
-		Entry("null", `null`),
-		Entry("a number orgId", `{"orgId":5}`),
-		Entry("a number connectionStatus", `{"orgId":"o","connectionStatus":1}`),
-		Entry("employees an object", `{"orgId":"o","employees":{}}`),
-		Entry("an employee a string", `{"orgId":"o","employees":["x"]}`),
-		Entry("an employee null", `{"orgId":"o","employees":[null]}`),
-		Entry("applied a list", `{"orgId":"o","applied":["r1"]}`),
-		Entry("applied a fraction", `{"orgId":"o","applied":{"r1":1.5}}`),
-		Entry("applied a string", `{"orgId":"o","applied":{"r1":"1"}}`),
-		Entry("data after the object", `{"orgId":"o"} {}`),
-		Entry("pending negative", `{"orgId":"o","pending":-1}`),
-		Entry("pending a fraction", `{"orgId":"o","pending":1.5}`),
-		Entry("pending a string", `{"orgId":"o","pending":"3"}`),
-		Entry("pending a list", `{"orgId":"o","pending":[]}`),
-	)
-
-	DescribeTable("reads the optional pending (contract v1.1)",
-		func(doc string, want *int) {
-			s, err := consumer.ParseState([]byte(doc))
-			Expect(err).NotTo(HaveOccurred())
-			Expect(s.Pending).To(Equal(want))
-		},
-		Entry("absent: not said", `{"orgId":"o"}`, nil),
-		Entry("null: not said", `{"orgId":"o","pending":null}`, nil),
-		Entry("zero", `{"orgId":"o","pending":0}`, consumer.NoPending()),
-		Entry("a queue's depth", `{"orgId":"o","pending":12}`, func() *int { n := 12; return &n }()),
-	)
-
-	It("quotes a bad pending, so the probe can be mended", func() {
-		_, err := consumer.ParseState([]byte(`{"orgId":"o","pending":"soon"}`))
-		var pe *consumer.PendingError
-		Expect(errors.As(err, &pe)).To(BeTrue())
-		Expect(pe.Value).To(Equal(`"soon"`))
-		Expect(err.Error()).To(ContainSubstring(`pending is "soon", want a non-negative integer`))
-	})
-
+var _ = Describe("the probe State the consumer serves", Label("probe"), func() {
 	It("round-trips a State served by the consumer", func() {
 		h := newHarness()
 		Expect(h.deliver(add("req-1", "2025-05-26 03:18:30",
@@ -154,7 +85,7 @@ var _ = Describe("ParseState", Label("probe"), func() {
 		s := h.c.State(orgID)
 		b, err := json.Marshal(s)
 		Expect(err).NotTo(HaveOccurred())
-		back, err := consumer.ParseState(b)
+		back, err := probe.Parse(b)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(back).To(Equal(s))
 		Expect(back.Employees[0]).To(HaveKeyWithValue("salary", json.Number("1e6")))

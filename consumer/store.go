@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -88,8 +89,8 @@ func (s *store) org(id string) *org {
 }
 
 // state returns a copy of what is held about orgID; see Consumer.State.
-func (s *store) state(orgID string) State {
-	st := State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}, Pending: NoPending()} // it applies before it answers
+func (s *store) state(orgID string) probe.State {
+	st := probe.State{OrgID: orgID, Employees: []map[string]any{}, Applied: map[string]int{}, Pending: probe.NoPending()} // it applies before it answers
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.orgs[orgID]

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -45,7 +46,7 @@ steps:
 				c.ServeHTTP(w, r)
 			})
 		})
-		noCounts := func(_ context.Context, orgID string) (consumer.State, error) {
+		noCounts := func(_ context.Context, orgID string) (probe.State, error) {
 			st := t.ref.State(orgID)
 			st.Applied = map[string]int{}
 			return st, nil

@@ -8,22 +8,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 )
-
-// Probe reads what a consumer holds about an org: the state probe contract
-// v1, as a URL (HTTPProbe) or a Go function.
-type Probe func(ctx context.Context, orgID string) (consumer.State, error)
 
 // Runner plays scenarios against one consumer. Create it with NewRunner; it
 // is safe to Run scenarios one after another, not at once.
 type Runner struct {
 	send   *sender.Sender
 	key    []byte
-	probe  Probe
+	probe  probe.Func
 	seed   uint64
 	start  time.Time
 	day    time.Duration
@@ -41,7 +37,7 @@ type Option func(*Runner)
 
 // WithProbe lets the runner judge the consumer's state after each scenario.
 // Without a probe, state is not judged (and a report says so).
-func WithProbe(p Probe) Option { return func(r *Runner) { r.probe = p } }
+func WithProbe(p probe.Func) Option { return func(r *Runner) { r.probe = p } }
 
 // Seed is the run's seed; a scenario with a seed of its own uses that.
 // The default is fixtures.DefaultSeed.
@@ -209,7 +205,7 @@ type OrgReport struct {
 	// Budget is the settle budget the judgement had (0: judged at once).
 	Budget time.Duration `json:"settleNs"`
 	// State is what the probe answered last, when it was asked.
-	State *consumer.State `json:"-"`
+	State *probe.State `json:"-"`
 }
 
 // subscribed returns the deliveries of ds whose event the subscription

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -58,8 +59,8 @@ func (t *target) requests() []seen {
 
 func refHandler(c *consumer.Consumer) http.Handler { return c }
 
-func goProbe(c *consumer.Consumer) scenarios.Probe {
-	return func(_ context.Context, orgID string) (consumer.State, error) { return c.State(orgID), nil }
+func goProbe(c *consumer.Consumer) probe.Func {
+	return func(_ context.Context, orgID string) (probe.State, error) { return c.State(orgID), nil }
 }
 
 func runner(t *target, opts ...scenarios.Option) *scenarios.Runner {

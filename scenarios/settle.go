@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 // Settling is how a state judgement waits for a consumer that applies what
@@ -63,7 +63,7 @@ func Judging(what Aspect) Option { return func(r *Runner) { r.aspects = what } }
 // Settled is the outcome of waiting for one org's state.
 type Settled struct {
 	// State is the last state the probe gave.
-	State consumer.State
+	State probe.State
 	// Diffs are its differences from the truth (none when Converged).
 	Diffs []string
 	// Converged reports that the state equalled the truth, and held: for
@@ -103,7 +103,7 @@ type Settled struct {
 // above 0 the wait goes on, even through an equal state. A difference that
 // no wait can mend (a delivery applied twice, a forged one applied) ends it
 // at once.
-func Await(ctx context.Context, probe Probe, orgID string, truth *OrgTruth, what Aspect, since time.Time, s Settling) (Settled, error) {
+func Await(ctx context.Context, state probe.Func, orgID string, truth *OrgTruth, what Aspect, since time.Time, s Settling) (Settled, error) {
 	var (
 		out        Settled
 		began      = time.Now()
@@ -131,7 +131,7 @@ func Await(ctx context.Context, probe Probe, orgID string, truth *OrgTruth, what
 	}
 	for {
 		read := time.Now()
-		st, err := probe(ctx, orgID)
+		st, err := state(ctx, orgID)
 		out.Polls++
 		if err != nil {
 			out.Waited = time.Since(began)

@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -22,24 +22,24 @@ var _ = Describe("settling state", Label("settle"), func() {
 	)
 	// right is the state a correct consumer holds once it has applied the
 	// one delivery the truth knows of; early, what it holds before.
-	right := func() consumer.State {
-		return consumer.State{OrgID: org, Employees: []map[string]any{{"employeeId": "E1", "name": "Asha"}}, Applied: map[string]int{"r1": 1}}
+	right := func() probe.State {
+		return probe.State{OrgID: org, Employees: []map[string]any{{"employeeId": "E1", "name": "Asha"}}, Applied: map[string]int{"r1": 1}}
 	}
-	early := func() consumer.State {
-		return consumer.State{OrgID: org, Employees: []map[string]any{}, Applied: map[string]int{}}
+	early := func() probe.State {
+		return probe.State{OrgID: org, Employees: []map[string]any{}, Applied: map[string]int{}}
 	}
-	pending := func(st consumer.State, n int) consumer.State { st.Pending = &n; return st }
+	pending := func(st probe.State, n int) probe.State { st.Pending = &n; return st }
 
 	// probe plays a consumer whose state is early until after, then what
 	// then gives, counting the reads.
 	type playedProbe struct {
 		reads atomic.Int32
-		probe scenarios.Probe
+		probe probe.Func
 	}
-	play := func(after time.Duration, before, then func() consumer.State) *playedProbe {
+	play := func(after time.Duration, before, then func() probe.State) *playedProbe {
 		p := &playedProbe{}
 		start := time.Now()
-		p.probe = func(context.Context, string) (consumer.State, error) {
+		p.probe = func(context.Context, string) (probe.State, error) {
 			p.reads.Add(1)
 			if time.Since(start) < after {
 				return before(), nil
@@ -92,7 +92,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 	})
 
 	It("catches a forged delivery applied late, inside the quiet interval", func() {
-		forged := func() consumer.State {
+		forged := func() probe.State {
 			st := right()
 			st.Applied["forged"] = 1
 			return st
@@ -100,7 +100,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 		// right after 50ms, then the forgery applied from the queue 100ms later
 		var mu sync.Mutex
 		start := time.Now()
-		probe := func(context.Context, string) (consumer.State, error) {
+		probe := func(context.Context, string) (probe.State, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			switch d := time.Since(start); {
@@ -121,7 +121,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 	})
 
 	It("ends the wait at once with a PASS when pending is 0 and the state is right", func() {
-		p := play(0, right, func() consumer.State { return pending(right(), 0) })
+		p := play(0, right, func() probe.State { return pending(right(), 0) })
 		got, err := scenarios.Await(context.Background(), p.probe, org, truth, scenarios.CompareAll, since,
 			scenarios.Settling{Budget: 5 * time.Second})
 		Expect(err).NotTo(HaveOccurred())
@@ -131,7 +131,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 	})
 
 	It("ends the wait at once with a FAIL when pending is 0 and the state differs", func() {
-		p := play(0, early, func() consumer.State { return pending(early(), 0) })
+		p := play(0, early, func() probe.State { return pending(early(), 0) })
 		got, err := scenarios.Await(context.Background(), p.probe, org, truth, scenarios.CompareAll, since,
 			scenarios.Settling{Budget: 5 * time.Second})
 		Expect(err).NotTo(HaveOccurred())
@@ -140,7 +140,7 @@ var _ = Describe("settling state", Label("settle"), func() {
 	})
 
 	It("keeps waiting through an equal state while pending is above 0", func() {
-		p := play(300*time.Millisecond, func() consumer.State { return pending(right(), 2) }, func() consumer.State { return pending(right(), 0) })
+		p := play(300*time.Millisecond, func() probe.State { return pending(right(), 2) }, func() probe.State { return pending(right(), 0) })
 		got, err := scenarios.Await(context.Background(), p.probe, org, truth, scenarios.CompareAll, since,
 			scenarios.Settling{Budget: 5 * time.Second, Quiet: 10 * time.Millisecond})
 		Expect(err).NotTo(HaveOccurred())

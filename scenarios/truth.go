@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -148,7 +148,7 @@ const maxDiffs = 12
 // returns the differences as plain sentences, at most maxDiffs of them plus
 // a count of the rest. Employees touched by uncertain deliveries are not
 // judged. applied is judged only when the state carries it.
-func (o *OrgTruth) Compare(st consumer.State) []string {
+func (o *OrgTruth) Compare(st probe.State) []string {
 	return o.CompareWith(st, CompareAll)
 }
 
@@ -169,7 +169,7 @@ const (
 )
 
 // CompareWith is Compare limited to the aspects in what.
-func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
+func (o *OrgTruth) CompareWith(st probe.State, what Aspect) []string {
 	diffs, _ := o.compare(st, what)
 	return diffs
 }
@@ -177,7 +177,7 @@ func (o *OrgTruth) CompareWith(st consumer.State, what Aspect) []string {
 // compare is CompareWith, and whether a difference can never go away: a
 // delivery applied more than once, or a forged one applied at all. No
 // amount of waiting mends those.
-func (o *OrgTruth) compare(st consumer.State, what Aspect) (diffs []string, final bool) {
+func (o *OrgTruth) compare(st probe.State, what Aspect) (diffs []string, final bool) {
 	add := func(format string, a ...any) { diffs = append(diffs, fmt.Sprintf(format, a...)) }
 
 	if what&Connection != 0 && !o.connUncertain && st.ConnectionStatus != o.ConnectionStatus {

@@ -10,7 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
@@ -215,7 +215,7 @@ func (a *app) conformanceReport(cr *conformanceRun) error {
 func (a *app) conformanceExit(cr *conformanceRun) error {
 	counts, probeFault := cr.counts()
 	var unreachable *conformance.UnreachableError
-	var probeErr *consumer.ProbeError
+	var probeErr *probe.Error
 	switch {
 	case a.ctx.Err() != nil:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(cr.results), cr.seed)}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -104,7 +105,7 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 
 		lib, err := conformance.Run(context.Background(), conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: []byte(secretKey), Seed: 5,
-			Probe: consumer.HTTPProbe(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
+			Probe: probe.HTTP(srv.URL+consumer.ProbePath, nil), Timeout: 10e9,
 		}, conformance.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		for i, res := range lib {

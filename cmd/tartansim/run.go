@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
@@ -176,7 +176,7 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		if _, ok := runErr.(*exitError); ok {
 			return runErr
 		}
-		var probe *consumer.ProbeError
+		var probe *probe.Error
 		if errors.As(runErr, &probe) {
 			return unreachableErr("%s", probe)
 		}
@@ -362,7 +362,7 @@ type runTarget struct {
 	key    []byte
 	tls    *tls.Config // from the TLS flags; nil: the system roots
 	sender *sender.Sender
-	probe  scenarios.Probe
+	probe  probe.Func
 	emb    *embedded
 }
 
@@ -428,11 +428,11 @@ func (a *app) openTarget(key []byte, conns int) (*runTarget, error) {
 		}
 		t.url = t.emb.webhookURL()
 		c := t.emb.c
-		t.probe = func(_ context.Context, orgID string) (consumer.State, error) { return c.State(orgID), nil }
+		t.probe = func(_ context.Context, orgID string) (probe.State, error) { return c.State(orgID), nil }
 	} else if a.common.probe != "" {
 		// The probe lives with the consumer: the same TLS trust.
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: t.tls, Proxy: nil}}
-		t.probe = consumer.HTTPProbe(a.common.probe, client)
+		t.probe = probe.HTTP(a.common.probe, client)
 	}
 	if conns > 0 {
 		if t.sender, err = sender.New(t.url, sender.Timeout(a.common.timeout), sender.TLSConfig(t.tls), sender.MaxConns(conns)); err != nil {

@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/conformance"
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -129,7 +129,7 @@ func unreachable(t conformance.Target, err error) (string, bool) {
 	}
 	// An HTTP probe that gets no answer fails every check that needs
 	// state the same way: stop at the first.
-	var pe *consumer.ProbeError
+	var pe *probe.Error
 	if errors.As(err, &pe) {
 		return pe.Error(), true
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 // closedURL returns a loopback URL on which nothing listens.
@@ -54,13 +55,13 @@ var _ = Describe("the sentence that aborts the suite", func() {
 	It("names the state probe that refused the connection", func(ctx SpecContext) {
 		srv := httptest.NewServer(consumer.New(key).Handler())
 		DeferCleanup(srv.Close)
-		probe := closedURL("/probe")
-		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: consumer.HTTPProbe(probe, nil)}
+		probeURL := closedURL("/probe")
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: probe.HTTP(probeURL, nil)}
 		err := run(ctx, "SIG-MISSING", t)
 		Expect(err).To(HaveOccurred())
 		sentence, ok := unreachable(t, err)
 		Expect(ok).To(BeTrue(), err.Error())
-		Expect(sentence).To(Equal("could not reach the state probe " + probe + ": connection refused"))
+		Expect(sentence).To(Equal("could not reach the state probe " + probeURL + ": connection refused"))
 	})
 
 	It("names the state probe whose TLS failed, and why, and stops there too", func(ctx SpecContext) {
@@ -68,21 +69,21 @@ var _ = Describe("the sentence that aborts the suite", func() {
 		DeferCleanup(srv.Close)
 		untrusted := httptest.NewTLSServer(consumer.New(key).Handler()) // a certificate nobody trusts
 		DeferCleanup(untrusted.Close)
-		probe := untrusted.URL + consumer.ProbePath
-		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: consumer.HTTPProbe(probe, nil)}
+		probeURL := untrusted.URL + consumer.ProbePath
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: probe.HTTP(probeURL, nil)}
 		err := run(ctx, "SIG-MISSING", t)
 		Expect(err).To(HaveOccurred())
 		sentence, ok := unreachable(t, err)
 		Expect(ok).To(BeTrue(), err.Error())
-		Expect(sentence).To(HavePrefix("could not reach the state probe " + probe + ": TLS: "))
+		Expect(sentence).To(HavePrefix("could not reach the state probe " + probeURL + ": TLS: "))
 		Expect(sentence).To(ContainSubstring("certificate"))
 	})
 
 	It("lets other errors fail one spec", func(ctx SpecContext) {
 		srv := httptest.NewServer(consumer.New(key).Handler())
 		DeferCleanup(srv.Close)
-		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: func(context.Context, string) (consumer.State, error) {
-			return consumer.State{}, errors.New("probe answered 500 Internal Server Error")
+		t := conformance.Target{URL: srv.URL + consumer.WebhookPath, Probe: func(context.Context, string) (probe.State, error) {
+			return probe.State{}, errors.New("probe answered 500 Internal Server Error")
 		}}
 		err := run(ctx, "SIG-MISSING", t)
 		Expect(err).To(HaveOccurred())

@@ -7,7 +7,7 @@
 //
 // Paste this into a suite_test.go next to your consumer. It judges the
 // consumer your tests start, through a Go function that reads its state
-// (or pass consumer.HTTPProbe(url, nil) for a probe over HTTP):
+// (or pass probe.HTTP(url, nil) for a probe over HTTP):
 //
 //	package billing_test
 //
@@ -42,7 +42,7 @@
 //			URL: srv.URL + "/hooks/tartan",
 //			Key: key,
 //			// What the consumer holds about an org, as contract v1.
-//			Probe: func(ctx context.Context, orgID string) (consumer.State, error) {
+//			Probe: func(ctx context.Context, orgID string) (probe.State, error) {
 //				return app.TartanState(ctx, orgID)
 //			},
 //			// Seed 0: each run uses GinkgoRandomSeed(); -ginkgo.seed=N replays one.
@@ -81,7 +81,7 @@
 //
 // BeAcknowledged, BeRejected and BeAppliedOnce take a delivery: a Sent (from
 // Deliveries, which carries the report's target and seed) or a bare
-// *scenarios.Delivery. ConvergeTo takes a consumer.State, SettleTo a
+// *scenarios.Delivery. ConvergeTo takes a probe.State, SettleTo a
 // Probed, PassConformance a conformance.Result:
 //
 //	r, err := check.Run(ctx, target)

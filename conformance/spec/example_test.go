@@ -12,6 +12,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/conformance/spec"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -31,7 +32,7 @@ func ExampleDeclare() {
 		target = conformance.Target{
 			URL:   srv.URL + consumer.WebhookPath,
 			Key:   key,
-			Probe: consumer.HTTPProbe(srv.URL+consumer.ProbePath, nil),
+			Probe: probe.HTTP(srv.URL+consumer.ProbePath, nil),
 			// Seed 0: the run's GinkgoRandomSeed().
 		}
 	})

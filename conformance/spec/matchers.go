@@ -12,7 +12,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/tartansim/tartansim/conformance"
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
@@ -164,7 +164,7 @@ func BeRejected() types.GomegaMatcher {
 // carries no applied counts (the probe's "applied" is optional, and
 // without it nothing can be judged) or is the state of another org than
 // the delivery's.
-func BeAppliedOnce(state consumer.State) types.GomegaMatcher {
+func BeAppliedOnce(state probe.State) types.GomegaMatcher {
 	msg := &deliveryMessage{}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
 		d, rep, err := deliveryOf(actual)
@@ -206,7 +206,7 @@ var convergeTemplate = template.Must(gcustom.ParseTemplate(`{{if .Failure}}Expec
 {{end}}    the consumer holds: {{.Data.Held}}
     the truth holds:    {{.Data.Want}}`))
 
-// ConvergeTo succeeds for a consumer.State (or *consumer.State) with no
+// ConvergeTo succeeds for a probe.State (or *probe.State) with no
 // difference from truth, as truth.CompareWith(state, scenarios.CompareAll)
 // judges: every employee once with the latest values, the connection
 // status, and, when the state carries applied counts, each acknowledged
@@ -217,17 +217,17 @@ var convergeTemplate = template.Must(gcustom.ParseTemplate(`{{if .Failure}}Expec
 func ConvergeTo(truth *scenarios.OrgTruth) types.GomegaMatcher {
 	msg := &convergeMessage{}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
-		var st consumer.State
+		var st probe.State
 		switch v := actual.(type) {
-		case consumer.State:
+		case probe.State:
 			st = v
-		case *consumer.State:
+		case *probe.State:
 			if v == nil {
 				return false, errors.New("spec: the state is nil")
 			}
 			st = *v
 		default:
-			return false, fmt.Errorf("spec: want a consumer.State, got %T", actual)
+			return false, fmt.Errorf("spec: want a probe.State, got %T", actual)
 		}
 		if truth == nil {
 			return false, errors.New("spec: ConvergeTo needs the truth, got nil")

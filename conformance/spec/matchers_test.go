@@ -17,6 +17,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/conformance/spec"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -174,8 +175,8 @@ var _ = Describe("the delivery matchers", func() {
 	})
 
 	Describe("BeAppliedOnce", func() {
-		state := func(n int) consumer.State {
-			return consumer.State{OrgID: "f47ac10b", Applied: map[string]int{"b7cc9282-3587-4403-8589-fd0e9f87cf97": n, "other": 1}}
+		state := func(n int) probe.State {
+			return probe.State{OrgID: "f47ac10b", Applied: map[string]int{"b7cc9282-3587-4403-8589-fd0e9f87cf97": n, "other": 1}}
 		}
 
 		It("passes when the state counts the requestId once", func() {
@@ -190,15 +191,15 @@ var _ = Describe("the delivery matchers", func() {
 		})
 
 		It("says when the state does not count it at all", func() {
-			st := consumer.State{OrgID: "f47ac10b", Applied: map[string]int{"other": 1}}
+			st := probe.State{OrgID: "f47ac10b", Applied: map[string]int{"other": 1}}
 			Expect(failure(spec.BeAppliedOnce(st), d, false)).To(HavePrefix(
 				"Expected a delivery to be applied once, but the consumer's state (1 applied requestIds) does not count requestId b7cc9282-3587-4403-8589-fd0e9f87cf97 at all:"))
 		})
 
 		It("cannot judge a state without applied counts, or of another org", func() {
-			_, err := spec.BeAppliedOnce(consumer.State{OrgID: "f47ac10b"}).Match(d)
+			_, err := spec.BeAppliedOnce(probe.State{OrgID: "f47ac10b"}).Match(d)
 			Expect(err).To(MatchError(ContainSubstring("carries no applied counts")))
-			_, err = spec.BeAppliedOnce(consumer.State{OrgID: "elsewhere", Applied: map[string]int{"x": 1}}).Match(d)
+			_, err = spec.BeAppliedOnce(probe.State{OrgID: "elsewhere", Applied: map[string]int{"x": 1}}).Match(d)
 			Expect(err).To(MatchError("spec: BeAppliedOnce was given the state of org elsewhere for a delivery to org f47ac10b"))
 		})
 	})
@@ -273,7 +274,7 @@ var _ = Describe("ConvergeTo", func() {
 		var err error
 		r, err = c.Run(ctx, conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: key, Seed: 7,
-			Probe: func(_ context.Context, orgID string) (consumer.State, error) { return ref.State(orgID), nil },
+			Probe: func(_ context.Context, orgID string) (probe.State, error) { return ref.State(orgID), nil },
 		})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Report.Orgs).To(HaveLen(1))
@@ -307,7 +308,7 @@ var _ = Describe("ConvergeTo", func() {
 		_, err = spec.ConvergeTo(r.Report.Truth().Org("elsewhere")).Match(ref.State(org))
 		Expect(err).To(MatchError(ContainSubstring("the truth of org elsewhere for the state of org " + org)))
 		_, err = spec.ConvergeTo(r.Report.Truth().Org(org)).Match(42)
-		Expect(err).To(MatchError("spec: want a consumer.State, got int"))
+		Expect(err).To(MatchError("spec: want a probe.State, got int"))
 	})
 })
 
@@ -397,7 +398,7 @@ var _ = Describe("SettleTo", Label("settle"), func() {
 		var err error
 		r, err = c.Run(ctx, conformance.Target{
 			URL: srv.URL + consumer.WebhookPath, Key: key, Seed: 7,
-			Probe: func(_ context.Context, orgID string) (consumer.State, error) { return ref.State(orgID), nil },
+			Probe: func(_ context.Context, orgID string) (probe.State, error) { return ref.State(orgID), nil },
 		})
 		Expect(err).NotTo(HaveOccurred())
 		org = r.Report.Orgs[0].OrgID
@@ -406,11 +407,11 @@ var _ = Describe("SettleTo", Label("settle"), func() {
 	// later gives an empty state until after has passed, then the
 	// reference's, without pending: a consumer that applies later and
 	// does not say how much waits.
-	later := func(after time.Duration) scenarios.Probe {
+	later := func(after time.Duration) probe.Func {
 		start := time.Now()
-		return func(_ context.Context, orgID string) (consumer.State, error) {
+		return func(_ context.Context, orgID string) (probe.State, error) {
 			if time.Since(start) < after {
-				return consumer.State{OrgID: orgID}, nil
+				return probe.State{OrgID: orgID}, nil
 			}
 			st := ref.State(orgID)
 			st.Pending = nil
@@ -435,7 +436,7 @@ var _ = Describe("SettleTo", Label("settle"), func() {
 
 	It("refuses what is not a Probed, a Probed without a probe, and a truth of another org", func() {
 		_, err := spec.SettleTo(r.Report.Truth().Org(org), time.Second).Match(ref.State(org))
-		Expect(err).To(MatchError("spec: SettleTo wants a spec.Probed, got consumer.State"))
+		Expect(err).To(MatchError("spec: SettleTo wants a spec.Probed, got probe.State"))
 		_, err = spec.SettleTo(r.Report.Truth().Org(org), time.Second).Match(spec.Probed{OrgID: org})
 		Expect(err).To(MatchError("spec: the Probed has no Probe"))
 		_, err = spec.SettleTo(r.Report.Truth().Org("elsewhere"), time.Second).Match(spec.Probed{Probe: later(0), OrgID: org})

@@ -10,14 +10,15 @@ import (
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 
+	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
 // Probed is an org's state as the consumer's probe gives it, read when a
 // matcher asks: the actual value of SettleTo.
 type Probed struct {
-	// Probe reads the state (consumer.HTTPProbe, or a Go function).
-	Probe scenarios.Probe
+	// Probe reads the state (probe.HTTP, or a Go function).
+	Probe probe.Func
 	// OrgID is the org to read.
 	OrgID string
 	// Since is when the consumer last acknowledged a delivery about the

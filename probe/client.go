@@ -1,4 +1,4 @@
-package consumer
+package probe
 
 import (
 	"context"
@@ -15,10 +15,18 @@ import (
 	"github.com/tartansim/tartansim/show"
 )
 
-// HTTPProbe returns the client of a state probe (a scenarios.Probe) that GETs probeURL?orgId=… (the org ID
-// query-escaped) with client (nil: a client with a 10 s timeout). 404 means
-// nothing stored. A request that gets no answer fails with a *ProbeError.
-func HTTPProbe(probeURL string, client *http.Client) func(ctx context.Context, orgID string) (State, error) {
+// Func reads what a consumer holds about one org: the state probe as a Go
+// function. An integrator's test can pass one instead of a URL; HTTP makes
+// one of a URL. An org the consumer knows nothing of is a State with
+// nothing in it, not an error; the error is for a probe that could not
+// answer.
+type Func func(ctx context.Context, orgID string) (State, error)
+
+// HTTP returns the client of a state probe that GETs probeURL?orgId=… (the
+// org ID query-escaped) with client (nil: a client with a 10 s timeout).
+// 404 means nothing stored. A request that gets no answer fails with an
+// *Error.
+func HTTP(probeURL string, client *http.Client) Func {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -42,7 +50,7 @@ func HTTPProbe(probeURL string, client *http.Client) func(ctx context.Context, o
 		}
 		switch resp.StatusCode {
 		case http.StatusOK:
-			st, err := ParseState(body)
+			st, err := Parse(body)
 			if err != nil {
 				return st, fmt.Errorf("%w; it answered %s", err, quoteAnswer(body))
 			}
@@ -65,13 +73,13 @@ func quoteAnswer(body []byte) string {
 	return strconv.Quote(string(body))
 }
 
-// ProbeError is the error of an HTTPProbe request that got no answer at
+// Error is the error of an HTTP probe request that got no answer at
 // all: refused, a name that does not resolve, TLS, a timeout, a reset. The
 // state of every org is then out of reach, so callers stop at the first
 // (the CLI exits 3, spec.Declare aborts the suite). A probe that answers,
 // even with 500, is not one.
-type ProbeError struct {
-	// URL is the probe's, as given to HTTPProbe, redacted by
+type Error struct {
+	// URL is the probe's, as given to HTTP, redacted by
 	// show.URL (password and query values hidden).
 	URL string
 	// Why says what failed in a few words, as sender.Result.Summary does:
@@ -82,12 +90,12 @@ type ProbeError struct {
 }
 
 // Error is "could not reach the state probe URL: Why".
-func (e *ProbeError) Error() string { return "could not reach the state probe " + e.URL + ": " + e.Why }
+func (e *Error) Error() string { return "could not reach the state probe " + e.URL + ": " + e.Why }
 
 // Unwrap returns the transport's error.
-func (e *ProbeError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
-// probeError makes the ProbeError of err, from a request to probeURL.
+// probeError makes the Error of err, from a request to probeURL.
 // net/http's *url.Error quotes the URL with its query (often a token), so
 // the one it wraps has its URL redacted.
 func probeError(probeURL string, err error) error {
@@ -99,5 +107,5 @@ func probeError(probeURL string, err error) error {
 	if c := sender.Classify(err); c != sender.ClassTimeout {
 		why = sender.Result{Class: c, Err: err}.Summary() // "connection refused", "TLS: …", "DNS: …"
 	}
-	return &ProbeError{URL: show.URL(probeURL), Why: why, Err: err}
+	return &Error{URL: show.URL(probeURL), Why: why, Err: err}
 }

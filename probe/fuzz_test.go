@@ -1,4 +1,4 @@
-package consumer_test
+package probe_test
 
 import (
 	"encoding/json"
@@ -6,13 +6,13 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
-// FuzzParseState: ParseState never panics, every error wraps
-// ErrInvalidState, and what it accepts survives json.Marshal then ParseState
+// FuzzParse: Parse never panics, every error wraps
+// ErrInvalidState, and what it accepts survives json.Marshal then Parse
 // unchanged.
-func FuzzParseState(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`{"orgId":"o","connectionStatus":"CONNECTION_INVITED","employees":[{"employeeId":"TRT-0042","name":"Zoë & <Sons>","n":1e6}],"applied":{"r":1}}`,
 		`{"orgId":"o","employees":[],"applied":{}}`,
@@ -30,9 +30,9 @@ func FuzzParseState(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := consumer.ParseState(data)
+		s, err := probe.Parse(data)
 		if err != nil {
-			if !errors.Is(err, consumer.ErrInvalidState) {
+			if !errors.Is(err, probe.ErrInvalidState) {
 				t.Fatalf("error %v does not wrap ErrInvalidState", err)
 			}
 			return
@@ -41,7 +41,7 @@ func FuzzParseState(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal accepted state: %v", err)
 		}
-		back, err := consumer.ParseState(b)
+		back, err := probe.Parse(b)
 		if err != nil {
 			t.Fatalf("re-parse %s: %v", b, err)
 		}

@@ -1,4 +1,4 @@
-package consumer_test
+package probe_test
 
 import (
 	"net"
@@ -9,8 +9,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-
-	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/probe"
 )
 
 var _ = Describe("an HTTP state probe that fails", Label("probe", "secrets"), func() {
@@ -20,7 +19,7 @@ var _ = Describe("an HTTP state probe that fails", Label("probe", "secrets"), fu
 		addr := ln.Addr().String()
 		Expect(ln.Close()).To(Succeed())
 
-		_, err = consumer.HTTPProbe("http://ci:pa55word@"+addr+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		_, err = probe.HTTP("http://ci:pa55word@"+addr+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
 		Expect(err).To(HaveOccurred())
 		Expect(err.Error()).NotTo(ContainSubstring("pa55word"))
 		Expect(err.Error()).NotTo(ContainSubstring("t0ps3cret"))
@@ -31,7 +30,7 @@ var _ = Describe("an HTTP state probe that fails", Label("probe", "secrets"), fu
 	It("says which status it got, and nothing of the URL", func(ctx SpecContext) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 		DeferCleanup(srv.Close)
-		_, err := consumer.HTTPProbe(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
+		_, err := probe.HTTP(srv.URL+"/probe?token=t0ps3cret", nil)(ctx, "org-1")
 		Expect(err).To(MatchError("probe answered 502 Bad Gateway"))
 		Expect(strings.Contains(err.Error(), "t0ps3cret")).To(BeFalse())
 	})
@@ -44,7 +43,7 @@ var _ = Describe("an HTTP state probe that fails", Label("probe", "secrets"), fu
 		}))
 		DeferCleanup(srv.Close)
 		const orgID = "a&b=c d+e#f"
-		st, err := consumer.HTTPProbe(srv.URL+"/probe?token=t", nil)(ctx, orgID)
+		st, err := probe.HTTP(srv.URL+"/probe?token=t", nil)(ctx, orgID)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.OrgID).To(Equal(orgID))
 		Expect(<-got).To(Equal(url.Values{"token": {"t"}, "orgId": {orgID}}))
