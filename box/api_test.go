@@ -15,6 +15,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -23,12 +24,12 @@ import (
 // api is a box behind a recorder, called over loopback.
 type api struct {
 	rec   *recorder
-	clock *box.FakeClock
+	clock *clock.Fake
 	srv   *boxtest.Server
 }
 
 func newAPI(opts ...box.Option) *api {
-	a := &api{rec: newRecorder(), clock: box.NewFakeClock(monday)}
+	a := &api{rec: newRecorder(), clock: clock.NewFake(monday)}
 	opts = append([]box.Option{box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(a.clock), box.AcceptAfter(box.Never), box.Employees(27)}, opts...)
 	srv, err := boxtest.NewServer(a.rec.srv.URL, []byte(appKey), apiKey, opts...)
 	Expect(err).NotTo(HaveOccurred())

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/box"
+	"github.com/tartansim/tartansim/clock"
 )
 
 // discard is a consumer that answers 200 and keeps nothing, on loopback.
@@ -22,7 +23,7 @@ func discard(b *testing.B) string {
 // initial sync has been answered; the caller closes the box.
 func accepted(b *testing.B, target string, n int) (*box.Box, string) {
 	b.Helper()
-	bx, err := box.New(target, []byte(appKey), apiKey, box.WithClock(box.NewFakeClock(monday)), box.AcceptAfter(0), box.Employees(n))
+	bx, err := box.New(target, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)), box.AcceptAfter(0), box.Employees(n))
 	if err != nil {
 		b.Fatal(err)
 	}

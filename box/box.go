@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
@@ -64,7 +65,7 @@ type config struct {
 	appKey      []byte
 	apiKey      string
 	seed        uint64
-	clock       Clock
+	clock       clock.Clock
 	acceptAfter time.Duration
 	employees   int
 	events      fixtures.Subscription
@@ -104,7 +105,7 @@ type Option func(*config) error
 func Seed(n uint64) Option { return func(c *config) error { c.seed = n; return nil } }
 
 // WithClock sets the box's clock (default: the wall clock).
-func WithClock(cl Clock) Option {
+func WithClock(cl clock.Clock) Option {
 	return func(c *config) error {
 		if cl == nil {
 			return fmt.Errorf("%w: WithClock(nil)", ErrBadOption)
@@ -214,7 +215,7 @@ func Every(d time.Duration) func(time.Time) time.Time {
 func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, error) {
 	cfg := config{
 		target: target, appKey: append([]byte(nil), appKey...), apiKey: apiKey,
-		seed: 1, clock: wallClock{}, acceptAfter: DefaultAcceptAfter, employees: DefaultEmployees,
+		seed: 1, clock: clock.Real, acceptAfter: DefaultAcceptAfter, employees: DefaultEmployees,
 		layout: wire.Compact, schedule: Weekly(time.Monday, 3, 18),
 		churn:    scenarios.Delta{Joiners: 1, Promotions: 1, Leavers: 1},
 		settling: scenarios.Settling{Budget: scenarios.DefaultSettle},

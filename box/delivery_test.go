@@ -11,6 +11,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -251,7 +252,7 @@ var _ = Describe("verdicts", Label("verdict"), func() {
 		lossy := &lossyHandler{next: c}
 		csrv := httptest.NewServer(lossy)
 		DeferCleanup(csrv.Close)
-		srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, box.WithClock(box.NewFakeClock(monday)),
+		srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)),
 			box.AcceptAfter(0), box.Employees(15), box.WithProbe(c.Probe), box.Settle(scenarios.Settling{Budget: 300 * time.Millisecond}))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(srv.Close)

@@ -44,7 +44,7 @@
 // The Clock decides when invites are accepted (AcceptAfter), when delta
 // syncs run (Schedule, weekly on Monday 03:18 UTC by default) and when the
 // EOD batch runs by itself (EODSchedule, none by default). Tests pass a
-// FakeClock and Advance it: a week passes at once, and never a wall-clock
+// *clock.Fake and Advance it: a week passes at once, and never a wall-clock
 // sleep.
 //
 // # Verdicts

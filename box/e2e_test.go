@@ -9,6 +9,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/probe"
@@ -26,7 +27,7 @@ var monday = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
 
 // fixture is a box with a consumer behind it, on loopback.
 type fixture struct {
-	clock *box.FakeClock
+	clock *clock.Fake
 	srv   *boxtest.Server
 	inv   *inviter
 }
@@ -34,7 +35,7 @@ type fixture struct {
 // withInviter starts the small inviting consumer and a box in front of it,
 // on a fake clock: the corporate accepts an hour after the invite.
 func withInviter(opts ...box.Option) *fixture {
-	f := &fixture{clock: box.NewFakeClock(monday)}
+	f := &fixture{clock: clock.NewFake(monday)}
 	f.inv = newInviter([]byte(appKey), "", apiKey)
 	csrv := httptest.NewServer(f.inv)
 	DeferCleanup(csrv.Close)
@@ -105,7 +106,7 @@ var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 		c := consumer.New([]byte(appKey))
 		csrv := httptest.NewServer(c.Handler())
 		DeferCleanup(csrv.Close)
-		clock := box.NewFakeClock(monday)
+		clock := clock.NewFake(monday)
 		srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
 			box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(clock), box.AcceptAfter(0), box.Employees(23),
 			box.WithProbe(probe.HTTP(csrv.URL+consumer.ProbePath, nil)))

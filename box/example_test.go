@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/box"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
 )
 
@@ -22,7 +23,7 @@ func ExampleBox_Handler() {
 	defer hooks.Close()
 
 	b, err := box.New(hooks.URL+consumer.WebhookPath, key, "the-api-key",
-		box.WithClock(box.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
+		box.WithClock(clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
 		box.AcceptAfter(0), box.Employees(12))
 	if err != nil {
 		panic(err)

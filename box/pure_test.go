@@ -156,26 +156,3 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 }
-
-func TestFakeClock(t *testing.T) {
-	c := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var fired []string
-	c.AfterFunc(2*time.Hour, func() { fired = append(fired, "b") })
-	c.AfterFunc(time.Hour, func() {
-		fired = append(fired, "a")
-		c.AfterFunc(30*time.Minute, func() { fired = append(fired, "a+30m at "+c.Now().Format("15:04")) })
-	})
-	stop := c.AfterFunc(3*time.Hour, func() { fired = append(fired, "never") })
-	if !stop() || stop() {
-		t.Fatal("stop should cancel once")
-	}
-	c.Advance(90 * time.Minute)
-	c.Advance(time.Hour)
-	want := []string{"a", "a+30m at 01:30", "b"}
-	if len(fired) != len(want) || fired[0] != want[0] || fired[1] != want[1] || fired[2] != want[2] {
-		t.Fatalf("fired %v, want %v", fired, want)
-	}
-	if c.Pending() != 0 || !c.Now().Equal(time.Date(2026, 1, 1, 2, 30, 0, 0, time.UTC)) {
-		t.Fatalf("pending %d, now %s", c.Pending(), c.Now())
-	}
-}

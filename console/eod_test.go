@@ -2,77 +2,25 @@ package console
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/wire"
 )
 
-// fakeClock is a clock that moves only when told; After fires once the
-// clock has been moved past the moment asked for.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-// pending reports how many timers wait.
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
-}
-
-// Set moves the clock to t and fires the timers due.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(t) {
-			w.ch <- t
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
 var _ = Describe("the EOD batch", Label("eod"), func() {
 	var f *flaky
-	var clock *fakeClock
+	var clk *clock.Fake
 	var h *harness
 	// 20:00 IST on 1 December 2026.
 	morning := time.Date(2026, 12, 1, 20, 0, 0, 0, wire.IST)
 
 	BeforeEach(func() {
 		f = newFlaky()
-		clock = newFakeClock(morning)
-		h = start(Key([]byte("k")), WithClock(clock), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
+		clk = clock.NewFake(morning)
+		h = start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
 	})
 
 	failTwo := func() {
@@ -109,23 +57,23 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 
 	It("runs by itself at 23:59 IST, with an injected clock", func() {
 		failTwo()
-		Eventually(clock.pending).Should(Equal(1))
-		clock.Set(time.Date(2026, 12, 1, 23, 58, 0, 0, wire.IST))
+		Eventually(clk.Pending).Should(Equal(1))
+		clk.Set(time.Date(2026, 12, 1, 23, 58, 0, 0, wire.IST))
 		Consistently(h.srv.LastEOD, "100ms").Should(BeZero())
 		eod := time.Date(2026, 12, 1, 23, 59, 0, 0, wire.IST)
-		clock.Set(eod)
+		clk.Set(eod)
 		Eventually(h.srv.LastEOD).Should(BeTemporally("==", eod))
 		var page Page
 		h.call(http.MethodGet, "/api/console/deliveries?limit=2", nil, &page)
 		Expect(page.Attempts[0].Source).To(Equal(SourceEOD))
-		Eventually(clock.pending).Should(Equal(1), "and plans the next day's")
+		Eventually(clk.Pending).Should(Equal(1), "and plans the next day's")
 	})
 
 	It("follows a change of the schedule", func() {
 		failTwo()
 		Expect(h.call(http.MethodPut, "/api/console/settings", Patch{EOD: ptr("21:30")}, nil)).To(Equal(http.StatusOK))
 		at := time.Date(2026, 12, 1, 21, 30, 0, 0, wire.IST)
-		Eventually(func() time.Time { clock.Set(at); return h.srv.LastEOD() }).Should(BeTemporally("==", at))
+		Eventually(func() time.Time { clk.Set(at); return h.srv.LastEOD() }).Should(BeTemporally("==", at))
 	})
 
 	It("honours the subscription: an unsubscribed event is not re-sent", func() {

@@ -13,24 +13,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
 const DefaultAddr = "127.0.0.1:7070"
-
-// Clock is the time the server reads: now, and a channel that fires after
-// a duration. Tests inject one so that the EOD schedule need not wait.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Server is tartansim serve: the console page, its JSON control API under
 // /api/console/, the log of every attempt, and the EOD schedule. Make it
@@ -43,7 +32,7 @@ type Server struct {
 	key       []byte   // the app key; nil when none was given
 	storePath string
 	window    int
-	clock     Clock
+	clock     clock.Clock
 	seed      uint64
 	timeout   time.Duration
 	tls       *tls.Config
@@ -99,7 +88,7 @@ func StorePath(p string) Option { return func(s *Server) { s.storePath = p } }
 func Window(n int) Option { return func(s *Server) { s.window = n } }
 
 // WithClock sets the clock; the default is the real one.
-func WithClock(c Clock) Option { return func(s *Server) { s.clock = c } }
+func WithClock(c clock.Clock) Option { return func(s *Server) { s.clock = c } }
 
 // Seed makes test payloads and runs reproducible: the n-th payload of a
 // server with seed s is the same bytes every time (at the same clock).
@@ -138,7 +127,7 @@ func Override(p Patch) Option { return func(s *Server) { s.patch = p } }
 // error wrapping ErrStoreLocked or ErrStoreDamaged.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		addr: DefaultAddr, clock: realClock{}, seed: 1, timeout: sender.DefaultTimeout,
+		addr: DefaultAddr, clock: clock.Real, seed: 1, timeout: sender.DefaultTimeout,
 		logger: slog.New(slog.DiscardHandler), initial: DefaultSettings(),
 		senders: map[string]*sender.Sender{}, wake: make(chan struct{}, 1),
 	}

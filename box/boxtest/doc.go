@@ -16,5 +16,5 @@
 //	Expect(srv.Org(orgID)).To(boxtest.Converge(0))
 //
 // Converge waits for every session queued for the org to be sent and
-// judged; a box on a FakeClock moves only when the test advances it.
+// judged; a box on a *clock.Fake moves only when the test advances it.
 package boxtest

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
@@ -28,7 +29,7 @@ func Example() {
 	defer hooks.Close()
 
 	srv, err := boxtest.NewServer(hooks.URL+consumer.WebhookPath, key, "the-api-key",
-		box.WithClock(box.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
+		box.WithClock(clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
 		box.AcceptAfter(0), // the corporate accepts at once
 		box.WithProbe(probe.HTTP(hooks.URL+consumer.ProbePath, nil)))
 	if err != nil {
