@@ -11,6 +11,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -74,7 +75,7 @@ type config struct {
 	churn       scenarios.Delta
 	eod         func(time.Time) time.Time
 	probe       probe.Func
-	settling    scenarios.Settling
+	settling    judge.Settling
 	senderOpts  []sender.Option
 	onSend      func(Sent)
 }
@@ -171,8 +172,8 @@ func EODSchedule(next func(time.Time) time.Time) Option {
 func WithProbe(p probe.Func) Option { return func(c *config) error { c.probe = p; return nil } }
 
 // Settle is how verdicts wait for a consumer that applies later (default:
-// a budget of scenarios.DefaultSettle).
-func Settle(s scenarios.Settling) Option { return func(c *config) error { c.settling = s; return nil } }
+// a budget of judge.DefaultSettle).
+func Settle(s judge.Settling) Option { return func(c *config) error { c.settling = s; return nil } }
 
 // SenderOptions passes options to the webhook sender (timeout, TLS, ...).
 func SenderOptions(opts ...sender.Option) Option {
@@ -218,7 +219,7 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 		seed: 1, clock: clock.Real, acceptAfter: DefaultAcceptAfter, employees: DefaultEmployees,
 		layout: wire.Compact, schedule: Weekly(time.Monday, 3, 18),
 		churn:    scenarios.Delta{Joiners: 1, Promotions: 1, Leavers: 1},
-		settling: scenarios.Settling{Budget: scenarios.DefaultSettle},
+		settling: judge.Settling{Budget: judge.DefaultSettle},
 	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
@@ -311,6 +312,13 @@ func (b *Box) SetProbe(p probe.Func) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cfg.probe = p
+}
+
+// HasProbe reports whether the box has a state probe to judge with.
+func (b *Box) HasProbe() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.probe != nil
 }
 
 // Seed returns the box's seed, for failure reports.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -268,7 +268,7 @@ func (b *Box) wakeOn(ctx context.Context) func() {
 // they were acknowledged; the rest (dropped, lost or still queued) uncertain,
 // since a consumer may have them from employee_list. It returns the time of
 // the last acknowledgement. b.mu held.
-func (b *Box) truthOf(orgID string) (*scenarios.OrgTruth, time.Time, error) {
+func (b *Box) truthOf(orgID string) (*judge.OrgTruth, time.Time, error) {
 	var acked, rest []*Delivery
 	for _, d := range b.log {
 		if d.OrgID != orgID {
@@ -281,10 +281,10 @@ func (b *Box) truthOf(orgID string) (*scenarios.OrgTruth, time.Time, error) {
 		}
 	}
 	slices.SortFunc(acked, func(x, y *Delivery) int { return x.ackSeq - y.ackSeq })
-	t := scenarios.NewTruth()
+	t := judge.NewTruth()
 	var last time.Time
 	for _, d := range acked {
-		if err := t.Apply(&scenarios.Delivery{Seq: d.Seq, Body: d.Body}); err != nil {
+		if err := t.Apply(d.Body); err != nil {
 			return nil, last, err
 		}
 		if d.ackAt.After(last) {
@@ -292,7 +292,7 @@ func (b *Box) truthOf(orgID string) (*scenarios.OrgTruth, time.Time, error) {
 		}
 	}
 	for _, d := range rest {
-		if err := t.Uncertain(&scenarios.Delivery{Seq: d.Seq, Body: d.Body}); err != nil {
+		if err := t.Uncertain(d.Body); err != nil {
 			return nil, last, err
 		}
 	}

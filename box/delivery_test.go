@@ -13,6 +13,7 @@ import (
 	"github.com/tartansim/tartansim/box/boxtest"
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -253,7 +254,7 @@ var _ = Describe("verdicts", Label("verdict"), func() {
 		csrv := httptest.NewServer(lossy)
 		DeferCleanup(csrv.Close)
 		srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)),
-			box.AcceptAfter(0), box.Employees(15), box.WithProbe(c.Probe), box.Settle(scenarios.Settling{Budget: 300 * time.Millisecond}))
+			box.AcceptAfter(0), box.Employees(15), box.WithProbe(c.Probe), box.Settle(judge.Settling{Budget: 300 * time.Millisecond}))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(srv.Close)
 		c.api = srv.URL

@@ -51,8 +51,8 @@
 //
 // With a probe, the box judges an org each time the last session queued
 // for it has been sent: it waits for the consumer's state to settle
-// (scenarios.Await) and holds it against the truth of what the consumer
-// acknowledged (scenarios.Truth), the deliveries it did not acknowledge
+// (judge.Await) and holds it against the truth of what the consumer
+// acknowledged (judge.Truth), the deliveries it did not acknowledge
 // being uncertain, since it may have read them from employee_list.
 // Verdict, Verdicts and AwaitVerdict give it in Go, the controls as JSON.
 //

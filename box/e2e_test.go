@@ -12,6 +12,7 @@ import (
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -41,7 +42,7 @@ func withInviter(opts ...box.Option) *fixture {
 	DeferCleanup(csrv.Close)
 	opts = append([]box.Option{
 		box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(f.clock), box.AcceptAfter(time.Hour),
-		box.WithProbe(f.inv.Probe), box.Settle(scenarios.Settling{Budget: 5 * time.Second}),
+		box.WithProbe(f.inv.Probe), box.Settle(judge.Settling{Budget: 5 * time.Second}),
 	}, opts...)
 	srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, opts...)
 	Expect(err).NotTo(HaveOccurred())

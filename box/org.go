@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -42,7 +43,7 @@ type org struct {
 	db      map[string]*stored
 	dbOrder []string
 
-	verdict     Verdict
+	verdict     judge.Verdict
 	judging     bool
 	again       bool
 	cancelJudge func() // ends a judgement a newer session made stale

@@ -6,44 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 )
-
-// Verdict is the box's judgement of what the consumer holds about one org,
-// made when the org's last queued session has been sent: its state, read
-// through the probe and settled (scenarios.Await), against the truth of
-// what it acknowledged.
-type Verdict struct {
-	OrgID string `json:"orgId"`
-	// Judged is false when there is no probe, no session was sent yet, or
-	// the probe failed; Reason says which. Converged is then false too:
-	// a verdict not judged is never a pass.
-	Judged    bool `json:"judged"`
-	Converged bool `json:"converged"`
-	// Differences are the state's, against the truth (none when converged).
-	Differences []string `json:"differences"`
-	Reason      string   `json:"reason,omitempty"`
-	// Sessions counts the org's sessions the verdict covers.
-	Sessions int `json:"sessions"`
-	// Acknowledged counts the org's deliveries the consumer acknowledged
-	// so far, of Deliveries made.
-	Acknowledged int           `json:"acknowledged"`
-	Deliveries   int           `json:"deliveries"`
-	Lag          time.Duration `json:"lagNs"`
-	Ended        string        `json:"ended,omitempty"`
-	Polls        int           `json:"polls"`
-}
-
-// String is "converged", "not judged: why" or the differences joined.
-func (v Verdict) String() string {
-	switch {
-	case !v.Judged:
-		return "not judged: " + v.Reason
-	case v.Converged:
-		return "converged"
-	}
-	return fmt.Sprintf("%d difference(s): %v", len(v.Differences), v.Differences)
-}
 
 // judge starts a judgement of o when its last queued session has been
 // sent. b.mu held.
@@ -52,7 +16,7 @@ func (b *Box) judge(o *org) {
 		return
 	}
 	if b.cfg.probe == nil {
-		o.verdict = b.counts(o, Verdict{OrgID: o.id, Reason: "no state probe"})
+		o.verdict = b.counts(o, judge.NotJudged(o.id, "no state probe"))
 		b.changed.Broadcast()
 		return
 	}
@@ -65,9 +29,9 @@ func (b *Box) judge(o *org) {
 }
 
 // counts fills in v's counts of o's sessions and deliveries. b.mu held.
-func (b *Box) counts(o *org, v Verdict) Verdict {
+func (b *Box) counts(o *org, v judge.Verdict) judge.Verdict {
 	if v.Differences == nil {
-		v.Differences = []string{} // [] in JSON, never null
+		v.Differences = []judge.Difference{} // [] in JSON, never null
 	}
 	v.Sessions = o.ended
 	v.Acknowledged, v.Deliveries = 0, 0
@@ -93,7 +57,7 @@ func (b *Box) judging(o *org) {
 		o.cancelJudge = cancel
 		b.mu.Unlock()
 
-		var got scenarios.Settled
+		var got judge.Verdict
 		if err == nil && probe == nil {
 			err = errors.New("no state probe")
 		}
@@ -101,7 +65,7 @@ func (b *Box) judging(o *org) {
 			if since.IsZero() {
 				since = time.Now()
 			}
-			got, err = scenarios.Await(ctx, probe, o.id, truth, scenarios.CompareAll, since, b.cfg.settling)
+			got, err = judge.Await(ctx, probe, o.id, truth, judge.CompareAll, since, b.cfg.settling)
 		}
 		cancelled := ctx.Err() != nil
 		cancel()
@@ -115,15 +79,9 @@ func (b *Box) judging(o *org) {
 			return
 		}
 		if !cancelled {
-			v := Verdict{OrgID: o.id}
+			v := got
 			if err != nil {
-				v.Reason = "the state probe failed: " + err.Error()
-			} else {
-				v.Judged, v.Converged, v.Differences = true, got.Converged, got.Diffs
-				v.Lag, v.Ended, v.Polls = got.Lag, got.Ended, got.Polls
-			}
-			if v.Differences == nil {
-				v.Differences = []string{}
+				v = judge.NotJudged(o.id, "the state probe failed: "+err.Error())
 			}
 			v = b.counts(o, v)
 			v.Sessions = covers
@@ -142,29 +100,32 @@ func (b *Box) judging(o *org) {
 
 // Verdict returns the latest verdict about org (not judged before its
 // first session has been sent).
-func (b *Box) Verdict(orgID string) (Verdict, error) {
+func (b *Box) Verdict(orgID string) (judge.Verdict, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(orgID)
 	if err != nil {
-		return Verdict{}, err
+		return judge.Verdict{}, err
 	}
 	return b.latest(o), nil
 }
 
-func (b *Box) latest(o *org) Verdict {
+// latest is o's newest verdict, Judging while a judgement is under way or
+// due. b.mu held.
+func (b *Box) latest(o *org) judge.Verdict {
 	v := o.verdict
 	if v.OrgID == "" {
-		v = b.counts(o, Verdict{OrgID: o.id, Reason: "nothing sent yet"})
+		v = b.counts(o, judge.NotJudged(o.id, "nothing sent yet"))
 	}
+	v.Judging = o.judging || o.ended < o.sessions
 	return v
 }
 
 // Verdicts returns the latest verdict of every org, in invite order.
-func (b *Box) Verdicts() []Verdict {
+func (b *Box) Verdicts() []judge.Verdict {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]Verdict, 0, len(b.order))
+	out := make([]judge.Verdict, 0, len(b.order))
 	for _, id := range b.order {
 		out = append(out, b.latest(b.orgs[id]))
 	}
@@ -174,14 +135,14 @@ func (b *Box) Verdicts() []Verdict {
 // AwaitVerdict waits until every session queued for org has been sent and
 // judged, and returns that verdict; or ctx's error. It does not move a fake
 // clock: sessions that wait for one are not waited for.
-func (b *Box) AwaitVerdict(ctx context.Context, orgID string) (Verdict, error) {
+func (b *Box) AwaitVerdict(ctx context.Context, orgID string) (judge.Verdict, error) {
 	stop := b.wakeOn(ctx)
 	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(orgID)
 	if err != nil {
-		return Verdict{}, err
+		return judge.Verdict{}, err
 	}
 	for {
 		if b.closed {

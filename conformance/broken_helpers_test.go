@@ -43,7 +43,7 @@ type subject struct {
 	fails []string
 	// timeout is Target.Timeout; 0 keeps conformance.DefaultTimeout.
 	timeout time.Duration
-	// settle is Target.Settle; 0 keeps scenarios.DefaultSettle.
+	// settle is Target.Settle; 0 keeps judge.DefaultSettle.
 	settle time.Duration
 	// parallel is Options.Parallel; 0 keeps conformance.DefaultParallel.
 	parallel int

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -20,11 +21,11 @@ type Check struct {
 	timing bool
 	// state is what the check judges of the consumer's state, and so what
 	// the settling waits for; 0 reads no state at all.
-	state scenarios.Aspect
+	state judge.Aspect
 	// needs lists the catalogue IDs the check is about: under a
 	// subscription without one of them it is SKIP (see Needs).
 	needs []string
-	judge func(*judge)
+	judge func(*evidence)
 }
 
 // Labels, one per area.
@@ -64,8 +65,8 @@ func Lookup(id string) (Check, bool) {
 // fault, are refused and have no effect.
 func forgery(id, title string) Check {
 	return Check{
-		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: scenarios.Records | scenarios.NoForgery, needs: []string{addDelta},
-		judge: func(j *judge) {
+		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: judge.Records | judge.NoForgery, needs: []string{addDelta},
+		judge: func(j *evidence) {
 			j.forgedRejected()
 			j.genuineAcked()
 			j.state("that a forged delivery had no effect")
@@ -75,8 +76,8 @@ func forgery(id, title string) Check {
 
 var checks = []Check{
 	{
-		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: scenarios.Records, needs: []string{addInitial, addDelta},
-		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
+		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: judge.Records, needs: []string{addInitial, addDelta},
+		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	forgery("SIG-MISSING", "rejects a delivery without tartan-signature with 4xx, and it has no effect"),
 	forgery("SIG-EMPTY", "rejects an empty signature with 4xx, and it has no effect"),
@@ -84,63 +85,63 @@ var checks = []Check{
 	forgery("SIG-TAMPERED", "rejects a body changed after signing with 4xx, and it has no effect"),
 	forgery("SIG-NEAR-MISS", "rejects a signature one hex digit off, or truncated, with 4xx, and it has no effect"),
 	{
-		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: scenarios.Records, needs: []string{addInitial},
-		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
+		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: judge.Records, needs: []string{addInitial},
+		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success", state: scenarios.Records, needs: []string{fixtures.EventSyncInitiated, addInitial},
-		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
+		ID: "PAY-QUIRKS", Label: LabelPayload, Title: "accepts the documented quirks: recordCount null, statusCode string, timeStamp \"\", dotted vendor.orgId, non-UUID requestId, NOT AVAILABLE, Success", state: judge.Records, needs: []string{fixtures.EventSyncInitiated, addInitial},
+		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields", state: scenarios.Records, needs: []string{fixtures.EventSyncCompleted, fixtures.EventEmployeeRemark},
-		judge: func(j *judge) { j.genuineAcked(); j.stateIfProbed() },
+		ID: "PAY-UNKNOWN", Label: LabelPayload, Title: "ignores politely (2xx) an undocumented event and unknown top-level and record fields", state: judge.Records, needs: []string{fixtures.EventSyncCompleted, fixtures.EventEmployeeRemark},
+		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true, state: scenarios.Records, needs: []string{addInitial},
-		judge: func(j *judge) {
+		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true, state: judge.Records, needs: []string{addInitial},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that values were stored exactly")
 		},
 	},
 	{
 		ID: "DEL-ACK-TIME", Label: LabelDelivery, Title: "acknowledges every delivery within the timeout", timing: true,
-		judge: func(j *judge) {
+		judge: func(j *evidence) {
 			j.withinBudget(func(*scenarios.Delivery, scenarios.Attempt) bool { return true })
 		},
 	},
 	{
-		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: scenarios.Records | scenarios.AppliedOnce, needs: []string{addInitial, addDelta},
-		judge: func(j *judge) {
+		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial, addDelta},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that duplicates were applied once")
 		},
 	},
 	{
-		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{addInitial},
-		judge: func(j *judge) {
+		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{addInitial},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.eodAcked()
 			j.state("that the state converged")
 		},
 	},
 	{
-		ID: "DEL-STALE", Label: LabelDelivery, Title: "keeps the newer values when an older update arrives later (EOD)", NeedsProbe: true, state: scenarios.Records, needs: []string{update},
-		judge: func(j *judge) {
+		ID: "DEL-STALE", Label: LabelDelivery, Title: "keeps the newer values when an older update arrives later (EOD)", NeedsProbe: true, state: judge.Records, needs: []string{update},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.eodAcked()
 			j.state("that the newer values survived")
 		},
 	},
 	{
-		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{fixtures.EventSyncInitiated, addInitial, addDelta},
-		judge: func(j *judge) {
+		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{fixtures.EventSyncInitiated, addInitial, addDelta},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that the state converged")
 		},
 	},
 	{
-		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: scenarios.Records | scenarios.AppliedOnce, needs: []string{addInitial},
-		judge: func(j *judge) {
+		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial},
+		judge: func(j *evidence) {
 			j.eodAcked()
 			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == scenarios.AttemptEOD })
 			// A 2xx that dropped the work (a full queue) is data lost.
@@ -148,15 +149,15 @@ var checks = []Check{
 		},
 	},
 	{
-		ID: "LIFE-SYNC", Label: LabelLifecycle, Title: "holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers", NeedsProbe: true, state: scenarios.Records | scenarios.Connection, needs: []string{addInitial, addDelta, update},
-		judge: func(j *judge) {
+		ID: "LIFE-SYNC", Label: LabelLifecycle, Title: "holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{addInitial, addDelta, update},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that the state equals the truth")
 		},
 	},
 	{
-		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true, state: scenarios.Connection, needs: []string{fixtures.EventConnectionRequested, fixtures.EventConnectionTerminated},
-		judge: func(j *judge) {
+		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true, state: judge.Connection, needs: []string{fixtures.EventConnectionRequested, fixtures.EventConnectionTerminated},
+		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("connectionStatus")
 		},

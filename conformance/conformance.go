@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -48,7 +49,7 @@ type Target struct {
 	TLS *tls.Config
 	// Settle is how long a check waits for the consumer's state to equal
 	// the truth and hold, for consumers that apply later from a queue (see
-	// scenarios.Settling). 0 is scenarios.DefaultSettle; JudgeAtOnce (any
+	// judge.Settling). 0 is judge.DefaultSettle; JudgeAtOnce (any
 	// negative value) reads the state once, the moment the last delivery
 	// was answered.
 	Settle time.Duration
@@ -63,14 +64,14 @@ type Target struct {
 const JudgeAtOnce time.Duration = -1
 
 // settling is the Settling that t asks for.
-func (t Target) settling() scenarios.Settling {
+func (t Target) settling() judge.Settling {
 	switch {
 	case t.Settle < 0:
-		return scenarios.Settling{}
+		return judge.Settling{}
 	case t.Settle == 0:
-		return scenarios.Settling{Budget: scenarios.DefaultSettle}
+		return judge.Settling{Budget: judge.DefaultSettle}
 	}
-	return scenarios.Settling{Budget: t.Settle}
+	return judge.Settling{Budget: t.Settle}
 }
 
 // Result is the verdict on one check.
@@ -88,7 +89,7 @@ type Result struct {
 	// check's orgs; 0 when state was not judged or never converged).
 	Lag time.Duration `json:"lagNs"`
 	// LagAtMost marks a Lag that is only a bound: the state already
-	// matched at the first read (see scenarios.Settled.LagAtMost).
+	// matched at the first read (see judge.Settled.LagAtMost).
 	LagAtMost bool `json:"lagAtMost,omitempty"`
 	// ProbeReads counts the state probe's reads of the check.
 	ProbeReads int `json:"probeReads"`
@@ -176,7 +177,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		res.Verdict, res.Reason = Skip, "the subscription leaves nothing of this check to send"
 		return res, nil
 	}
-	j := &judge{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
+	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
 	lagged := false // the largest lag of a converged org so far

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -89,7 +90,7 @@ func WriteJUnit(w io.Writer, results []Result, seed uint64, elapsed time.Duratio
 
 // SummarizeLag is the processing lag over every org that results judged
 // and that converged (see scenarios.SummarizeLag).
-func SummarizeLag(results []Result) scenarios.LagSummary {
+func SummarizeLag(results []Result) judge.LagSummary {
 	reps := make([]*scenarios.Report, 0, len(results))
 	for _, r := range results {
 		reps = append(reps, r.Report)

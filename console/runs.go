@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -76,15 +77,12 @@ type RunStep struct {
 	Faults   []string `json:"faults,omitempty"`
 }
 
-// OrgVerdict is the verdict on one org's state after a scenario.
+// OrgVerdict is the verdict on one org's state after a scenario: the
+// judge's Verdict and the org's name in the scenario.
 type OrgVerdict struct {
-	ID        string   `json:"id"`
-	OrgID     string   `json:"orgId"`
-	Judged    bool     `json:"judged"`
-	Converged bool     `json:"converged"`
-	Employees int      `json:"employees"`
-	Diffs     []string `json:"diffs,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
+	ID        string `json:"id"`
+	Employees int    `json:"employees"`
+	judge.Verdict
 }
 
 // CheckVerdict is one conformance check's verdict, with its evidence.
@@ -298,7 +296,7 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 			}
 			r.Problems = rep.Problems
 			for _, o := range rep.Orgs {
-				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, OrgID: o.OrgID, Judged: o.Judged, Converged: o.Converged, Employees: o.Employees, Diffs: o.Diffs, Reason: o.Reason})
+				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, Employees: o.Employees, Verdict: o.Verdict})
 			}
 		}
 	})

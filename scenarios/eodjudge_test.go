@@ -56,7 +56,7 @@ steps:
 		})).Run(ctx, parse(resync))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Orgs).To(HaveLen(1))
-		Expect(rep.Orgs[0].Converged).To(BeTrue(), "the resync mends the state by the end: %v", rep.Orgs[0].Diffs)
+		Expect(rep.Orgs[0].Converged).To(BeTrue(), "the resync mends the state by the end: %v", rep.Orgs[0].Differences)
 		Expect(rep.Problems).To(HaveLen(1))
 		Expect(rep.Problems[0]).To(HavePrefix("after the EOD batch at day 1 23:59:00, org " + rep.Orgs[0].OrgID + " had not applied everything it acknowledged: is missing employee"))
 	})

@@ -130,7 +130,7 @@ var _ = Describe("a scenario against a hostile consumer", Label("scenarios", "ho
 			Expect(c.Requests()).To(Equal(5), "four first sends and one EOD re-send: nothing else re-sent")
 
 			Expect(rep.Problems).To(ConsistOf(ContainSubstring("1 valid deliveries were not acknowledged when first sent, e.g. delivery 3")))
-			Expect(rep.Orgs[0].Converged).To(BeTrue(), "the EOD re-send reached the reference consumer: %v", rep.Orgs[0].Diffs)
+			Expect(rep.Orgs[0].Converged).To(BeTrue(), "the EOD re-send reached the reference consumer: %v", rep.Orgs[0].Differences)
 		},
 		Entry("resets the connection", hostile.Reset, sender.ClassReset, hostileSpec),
 		Entry("never answers", hostile.Silent, sender.ClassTimeout, hostileSpec),

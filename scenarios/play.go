@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -65,7 +66,7 @@ func (r *Runner) prepare(sc *Scenario) (*play, error) {
 		return nil, err
 	}
 	p.moments = moments
-	p.rep = &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: show.URL(r.send.Target()), truth: NewTruth(), DryRun: r.dry}
+	p.rep = &Report{Scenario: sc.Name, Seed: seed, Start: start, Base: base, Target: show.URL(r.send.Target()), truth: judge.NewTruth(), DryRun: r.dry}
 	return p, nil
 }
 

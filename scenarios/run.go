@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
@@ -27,8 +28,8 @@ type Runner struct {
 	log    *replay.Writer
 	dry    bool
 	// settling and aspects are how state is judged (Settle, Judging).
-	settling Settling
-	aspects  Aspect
+	settling judge.Settling
+	aspects  judge.Aspect
 	events   fixtures.Subscription
 }
 
@@ -77,7 +78,7 @@ func Record(w io.Writer) Option { return func(r *Runner) { r.log = replay.NewWri
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
-	r := &Runner{send: s, key: key, seed: fixtures.DefaultSeed, aspects: CompareAll}
+	r := &Runner{send: s, key: key, seed: fixtures.DefaultSeed, aspects: judge.CompareAll}
 	for _, o := range opts {
 		o(r)
 	}
@@ -101,14 +102,14 @@ type Report struct {
 	Problems    []string      `json:"problems"`
 	Elapsed     time.Duration `json:"elapsedNs"`
 	Interrupted bool          `json:"interrupted,omitempty"`
-	truth       *Truth
+	truth       *judge.Truth
 }
 
 // Passed reports whether the consumer handled the scenario correctly.
 func (r *Report) Passed() bool { return len(r.Problems) == 0 && !r.Interrupted }
 
 // Truth returns the expected state the run computed.
-func (r *Report) Truth() *Truth { return r.truth }
+func (r *Report) Truth() *judge.Truth { return r.truth }
 
 // Unreachable reports whether no attempt of the run reached the consumer
 // at all (every one refused, unresolved, failed TLS or timed out before it
@@ -181,31 +182,15 @@ type StepReport struct {
 	Resent []int `json:"resent,omitempty"`
 }
 
-// OrgReport is the verdict on one org's state.
+// OrgReport is the verdict on one org's state: the judge's Verdict, and
+// which org of the scenario it is.
 type OrgReport struct {
-	ID        string   `json:"id"`
-	OrgID     string   `json:"orgId"`
-	Name      string   `json:"name"`
-	Employees int      `json:"employees"`
-	Status    string   `json:"connectionStatus"`
-	Judged    bool     `json:"judged"`
-	Converged bool     `json:"converged"`
-	Diffs     []string `json:"diffs,omitempty"`
-	Reason    string   `json:"reason,omitempty"` // why it was not judged
-	// Lag is the consumer's processing lag for the org: from its last
-	// acknowledgement of a delivery about the org to the first read of the
-	// state that then held (see Await). 0 unless Converged.
-	Lag       time.Duration `json:"lagNs"`
-	LagAtMost bool          `json:"lagAtMost,omitempty"` // Lag is only a bound (see Settled.LagAtMost)
-	// Waited is how long the judgement read the probe, Polls how many
-	// times, and Ended why it stopped (see Settled).
-	Waited time.Duration `json:"waitedNs"`
-	Polls  int           `json:"polls"`
-	Ended  string        `json:"ended,omitempty"`
-	// Budget is the settle budget the judgement had (0: judged at once).
-	Budget time.Duration `json:"settleNs"`
-	// State is what the probe answered last, when it was asked.
-	State *probe.State `json:"-"`
+	// ID is the org's name in the scenario file; Name its corporate name.
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Employees int    `json:"employees"`
+	Status    string `json:"connectionStatus"`
+	judge.Verdict
 }
 
 // subscribed returns the deliveries of ds whose event the subscription
@@ -232,12 +217,7 @@ func seedFor(seed uint64, name string) uint64 {
 	return seed ^ h.Sum64()
 }
 
-func summarizeDiffs(diffs []string) string {
-	if len(diffs) <= 2 {
-		return strings.Join(diffs, "; ")
-	}
-	return fmt.Sprintf("%s; %s; and %d more", diffs[0], diffs[1], len(diffs)-2)
-}
+func summarizeDiffs(v judge.Verdict) string { return strings.Join(v.Lines(2), "; ") }
 
 // timeline returns every step's moment and the last one.
 func timeline(sc *Scenario) ([]Moment, Moment, error) {
@@ -277,10 +257,10 @@ func (r *Runner) eodBatch(ds []*Delivery) []*Delivery {
 
 // settle marks in t what the consumer may hold of ds without having
 // acknowledged it.
-func (r *Runner) settle(t *Truth, ds []*Delivery) {
+func (r *Runner) settle(t *judge.Truth, ds []*Delivery) {
 	for _, d := range ds {
 		if !d.Forged && !d.acknowledged() && d.maybeApplied() {
-			_ = t.Uncertain(d)
+			_ = t.Uncertain(d.Body)
 		}
 	}
 }
@@ -317,11 +297,11 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 	for _, id := range b.orgList {
 		o := b.orgs[id]
 		t := rep.truth.Org(o.corp.OrgID)
-		or := &OrgReport{ID: id, OrgID: o.corp.OrgID, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus, Budget: r.settling.Budget}
+		or := &OrgReport{ID: id, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus,
+			Verdict: judge.NotJudged(o.corp.OrgID, "no state probe")}
+		or.Budget = r.settling.Budget
+		or.Sessions, or.Acknowledged, or.Deliveries = orgCounts(rep, o.corp.OrgID)
 		rep.Orgs = append(rep.Orgs, or)
-		if r.probe == nil {
-			or.Reason = "no state probe"
-		}
 	}
 	if r.probe == nil {
 		return nil
@@ -331,22 +311,30 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 	}
 	for _, or := range rep.Orgs {
 		if !or.Converged {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth%s: %s", or.ID, or.Name, within(or), summarizeDiffs(or.Diffs)))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("org %s (%s) did not converge to the truth%s: %s", or.ID, or.Name, or.How(), summarizeDiffs(or.Verdict)))
 		}
 	}
 	return nil
 }
 
-// within says how long a judgement waited for a state that never
-// converged: "" when it judged at once.
-func within(or *OrgReport) string {
-	switch {
-	case or.Budget <= 0:
-		return ""
-	case or.Ended == "the budget ran out":
-		return fmt.Sprintf(" within the settle budget of %s (%d probe reads)", or.Budget, or.Polls)
+// orgCounts returns how many sync sessions of orgID rep sent, and how many of
+// its genuine deliveries were acknowledged, of those made.
+func orgCounts(rep *Report, orgID string) (sessions, acknowledged, deliveries int) {
+	seen := map[string]bool{}
+	for _, d := range rep.Deliveries {
+		if d.OrgID != orgID || d.Forged {
+			continue
+		}
+		deliveries++
+		if d.acknowledged() {
+			acknowledged++
+		}
+		if d.SyncSessionID != "" && !seen[d.SyncSessionID] {
+			seen[d.SyncSessionID] = true
+			sessions++
+		}
 	}
-	return fmt.Sprintf(" (%s, after %s)", or.Ended, FormatLag(or.Waited))
+	return sessions, acknowledged, deliveries
 }
 
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {

@@ -144,7 +144,7 @@ var _ = Describe("an EOD retry batch", Label("scenarios", "eod"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(start.Sub(stamp)).To(BeNumerically(">", 9*time.Hour), "stamped %s, run started %s", stamp, start)
 		}
-		Expect(rep.Orgs[0].Converged).To(BeTrue(), "%v", rep.Orgs[0].Diffs)
+		Expect(rep.Orgs[0].Converged).To(BeTrue(), "%v", rep.Orgs[0].Differences)
 		Expect(rep.Orgs[0].Employees).To(Equal(32))
 	})
 })
@@ -279,7 +279,7 @@ var _ = Describe("the built-in catalogue", Label("scenarios", "registry"), func(
 			Expect(rep.Problems).To(BeEmpty(), "seed %d", rep.Seed)
 			for _, o := range rep.Orgs {
 				Expect(o.Judged).To(BeTrue())
-				Expect(o.Converged).To(BeTrue(), "%s: %v", o.ID, o.Diffs)
+				Expect(o.Converged).To(BeTrue(), "%s: %v", o.ID, o.Differences)
 			}
 			Expect(rep.Counts()[scenarios.Pending]).To(BeZero(), "every failure reached an EOD batch")
 		})

@@ -165,11 +165,11 @@ func (s *stepSend) record(d *Delivery, kind AttemptKind, res sender.Result) {
 	s.mu.Unlock()
 	switch {
 	case d.Forged:
-		s.rep.truth.Forge(d)
+		s.rep.truth.Forge(d.OrgID, d.RequestID)
 	case res.OK():
 		// Apply fails only for bytes that are no envelope at all (an
 		// override can make them so): they carry no effect to expect.
-		_ = s.rep.truth.Apply(d)
+		_ = s.rep.truth.Apply(d.Body)
 	}
 	s.r.write(s.rep, d, a)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/cobra"
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -275,5 +275,5 @@ func lagWords(r conformance.Result) string {
 	if r.ProbeReads == 0 || r.Verdict != conformance.Pass {
 		return ""
 	}
-	return ", lag " + scenarios.LagWords(r.Lag, r.LagAtMost)
+	return ", lag " + judge.LagWords(r.Lag, r.LagAtMost)
 }

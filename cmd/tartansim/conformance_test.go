@@ -17,8 +17,8 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -196,7 +196,7 @@ var _ = Describe("conformance's settling flags", Label("conformance", "settle"),
 		r = tartansim("", "conformance", "--label-filter", "LIFE-SYNC", "--json")
 		Expect(r.code).To(Equal(0), r.output())
 		var out struct {
-			Lag     scenarios.LagSummary `json:"lag"`
+			Lag     judge.LagSummary     `json:"lag"`
 			Results []conformance.Result `json:"results"`
 		}
 		Expect(json.Unmarshal([]byte(r.stdout), &out)).To(Succeed())

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
@@ -99,7 +99,7 @@ func (c *commonFlags) register(fs *pflag.FlagSet, names ...string) {
 		case flagEvents:
 			fs.Var(eventsValue{c: c}, "events", "the subscription: send only these events, catalogue IDs or event names, comma-separated ($"+envEvents+"); default: all")
 		case flagSettle:
-			fs.StringVar(&c.settle, "settle", scenarios.DefaultSettle.String(), "how long state judgements wait for a consumer that applies later to converge ($"+envSettle+"); 0 judges at once")
+			fs.StringVar(&c.settle, "settle", judge.DefaultSettle.String(), "how long state judgements wait for a consumer that applies later to converge ($"+envSettle+"); 0 judges at once")
 		default:
 			panic("unknown common flag " + n)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -89,7 +90,7 @@ func (a *app) run(args []string, f runFlags) error {
 		opts = append(opts, scenarios.DryRun(), scenarios.DayLength(0))
 	}
 	if t.probe != nil {
-		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(scenarios.Settling{Budget: a.common.settleValue()}))
+		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(judge.Settling{Budget: a.common.settleValue()}))
 	}
 	ctx, stop := context.WithCancel(a.ctx) // stopped by a failed --record write too
 	defer stop()
@@ -266,6 +267,9 @@ func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose 
 	}
 }
 
+// maxLines is how many differences of one org the text report lists.
+const maxLines = 12
+
 func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
 	if rep.DryRun {
 		fmt.Fprintf(a.stdout, "  DRY RUN  %s built, nothing sent\n", plural(len(rep.Deliveries), "delivery"))
@@ -276,12 +280,10 @@ func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
 		case !o.Judged:
 			fmt.Fprintf(a.stdout, "  state: %s not judged (%s; pass --probe URL)\n", o.ID, o.Reason)
 		case o.Converged:
-			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), scenarios.LagWords(o.Lag, o.LagAtMost))
-		case o.Budget > 0 && o.Ended == "the budget ran out":
-			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth, still after the settle budget of %s:\n", o.ID, o.Budget)
+			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), judge.LagWords(o.Lag, o.LagAtMost))
 		default:
-			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth:\n", o.ID)
-			for _, d := range o.Diffs {
+			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth%s:\n", o.ID, o.How())
+			for _, d := range o.Lines(maxLines) {
 				fmt.Fprintf(a.stdout, "    - %s\n", d)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
@@ -195,7 +196,7 @@ func BeAppliedOnce(state probe.State) types.GomegaMatcher {
 // convergeMessage is the data of ConvergeTo's failure message.
 type convergeMessage struct {
 	Org   string
-	Diffs []string
+	Diffs []judge.Difference
 	Held  string
 	Want  string
 }
@@ -207,14 +208,14 @@ var convergeTemplate = template.Must(gcustom.ParseTemplate(`{{if .Failure}}Expec
     the truth holds:    {{.Data.Want}}`))
 
 // ConvergeTo succeeds for a probe.State (or *probe.State) with no
-// difference from truth, as truth.CompareWith(state, scenarios.CompareAll)
+// difference from truth, as truth.Compare(state, judge.CompareAll)
 // judges: every employee once with the latest values, the connection
 // status, and, when the state carries applied counts, each acknowledged
 // delivery applied once and no forged one. Get truth from a played
 // scenario's report: report.Truth().Org(orgID). The failure message lists
-// the differences (at most a dozen, then a count). It is an error when
+// every difference. It is an error when
 // truth is nil, or is about another org than the state.
-func ConvergeTo(truth *scenarios.OrgTruth) types.GomegaMatcher {
+func ConvergeTo(truth *judge.OrgTruth) types.GomegaMatcher {
 	msg := &convergeMessage{}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
 		var st probe.State
@@ -236,7 +237,7 @@ func ConvergeTo(truth *scenarios.OrgTruth) types.GomegaMatcher {
 			return false, fmt.Errorf("spec: ConvergeTo was given the truth of org %s for the state of org %s", truth.OrgID, st.OrgID)
 		}
 		msg.Org = orUnknown(truth.OrgID, st.OrgID)
-		msg.Diffs = truth.CompareWith(st, scenarios.CompareAll)
+		msg.Diffs = truth.Compare(st, judge.CompareAll)
 		msg.Held = fmt.Sprintf("%d employee(s), connectionStatus %q, %d applied requestId(s)", len(st.Employees), st.ConnectionStatus, len(st.Applied))
 		msg.Want = fmt.Sprintf("%d employee(s), connectionStatus %q, %d acknowledged and %d forged requestId(s)", len(truth.Employees), truth.ConnectionStatus, len(truth.Applied), len(truth.Forged))
 		return len(msg.Diffs) == 0, nil
@@ -317,11 +318,11 @@ func settled(rep *scenarios.Report) []string {
 		switch {
 		case !o.Judged:
 		case o.Converged:
-			out = append(out, fmt.Sprintf("org %s converged, processing lag %s (%d probe reads)", o.OrgID, scenarios.LagWords(o.Lag, o.LagAtMost), o.Polls))
+			out = append(out, fmt.Sprintf("org %s converged, processing lag %s (%d probe reads)", o.OrgID, judge.LagWords(o.Lag, o.LagAtMost), o.Polls))
 		case o.Budget <= 0:
 			out = append(out, fmt.Sprintf("org %s differs from the truth, judged at once", o.OrgID))
 		default:
-			out = append(out, fmt.Sprintf("org %s differs from the truth: %s after %s of a %s settle budget (%d probe reads)", o.OrgID, o.Ended, scenarios.FormatLag(o.Waited), o.Budget, o.Polls))
+			out = append(out, fmt.Sprintf("org %s differs from the truth: %s after %s of a %s settle budget (%d probe reads)", o.OrgID, o.Ended, judge.FormatLag(o.Waited), o.Budget, o.Polls))
 		}
 	}
 	return out

@@ -295,7 +295,8 @@ var _ = Describe("ConvergeTo", func() {
 		st.ConnectionStatus = "CONNECTION_REQUESTED"
 		msg := failure(spec.ConvergeTo(r.Report.Truth().Org(org)), st, false)
 		Expect(msg).To(HavePrefix("Expected the consumer's state of org " + org + " to converge to the truth, but it differs:\n"))
-		Expect(msg).To(ContainSubstring(`    - connectionStatus is "CONNECTION_REQUESTED", want "CONNECTION_TERMINATED"` + "\n"))
+		Expect(msg).To(MatchRegexp(`\n    - connectionStatus is "CONNECTION_REQUESTED", want "CONNECTION_TERMINATED"; carried by \S+ \(connection\.events\.terminated #1\)\n`),
+			"the difference names the delivery that carried the value")
 		Expect(msg).To(ContainSubstring(fmt.Sprintf("    - is missing employee %s (", gone)))
 		Expect(msg).To(ContainSubstring(`the consumer holds: 7 employee(s), connectionStatus "CONNECTION_REQUESTED"`))
 		Expect(msg).To(ContainSubstring(`the truth holds:    8 employee(s), connectionStatus "CONNECTION_TERMINATED"`))

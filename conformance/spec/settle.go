@@ -10,8 +10,8 @@ import (
 	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 )
 
 // Probed is an org's state as the consumer's probe gives it, read when a
@@ -33,28 +33,28 @@ type Probed struct {
 type settleMessage struct {
 	Org     string
 	Within  time.Duration
-	Settled scenarios.Settled
+	Settled judge.Verdict
 	Lag     string
 	Waited  string
 }
 
 var settleTemplate = template.Must(gcustom.ParseTemplate(`{{if .Failure}}Expected the consumer's state of org {{.Data.Org}} to settle at the truth within {{.Data.Within}}, but {{.Data.Settled.Ended}} after {{.Data.Waited}} and {{.Data.Settled.Polls}} probe reads, and it still differs:
-{{range .Data.Settled.Diffs}}    - {{.}}
+{{range .Data.Settled.Differences}}    - {{.}}
 {{end}}{{else}}Expected the consumer's state of org {{.Data.Org}} not to settle at the truth, but it did, with a processing lag of {{.Data.Lag}} ({{.Data.Settled.Polls}} probe reads)
 {{end}}`))
 
 // SettleTo succeeds when the state a Probed gives comes to equal truth (as
 // ConvergeTo judges: every aspect) and holds, within the budget: the
-// settling of the conformance checks (see scenarios.Await), for consumers
-// that apply later from a queue. within of 0 is scenarios.DefaultSettle.
+// settling of the conformance checks (see judge.Await), for consumers
+// that apply later from a queue. within of 0 is judge.DefaultSettle.
 // The failure message gives the last differences, how long it waited and
 // how many times it read the probe; a probe that fails is an error.
 //
 //	org := r.Report.Orgs[0].OrgID
 //	Expect(spec.Probed{Probe: target.Probe, OrgID: org}).To(spec.SettleTo(r.Report.Truth().Org(org), 10*time.Second))
-func SettleTo(truth *scenarios.OrgTruth, within time.Duration) types.GomegaMatcher {
+func SettleTo(truth *judge.OrgTruth, within time.Duration) types.GomegaMatcher {
 	if within <= 0 {
-		within = scenarios.DefaultSettle
+		within = judge.DefaultSettle
 	}
 	msg := &settleMessage{Within: within}
 	return gcustom.MakeMatcher(func(actual any) (bool, error) {
@@ -86,12 +86,12 @@ func SettleTo(truth *scenarios.OrgTruth, within time.Duration) types.GomegaMatch
 		if since.IsZero() {
 			since = time.Now()
 		}
-		got, err := scenarios.Await(ctx, p.Probe, p.OrgID, truth, scenarios.CompareAll, since, scenarios.Settling{Budget: within})
+		got, err := judge.Await(ctx, p.Probe, p.OrgID, truth, judge.CompareAll, since, judge.Settling{Budget: within})
 		if err != nil {
 			return false, fmt.Errorf("spec: reading the state of org %s: %w", p.OrgID, err)
 		}
 		msg.Org, msg.Settled = p.OrgID, got
-		msg.Lag, msg.Waited = scenarios.LagWords(got.Lag, got.LagAtMost), scenarios.FormatLag(got.Waited)
+		msg.Lag, msg.Waited = judge.LagWords(got.Lag, got.LagAtMost), judge.FormatLag(got.Waited)
 		return got.Converged, nil
 	}).WithPrecompiledTemplate(settleTemplate, msg)
 }

@@ -159,7 +159,7 @@ function renderRun(r) {
   if (r.error) v.append(el("div", { class: "msg error" }, r.error));
   for (const p of r.problems || []) v.append(el("div", { class: "msg error" }, p));
   for (const o of r.orgs || []) {
-    const text = o.judged ? (o.converged ? "converged" : "did not converge: " + (o.diffs || []).join("; ")) : "not judged: " + o.reason;
+    const text = o.judged ? (o.converged ? "converged" : "did not converge: " + (o.differences || []).map((d) => d.text).join("; ")) : "not judged: " + o.reason;
     v.append(el("div", { class: "muted" }, "org " + o.id + " (" + o.orgId + "), " + o.employees + " employees: " + text));
   }
   const list = $("#run-steps");
@@ -312,7 +312,7 @@ async function tapi(method, path, body) {
 function verdictCell(v) {
   if (!v.judged) return el("td", {}, badge("", "not judged"), " " + (v.reason || ""));
   if (v.converged) return el("td", {}, badge("ok", "converged"), v.lagNs ? " lag " + Math.round(v.lagNs / 1e6) + " ms" : "");
-  return el("td", {}, badge("failed", "differs"), " " + v.differences.slice(0, 2).join("; ") + (v.differences.length > 2 ? " …" : ""));
+  return el("td", {}, badge("failed", "differs"), " " + v.differences.slice(0, 2).map((d) => d.text).join("; ") + (v.differences.length > 2 ? " …" : ""));
 }
 
 function orgRow(v) {

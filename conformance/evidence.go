@@ -4,29 +4,32 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
-// judge collects the evidence of one check from its scenario's report.
+// evidence collects the evidence of one check from its scenario's report.
 // A failure anywhere makes the check FAIL, even when another part of it
 // could not be judged; otherwise anything not judged makes it SKIP.
-type judge struct {
+type evidence struct {
 	rep    *scenarios.Report
 	probed bool
 	// what is the check's state aspects; probeFault, when the probe's
 	// answers broke its contract, says how (the checks that need state
 	// SKIP with it).
-	what       scenarios.Aspect
+	what       judge.Aspect
 	probeFault string
 	budget     time.Duration
 	fails      []string
 	skips      []string
 }
 
-func (j *judge) fail(format string, a ...any) { j.fails = append(j.fails, fmt.Sprintf(format, a...)) }
+func (j *evidence) fail(format string, a ...any) {
+	j.fails = append(j.fails, fmt.Sprintf(format, a...))
+}
 
-func (j *judge) verdict() (Verdict, string, []string) {
+func (j *evidence) verdict() (Verdict, string, []string) {
 	switch {
 	case len(j.fails) > 0:
 		reason := j.fails[0]
@@ -51,7 +54,7 @@ func describe(d *scenarios.Delivery) string {
 
 // genuineAcked: every genuine delivery that no fault made fail on purpose
 // was acknowledged when first sent, and so was every duplicate copy.
-func (j *judge) genuineAcked() {
+func (j *evidence) genuineAcked() {
 	for _, d := range j.rep.Deliveries {
 		if d.Forged || len(d.Attempts) == 0 {
 			continue
@@ -67,7 +70,7 @@ func (j *judge) genuineAcked() {
 }
 
 // eodAcked: every delivery an EOD batch re-sent was acknowledged.
-func (j *judge) eodAcked() {
+func (j *evidence) eodAcked() {
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
 			if a.Kind == scenarios.AttemptEOD && !a.Result.OK() {
@@ -78,7 +81,7 @@ func (j *judge) eodAcked() {
 }
 
 // forgedRejected: every forged delivery was answered with a 4xx.
-func (j *judge) forgedRejected() {
+func (j *evidence) forgedRejected() {
 	for _, d := range j.rep.Deliveries {
 		if !d.Forged {
 			continue
@@ -93,7 +96,7 @@ func (j *judge) forgedRejected() {
 
 // withinBudget: every attempt that reached the consumer was answered within
 // the ack budget.
-func (j *judge) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) bool) {
+func (j *evidence) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) bool) {
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
 			if a.Result.Class == sender.ClassDropped || a.Result.Class == sender.ClassAckLost || !keep(d, a) {
@@ -110,7 +113,7 @@ func (j *judge) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) b
 // runner's settling left it. Without a probe, or without the applied counts
 // the aspects need, the check cannot pass: it is SKIP (unless something
 // else failed).
-func (j *judge) state(needs string) {
+func (j *evidence) state(needs string) {
 	switch {
 	case j.probeFault != "":
 		j.skips = append(j.skips, j.probeFault)
@@ -126,35 +129,23 @@ func (j *judge) state(needs string) {
 // there is none (or it is at fault): for checks whose verdict stands on
 // HTTP alone, where the probe can only add evidence (a 2xx that dropped
 // the data).
-func (j *judge) stateIfProbed() {
+func (j *evidence) stateIfProbed() {
 	if j.probed && j.probeFault == "" {
 		j.compare("that the data was kept")
 	}
 }
 
-func (j *judge) compare(needs string) {
+func (j *evidence) compare(needs string) {
 	for _, o := range j.rep.Orgs {
 		if o.State == nil {
 			j.skips = append(j.skips, "the probe gave no state for org "+o.OrgID)
 			continue
 		}
-		if j.what&(scenarios.AppliedOnce|scenarios.NoForgery) != 0 && len(o.State.Applied) == 0 {
+		if j.what&(judge.AppliedOnce|judge.NoForgery) != 0 && len(o.State.Applied) == 0 {
 			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
 		}
-		for _, diff := range o.Diffs {
-			j.fail("the consumer's state of org %s %s%s", o.OrgID, diff, settledWords(o))
+		for _, diff := range o.Differences {
+			j.fail("the consumer's state of org %s %s%s", o.OrgID, diff, o.How())
 		}
 	}
-}
-
-// settledWords says how long the state was waited for, for a difference
-// that outlived the wait: "" when it was judged at once.
-func settledWords(o *scenarios.OrgReport) string {
-	switch {
-	case o.Budget <= 0:
-		return ""
-	case o.Ended == "the budget ran out":
-		return fmt.Sprintf(" (still, after the settle budget of %s and %d probe reads)", o.Budget, o.Polls)
-	}
-	return fmt.Sprintf(" (%s, after %s)", o.Ended, o.Waited.Round(time.Millisecond))
 }

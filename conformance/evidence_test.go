@@ -38,7 +38,7 @@ steps:
 		gomega.Expect(d.Fault).To(gomega.Equal("drop+header-case:upper"))
 		gomega.Expect(d.Attempts[0].Result.OK()).To(gomega.BeFalse(), "dropped")
 
-		j := &judge{rep: rep}
+		j := &evidence{rep: rep}
 		j.genuineAcked()
 		j.eodAcked()
 		gomega.Expect(j.fails).To(gomega.BeEmpty())
