@@ -49,9 +49,9 @@ type Target struct {
 	TLS *tls.Config
 	// Settle is how long a check waits for the consumer's state to equal
 	// the truth and hold, for consumers that apply later from a queue (see
-	// judge.Settling). 0 is judge.DefaultSettle; JudgeAtOnce (any
-	// negative value) reads the state once, the moment the last delivery
-	// was answered.
+	// judge.Settling): 0 is judge.DefaultSettle, as in every door;
+	// JudgeAtOnce (any negative value) reads the state once, the moment the
+	// last delivery was answered.
 	Settle time.Duration
 	// Events is the consumer's subscription: only these events are sent
 	// (the zero value, fixtures.All, sends every one). A check about an
@@ -60,19 +60,8 @@ type Target struct {
 }
 
 // JudgeAtOnce is the Target.Settle that judges state from one read,
-// without waiting.
-const JudgeAtOnce time.Duration = -1
-
-// settling is the Settling that t asks for.
-func (t Target) settling() judge.Settling {
-	switch {
-	case t.Settle < 0:
-		return judge.Settling{}
-	case t.Settle == 0:
-		return judge.Settling{Budget: judge.DefaultSettle}
-	}
-	return judge.Settling{Budget: t.Settle}
-}
+// without waiting: judge.JudgeAtOnce.
+const JudgeAtOnce = judge.JudgeAtOnce
 
 // Result is the verdict on one check.
 type Result struct {
@@ -156,7 +145,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	opts := []scenarios.Option{scenarios.Seed(t.Seed), scenarios.Subscribe(t.Events)}
 	probed := t.Probe != nil && c.state != 0
 	if probed {
-		opts = append(opts, scenarios.WithProbe(t.Probe), scenarios.Judging(c.state), scenarios.Settle(t.settling()))
+		opts = append(opts, scenarios.WithProbe(t.Probe), scenarios.Judging(c.state), scenarios.Settle(judge.Settling{Budget: t.Settle}))
 	}
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
 	res.Report, res.Elapsed = rep, time.Since(began)

@@ -20,7 +20,8 @@
 //     connection status); once or not at all for the others (a session's
 //     start, an unknown event, a write made stale); never for a forged one.
 //
-//   - A zero Settling judges at once; DefaultSettling is what doors use.
+//   - A zero Settling waits DefaultSettle in every door; JudgeAtOnce reads
+//     the state once.
 //
 //     t := judge.NewTruth()
 //     _ = t.Apply(body) // each acknowledged genuine delivery

@@ -19,7 +19,7 @@ func ExampleAwait() {
 	consumer := func(context.Context, string) (probe.State, error) {
 		return probe.State{OrgID: "org-7", Employees: []map[string]any{{"employeeId": "TRT-0042", "designation": "Manager"}}}, nil
 	}
-	v, err := judge.Await(context.Background(), consumer, "org-7", t.Org("org-7"), judge.CompareAll, time.Now(), judge.Settling{})
+	v, err := judge.Await(context.Background(), consumer, "org-7", t.Org("org-7"), judge.CompareAll, time.Now(), judge.Settling{Budget: judge.JudgeAtOnce})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -13,12 +13,14 @@ import (
 // with backoff, until the state equals the truth and stays equal for a
 // quiet interval, or the budget runs out.
 //
-// The zero value judges at once, from one read, everywhere: a door that
-// wants the default wait says so with DefaultSettling.
+// The zero value waits DefaultSettle, in every door: the CLI, the
+// console, the box, conformance targets and scenario runners alike. To
+// judge at once, from one read, set Budget to JudgeAtOnce.
 type Settling struct {
 	// Budget is how long to wait for the state to equal the truth, counted
 	// from when the judgement starts (right after the last delivery was
-	// answered). 0 judges at once.
+	// answered). 0 is DefaultSettle; JudgeAtOnce (any negative value)
+	// reads the state once.
 	Budget time.Duration
 	// Quiet is the shortest time the state must stay equal to the truth
 	// before it counts as settled; the interval is never shorter than the
@@ -39,8 +41,25 @@ const (
 	DefaultQuiet = 500 * time.Millisecond
 )
 
-// DefaultSettling is the wait every door uses unless told otherwise.
+// JudgeAtOnce is the Settling.Budget that judges state from one read,
+// without waiting (the CLI's --settle 0).
+const JudgeAtOnce time.Duration = -1
+
+// DefaultSettling is the wait every door uses unless told otherwise: the
+// zero Settling, spelled out.
 func DefaultSettling() Settling { return Settling{Budget: DefaultSettle} }
+
+// Effective returns the budget s waits: DefaultSettle for 0, 0 (judge at
+// once) for a negative Budget.
+func (s Settling) Effective() time.Duration {
+	switch {
+	case s.Budget < 0:
+		return 0
+	case s.Budget == 0:
+		return DefaultSettle
+	}
+	return s.Budget
+}
 
 // The probe is read at once, then after firstPoll, then at intervals
 // growing by 30% up to maxPoll: 44 reads for a consumer that never
@@ -69,10 +88,11 @@ func nextPoll(interval time.Duration) time.Duration { return min(interval*13/10,
 // at once.
 func Await(ctx context.Context, state probe.Func, orgID string, truth *OrgTruth, what Aspect, since time.Time, s Settling) (Verdict, error) {
 	c := clock.Or(s.Clock)
+	budget := s.Effective()
 	var (
-		out        = Verdict{OrgID: orgID, Budget: s.Budget}
+		out        = Verdict{OrgID: orgID, Budget: budget}
 		began      = c.Now()
-		deadline   = began.Add(s.Budget)
+		deadline   = began.Add(budget)
 		interval   = firstPoll
 		equalSince time.Time // the first read of the current run of equal states
 		differed   time.Time // the last read whose state differed
@@ -112,7 +132,7 @@ func Await(ctx context.Context, state probe.Func, orgID string, truth *OrgTruth,
 			switch {
 			case final:
 				return end(false, NoMending)
-			case s.Budget <= 0:
+			case budget == 0:
 				return end(false, AtOnce)
 			case idle:
 				return end(false, PendingZero)
@@ -122,7 +142,7 @@ func Await(ctx context.Context, state probe.Func, orgID string, truth *OrgTruth,
 				equalSince = read
 			}
 			switch {
-			case s.Budget <= 0:
+			case budget == 0:
 				return end(true, AtOnce)
 			case idle:
 				return end(true, PendingZero)

@@ -68,15 +68,25 @@ func await(t *testing.T, p probe.Func, s judge.Settling) judge.Verdict {
 	return v
 }
 
-func TestAwaitJudgesAtOnceWithAZeroBudget(t *testing.T) {
+func TestAwaitJudgesAtOnceWhenAskedTo(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := play(time.Hour, early, right)
-		v := await(t, p.state, judge.Settling{})
+		v := await(t, p.state, judge.Settling{Budget: judge.JudgeAtOnce})
 		if v.Converged || v.Polls != 1 || v.Ended != judge.AtOnce || !v.Judged {
 			t.Fatalf("verdict %+v", v)
 		}
 		if len(v.Differences) != 1 || v.Differences[0].Kind != judge.MissingEmployee || v.Differences[0].Employee != "E1" {
 			t.Fatalf("differences %v", v.Differences)
+		}
+	})
+}
+
+func TestAZeroSettlingWaitsTheDefaultBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := play(time.Hour, early, right)
+		v := await(t, p.state, judge.Settling{})
+		if v.Budget != judge.DefaultSettle || v.Ended != judge.BudgetRanOut || v.Waited < judge.DefaultSettle {
+			t.Fatalf("verdict %+v", v)
 		}
 	})
 }

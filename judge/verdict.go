@@ -56,8 +56,8 @@ type Verdict struct {
 	// marks a lag that is only a bound: the first read already matched.
 	Lag       time.Duration `json:"lagNs"`
 	LagAtMost bool          `json:"lagAtMost,omitempty"`
-	// Budget is the settle budget the judgement had; Waited how long it
-	// read the probe; Polls how many reads; Ended why it stopped.
+	// Budget is the settle budget the judgement had (0: judged at once);
+	// Waited how long it read the probe; Polls how many reads; Ended why it stopped.
 	Budget time.Duration `json:"budgetNs"`
 	Waited time.Duration `json:"waitedNs"`
 	Polls  int           `json:"polls"`

@@ -299,7 +299,7 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 		t := rep.truth.Org(o.corp.OrgID)
 		or := &OrgReport{ID: id, Name: o.corp.Name, Employees: len(t.Employees), Status: t.ConnectionStatus,
 			Verdict: judge.NotJudged(o.corp.OrgID, "no state probe")}
-		or.Budget = r.settling.Budget
+		or.Budget = r.settling.Effective()
 		or.Sessions, or.Acknowledged, or.Deliveries = orgCounts(rep, o.corp.OrgID)
 		rep.Orgs = append(rep.Orgs, or)
 	}

@@ -124,10 +124,7 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	}
 	defer t.close()
 	cr := &conformanceRun{filter: filter, parallel: parallel, seed: a.common.seedValue(), settle: a.common.settleValue(), t: t}
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: cr.seed, TLS: t.tls, Settle: cr.settle, Events: a.common.sub}
-	if cr.settle == 0 {
-		target.Settle = conformance.JudgeAtOnce
-	}
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: cr.seed, TLS: t.tls, Settle: a.common.settling().Budget, Events: a.common.sub}
 	cr.probe = "none: checks that need state will be SKIP"
 	switch {
 	case t.emb != nil:

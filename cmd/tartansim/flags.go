@@ -222,6 +222,14 @@ func (c *commonFlags) settleValue() time.Duration {
 	return d
 }
 
+// settling is --settle as the judge takes it: 0 judges at once.
+func (c *commonFlags) settling() judge.Settling {
+	if d := c.settleValue(); d > 0 {
+		return judge.Settling{Budget: d}
+	}
+	return judge.Settling{Budget: judge.JudgeAtOnce}
+}
+
 // parseSettle reads a settle budget; the error completes a sentence that
 // starts with the value.
 func parseSettle(v string) (time.Duration, error) {

@@ -90,7 +90,7 @@ func (a *app) run(args []string, f runFlags) error {
 		opts = append(opts, scenarios.DryRun(), scenarios.DayLength(0))
 	}
 	if t.probe != nil {
-		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(judge.Settling{Budget: a.common.settleValue()}))
+		opts = append(opts, scenarios.WithProbe(t.probe), scenarios.Settle(a.common.settling()))
 	}
 	ctx, stop := context.WithCancel(a.ctx) // stopped by a failed --record write too
 	defer stop()
