@@ -141,6 +141,23 @@ func (c *Fake) Pending() int {
 	return len(c.timers)
 }
 
+// Next returns when the earliest timer falls due, and false when none
+// waits: a test can wait until what it tests has planned what it expects.
+func (c *Fake) Next() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.timers) == 0 {
+		return time.Time{}, false
+	}
+	next := c.timers[0].at
+	for _, t := range c.timers[1:] {
+		if t.at.Before(next) {
+			next = t.at
+		}
+	}
+	return next, true
+}
+
 // Waiting returns a channel closed once at least n timers wait: a test
 // moves the clock only when what it tests has started waiting on it, so
 // the spec does not depend on how busy the machine is.

@@ -56,6 +56,18 @@ func TestFakeAfterFiresOnlyOnceMovedPast(t *testing.T) {
 	}
 }
 
+func TestFakeNextIsTheEarliestTimer(t *testing.T) {
+	c := clock.NewFake(start)
+	if _, ok := c.Next(); ok {
+		t.Fatal("a timer waits on a new clock")
+	}
+	c.After(time.Hour)
+	c.After(time.Minute)
+	if next, ok := c.Next(); !ok || !next.Equal(start.Add(time.Minute)) {
+		t.Fatalf("Next = %v, %v", next, ok)
+	}
+}
+
 func TestFakeWaitingSeesATimerSetLater(t *testing.T) {
 	c := clock.NewFake(start)
 	ready := c.Waiting(1)

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
@@ -143,7 +144,7 @@ var checks = []Check{
 		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial},
 		judge: func(j *evidence) {
 			j.eodAcked()
-			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == scenarios.AttemptEOD })
+			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == deliverylog.EOD })
 			// A 2xx that dropped the work (a full queue) is data lost.
 			j.stateIfProbed()
 		},

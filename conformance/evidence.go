@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -60,8 +61,8 @@ func (j *evidence) genuineAcked() {
 			continue
 		}
 		for _, a := range d.Attempts {
-			planned := a.Kind == scenarios.AttemptFirst && d.FailsOnPurpose()
-			if !planned && a.Kind != scenarios.AttemptEOD && !a.Result.OK() {
+			planned := a.Kind == deliverylog.First && d.FailsOnPurpose()
+			if !planned && a.Kind != deliverylog.EOD && !a.Result.OK() {
 				j.fail("%s was answered %s; a valid delivery must get a 2xx", describe(d), a.Result.Summary())
 				break
 			}
@@ -73,7 +74,7 @@ func (j *evidence) genuineAcked() {
 func (j *evidence) eodAcked() {
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
-			if a.Kind == scenarios.AttemptEOD && !a.Result.OK() {
+			if a.Kind == deliverylog.EOD && !a.Result.OK() {
 				j.fail("the EOD redelivery of %s was answered %s", describe(d), a.Result.Summary())
 			}
 		}

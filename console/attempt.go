@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 )
@@ -137,11 +137,12 @@ func (a Attempt) Request() sender.Delivery {
 
 // Entry returns the attempt as a line of the replay log, which
 // `tartansim replay` reads.
-func (a Attempt) Entry() replay.Entry {
-	return replay.Entry{
-		Time: a.Time, Source: "serve", Scenario: a.Run, Seq: a.Delivery, Attempt: a.Kind,
-		Event: a.Event, Request: a.RequestID, Forged: a.Forged,
-		Headers: a.Headers, Body: a.Body, Status: a.Status, Class: a.Class, Latency: a.LatencyMs,
+func (a Attempt) Entry() deliverylog.Attempt {
+	return deliverylog.Attempt{
+		ID: a.ID, Delivery: a.Delivery, Time: a.Time, Source: deliverylog.Source(a.Source), Run: a.Run, Kind: deliverylog.Kind(a.Kind),
+		Event: a.Event, EventType: a.EventType, OrgID: a.OrgID, RequestID: a.RequestID, Forged: a.Forged,
+		Target: a.Target, Headers: a.Headers, Body: a.Body, Status: a.Status, Class: a.Class, Latency: a.LatencyMs,
+		Result: a.Result, Answer: a.Answer,
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/tartansim/tartansim/console"
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // exampleServer starts a console on a free loopback port with a store in a
@@ -80,13 +80,13 @@ func ExampleServer_Export() {
 		fmt.Println(err)
 		return
 	}
-	rd := replay.NewReader(&log, "export.ndjson")
+	rd := deliverylog.NewReader(&log, "export.ndjson")
 	for {
 		e, err := rd.Next()
 		if err != nil {
 			break
 		}
-		fmt.Println(e.Seq, e.Attempt, e.Event, e.Status)
+		fmt.Println(e.Delivery, e.Kind, e.Event, e.Status)
 	}
 	// Output:
 	// 1 first sync.events.employee.add 200

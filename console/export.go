@@ -5,15 +5,15 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // Export writes the whole log, oldest first, as the NDJSON delivery log
-// that `tartansim replay` reads: one replay.Entry per attempt, the exact
+// that `tartansim replay` reads: one deliverylog.Attempt per attempt, the exact
 // body and headers (never the key). It reads the store, not memory, so a
 // log of any length exports.
 func (s *Server) Export(w io.Writer) error {
-	out := replay.NewWriter(w)
+	out := deliverylog.NewWriter(w)
 	err := s.store.each(func(a Attempt) error {
 		out.Write(a.Entry())
 		return nil

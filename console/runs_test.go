@@ -12,7 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // stream reads the server-sent events of h into a channel of
@@ -172,8 +172,8 @@ var _ = Describe("the export", Label("export"), func() {
 		defer resp.Body.Close()
 		Expect(resp.Header.Get("Content-Type")).To(Equal("application/x-ndjson"))
 		data, _ := io.ReadAll(resp.Body)
-		rd := replay.NewReader(bytes.NewReader(data), "export.ndjson")
-		var entries []replay.Entry
+		rd := deliverylog.NewReader(bytes.NewReader(data), "export.ndjson")
+		var entries []deliverylog.Attempt
 		for {
 			e, err := rd.Next()
 			if err == io.EOF {
@@ -184,9 +184,9 @@ var _ = Describe("the export", Label("export"), func() {
 		}
 		Expect(entries).To(HaveLen(2))
 		Expect(entries[0].Body).To(Equal(sent.Body))
-		Expect(entries[1].Attempt).To(Equal(KindResend))
-		Expect(entries[1].Seq).To(Equal(entries[0].Seq), "one delivery")
-		Expect(entries[0].Delivery(nil).Header).To(Equal(http.Header(sent.Headers)))
+		Expect(string(entries[1].Kind)).To(Equal(KindResend))
+		Expect(entries[1].Delivery).To(Equal(entries[0].Delivery), "one delivery")
+		Expect(entries[0].Request(nil).Header).To(Equal(http.Header(sent.Headers)))
 		Expect(entries[0].Time).To(BeTemporally("~", time.Now(), time.Minute))
 	})
 })

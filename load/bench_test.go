@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/load"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -70,7 +70,7 @@ func BenchmarkRecord(b *testing.B) {
 				if f, err = os.Create(filepath.Join(b.TempDir(), "rec.ndjson")); err != nil {
 					b.Fatal(err)
 				}
-				o.Log = replay.NewWriter(f)
+				o.Log = deliverylog.NewWriter(f)
 			}
 			b.ResetTimer()
 			rep, err := load.Run(context.Background(), s, st, o)

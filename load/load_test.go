@@ -16,9 +16,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/internal/conncount"
 	"github.com/tartansim/tartansim/load"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -210,11 +210,11 @@ var _ = Describe("a load run", Label("load"), func() {
 		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 		DeferCleanup(srv.Close)
 		var buf bytes.Buffer
-		log := replay.NewWriter(&buf)
+		log := deliverylog.NewWriter(&buf)
 		_, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
 			load.Options{Profile: load.Constant(2000), Events: 40, Concurrency: 2, Key: key, Log: log})
 		Expect(err).NotTo(HaveOccurred())
-		r := replay.NewReader(&buf, "log")
+		r := deliverylog.NewReader(&buf, "log")
 		n := 0
 		for {
 			e, err := r.Next()
@@ -233,15 +233,15 @@ var _ = Describe("a load run", Label("load"), func() {
 		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 		DeferCleanup(srv.Close)
 		full := &fullDisk{}
-		log := replay.NewWriter(full)
+		log := deliverylog.NewWriter(full)
 		rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
-			load.Options{Profile: load.Max{}, Events: 50 * replay.FlushLines, Concurrency: 2, Key: key, Log: log})
+			load.Options{Profile: load.Max{}, Events: 50 * deliverylog.FlushLines, Concurrency: 2, Key: key, Log: log})
 		Expect(err).To(MatchError(load.ErrLog))
 		Expect(err).To(MatchError(ContainSubstring("no space left on device")))
 		Expect(full.writes.Load()).To(Equal(int32(1)), "one failed write, then none")
 		// The first write is due after FlushLines sends at the latest; then
 		// each worker stops, the other after the send it had begun.
-		Expect(rep.Sent).To(BeNumerically("<=", replay.FlushLines+1))
+		Expect(rep.Sent).To(BeNumerically("<=", deliverylog.FlushLines+1))
 		Expect(rep.OK).To(Equal(rep.Sent))
 		Expect(rep.Dropped).To(BeNumerically("<=", 0), "a closed model drops nothing, even when it stops early")
 	})

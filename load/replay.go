@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
@@ -45,8 +45,8 @@ type Replayed struct {
 // Replay re-sends the log rd reads to s, byte for byte, paced as o says,
 // until the log ends, o.Limit is reached or ctx ends (Interrupted). The
 // error is the log's (a bad line; a torn last line is not an error, see
-// replay.Reader.Torn), returned with the report so far.
-func Replay(ctx context.Context, s *sender.Sender, rd *replay.Reader, o ReplayOptions) (*Replayed, error) {
+// deliverylog.Reader.Torn), returned with the report so far.
+func Replay(ctx context.Context, s *sender.Sender, rd *deliverylog.Reader, o ReplayOptions) (*Replayed, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = s.MaxConns()
 	}
@@ -102,7 +102,7 @@ type replayItem struct {
 // feed reads the log and hands each delivery to the workers when it falls
 // due. It returns the first and last recorded times and how many it handed
 // on.
-func (p *replayer) feed(ctx context.Context, rd *replay.Reader, o ReplayOptions, start time.Time, work chan<- replayItem) (first, last time.Time, n int64, err error) {
+func (p *replayer) feed(ctx context.Context, rd *deliverylog.Reader, o ReplayOptions, start time.Time, work chan<- replayItem) (first, last time.Time, n int64, err error) {
 	for o.Limit <= 0 || n < o.Limit {
 		e, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -124,7 +124,7 @@ func (p *replayer) feed(ctx context.Context, rd *replay.Reader, o ReplayOptions,
 			return first, last, n, nil
 		}
 		select {
-		case work <- replayItem{d: e.Delivery(o.Resign), due: due, forged: e.Forged}:
+		case work <- replayItem{d: e.Request(o.Resign), due: due, forged: e.Forged}:
 		case <-ctx.Done():
 			return first, last, n, nil
 		}
@@ -151,7 +151,7 @@ func (p *replayer) send(ctx context.Context, it replayItem) {
 // Subscribed reports whether sub takes the delivery e logged: by its event
 // and eventType as its body says (the log's own event field has no type).
 // A body that names none is taken only by fixtures.All.
-func Subscribed(sub fixtures.Subscription, e replay.Entry) bool {
+func Subscribed(sub fixtures.Subscription, e deliverylog.Attempt) bool {
 	if sub.IsAll() {
 		return true
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 )
@@ -39,7 +39,7 @@ type Options struct {
 	// Log, when set, gets one entry per send (exact bytes, never the key).
 	// The run stops at the first failed write to it (a full disk), and Run
 	// returns the report of what was sent with ErrLog. The caller closes it.
-	Log *replay.Writer
+	Log *deliverylog.Writer
 	// Progress, when set, is called about once a second with the report so
 	// far (read-only, from the run's own goroutine).
 	Progress func(*Report)
@@ -277,12 +277,9 @@ func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
 	r.mu.Unlock()
 
 	if r.o.Log != nil {
-		event, _ := r.st.Meta(i).Event()
-		r.o.Log.Write(replay.Entry{
-			Time: began, Source: "load", Seq: i, Attempt: "load", Event: event, Request: requestID(r.st.seed, i),
-			Headers: d.Header, Body: string(body), Status: res.Status, Class: res.Class.String(),
-			Latency: float64(res.Latency.Microseconds()) / 1000,
-		})
+		a := deliverylog.New(deliverylog.FromLoad, deliverylog.Load, sender.Delivery{Body: body, Header: d.Header}, false, res)
+		a.Delivery, a.Time = i, began
+		r.o.Log.Write(a)
 	}
 }
 

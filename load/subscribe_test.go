@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/load"
-	"github.com/tartansim/tartansim/replay"
 )
 
 var _ = Describe("a subscription", Label("load", "events"), func() {
@@ -69,7 +69,7 @@ var _ = Describe("a subscription", Label("load", "events"), func() {
 
 	It("replays only the subscribed deliveries of a log, and counts the rest", func(ctx SpecContext) {
 		var log bytes.Buffer
-		w := replay.NewWriter(&log)
+		w := deliverylog.NewWriter(&log)
 		ref := consumer.New(key)
 		srv := httptest.NewServer(ref.Handler())
 		DeferCleanup(srv.Close)
@@ -77,7 +77,7 @@ var _ = Describe("a subscription", Label("load", "events"), func() {
 		_, err := load.Run(ctx, s, load.NewStream(opts(fixtures.All)), load.Options{Profile: load.Constant(5000), Events: 40, Concurrency: 2, Key: key, Log: w})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(w.Close()).To(Succeed())
-		out, err := load.Replay(ctx, s, replay.NewReader(bytes.NewReader(log.Bytes()), "log.ndjson"),
+		out, err := load.Replay(ctx, s, deliverylog.NewReader(bytes.NewReader(log.Bytes()), "log.ndjson"),
 			load.ReplayOptions{Rate: 5000, Events: sub("sync.events.initiated")})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(out.Sent).To(BeNumerically(">", 0))

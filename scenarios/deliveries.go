@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -60,7 +61,7 @@ type Delivery struct {
 // Attempt is one send of a delivery's bytes.
 type Attempt struct {
 	// Kind says why it was sent.
-	Kind AttemptKind `json:"kind"`
+	Kind deliverylog.Kind `json:"kind"`
 	// At is when it was sent, on the scenario clock.
 	At     Moment            `json:"at"`
 	Status int               `json:"status,omitempty"`
@@ -153,14 +154,14 @@ func (d *Delivery) Outcome() Outcome {
 	}
 	for i, a := range d.Attempts {
 		if a.Result.OK() {
-			if d.Attempts[i].Kind == AttemptEOD {
+			if d.Attempts[i].Kind == deliverylog.EOD {
 				return Redelivered
 			}
 			return Acknowledged
 		}
 	}
 	for _, a := range d.Attempts {
-		if a.Kind == AttemptEOD {
+		if a.Kind == deliverylog.EOD {
 			return FailedForGood
 		}
 	}
@@ -195,13 +196,11 @@ func (d *Delivery) maybeApplied() bool {
 	return false
 }
 
-// firstFailed reports whether the first attempt failed: such a genuine
-// delivery joins the day's EOD batch.
-func (d *Delivery) firstFailed() bool {
-	return len(d.Attempts) > 0 && !d.Attempts[0].Result.OK()
-}
+// Tried returns a's kind and whether it was acknowledged, for the EOD rule
+// (deliverylog.DueAtEOD).
+func (a Attempt) Tried() (deliverylog.Kind, bool) { return a.Kind, a.Result.OK() }
 
-func newAttempt(kind AttemptKind, at Moment, r sender.Result) Attempt {
+func newAttempt(kind deliverylog.Kind, at Moment, r sender.Result) Attempt {
 	a := Attempt{Kind: kind, At: at, Status: r.Status, Class: r.Class, Result: r, Latency: r.Latency}
 	if r.Failed() {
 		a.Error = r.Summary()

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/show"
@@ -111,7 +112,7 @@ func (p *play) step(ctx context.Context, i int) (*StepReport, error) {
 	if s.EOD != nil {
 		batch := p.r.eodBatch(p.rep.Deliveries[p.sinceEOD:])
 		p.sinceEOD = len(p.rep.Deliveries)
-		out.all(batch, AttemptEOD, s.EOD.Concurrency)
+		out.all(batch, deliverylog.EOD, s.EOD.Concurrency)
 		// The ones it re-sent: an interrupt can leave part of the batch unsent.
 		sr.Webhooks = len(sr.Resent)
 		if i == len(p.sc.Steps)-1 {
@@ -131,7 +132,7 @@ func (p *play) step(ctx context.Context, i int) (*StepReport, error) {
 	sr.Webhooks = len(ds)
 	sr.Faults = stepFaults(s, ds)
 	p.rep.Deliveries = append(p.rep.Deliveries, ds...)
-	out.all(ds, AttemptFirst, s.Concurrency)
+	out.all(ds, deliverylog.First, s.Concurrency)
 	return sr, nil
 }
 

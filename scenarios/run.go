@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -25,7 +25,7 @@ type Runner struct {
 	start  time.Time
 	day    time.Duration
 	onStep func(*Report, *StepReport)
-	log    *replay.Writer
+	log    *deliverylog.Writer
 	dry    bool
 	// settling and aspects are how state is judged (Settle, Judging).
 	settling judge.Settling
@@ -74,7 +74,7 @@ func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.on
 // Record writes one NDJSON line per attempt to w (see package replay): the
 // exact body and headers, the answer. The key is never written. Each Run
 // flushes what it wrote before it returns.
-func Record(w io.Writer) Option { return func(r *Runner) { r.log = replay.NewWriter(w) } }
+func Record(w io.Writer) Option { return func(r *Runner) { r.log = deliverylog.NewWriter(w) } }
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
@@ -243,12 +243,12 @@ func (r *Runner) sleep(ctx context.Context, virtual Moment) error {
 	}
 }
 
-// eodBatch returns the genuine deliveries whose first send failed and that
-// nothing has acknowledged since, in the order they were made.
+// eodBatch returns the deliveries Tartan's EOD rule re-sends
+// (deliverylog.DueAtEOD), in the order they were made.
 func (r *Runner) eodBatch(ds []*Delivery) []*Delivery {
 	var batch []*Delivery
 	for _, d := range ds {
-		if !d.Forged && d.firstFailed() && !d.acknowledged() {
+		if deliverylog.DueAtEOD(d.Forged, d.Attempts) {
 			batch = append(batch, d)
 		}
 	}
@@ -276,7 +276,7 @@ func (r *Runner) judge(ctx context.Context, rep *Report, b *builder) error {
 			unasked = append(unasked, d)
 		}
 		for _, a := range d.Attempts[min(1, len(d.Attempts)):] {
-			if a.Kind == AttemptDuplicate && !a.Result.OK() && !d.Forged {
+			if a.Kind == deliverylog.Duplicate && !a.Result.OK() && !d.Forged {
 				rep.Problems = append(rep.Problems, fmt.Sprintf("a duplicate of delivery %d (%s) was answered %s; duplicates must be acknowledged", d.Seq, d.Event, a.Result.Summary()))
 				break
 			}
@@ -341,14 +341,10 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 	if r.log == nil {
 		return
 	}
-	at, class := a.Result.Start, a.Class.String()
-	if a.Kind == AttemptDryRun { // when it would have been sent
-		at, class = a.At.Time(rep.Base), string(AttemptDryRun)
+	la := deliverylog.New(deliverylog.FromRun, a.Kind, sender.Delivery{Body: d.Body, Header: d.Header}, d.Forged, a.Result)
+	la.Delivery, la.Run, la.Step, la.At, la.Fault = int64(d.Seq), rep.Scenario, d.Step, a.At.String(), d.Fault
+	if a.Kind == deliverylog.DryRun { // when it would have been sent
+		la.Time, la.Class, la.Result = a.At.Time(rep.Base), string(deliverylog.DryRun), "not sent (dry run)"
 	}
-	r.log.Write(replay.Entry{
-		Time: at, Source: "run", Scenario: rep.Scenario, Seq: int64(d.Seq), Step: d.Step,
-		Attempt: string(a.Kind), At: a.At.String(), Event: d.Event, Request: d.RequestID, Forged: d.Forged, Fault: d.Fault,
-		Headers: d.Header, Body: string(d.Body), Status: a.Status, Class: class,
-		Latency: float64(a.Latency.Microseconds()) / 1000,
-	})
+	r.log.Write(la)
 }

@@ -4,24 +4,11 @@ import (
 	"context"
 	"sync"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/sender"
 )
 
-// AttemptKind says why an attempt was sent.
-type AttemptKind string
-
-// The kinds of attempt, as reports and delivery logs spell them.
-const (
-	// AttemptFirst is a delivery's first send.
-	AttemptFirst AttemptKind = "first"
-	// AttemptDuplicate is an extra identical copy (a duplicate fault).
-	AttemptDuplicate AttemptKind = "duplicate"
-	// AttemptEOD is a re-send by an EOD batch.
-	AttemptEOD AttemptKind = "eod"
-	// AttemptDryRun is a delivery a dry run built and did not send.
-	AttemptDryRun AttemptKind = "dry-run"
-)
-
+// deliverylog.Kind says why an attempt was sent.
 // stepSend is the sending of one step: where its answers go (the report,
 // the step's counts, the truth, the log), guarded by one lock, since a
 // step's deliveries may go out at once.
@@ -36,10 +23,10 @@ type stepSend struct {
 
 // all sends ds, at most conc at once (0 or 1: in order), each with its
 // duplicates, and feeds the truth.
-func (s *stepSend) all(ds []*Delivery, kind AttemptKind, conc int) {
+func (s *stepSend) all(ds []*Delivery, kind deliverylog.Kind, conc int) {
 	if s.r.dry {
 		for _, d := range ds {
-			s.r.write(s.rep, d, Attempt{Kind: AttemptDryRun, At: s.at})
+			s.r.write(s.rep, d, Attempt{Kind: deliverylog.DryRun, At: s.at})
 		}
 		return
 	}
@@ -74,27 +61,27 @@ func (s *stepSend) all(ds []*Delivery, kind AttemptKind, conc int) {
 }
 
 // one sends d as kind says, with the copies a duplicate fault asks for.
-func (s *stepSend) one(d *Delivery, kind AttemptKind) {
-	if d.delay > 0 && kind == AttemptFirst {
+func (s *stepSend) one(d *Delivery, kind deliverylog.Kind) {
+	if d.delay > 0 && kind == deliverylog.First {
 		_ = s.r.sleep(s.ctx, Moment(d.delay))
 	}
 	fault := d.senderFault
-	if kind == AttemptEOD {
+	if kind == deliverylog.EOD {
 		fault = sender.FaultNone
 		s.mu.Lock()
 		s.sr.Resent = append(s.sr.Resent, d.Seq)
 		s.mu.Unlock()
 	}
-	if kind == AttemptFirst && d.copies > 0 && d.concurrent {
+	if kind == deliverylog.First && d.copies > 0 && d.concurrent {
 		s.release(d, fault)
 		return
 	}
 	s.attempt(d, kind, fault)
-	if kind != AttemptFirst {
+	if kind != deliverylog.First {
 		return
 	}
 	for range d.copies {
-		s.attempt(d, AttemptDuplicate, sender.FaultNone)
+		s.attempt(d, deliverylog.Duplicate, sender.FaultNone)
 	}
 }
 
@@ -124,21 +111,21 @@ func (s *stepSend) release(d *Delivery, fault sender.Fault) {
 	close(gate)
 	done.Wait()
 	for i, res := range results {
-		kind := AttemptFirst
+		kind := deliverylog.First
 		if i > 0 {
-			kind = AttemptDuplicate
+			kind = deliverylog.Duplicate
 		}
 		s.record(d, kind, res)
 	}
 }
 
-func (s *stepSend) attempt(d *Delivery, kind AttemptKind, fault sender.Fault) {
+func (s *stepSend) attempt(d *Delivery, kind deliverylog.Kind, fault sender.Fault) {
 	s.record(d, kind, s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault}))
 }
 
 // record keeps the answer to one attempt of d: in d, in the step's counts,
 // in the truth and in the log.
-func (s *stepSend) record(d *Delivery, kind AttemptKind, res sender.Result) {
+func (s *stepSend) record(d *Delivery, kind deliverylog.Kind, res sender.Result) {
 	a := newAttempt(kind, s.at, res)
 	s.mu.Lock()
 	d.Attempts = append(d.Attempts, a)
@@ -152,7 +139,7 @@ func (s *stepSend) record(d *Delivery, kind AttemptKind, res sender.Result) {
 		if res.Status >= 400 && res.Status < 500 {
 			sr.Rejected++
 		}
-	case kind == AttemptDuplicate:
+	case kind == deliverylog.Duplicate:
 		sr.Duplicates++
 		if res.OK() {
 			sr.DuplicatesOK++

@@ -222,6 +222,10 @@ func (c ErrorClass) Unreachable() bool {
 	return c == ClassRefused || c == ClassDNS || c == ClassTLS
 }
 
+// Injected reports whether c is a failure tartansim injected on purpose
+// (ClassDropped, ClassAckLost), not one of the consumer's.
+func (c ErrorClass) Injected() bool { return c == ClassDropped || c == ClassAckLost }
+
 // MarshalText encodes c as its String name, so Results read well as JSON.
 // An out-of-range class is an error.
 func (c ErrorClass) MarshalText() ([]byte, error) {

@@ -18,10 +18,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
-// crashSlack is how late, past replay.FlushInterval, a loaded machine may
+// crashSlack is how late, past deliverylog.FlushInterval, a loaded machine may
 // run the writer's timer and hand its lines to the file; generous, and
 // still far short of a writer that waits for FlushLines lines at the slow
 // rates the crash specs use.
@@ -127,7 +127,7 @@ func crashLoss(file string, sink *receivedSink, killed time.Time, concurrency in
 	whole, tail := data[:end], data[end:]
 
 	// Every whole line parses: a crash tears at most one line, the last.
-	r := replay.NewReader(bytes.NewReader(whole), file)
+	r := deliverylog.NewReader(bytes.NewReader(whole), file)
 	logged := 0
 	for {
 		e, err := r.Next()
@@ -143,9 +143,9 @@ func crashLoss(file string, sink *receivedSink, killed time.Time, concurrency in
 	}
 
 	sink.settled()
-	received, early := sink.received(), sink.before(killed.Add(-replay.FlushInterval-crashSlack))
+	received, early := sink.received(), sink.before(killed.Add(-deliverylog.FlushInterval-crashSlack))
 	Expect(logged).To(BeNumerically("<=", received), "%s: the log holds deliveries the sink never received", why)
-	Expect(received-logged).To(BeNumerically("<=", replay.FlushLines+concurrency),
+	Expect(received-logged).To(BeNumerically("<=", deliverylog.FlushLines+concurrency),
 		"%s: the log lost more than FlushLines lines and those in flight", why)
 	Expect(logged).To(BeNumerically(">=", early),
 		"%s: a delivery received more than FlushInterval (+%s) before the kill is missing from the log", why, crashSlack)
@@ -160,7 +160,7 @@ func crashLoss(file string, sink *receivedSink, killed time.Time, concurrency in
 		Expect(dry.stderr).To(BeEmpty(), why)
 	}
 	GinkgoWriter.Printf("%s: received %d, logged %d (%d within %s of the kill), lost %d, torn bytes %d\n",
-		why, received, logged, received-early, replay.FlushInterval+crashSlack, received-logged, len(tail))
+		why, received, logged, received-early, deliverylog.FlushInterval+crashSlack, received-logged, len(tail))
 	return received - logged
 }
 

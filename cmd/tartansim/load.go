@@ -14,8 +14,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/load"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
@@ -133,7 +133,7 @@ func (a *app) load(args []string, f loadFlags) error {
 		if rec, err = createRecord(f.record, nil); err != nil { // load.Run stops at a failed write itself
 			return err
 		}
-		opts.Log = replay.NewWriter(rec)
+		opts.Log = deliverylog.NewWriter(rec)
 	}
 	stream := load.NewStream(so)
 	if !a.common.json {

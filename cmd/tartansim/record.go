@@ -8,12 +8,12 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
 // recordFile is the file of a --record flag, written through a
-// replay.Writer (which bounds what a crash can lose). At the first failed
+// deliverylog.Writer (which bounds what a crash can lose). At the first failed
 // write (a full disk) it calls stop, so that the run ends there instead of
 // sending on with nothing recorded.
 type recordFile struct {
@@ -45,7 +45,7 @@ func (r *recordFile) Write(p []byte) (int, error) {
 }
 
 // Sync syncs the file to the disk; a device or a pipe, which cannot be
-// synced, needs no sync. replay.Writer.Close calls it.
+// synced, needs no sync. deliverylog.Writer.Close calls it.
 func (r *recordFile) Sync() error {
 	if err := r.f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
 		return err
@@ -71,7 +71,7 @@ func (r *recordFile) fail(err error, write bool) {
 // nil w (the writer was a library's, and it flushed it) syncs the file
 // itself; then closes the file. It returns the usage error that says the
 // record is incomplete, or nil.
-func (r *recordFile) close(w *replay.Writer) error {
+func (r *recordFile) close(w *deliverylog.Writer) error {
 	var err error
 	if w != nil {
 		err = w.Close()

@@ -13,7 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // sentCount reads "sent N" from a load-shaped text report.
@@ -82,7 +82,7 @@ var _ = Describe("a delivery log cut short", Label("record"), func() {
 		oneSentence(r)
 		Expect(r.stderr).To(MatchRegexp(`^tartansim: cannot write --record /dev/full: no space left on device; the run stopped at that first failed write, after \d+ sends, and the report of what was sent is above \(seed \d+\)\.\n$`))
 		sent := sentCount(r.stdout)
-		Expect(sent).To(BeNumerically("<=", replay.FlushLines+4), "a write is due after FlushLines sends at the latest; then only those in flight")
+		Expect(sent).To(BeNumerically("<=", deliverylog.FlushLines+4), "a write is due after FlushLines sends at the latest; then only those in flight")
 		Expect(r.stderr).To(ContainSubstring("after " + strconv.Itoa(sent) + " sends"))
 		Expect(srv.received()).To(Equal(sent))
 	})

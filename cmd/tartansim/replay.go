@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/load"
-	"github.com/tartansim/tartansim/replay"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 )
@@ -85,7 +85,7 @@ func (a *app) replay(path string, f replayFlags) error {
 	}
 	defer t.close()
 
-	rd := replay.NewReader(file, path)
+	rd := deliverylog.NewReader(file, path)
 	out, readErr := load.Replay(a.ctx, t.sender, rd, load.ReplayOptions{
 		Rate: f.rate, Limit: f.count, Concurrency: f.concurrency, Resign: resignKey, Events: a.common.sub,
 	})
@@ -115,9 +115,9 @@ func (a *app) replay(path string, f replayFlags) error {
 // replayPlan is replay --dry-run: the whole log is read and checked, and
 // nothing is sent.
 func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey []byte) error {
-	rd := replay.NewReader(file, path)
+	rd := deliverylog.NewReader(file, path)
 	var n, forged, unsubscribed int64
-	var first *replay.Entry
+	var first *deliverylog.Attempt
 	var span time.Duration
 	var start time.Time
 	for f.count <= 0 || n < f.count {
@@ -157,7 +157,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 		fmt.Fprintf(a.stdout, "# left out: %s of events not subscribed to (--events %s)\n", plural(int(unsubscribed), "delivery"), a.common.sub)
 	}
 	if first != nil {
-		d := first.Delivery(resignKey)
+		d := first.Request(resignKey)
 		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 	}
 	return nil
@@ -165,7 +165,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 
 // warnTorn warns, once, of the torn last line rd dropped from the log at
 // path: what a crash of the process that wrote it leaves.
-func (a *app) warnTorn(rd *replay.Reader, path string) {
+func (a *app) warnTorn(rd *deliverylog.Reader, path string) {
 	if t, ok := rd.Torn(); ok {
 		fmt.Fprintf(a.stderr, "tartansim: warning: %s:%d: dropped the torn last line (%s), as a crash of the process writing the log leaves it; every line before it is read.\n",
 			path, t.Line, plural(t.Bytes, "byte"))

@@ -109,7 +109,7 @@ var _ = Describe("tartansim run", Label("scenarios"), func() {
 		sc.Buffer(nil, 1<<22)
 		for sc.Scan() {
 			var line struct {
-				Attempt string              `json:"attempt"`
+				Kind    string              `json:"kind"`
 				Body    string              `json:"body"`
 				Headers map[string][]string `json:"headers"`
 			}
@@ -117,7 +117,7 @@ var _ = Describe("tartansim run", Label("scenarios"), func() {
 			Expect(json.Valid([]byte(line.Body))).To(BeTrue())
 			Expect(line.Headers).To(HaveKey("tartan-signature"))
 			lines++
-			if line.Attempt == "eod" {
+			if line.Kind == "eod" {
 				eods++
 			}
 		}

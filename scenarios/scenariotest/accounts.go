@@ -21,15 +21,16 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
 // Attempt kinds, by shorter names.
 const (
-	kindFirst     = scenarios.AttemptFirst
-	kindDuplicate = scenarios.AttemptDuplicate
-	kindEOD       = scenarios.AttemptEOD
+	kindFirst     = deliverylog.First
+	kindDuplicate = deliverylog.Duplicate
+	kindEOD       = deliverylog.EOD
 	actionEOD     = "eod" // a step's action, StepReport.Action
 )
 

@@ -1,4 +1,4 @@
-package replay_test
+package deliverylog_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // calls records every Write call made to it, as a file would see them.
@@ -49,7 +49,7 @@ func (c *calls) lines() int {
 	for _, w := range c.writes {
 		Expect(w).To(HaveSuffix("\n"), "a Write call ends in the middle of a line")
 		k := bytes.Count(w, []byte("\n"))
-		Expect(k).To(BeNumerically("<=", replay.FlushLines), "a Write call held more than FlushLines lines")
+		Expect(k).To(BeNumerically("<=", deliverylog.FlushLines), "a Write call held more than FlushLines lines")
 		n += k
 	}
 	return n
@@ -61,27 +61,27 @@ func (c *calls) calls() int {
 	return len(c.writes)
 }
 
-func entry(seq int64) replay.Entry {
-	return replay.Entry{Source: "load", Seq: seq, Attempt: "load", Headers: map[string][]string{"tartan-signature": {"ab"}}, Body: `{"n":1}`, Status: 200}
+func entry(seq int64) deliverylog.Attempt {
+	return deliverylog.Attempt{Source: "load", Delivery: seq, Kind: "load", Headers: map[string][]string{"tartan-signature": {"ab"}}, Body: `{"n":1}`, Status: 200}
 }
 
 var _ = Describe("a delivery log Writer", func() {
 	It("hands a line to the file within FlushInterval, with no Flush", func() {
 		c := &calls{}
-		w := replay.NewWriter(c)
+		w := deliverylog.NewWriter(c)
 		w.Write(entry(1))
 		// Generous on a loaded machine, and still far short of "never".
-		Eventually(c.lines, 20*replay.FlushInterval, replay.FlushInterval/10).Should(Equal(1))
+		Eventually(c.lines, 20*deliverylog.FlushInterval, deliverylog.FlushInterval/10).Should(Equal(1))
 		Expect(w.Close()).To(Succeed())
 	})
 
 	It("never holds more than FlushLines lines, and writes whole lines only", func() {
 		c := &calls{}
-		w := replay.NewWriter(c)
-		total := 3*replay.FlushLines + 5
+		w := deliverylog.NewWriter(c)
+		total := 3*deliverylog.FlushLines + 5
 		for i := range total {
 			w.Write(entry(int64(i)))
-			Expect(c.lines()).To(BeNumerically(">=", i+1-(replay.FlushLines-1)), "after %d lines", i+1)
+			Expect(c.lines()).To(BeNumerically(">=", i+1-(deliverylog.FlushLines-1)), "after %d lines", i+1)
 		}
 		Expect(w.Flush()).To(Succeed())
 		Expect(c.lines()).To(Equal(total))
@@ -89,7 +89,7 @@ var _ = Describe("a delivery log Writer", func() {
 
 	It("writes concurrent entries as whole lines that read back", func() {
 		var buf bytes.Buffer
-		w := replay.NewWriter(&buf)
+		w := deliverylog.NewWriter(&buf)
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {
@@ -100,7 +100,7 @@ var _ = Describe("a delivery log Writer", func() {
 		}
 		wg.Wait()
 		Expect(w.Close()).To(Succeed())
-		r := replay.NewReader(&buf, "log")
+		r := deliverylog.NewReader(&buf, "log")
 		seen := map[int64]bool{}
 		for {
 			e, err := r.Next()
@@ -108,7 +108,7 @@ var _ = Describe("a delivery log Writer", func() {
 				break
 			}
 			Expect(err).NotTo(HaveOccurred())
-			seen[e.Seq] = true
+			seen[e.Delivery] = true
 		}
 		Expect(seen).To(HaveLen(800))
 	})
@@ -116,13 +116,13 @@ var _ = Describe("a delivery log Writer", func() {
 	It("keeps the first failed write, writes nothing more and returns it from Err, Flush and Close", func() {
 		full := errors.New("no space left on device")
 		c := &calls{err: full}
-		w := replay.NewWriter(c)
+		w := deliverylog.NewWriter(c)
 		Expect(w.Err()).To(Succeed())
-		for i := range replay.FlushLines + 1 {
+		for i := range deliverylog.FlushLines + 1 {
 			w.Write(entry(int64(i)))
 		}
 		Expect(w.Err()).To(MatchError(full), "the FlushLines-th line was written, and failed")
-		for i := range 2 * replay.FlushLines {
+		for i := range 2 * deliverylog.FlushLines {
 			w.Write(entry(int64(i)))
 		}
 		Expect(w.Flush()).To(MatchError(full))
@@ -133,24 +133,24 @@ var _ = Describe("a delivery log Writer", func() {
 
 	It("syncs the file on Close, and then refuses writes", func() {
 		c := &calls{}
-		w := replay.NewWriter(c)
+		w := deliverylog.NewWriter(c)
 		w.Write(entry(1))
 		Expect(w.Close()).To(Succeed())
 		Expect(c.lines()).To(Equal(1))
 		Expect(c.syncs).To(Equal(1))
 		w.Write(entry(2))
-		Expect(w.Err()).To(MatchError(replay.ErrClosed))
+		Expect(w.Err()).To(MatchError(deliverylog.ErrClosed))
 		Expect(c.lines()).To(Equal(1))
 	})
 
 	It("takes a file that cannot be synced (a pipe, a terminal) for one that needs no sync", func() {
 		c := &calls{sync: &syscallErr{syscall.EINVAL}}
-		w := replay.NewWriter(c)
+		w := deliverylog.NewWriter(c)
 		w.Write(entry(1))
 		Expect(w.Close()).To(Succeed())
 
 		c = &calls{sync: errors.New("input/output error")}
-		w = replay.NewWriter(c)
+		w = deliverylog.NewWriter(c)
 		Expect(w.Close()).To(MatchError("input/output error"))
 	})
 })

@@ -1,4 +1,4 @@
-package replay_test
+package deliverylog_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // FuzzReader: the log reader never panics; every error wraps ErrBadLog; a
@@ -23,15 +23,15 @@ func FuzzReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := replay.NewReader(bytes.NewReader(data), "fuzz")
-		var got []replay.Entry
+		r := deliverylog.NewReader(bytes.NewReader(data), "fuzz")
+		var got []deliverylog.Attempt
 		for {
 			e, err := r.Next()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
-				if !errors.Is(err, replay.ErrBadLog) {
+				if !errors.Is(err, deliverylog.ErrBadLog) {
 					t.Fatalf("error %v does not wrap ErrBadLog", err)
 				}
 				return
@@ -43,9 +43,9 @@ func FuzzReader(f *testing.F) {
 			if torn.Bytes <= 0 || bytes.IndexByte(data[cut:], '\n') >= 0 || (cut > 0 && data[cut-1] != '\n') {
 				t.Fatalf("torn %+v is not the unended last line of %q", torn, data)
 			}
-			rest := replay.NewReader(bytes.NewReader(data[:cut]), "rest")
+			rest := deliverylog.NewReader(bytes.NewReader(data[:cut]), "rest")
 			for i := range got {
-				if e, err := rest.Next(); err != nil || e.Seq != got[i].Seq {
+				if e, err := rest.Next(); err != nil || e.Delivery != got[i].Delivery {
 					t.Fatalf("without its torn line, entry %d reads %v", i, err)
 				}
 			}
@@ -57,20 +57,20 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 		var buf bytes.Buffer
-		w := replay.NewWriter(&buf)
+		w := deliverylog.NewWriter(&buf)
 		for _, e := range got {
 			w.Write(e)
 		}
 		if err := w.Flush(); err != nil {
 			return // e.g. a time that JSON cannot hold
 		}
-		back := replay.NewReader(&buf, "again")
+		back := deliverylog.NewReader(&buf, "again")
 		for i := range got {
 			e, err := back.Next()
 			if err != nil {
 				t.Fatalf("entry %d does not read back: %v", i, err)
 			}
-			if e.Body != got[i].Body || e.Seq != got[i].Seq {
+			if e.Body != got[i].Body || e.Delivery != got[i].Delivery {
 				t.Fatalf("entry %d changed on a round trip", i)
 			}
 		}

@@ -1,4 +1,4 @@
-package replay_test
+package deliverylog_test
 
 import (
 	"testing"
@@ -9,5 +9,5 @@ import (
 
 func TestReplay(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "replay")
+	RunSpecs(t, "deliverylog")
 }

@@ -1,4 +1,4 @@
-package replay
+package deliverylog
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 const MaxLine = 16 << 20
 
 // ErrBadLog is wrapped by every error about a log's content.
-var ErrBadLog = errors.New("replay: bad delivery log")
+var ErrBadLog = errors.New("deliverylog: bad delivery log")
 
 // Reader reads a log line by line, so a log of any length is read in
 // bounded memory.
@@ -58,30 +58,30 @@ func (r *Reader) split(data []byte, atEOF bool) (int, []byte, error) {
 // Next returns the next entry, io.EOF at the end, or an error naming the
 // file and line. Blank lines are skipped; a torn last line ends the log
 // (see Torn).
-func (r *Reader) Next() (Entry, error) {
+func (r *Reader) Next() (Attempt, error) {
 	for r.sc.Scan() {
 		r.line++
 		b := r.sc.Bytes()
 		if len(b) == 0 {
 			continue
 		}
-		var e Entry
+		var e Attempt
 		if err := json.Unmarshal(b, &e); err != nil {
 			if r.open {
 				r.torn = &Torn{Line: r.line, Bytes: r.openSize}
-				return Entry{}, io.EOF
+				return Attempt{}, io.EOF
 			}
-			return Entry{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line, err)
+			return Attempt{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line, err)
 		}
 		if e.Headers == nil {
-			return Entry{}, fmt.Errorf("%w: %s:%d: no headers", ErrBadLog, r.name, r.line)
+			return Attempt{}, fmt.Errorf("%w: %s:%d: no headers", ErrBadLog, r.name, r.line)
 		}
 		return e, nil
 	}
 	if err := r.sc.Err(); err != nil {
-		return Entry{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line+1, err)
+		return Attempt{}, fmt.Errorf("%w: %s:%d: %v", ErrBadLog, r.name, r.line+1, err)
 	}
-	return Entry{}, io.EOF
+	return Attempt{}, io.EOF
 }
 
 // Torn returns the torn last line that Next dropped, once Next has returned

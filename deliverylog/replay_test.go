@@ -1,4 +1,4 @@
-package replay_test
+package deliverylog_test
 
 import (
 	"bytes"
@@ -8,20 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tartansim/tartansim/replay"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/sender"
 )
 
 func TestWriteThenRead(t *testing.T) {
 	var buf bytes.Buffer
-	w := replay.NewWriter(&buf)
+	w := deliverylog.NewWriter(&buf)
 	at := time.Date(2026, 11, 27, 9, 0, 0, 123, time.UTC)
 	body := "{\"name\":\"Zoë D'Souza \\u0026 <Co>\"}\n"
-	w.Write(replay.Entry{Time: at, Source: "run", Seq: 7, Attempt: "eod", Headers: map[string][]string{"tartan-signature": {"ab"}}, Body: body, Status: 200})
+	w.Write(deliverylog.Attempt{Time: at, Source: "run", Delivery: 7, Kind: "eod", Headers: map[string][]string{"tartan-signature": {"ab"}}, Body: body, Status: 200})
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	r := replay.NewReader(&buf, "log.ndjson")
+	r := deliverylog.NewReader(&buf, "log.ndjson")
 	e, err := r.Next()
 	if err != nil {
 		t.Fatal(err)
@@ -38,14 +38,14 @@ func TestReaderNamesFileAndLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"{\"headers\":{},\"body\":\"\"}\n\nnot json\n": "log.ndjson:3",
 		"{\"body\":\"x\"}\n":                           "log.ndjson:1: no headers",
-		strings.Repeat("x", replay.MaxLine+1):          "log.ndjson:1",
+		strings.Repeat("x", deliverylog.MaxLine+1):     "log.ndjson:1",
 	} {
-		r := replay.NewReader(strings.NewReader(in), "log.ndjson")
+		r := deliverylog.NewReader(strings.NewReader(in), "log.ndjson")
 		var err error
 		for err == nil {
 			_, err = r.Next()
 		}
-		if !errors.Is(err, replay.ErrBadLog) || !strings.Contains(err.Error(), want) {
+		if !errors.Is(err, deliverylog.ErrBadLog) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%.30q: err = %v, want ErrBadLog naming %s", in, err, want)
 		}
 	}
@@ -54,11 +54,11 @@ func TestReaderNamesFileAndLine(t *testing.T) {
 func TestDeliveryResigns(t *testing.T) {
 	key := []byte("another key")
 	body := `{"event":"sync.events.initiated"}`
-	e := replay.Entry{Body: body, Headers: map[string][]string{
+	e := deliverylog.Attempt{Body: body, Headers: map[string][]string{
 		"Tartan-Signature": {"recorded"}, "content-type": {"application/json"},
 	}}
 
-	kept := e.Delivery(nil)
+	kept := e.Request(nil)
 	if string(kept.Body) != body || kept.Header["Tartan-Signature"][0] != "recorded" {
 		t.Fatalf("Delivery(nil) = %q %v, want the recorded body and signature", kept.Body, kept.Header)
 	}
@@ -67,7 +67,7 @@ func TestDeliveryResigns(t *testing.T) {
 		t.Fatal("Delivery shares its headers with the entry")
 	}
 
-	resigned := e.Delivery(key)
+	resigned := e.Request(key)
 	if got, want := resigned.Header["Tartan-Signature"], []string{sender.Sign(key, []byte(body))}; len(got) != 1 || got[0] != want[0] {
 		t.Errorf("resigned signature = %v, want %v under the spelling logged", got, want)
 	}
@@ -76,7 +76,7 @@ func TestDeliveryResigns(t *testing.T) {
 	}
 
 	e.Forged = true
-	if got := e.Delivery(key).Header["Tartan-Signature"][0]; got != "recorded" {
+	if got := e.Request(key).Header["Tartan-Signature"][0]; got != "recorded" {
 		t.Errorf("a forged entry was resigned: %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package replay
+package deliverylog
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ const (
 )
 
 // ErrClosed is kept by a Writer written to after Close.
-var ErrClosed = errors.New("replay: write to a closed delivery log")
+var ErrClosed = errors.New("deliverylog: write to a closed delivery log")
 
 // Writer writes entries as NDJSON, one line per entry, bounding what a crash
 // can lose (see FlushInterval). It is safe for concurrent use. The first
@@ -49,7 +49,7 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 // Write appends one entry. It writes the lines held to the underlying writer
 // when they reach FlushLines, and otherwise makes sure that they do within
 // FlushInterval.
-func (w *Writer) Write(e Entry) {
+func (w *Writer) Write(e Attempt) {
 	line, err := json.Marshal(e)
 	w.mu.Lock()
 	defer w.mu.Unlock()
