@@ -71,6 +71,7 @@ func TestDeliveryResigns(t *testing.T) {
 	if got, want := resigned.Header["Tartan-Signature"], []string{sender.Sign(key, []byte(body))}; len(got) != 1 || got[0] != want[0] {
 		t.Errorf("resigned signature = %v, want %v under the spelling logged", got, want)
 	}
+	//lint:ignore SA1008 the log keeps header names as sent, lower case, on purpose
 	if len(resigned.Header) != 2 || resigned.Header["content-type"][0] != "application/json" {
 		t.Errorf("resigning touched other headers: %v", resigned.Header)
 	}

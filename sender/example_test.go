@@ -48,6 +48,7 @@ func ExamplePrepare() {
 	for _, name := range slices.Sorted(maps.Keys(d.Header)) {
 		fmt.Printf("%s: %s\n", name, d.Header[name][0])
 	}
+	//lint:ignore SA1008 Prepare spells the header as Tartan does, lower case, on purpose
 	fmt.Println(sender.Verify(key, d.Body, d.Header[sender.HeaderSignature][0]))
 	// Output:
 	// content-type: application/json

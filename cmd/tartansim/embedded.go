@@ -64,7 +64,6 @@ func (e *embedded) verdict(requestID string) (consumer.Decision, bool) {
 func (e *embedded) webhookURL() string {
 	return "http://" + e.ln.Addr().String() + consumer.WebhookPath
 }
-func (e *embedded) probeURL() string { return "http://" + e.ln.Addr().String() + consumer.ProbePath }
 
 func (e *embedded) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

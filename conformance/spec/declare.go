@@ -1,3 +1,5 @@
+//lint:file-ignore ST1001 the file declares Ginkgo specs; it reads as the DSL it writes
+
 package spec
 
 import (
