@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -94,7 +95,7 @@ type Consumer struct {
 	maxBody int64
 	log     *slog.Logger
 	observe func(Decision)
-	now     func() time.Time
+	clock   clock.Clock
 	store   *store
 }
 
@@ -130,12 +131,13 @@ func Observe(f func(Decision)) Option {
 	return func(c *Consumer) { c.observe = f }
 }
 
-// Clock sets the consumer's clock (default time.Now, nil keeps it). It only
-// stamps arrivals (Decision.At); ordering uses the timestamps Tartan sends, never this clock.
-func Clock(now func() time.Time) Option {
+// Clock sets the consumer's clock (default clock.Real, nil keeps it). It
+// only stamps arrivals (Decision.At); ordering uses the timestamps Tartan
+// sends, never this clock.
+func Clock(cl clock.Clock) Option {
 	return func(c *Consumer) {
-		if now != nil {
-			c.now = now
+		if cl != nil {
+			c.clock = cl
 		}
 	}
 }
@@ -148,7 +150,7 @@ func New(key []byte, opts ...Option) *Consumer {
 		key:     bytes.Clone(key),
 		maxBody: DefaultMaxBody,
 		log:     slog.New(slog.DiscardHandler),
-		now:     time.Now,
+		clock:   clock.Real,
 		store:   newStore(),
 	}
 	for _, opt := range opts {
@@ -180,7 +182,7 @@ func (c *Consumer) Handler() http.Handler {
 // Unknown events and unknown fields are acknowledged 200 and ignored.
 // Responses are {"status":"ok"} or {"error":"…"}.
 func (c *Consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	v := c.decide(w, r, c.now())
+	v := c.decide(w, r, c.clock.Now())
 	c.report(r.Context(), v)
 	if v.Status < 300 {
 		writeJSON(w, v.Status, map[string]string{"status": "ok"})

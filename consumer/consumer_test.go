@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
@@ -440,7 +441,7 @@ var _ = Describe("the reference consumer", func() {
 
 		It("observes every request once and stamps it with the clock", func() {
 			at := time.Date(2025, 5, 26, 23, 59, 0, 0, time.UTC)
-			h = newHarness(consumer.Clock(func() time.Time { return at }))
+			h = newHarness(consumer.Clock(clock.NewFake(at)))
 			body := add("req-1", "2025-05-26 03:18:30", person("TRT-1", "A", "Active"))
 			h.deliver(body)
 			h.deliver(body)

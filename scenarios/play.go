@@ -22,7 +22,7 @@ func (r *Runner) Run(ctx context.Context, sc *Scenario) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { p.rep.Elapsed = time.Since(p.began) }()
+	defer func() { p.rep.Elapsed = r.clock.Now().Sub(p.began) }()
 	if err := p.steps(ctx); err != nil {
 		return p.rep, err
 	}
@@ -49,7 +49,7 @@ func (r *Runner) prepare(sc *Scenario) (*play, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
-	p := &play{r: r, sc: sc, began: time.Now()}
+	p := &play{r: r, sc: sc, began: r.clock.Now()}
 	start := r.start
 	if start.IsZero() {
 		start = p.began.UTC().Truncate(time.Second)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
@@ -27,6 +28,7 @@ type Runner struct {
 	onStep func(*Report, *StepReport)
 	log    *deliverylog.Writer
 	dry    bool
+	clock  clock.Clock
 	// settling and aspects are how state is judged (Settle, Judging).
 	settling judge.Settling
 	aspects  judge.Aspect
@@ -49,6 +51,11 @@ func Seed(n uint64) Option { return func(r *Runner) { r.seed = n } }
 // production. The default is the time Run is called. The same seed and
 // Start give byte-identical deliveries.
 func Start(t time.Time) Option { return func(r *Runner) { r.start = t.UTC().Truncate(time.Second) } }
+
+// WithClock sets the runner's clock (default clock.Real): the real time Run
+// starts at (see Start), how it paces the steps (DayLength) and how state
+// judgements wait, unless Settle gives them a clock of their own.
+func WithClock(c clock.Clock) Option { return func(r *Runner) { r.clock = clock.Or(c) } }
 
 // DayLength is how long one scenario day lasts in real time: the runner
 // sleeps between steps in proportion (a day of 24h compresses into d). The
@@ -78,7 +85,7 @@ func Record(w io.Writer) Option { return func(r *Runner) { r.log = deliverylog.N
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
-	r := &Runner{send: s, key: key, seed: fixtures.DefaultSeed, aspects: judge.CompareAll}
+	r := &Runner{send: s, key: key, seed: fixtures.DefaultSeed, aspects: judge.CompareAll, clock: clock.Real}
 	for _, o := range opts {
 		o(r)
 	}
@@ -233,10 +240,8 @@ func (r *Runner) sleep(ctx context.Context, virtual Moment) error {
 		return ctx.Err()
 	}
 	d := time.Duration(float64(virtual) / float64(24*time.Hour) * float64(r.day))
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-r.clock.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -14,6 +14,16 @@ import (
 // judges it (see Settling). Without it, state is judged at once.
 func Settle(s judge.Settling) Option { return func(r *Runner) { r.settling = s } }
 
+// judging is the runner's Settling, on the runner's clock unless it has
+// one of its own.
+func (r *Runner) judging() judge.Settling {
+	s := r.settling
+	if s.Clock == nil {
+		s.Clock = r.clock
+	}
+	return s
+}
+
 // Judging limits what the state judgement compares to the aspects in what
 // (default judge.CompareAll): the runner waits for those to settle, and no
 // others. A check about the connection need not wait for employee records
@@ -45,7 +55,7 @@ func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	began := time.Now()
+	began := r.clock.Now()
 	for _, or := range rep.Orgs {
 		since := lastAck(rep, or.OrgID)
 		if since.IsZero() {
@@ -54,7 +64,7 @@ func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := judge.Await(ctx, r.probe, or.OrgID, rep.truth.Org(or.OrgID), r.aspects, since, r.settling)
+			got, err := judge.Await(ctx, r.probe, or.OrgID, rep.truth.Org(or.OrgID), r.aspects, since, r.judging())
 			if err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("scenarios: probe for org %s: %w", or.OrgID, err))
@@ -108,7 +118,7 @@ func (r *Runner) judgeEOD(ctx context.Context, rep *Report, sr *StepReport, batc
 	}
 	for _, org := range orgs {
 		since := lastAck(rep, org)
-		got, err := judge.Await(ctx, r.probe, org, now.Org(org), what, since, r.settling)
+		got, err := judge.Await(ctx, r.probe, org, now.Org(org), what, since, r.judging())
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil // the interrupt is the report's to tell

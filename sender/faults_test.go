@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -44,7 +45,7 @@ var _ = Describe("a Sender injecting faults", Label("faults"), func() {
 	It("sends nothing for FaultDrop", func(ctx SpecContext) {
 		c, b := recording()
 		frozen := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
-		s := newSender(c.URL, sender.Clock(func() time.Time { return frozen }))
+		s := newSender(c.URL, sender.Clock(clock.NewFake(frozen)))
 		dropped := sender.Prepare(testKey, []byte(`{"dropped":true}`), sender.SignatureValid, sender.HeaderLower)
 		dropped.Fault = sender.FaultDrop
 

@@ -96,7 +96,7 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	}
 	defer s.release()
 
-	start := s.clock()
+	start := s.clock.Now()
 	clear(l.h)
 	for k, v := range d.Header {
 		l.h[k] = v

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -80,7 +81,7 @@ type Sender struct {
 	snippet    int
 	userAgent  string
 	auth       string // "Basic …" from the target's user:password, or ""
-	clock      func() time.Time
+	clock      clock.Clock
 	tlsConfig  *tls.Config
 
 	dialer    net.Dialer
@@ -152,14 +153,14 @@ func SnippetBytes(n int) Option {
 }
 
 // Clock sets the clock that stamps Result.Start and measures
-// Result.Latency. The default, time.Now, measures with the monotonic clock;
-// a frozen clock gives a Latency of 0. It must not be nil.
-func Clock(now func() time.Time) Option {
+// Result.Latency. The default, clock.Real, measures with the monotonic
+// clock; a frozen clock gives a Latency of 0. It must not be nil.
+func Clock(c clock.Clock) Option {
 	return func(s *Sender) error {
-		if now == nil {
+		if c == nil {
 			return fmt.Errorf("%w: Clock(nil)", ErrBadOption)
 		}
-		s.clock = now
+		s.clock = c
 		return nil
 	}
 }
@@ -197,7 +198,7 @@ func New(target string, opts ...Option) (*Sender, error) {
 		maxConns:  DefaultMaxConns,
 		snippet:   DefaultSnippetBytes,
 		userAgent: DefaultUserAgent,
-		clock:     time.Now,
+		clock:     clock.Real,
 	}
 	for _, opt := range opts {
 		if err := opt(s); err != nil {
@@ -293,9 +294,9 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 	switch d.Fault {
 	case FaultNone, FaultAckLost:
 	case FaultDrop:
-		return Result{Start: s.clock(), Class: ClassDropped}
+		return Result{Start: s.clock.Now(), Class: ClassDropped}
 	default:
-		return Result{Start: s.clock(), Class: ClassOther, Err: fmt.Errorf("sender: cannot inject %v", d.Fault)}
+		return Result{Start: s.clock.Now(), Class: ClassOther, Err: fmt.Errorf("sender: cannot inject %v", d.Fault)}
 	}
 
 	if r, ok := s.acquire(ctx); !ok {
@@ -303,7 +304,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 	}
 	defer s.release()
 
-	start := s.clock()
+	start := s.clock.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := s.request(ctx, d)
@@ -319,7 +320,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 // acquire takes an in-flight token, waiting while ctx lasts; when ctx
 // ends first it reports false with the Result of that failure.
 func (s *Sender) acquire(ctx context.Context) (Result, bool) {
-	waitStart := s.clock()
+	waitStart := s.clock.Now()
 	select {
 	case s.inFlight <- struct{}{}:
 		return Result{}, true
@@ -433,7 +434,7 @@ func (s *Sender) result(status int, location string, body io.Reader, length int6
 		r.Err = s.wrap(err)
 		r.Class = Classify(err)
 	}
-	r.Latency = s.clock().Sub(start)
+	r.Latency = s.clock.Now().Sub(start)
 	return r
 }
 
@@ -464,7 +465,7 @@ func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time
 		}
 		return s.failure(start, err, false)
 	}
-	return Result{Start: start, Latency: s.clock().Sub(start), Class: ClassAckLost, Sent: true}
+	return Result{Start: start, Latency: s.clock.Now().Sub(start), Class: ClassAckLost, Sent: true}
 }
 
 // certAskedKey is the context key of the flag a handshake sets when the
@@ -497,7 +498,7 @@ func (s *Sender) failure(start time.Time, err error, sent bool) Result {
 	err = unwrapURL(err)
 	return Result{
 		Start:   start,
-		Latency: s.clock().Sub(start),
+		Latency: s.clock.Now().Sub(start),
 		Class:   Classify(err),
 		Err:     s.wrap(err),
 		Sent:    sent,

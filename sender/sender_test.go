@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -164,7 +165,7 @@ var _ = Describe("a Sender delivering to a healthy consumer", Label("http"), fun
 			It("stamps Start and measures Latency with the injected clock", func(ctx SpecContext) {
 				c := startConsumer(func(w http.ResponseWriter, r *http.Request) {})
 				frozen := time.Date(2025, 3, 31, 23, 59, 59, 0, time.UTC)
-				s := v.newPoster(c.URL, sender.Clock(func() time.Time { return frozen }))
+				s := v.newPoster(c.URL, sender.Clock(clock.NewFake(frozen)))
 				r := s.Send(ctx, sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower))
 				Expect(r.OK()).To(BeTrue(), r.Summary())
 				Expect(r.Start).To(Equal(frozen))

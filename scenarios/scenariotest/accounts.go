@@ -324,14 +324,6 @@ func describe(d *scenarios.Delivery) string {
 // of every delivery, with the delivery's exact body and the attempt's kind,
 // status and class, and no line for anything else.
 func RecordMatches(rep *scenarios.Report, record []byte) error {
-	type line struct {
-		Scenario string `json:"scenario"`
-		Seq      int    `json:"seq"`
-		Attempt  string `json:"attempt"`
-		Body     string `json:"body"`
-		Status   int    `json:"status"`
-		Class    string `json:"class"`
-	}
 	type key struct {
 		seq         int
 		kind, class string
@@ -352,16 +344,16 @@ func RecordMatches(rep *scenarios.Report, record []byte) error {
 	n := 0
 	for sc.Scan() {
 		n++
-		var l line
+		var l deliverylog.Attempt
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return fmt.Errorf("scenariotest: record line %d: %w", n, err)
 		}
-		if l.Scenario != rep.Scenario {
-			return fmt.Errorf("scenariotest: record line %d is for scenario %q, not %q", n, l.Scenario, rep.Scenario)
+		if l.Run != rep.Scenario {
+			return fmt.Errorf("scenariotest: record line %d is for scenario %q, not %q", n, l.Run, rep.Scenario)
 		}
-		d, ok := bySeq[l.Seq]
+		d, ok := bySeq[int(l.Delivery)]
 		matches := ok && l.Body == string(d.Body)
-		got[key{l.Seq, l.Attempt, l.Class, l.Status, matches}]++
+		got[key{int(l.Delivery), string(l.Kind), l.Class, l.Status, matches}]++
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("scenariotest: record: %w", err)
