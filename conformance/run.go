@@ -3,8 +3,6 @@ package conformance
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -30,19 +28,20 @@ type Options struct {
 	OnResult func(Result)
 }
 
-// ErrBadParallel is the error of Run for a negative Options.Parallel.
-var ErrBadParallel = errors.New("conformance: Parallel must be at least 1")
-
 // Run plays the checks that o keeps against t and returns their results in
 // catalogue order. The error is for a target that cannot be reached, a
 // probe that fails, or a broken check: the first such error (in catalogue
 // order) stops the checks still playing, and Run returns it with every
 // result that was known. When ctx ends, Run returns the checks that
 // finished, and ctx's error; a check cut short is neither judged nor
-// returned.
+// returned. A Target or Options that make no sense (see their Validate)
+// are refused with an *OptionError, and nothing is played.
 func Run(ctx context.Context, t Target, o Options) ([]Result, error) {
-	if o.Parallel < 0 {
-		return nil, fmt.Errorf("%w, got %d", ErrBadParallel, o.Parallel)
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
 	var checks []Check
 	for _, c := range Checks() {
