@@ -36,6 +36,10 @@ type JUnitProperty struct {
 	Value string `xml:"value,attr"`
 }
 
+// NothingJudgedCase is the name of the testcase that fails a JUnit report
+// of a run that judged nothing.
+const NothingJudgedCase = "nothing judged"
+
 // JUnitCase is one check: a failure or a skip says why.
 type JUnitCase struct {
 	Name       string          `xml:"name,attr"`
@@ -57,7 +61,9 @@ type JUnitMessage struct {
 // skipped with the reason), and properties that CI systems show beside the
 // run: the seed, and the processing lag (lag.median, lag.max) over the
 // checks that judged state; each testcase carries its own lag and probe
-// reads.
+// reads. A run that judged nothing (every check SKIP, or none run; see
+// Tally) is a failure in JUnit too: one more testcase, "nothing judged",
+// fails with the reason.
 func WriteJUnit(w io.Writer, results []Result, seed uint64, elapsed time.Duration) error {
 	s := JUnitSuite{Name: "tartansim conformance", Time: secs(elapsed), Properties: []JUnitProperty{{"seed", fmt.Sprint(seed)}}}
 	lag := SummarizeLag(results)
@@ -78,6 +84,11 @@ func WriteJUnit(w io.Writer, results []Result, seed uint64, elapsed time.Duratio
 			c.Skipped = &JUnitMessage{Message: r.Reason}
 		}
 		s.Cases = append(s.Cases, c)
+	}
+	if t := Tally(results); t.Outcome() == scenarios.NothingJudged {
+		s.Failures++
+		s.Cases = append(s.Cases, JUnitCase{Name: NothingJudgedCase, ClassName: "tartansim", Time: secs(0),
+			Failure: &JUnitMessage{Message: "nothing was judged: " + t.Why, Body: fmt.Sprintf("a run that judges nothing is not a pass\nseed %d", seed)}})
 	}
 	s.Tests = len(s.Cases)
 	out, err := xml.MarshalIndent(JUnitReport{Suites: []JUnitSuite{s}}, "", "  ")
