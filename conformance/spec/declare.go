@@ -60,10 +60,19 @@ const Suite = "Tartan webhook conformance"
 // them in any order and in parallel (ginkgo -p) against one consumer.
 // AbortSuite stops the whole suite, your own specs included: an
 // unreachable consumer leaves nothing worth judging.
+//
+// A run in which every conformance spec that ran was skipped judged
+// nothing, and that is never a pass: Declare also adds a ReportAfterSuite
+// that then fails the suite with "nothing was judged: all 18 checks were
+// skipped, e.g. …" (a label filter that leaves every check out is not such
+// a run). So Declare must stand at the top level of the suite, where
+// Ginkgo allows a ReportAfterSuite; called more than once, it adds that
+// node once.
 func Declare(get func() conformance.Target) bool {
 	if get == nil {
 		panic("spec: Declare needs a function that returns the target")
 	}
+	declareJudged()
 	return Describe(Suite, func() {
 		for _, c := range conformance.Checks() {
 			It(c.ID+" "+c.Title, Label(c.Label, c.ID), func(ctx SpecContext) {
@@ -79,11 +88,9 @@ func play(ctx context.Context, c conformance.Check, t conformance.Target) {
 	if defaulted {
 		t.Seed = ginkgoSeed()
 	}
-	switch {
-	case t.URL == "":
-		AbortSuite("the conformance target has no URL: the function given to spec.Declare must return the consumer's webhook URL")
-	case len(t.Key) == 0:
-		AbortSuite("the conformance target has no app key: the function given to spec.Declare must return the key the consumer verifies with")
+	var bad *conformance.OptionError
+	if err := t.Validate(); errors.As(err, &bad) {
+		AbortSuite(targetSentence(bad))
 	}
 	r, err := c.Run(ctx, t)
 	if ctx.Err() != nil {
@@ -95,10 +102,29 @@ func play(ctx context.Context, c conformance.Check, t conformance.Target) {
 		}
 		Fail(fmt.Sprintf("%s could not be judged: %s (seed %d)", c.ID, strings.TrimPrefix(err.Error(), "conformance: "), t.Seed))
 	}
+	recordVerdict(r.Verdict)
 	if r.Verdict == conformance.Skip {
 		Skip(r.Reason)
 	}
 	Expect(r).To(PassConformance(), rerunHint(c, t.Seed, defaulted))
+}
+
+// targetSentence is the sentence that aborts the suite for a Target that
+// cannot be played.
+func targetSentence(e *conformance.OptionError) string {
+	switch e.Field {
+	case "URL":
+		if e.Value == "" {
+			return "the conformance target has no URL: the function given to spec.Declare must return the consumer's webhook URL"
+		}
+	case "Key":
+		return "the conformance target has no app key: the function given to spec.Declare must return the key the consumer verifies with"
+	}
+	sentence := "the conformance target's " + e.Field
+	if e.Value != "" {
+		sentence += " " + e.Value
+	}
+	return sentence + " " + e.Why
 }
 
 // ginkgoSeed is the run's seed, never 0 (a seed of 0 means "none").

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -101,5 +103,18 @@ var _ = Describe("the rerun hint", func() {
 
 	It("names the Target's own seed", func() {
 		Expect(rerunHint(c, 99, false)).To(Equal("rerun this spec alone: -ginkgo.label-filter='DEL-STALE', with the Target's Seed 99"))
+	})
+})
+
+var _ = Describe("a suite in which every conformance spec was skipped", func() {
+	It("fails, and says that nothing was judged", func(ctx SpecContext) {
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSpec$", "-ginkgo.focus="+Suite, "-ginkgo.no-color")
+		cmd.Env = append(os.Environ(), "SPEC_TEST_NOTHING_JUDGED=1")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		Expect(errors.As(err, &exit)).To(BeTrue(), "the suite failed: %v\n%s", err, out)
+		Expect(string(out)).To(ContainSubstring("nothing was judged: all 18 checks were skipped, e.g. SIG-VALID: needs sync.events.employee.add/initial and sync.events.employee.add/delta, which the subscription leaves out"))
+		Expect(string(out)).To(ContainSubstring("Ran 0 of"), "every check was skipped")
+		Expect(string(out)).To(ContainSubstring("FAIL!"))
 	})
 })
