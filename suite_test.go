@@ -2,10 +2,12 @@ package tartansim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,9 +36,23 @@ import (
 // cache on the test binary, its flags and the environment variables the
 // test read, so after a change to your consumer alone it would replay the
 // cached pass without sending anything.
+//
+// Written anywhere but a terminal (a CI log, a file, a pipe), the output
+// has no colour codes.
 func TestTartansim(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "tartansim")
+	suite, reporter := GinkgoConfiguration()
+	if !terminal(os.Stdout) {
+		reporter.NoColor = true
+	}
+	RunSpecs(t, "tartansim", suite, reporter)
+}
+
+// terminal reports whether f is a terminal (a character device), where
+// colour codes show as colours rather than as escape sequences.
+func terminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // The environment of the conformance specs, as tartansim conformance reads it.
@@ -47,10 +63,20 @@ const (
 	envTimeout = "TARTAN_TIMEOUT"
 	envSeed    = "TARTAN_SEED"
 	envSettle  = "TARTAN_SETTLE"
+	envEvents  = "TARTAN_EVENTS"
 )
 
 // referenceKey signs for the embedded reference consumer.
 const referenceKey = "suite-app-key"
+
+// catalogueIDs lists the catalogue's IDs, as an unknown event's sentence does.
+func catalogueIDs() []string {
+	var ids []string
+	for _, k := range fixtures.Catalogue() {
+		ids = append(ids, k.ID())
+	}
+	return ids
+}
 
 // target is what the conformance specs judge, set on every process before
 // any spec runs.
@@ -125,6 +151,14 @@ func targetFromEnv(base string) (conformance.Target, error) {
 			return t, fmt.Errorf("%s=%q is not a positive whole number", envSeed, v)
 		}
 		t.Seed = n
+	}
+	if v := os.Getenv(envEvents); v != "" {
+		sub, err := fixtures.ParseSubscription(v)
+		var unknown *fixtures.UnknownEventError
+		if errors.As(err, &unknown) {
+			return t, fmt.Errorf("%s=%q: %s", envEvents, v, unknown.Why())
+		}
+		t.Events = sub
 	}
 	// Seed 0: spec.Declare uses GinkgoRandomSeed(), which -ginkgo.seed sets.
 	return t, nil
@@ -233,7 +267,7 @@ var _ = Describe("the conformance target from the environment", Label("foundatio
 	// setEnv sets the six variables (an absent one is unset) until the
 	// spec ends.
 	setEnv := func(vars map[string]string) {
-		for _, name := range []string{envTarget, envKey, envProbe, envTimeout, envSeed, envSettle} {
+		for _, name := range []string{envTarget, envKey, envProbe, envTimeout, envSeed, envSettle, envEvents} {
 			old, had := os.LookupEnv(name)
 			DeferCleanup(func() {
 				if had {
@@ -298,7 +332,16 @@ var _ = Describe("the conformance target from the environment", Label("foundatio
 			`TARTAN_SETTLE="soon" is not a duration like 10s or 500ms (0 judges at once)`),
 		Entry("a negative settle budget", map[string]string{envSettle: "-1s"},
 			`TARTAN_SETTLE="-1s" is not a duration like 10s or 500ms (0 judges at once)`),
+		Entry("an unknown event", map[string]string{envEvents: "sync.events.nope"},
+			`TARTAN_EVENTS="sync.events.nope": unknown event "sync.events.nope" (the catalogue: `+strings.Join(catalogueIDs(), ", ")+`)`),
 	)
+
+	It("takes the subscription from TARTAN_EVENTS", func() {
+		setEnv(map[string]string{envEvents: "connection.events.requested"})
+		t, err := targetFromEnv("http://127.0.0.1:4000")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(t.Events.String()).To(Equal("connection.events.requested"))
+	})
 
 	DescribeTable("takes the settle budget from TARTAN_SETTLE",
 		func(v string, want time.Duration) {
