@@ -12,6 +12,7 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
+	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -28,7 +29,7 @@ Ginkgo specs (go test, package conformance/spec) with the same verdicts for the
 same seed.
 
 Checks that need state (a forged delivery had no effect, a duplicate was applied
-once, the state converged) use the consumer's state probe (--probe, contract v1).
+once, the state converged) use the consumer's state probe (--probe, contract v1.1).
 Without one they are SKIP, never PASS; a failure seen over HTTP is still FAIL.
 
 --timeout is the ack budget judged by DEL-ACK-TIME and DEL-BURST. Other checks
@@ -42,8 +43,10 @@ says how long the consumer took to converge: its processing lag.
 Checks play --parallel at once, each with its own org; DEL-ACK-TIME and
 DEL-BURST, which judge speed, always play alone first.
 
-Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
-3 target unreachable, 130 interrupted (the report so far is written).`,
+Exit codes: 0 every judged check passed (the skipped ones are counted), 1 a
+check failed, 2 bad input, 3 target unreachable, 4 nothing judged (every check
+was skipped, e.g. a subscription that leaves them all out), 130 interrupted
+(the report so far is written).`,
 		Example: `  tartansim conformance
   tartansim conformance --target http://127.0.0.1:8080/webhook --probe http://127.0.0.1:8080/probe --key-file key.txt
   tartansim conformance --label-filter signature --junit conformance.xml
@@ -52,7 +55,7 @@ Exit codes: 0 every judged check passed, 1 a check failed, 2 bad input,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if parallel < 1 {
-				return usageErr("--parallel %d: give how many checks play at once, 1 or more (1 plays them one after another)", parallel)
+				return badFlag("parallel", fmt.Sprint(parallel), "is not 1 or more: give how many checks play at once (1 plays them one after another)")
 			}
 			if dryRun {
 				return a.conformancePlan(filter)
@@ -148,6 +151,7 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 	if a.ctx.Err() != nil {
 		cr.err = nil // the checks the interrupt cut short are not reported
 	}
+	cr.tally = conformance.Tally(cr.results)
 	cr.elapsed = time.Since(began)
 	if junit != "" {
 		if err := writeJUnitFile(junit, cr.results, cr.seed, cr.elapsed); err != nil {
@@ -169,36 +173,34 @@ type conformanceRun struct {
 	probe    string // as the report names it
 	t        *runTarget
 	results  []conformance.Result
+	tally    scenarios.Tally
 	err      error
 	elapsed  time.Duration
 }
 
-// counts tallies the verdicts, and finds the first probe at fault.
-func (cr *conformanceRun) counts() (map[conformance.Verdict]int, string) {
-	counts := map[conformance.Verdict]int{}
-	var probeFault string
+// probeFault is the first probe at fault, or "".
+func (cr *conformanceRun) probeFault() string {
 	for _, r := range cr.results {
-		counts[r.Verdict]++
-		if probeFault == "" {
-			probeFault = r.ProbeFault
+		if r.ProbeFault != "" {
+			return r.ProbeFault
 		}
 	}
-	return counts, probeFault
+	return ""
 }
 
 // conformanceReport prints the run's summary, or its JSON.
 func (a *app) conformanceReport(cr *conformanceRun) error {
-	counts, probeFault := cr.counts()
 	lag := conformance.SummarizeLag(cr.results)
 	if a.common.json {
 		return a.writeJSON(map[string]any{
 			"target": cr.t.describe(), "probe": cr.probe, "seed": cr.seed, "timeout": a.common.timeout.String(), "settle": cr.settle.String(),
-			"parallel": cr.parallel, "lag": lag,
-			"passed": counts[conformance.Fail] == 0 && cr.err == nil && probeFault == "", "results": cr.results,
+			"parallel": cr.parallel, "lag": lag, "summary": cr.tally,
+			"passed": cr.tally.Outcome() == scenarios.RunPassed && cr.err == nil && cr.probeFault() == "", "results": cr.results,
 		})
 	}
+	t := cr.tally
 	fmt.Fprintf(a.stdout, "\n%d check(s): %d passed, %d failed, %d skipped in %s (seed %d)\n",
-		len(cr.results), counts[conformance.Pass], counts[conformance.Fail], counts[conformance.Skip], cr.elapsed.Round(time.Millisecond), cr.seed)
+		t.Total(), t.Passed, t.Failed, t.Skipped, cr.elapsed.Round(time.Millisecond), cr.seed)
 	if lag.Orgs > 0 {
 		fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
 	}
@@ -208,11 +210,12 @@ func (a *app) conformanceReport(cr *conformanceRun) error {
 
 // conformanceExit is the run's one sentence and exit code: an interrupt,
 // a target or probe out of reach, a broken run, a failed check, a probe
-// at fault; nil when every judged check passed.
+// at fault, nothing judged; nil when something was judged and every judged
+// check passed.
 func (a *app) conformanceExit(cr *conformanceRun) error {
-	counts, probeFault := cr.counts()
 	var unreachable *conformance.UnreachableError
 	var probeErr *probe.Error
+	var option *conformance.OptionError
 	switch {
 	case a.ctx.Err() != nil:
 		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(cr.results), cr.seed)}
@@ -220,15 +223,23 @@ func (a *app) conformanceExit(cr *conformanceRun) error {
 		return unreachableErr("could not reach %s: %s", cr.t.describe(), unreachable.Why)
 	case errors.As(cr.err, &probeErr):
 		return unreachableErr("%s", probeErr)
+	case errors.As(cr.err, &option):
+		return badFlag(optionFlags[option.Field], option.Value, option.Why)
 	case cr.err != nil:
 		return inputErr(cr.err)
-	case counts[conformance.Fail] > 0:
-		return shortErr("%d of %d check(s) failed (seed %d)", counts[conformance.Fail], len(cr.results), cr.seed)
-	case probeFault != "":
-		return usageErr("%s", probeFault)
+	case cr.tally.Failed > 0:
+		return shortErr("%d of %d check(s) failed (seed %d)", cr.tally.Failed, cr.tally.Total(), cr.seed)
+	case cr.probeFault() != "":
+		return usageErr("%s", cr.probeFault())
+	case cr.tally.Outcome() == scenarios.NothingJudged:
+		return nothingJudgedErr(cr.tally, cr.seed)
 	}
 	return nil
 }
+
+// optionFlags names the flag of each field of conformance.Target and
+// conformance.Options that the command sets.
+var optionFlags = map[string]string{"URL": flagTarget, "Key": flagKey, "Timeout": flagTimeout, "Parallel": "parallel"}
 
 // settleWords describes a settle budget for the header line.
 func settleWords(d time.Duration) string {

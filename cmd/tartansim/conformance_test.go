@@ -145,7 +145,6 @@ var _ = Describe("conformance's settling flags", Label("conformance", "settle"),
 		},
 		Entry("a word", []string{"--settle", "soon"}, `--settle "soon" is not a duration like 10s or 500ms (0 judges at once)`),
 		Entry("a negative budget", []string{"--settle", "-1s"}, `--settle "-1s" is negative: give how long to wait, like 10s, or 0 to judge at once`),
-		Entry("no checks at once", []string{"--parallel", "0"}, "--parallel 0: give how many checks play at once, 1 or more (1 plays them one after another)"),
 	)
 
 	It("blames the probe, not the consumer, when its pending is not a count: SKIP with the bytes, exit 2", func() {

@@ -23,7 +23,7 @@ func (a *app) consumerCommand() *cobra.Command {
 		Use:   "consumer",
 		Short: "Run the reference consumer (webhook + state probe) and print each verdict",
 		Long: `Run tartansim's reference consumer: the webhook at /webhook and the state probe
-(contract v1) at /probe?orgId=..., printing one line per delivery with what it
+(contract v1.1) at /probe?orgId=..., printing one line per delivery with what it
 decided. It verifies signatures over the raw bytes, is idempotent by requestId
 and never lets an older redelivery overwrite newer data.
 

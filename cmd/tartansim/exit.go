@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+
+	"github.com/tartansim/tartansim/scenarios"
 )
 
 // Exit codes, as docs/ci.md lists them: users script against these.
@@ -12,6 +14,7 @@ const (
 	exitShort       = 1   // the consumer fell short
 	exitUsage       = 2   // bad flag, bad input, missing key
 	exitUnreachable = 3   // could not reach the target or probe
+	exitNothing     = 4   // nothing judged: every check or scenario skipped, or nothing sent
 	exitInterrupted = 130 // SIGINT/SIGTERM; the partial report was written
 )
 
@@ -48,6 +51,38 @@ func unreachableErr(format string, a ...any) error {
 // shortErr means the consumer fell short; the details were already printed.
 func shortErr(format string, a ...any) error {
 	return &exitError{exitShort, fmt.Errorf(format, a...)}
+}
+
+// nothingJudgedErr is the exit of a run whose tally judged nothing: never
+// a pass. t.Why says why.
+func nothingJudgedErr(t scenarios.Tally, seed uint64) error {
+	return &exitError{exitNothing, fmt.Errorf("nothing was judged: %s (seed %d)", t.Why, seed)}
+}
+
+// flagError is a value that makes no sense, given with a flag or an
+// environment variable: its sentence names which, and the value.
+type flagError struct {
+	Name  string // the flag without its dashes ("day"), or the variable
+	Env   bool   // Name is an environment variable ("TARTAN_TIMEOUT")
+	Value string // as given
+	Why   string // completes the sentence: "is negative: …"
+}
+
+func (e *flagError) Error() string {
+	if e.Env {
+		return fmt.Sprintf("%s=%q %s", e.Name, e.Value, e.Why)
+	}
+	return fmt.Sprintf("--%s %q %s", e.Name, e.Value, e.Why)
+}
+
+// badFlag is the usage error for value given with --name.
+func badFlag(name, value, why string) error {
+	return &exitError{exitUsage, &flagError{Name: name, Value: value, Why: why}}
+}
+
+// badEnv is the usage error for value given in the variable name.
+func badEnv(name, value, why string) error {
+	return &exitError{exitUsage, &flagError{Name: name, Env: true, Value: value, Why: why}}
 }
 
 func exitCode(err error) int {

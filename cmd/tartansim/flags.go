@@ -114,43 +114,56 @@ func layoutNames() string {
 	return strings.Join(names, ", ")
 }
 
+// Why a value is refused, completing "--flag "value" …".
+const (
+	whyDuration = "is not a duration like 10s or 500ms"
+	whyTimeout  = "is not positive: give how long a delivery may take, like 10s or 500ms"
+	whySeed     = "is not a whole number from 0 to 18446744073709551615"
+)
+
 // fromEnv fills what the flags left unset from the environment, for the
-// flags the running command has.
+// flags the running command has, and refuses a value that makes no sense,
+// from a flag or a variable, with one sentence that names it.
 func (c *commonFlags) fromEnv() error {
 	has := func(name string) bool { return c.fs != nil && c.fs.Lookup(name) != nil }
+	fromEnv := func(flag, env string) (string, bool) {
+		v := os.Getenv(env)
+		return v, v != "" && has(flag) && !c.fs.Changed(flag)
+	}
 	if has("target") && !c.fs.Changed("target") {
 		c.target = os.Getenv(envTarget)
 	}
 	if has("probe") && !c.fs.Changed("probe") {
 		c.probe = os.Getenv(envProbe)
 	}
-	if v := os.Getenv(envTimeout); v != "" && has("timeout") && !c.fs.Changed("timeout") {
+	if v, ok := fromEnv("timeout", envTimeout); ok {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return usageErr("%s=%q is not a duration like 10s or 500ms", envTimeout, v)
+		switch {
+		case err != nil:
+			return badEnv(envTimeout, v, whyDuration)
+		case d <= 0:
+			return badEnv(envTimeout, v, whyTimeout)
 		}
 		c.timeout = d
+	} else if has("timeout") && c.timeout <= 0 {
+		return badFlag("timeout", c.fs.Lookup("timeout").Value.String(), whyTimeout)
 	}
-	if has("timeout") && c.timeout <= 0 {
-		return usageErr("--timeout must be positive")
-	}
-	if v := os.Getenv(envSeed); v != "" && has("seed") && !c.fs.Changed("seed") {
+	if v, ok := fromEnv("seed", envSeed); ok {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return usageErr("%s=%q is not a whole number", envSeed, v)
+			return badEnv(envSeed, v, whySeed)
 		}
 		c.seed = n
 		c.fs.Lookup("seed").Changed = true
 	}
-	if v := os.Getenv(envSettle); v != "" && has("settle") && !c.fs.Changed("settle") {
-		if _, err := parseSettle(v); err != nil {
-			return usageErr("%s=%q %s", envSettle, v, err)
+	if v, ok := fromEnv("settle", envSettle); ok {
+		if _, why := parseSettle(v); why != "" {
+			return badEnv(envSettle, v, why)
 		}
 		c.settle = v
-	}
-	if has("settle") {
-		if _, err := parseSettle(c.settle); err != nil {
-			return usageErr("--settle %q %s", c.settle, err)
+	} else if has("settle") {
+		if _, why := parseSettle(c.settle); why != "" {
+			return badFlag("settle", c.settle, why)
 		}
 	}
 	if has("events") {
@@ -172,8 +185,12 @@ func (c *commonFlags) readEvents() error {
 		list, from = os.Getenv(envEvents), envEvents
 	}
 	sub, err := fixtures.ParseSubscription(list)
-	if err != nil {
-		return usageErr("%s: %s", from, plain(err))
+	var unknown *fixtures.UnknownEventError
+	switch {
+	case errors.As(err, &unknown):
+		return usageErr("%s: %s", from, unknown.Why())
+	case err != nil:
+		return usageErr("%s: %v", from, err)
 	}
 	c.sub = sub
 	return nil
@@ -197,7 +214,7 @@ func (v eventsValue) String() string {
 func (v eventsValue) Set(s string) error {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && v.count != nil {
 		if n < 0 {
-			return fmt.Errorf("a count of sends cannot be negative")
+			return &valueError{Why: "is negative: give how many sends, 0 or more"}
 		}
 		*v.count = n
 		return nil
@@ -230,17 +247,55 @@ func (c *commonFlags) settling() judge.Settling {
 	return judge.Settling{Budget: judge.JudgeAtOnce}
 }
 
-// parseSettle reads a settle budget; the error completes a sentence that
-// starts with the value.
-func parseSettle(v string) (time.Duration, error) {
+// parseSettle reads a settle budget; for a value that is not one, why
+// completes a sentence that starts with the value.
+func parseSettle(v string) (d time.Duration, why string) {
 	d, err := time.ParseDuration(v)
 	switch {
 	case err != nil:
-		return 0, errors.New("is not a duration like 10s or 500ms (0 judges at once)")
+		return 0, whyDuration + " (0 judges at once)"
 	case d < 0:
-		return 0, errors.New("is negative: give how long to wait, like 10s, or 0 to judge at once")
+		return 0, "is negative: give how long to wait, like 10s, or 0 to judge at once"
 	}
-	return d, nil
+	return d, ""
+}
+
+// valueError is the error of a flag's own Set (a pflag.Value of ours) for
+// a value it refuses: Why completes "--flag "value" …".
+type valueError struct{ Why string }
+
+func (e *valueError) Error() string { return e.Why }
+
+// flagValueError turns pflag's error for a value it could not parse into
+// the usage error that names the flag and says what it wants, in one
+// sentence: --day "soon" is not a duration like 10s or 500ms. ok is false
+// for an error of another kind.
+func flagValueError(err error) (_ error, ok bool) {
+	var inv *pflag.InvalidValueError
+	if !errors.As(err, &inv) {
+		return nil, false
+	}
+	f := inv.GetFlag()
+	var own *valueError
+	why := "is refused: " + plain(errors.Unwrap(inv))
+	switch {
+	case errors.As(inv, &own):
+		why = own.Why
+	case f.Value.Type() == "duration":
+		why = whyDuration
+	case f.Value.Type() == "int" || f.Value.Type() == "int64":
+		why = "is not a whole number"
+	case f.Value.Type() == "uint64":
+		why = "is not a whole number, 0 or more"
+	case f.Value.Type() == "float64":
+		why = "is not a number"
+	case f.Value.Type() == "bool":
+		why = "is not true or false"
+	}
+	if f.Name == flagSeed {
+		why = whySeed
+	}
+	return badFlag(f.Name, inv.GetValue(), why), true
 }
 
 // seedValue returns the seed to use: the one given, or a random one.

@@ -96,12 +96,16 @@ Environment: TARTAN_TARGET_URL, TARTAN_APP_KEY, TARTAN_PROBE_URL, TARTAN_TIMEOUT
 TARTAN_SEED, TARTAN_SETTLE, TARTAN_EVENTS, and for serve TARTAN_API_KEY,
 TARTAN_CONSOLE_TOKEN, TARTAN_STORE (a flag beats its variable).
 Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
-3 target or probe unreachable, 130 interrupted.`,
+3 target or probe unreachable, 4 nothing judged (every check or scenario was
+skipped, or nothing was sent), 130 interrupted.`,
 		Example:       rootExamples,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if bad, ok := flagValueError(err); ok {
+			return bad
+		}
 		return usageErr("%v (see 'tartansim %s --help')", err, c.Name())
 	})
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
@@ -122,6 +126,10 @@ Exit codes: 0 success, 1 the consumer fell short, 2 usage or input error,
 		a.mergeCommand(),
 		a.serveCommand(),
 	)
+	root.SetOut(a.stdout) // before the completion command, which keeps it
+	root.SetErr(a.stderr)
+	root.InitDefaultCompletionCmd()
+	refuseUnknownShells(root)
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
@@ -138,5 +146,28 @@ func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 			return usageErr("%v (see 'tartansim %s --help')", err, c.Name())
 		}
 		return nil
+	}
+}
+
+// refuseUnknownShells makes cobra's completion command refuse a shell it
+// has no script for (tcsh), or none, with exit 2 and the shells it knows,
+// instead of printing its help and exiting 0.
+func refuseUnknownShells(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sub := range c.Commands() {
+			shells = append(shells, sub.Name())
+		}
+		known := strings.Join(shells[:len(shells)-1], ", ") + " or " + shells[len(shells)-1]
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("completion needs a shell: %s", known)
+			}
+			return usageErr("unsupported shell %q: tartansim completes %s", args[0], known)
+		}
 	}
 }

@@ -50,9 +50,14 @@ With a state probe (--probe, or the built-in consumer's own) the run also checks
 that the consumer's state converged to the truth. Without one, state is not
 judged and the report says so.
 
-Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input or a
---record or report that cannot be written (the run stops at a failed --record write),
-3 target unreachable, 130 interrupted (the report of what was sent is written).`,
+A scenario that sends nothing (every webhook it makes is left out by --events)
+is SKIP, not PASS; a run in which no scenario sent anything judged nothing.
+
+Exit codes: 0 every scenario judged passed (the skipped ones are counted), 1 the
+consumer fell short, 2 bad input or a --record or report that cannot be written
+(the run stops at a failed --record write), 3 target unreachable, 4 nothing
+judged (no scenario sent anything), 130 interrupted (the report of what was
+sent is written).`,
 		Example: `  tartansim run
   tartansim run eod-retry duplicates --seed 42
   tartansim run my-scenario.yaml --target https://staging.example.com/tartan --probe https://staging.example.com/tartan/state
@@ -71,6 +76,9 @@ Exit codes: 0 every scenario passed, 1 the consumer fell short, 2 bad input or a
 }
 
 func (a *app) run(args []string, f runFlags) error {
+	if f.day < 0 {
+		return badFlag("day", f.day.String(), "is negative: give how long one scenario day takes in real time, like 200ms, or 0 not to wait")
+	}
 	list, err := loadScenarios(args)
 	if err != nil {
 		return err
@@ -183,17 +191,19 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		}
 		return inputErr(runErr)
 	}
-	failed := 0
 	for _, r := range reports {
 		if r.Interrupted {
 			return &exitError{exitInterrupted, fmt.Errorf("interrupted; the report of what was sent is above (seed %d)", seed)}
 		}
-		if !r.Passed() {
-			failed++
-		}
 	}
-	if failed > 0 {
-		return shortErr("%d of %d scenario(s) failed (seed %d)", failed, len(reports), seed)
+	if len(reports) > 0 && reports[0].DryRun {
+		return nil // a plan: nothing was to be judged
+	}
+	switch t := scenarios.TallyReports(reports...); t.Outcome() {
+	case scenarios.RunFailed:
+		return shortErr("%d of %d scenario(s) failed (seed %d)", t.Failed, t.Total(), seed)
+	case scenarios.NothingJudged:
+		return nothingJudgedErr(t, seed)
 	}
 	return nil
 }
@@ -275,6 +285,11 @@ func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
 		fmt.Fprintf(a.stdout, "  DRY RUN  %s built, nothing sent\n", plural(len(rep.Deliveries), "delivery"))
 		return
 	}
+	if !rep.Interrupted && !rep.Judged() {
+		fmt.Fprintf(a.stdout, "  SKIP  %s (%s)\n", rep.NotJudgedWhy(), rep.Elapsed.Round(time.Millisecond))
+		return
+	}
+
 	for _, o := range rep.Orgs {
 		switch {
 		case !o.Judged:
@@ -318,18 +333,16 @@ func orNone(s string) string {
 }
 
 func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.Time, args []string) {
-	passed, deliveries := 0, 0
+	deliveries := 0
 	for _, r := range reports {
-		if r.Passed() {
-			passed++
-		}
 		deliveries += len(r.Deliveries)
 	}
 	if len(reports) > 0 && reports[0].DryRun {
 		fmt.Fprintf(a.stdout, "\ndry run: %d scenario(s), %d deliveries built, nothing sent\n", len(reports), deliveries)
 	} else {
-		fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed; %d deliveries\n", len(reports), passed, len(reports)-passed, deliveries)
-		if lag := scenarios.SummarizeLag(reports...); lag.Orgs > 0 {
+		t := scenarios.TallyReports(reports...)
+		fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed, %d skipped; %d deliveries\n", t.Total(), t.Passed, t.Failed, t.Skipped, deliveries)
+		if lag := scenarios.SummarizeLag(judged(reports)...); lag.Orgs > 0 {
 			fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
 		}
 	}
@@ -349,12 +362,25 @@ func (a *app) writeJSON(v any) error {
 	return nil
 }
 
+// runSummary is run's --json report: "passed" only when something was
+// judged and nothing failed; "summary" counts the scenarios and gives the
+// outcome (with why, when nothing was judged).
 func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *runTarget) map[string]any {
-	passed := true
+	tally := scenarios.TallyReports(reports...)
+	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": tally.Outcome() == scenarios.RunPassed,
+		"summary": tally, "lag": scenarios.SummarizeLag(judged(reports)...), "scenarios": reports}
+}
+
+// judged returns the reports that were judged: a scenario that sent
+// nothing has no lag to count.
+func judged(reports []*scenarios.Report) []*scenarios.Report {
+	var out []*scenarios.Report
 	for _, r := range reports {
-		passed = passed && r.Passed()
+		if r.Judged() {
+			out = append(out, r)
+		}
 	}
-	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": passed, "lag": scenarios.SummarizeLag(reports...), "scenarios": reports}
+	return out
 }
 
 // runTarget is the consumer a run talks to: an external one, or the
