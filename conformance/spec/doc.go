@@ -59,7 +59,9 @@
 //	go test -count=1 . -ginkgo.junit-report=conformance.xml  # for CI
 //
 // Without a probe, the checks that need state are skipped with their
-// reason, never passed. A consumer that is not running aborts the suite
+// reason, never passed. A run in which every check that ran was skipped
+// judged nothing, and the suite fails at its end with "nothing was judged:
+// …"; with some skipped, a report entry says how many. A consumer that is not running aborts the suite
 // with one sentence ("could not reach …: connection refused").
 //
 // With ginkgo -p, every process runs the BeforeSuite and judges a consumer
