@@ -61,8 +61,9 @@
 // Without a probe, the checks that need state are skipped with their
 // reason, never passed. A run in which every check that ran was skipped
 // judged nothing, and the suite fails at its end with "nothing was judged:
-// …"; with some skipped, a report entry says how many. A consumer that is not running aborts the suite
-// with one sentence ("could not reach …: connection refused").
+// …"; with some skipped, a report entry says how many. A consumer that is
+// not running aborts the suite with one sentence ("could not reach …:
+// connection refused").
 //
 // With ginkgo -p, every process runs the BeforeSuite and judges a consumer
 // of its own, which is fine: the checks are independent. To share one
