@@ -43,9 +43,11 @@ func (t Target) Validate() error {
 	case t.Timeout < 0:
 		return &OptionError{Field: "Timeout", Value: t.Timeout.String(), Why: fmt.Sprintf("is negative: give the ack budget, or 0 for the default of %s", DefaultTimeout)}
 	}
-	if _, err := sender.New(t.URL); err != nil {
+	s, err := sender.New(t.URL) // the sender's own rule for a target
+	if err != nil {
 		return &OptionError{Field: "URL", Value: strconv.Quote(show.URL(t.URL)), Why: "is not an http:// or https:// URL"}
 	}
+	s.Close()
 	return nil
 }
 
