@@ -152,6 +152,7 @@ var _ = Describe("tartansim", func() {
 			Entry("a bad time", "--at", "send", "sync.events.initiated", "--at", "yesterday"),
 			Entry("an unknown command", "unknown command", "sned"),
 			Entry("both --key and --key-file", "both given", "send", "sync.events.initiated", "--key", "k", "--key-file", "f"),
+			Entry("a scenario file that is not there", "tartansim: cannot read no-such.yaml: no such file.", "run", "no-such.yaml"),
 		)
 
 		It("says one sentence and exits 3 when the target is unreachable", func() {

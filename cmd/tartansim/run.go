@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,8 +146,15 @@ func loadScenarios(args []string) ([]*scenarios.Scenario, error) {
 	var list []*scenarios.Scenario
 	for _, name := range args {
 		sc, err := scenarios.Load(name)
-		if err != nil {
-			return nil, inputErr(err)
+		var bad *scenarios.FileError
+		var unreadable *fs.PathError
+		switch {
+		case errors.As(err, &bad):
+			return nil, usageErr("%s", bad)
+		case errors.As(err, &unreadable):
+			return nil, usageErr("cannot read %s: %s", name, plainIOError(unreadable))
+		case err != nil:
+			return nil, inputErr(err) // an unknown name, with the built-ins
 		}
 		list = append(list, sc)
 	}
