@@ -85,7 +85,7 @@ func WriteJUnit(w io.Writer, results []Result, seed uint64, elapsed time.Duratio
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	if t := Tally(results); t.Outcome() == scenarios.NothingJudged {
+	if t := Tally(results); t.Outcome() == judge.NothingJudged {
 		s.Failures++
 		s.Cases = append(s.Cases, JUnitCase{Name: NothingJudgedCase, ClassName: "tartansim", Time: secs(0),
 			Failure: &JUnitMessage{Message: "nothing was judged: " + t.Why, Body: fmt.Sprintf("a run that judges nothing is not a pass\nseed %d", seed)}})

@@ -3,15 +3,15 @@ package conformance
 import (
 	"fmt"
 
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 )
 
 // Tally counts results: PASS passed, FAIL failed, SKIP skipped. A run in
 // which every check was skipped, or that has no result, judged nothing:
-// its Outcome is scenarios.NothingJudged, never a pass, and Why says why,
+// its Outcome is judge.NothingJudged, never a pass, and Why says why,
 // with the reason of the first check skipped.
-func Tally(results []Result) scenarios.Tally {
-	var t scenarios.Tally
+func Tally(results []Result) judge.Tally {
+	var t judge.Tally
 	var first *Result // the first one skipped
 	for i, r := range results {
 		switch r.Verdict {
@@ -27,7 +27,7 @@ func Tally(results []Result) scenarios.Tally {
 		}
 	}
 	switch {
-	case t.Outcome() != scenarios.NothingJudged:
+	case t.Outcome() != judge.NothingJudged:
 	case first == nil:
 		t.Why = "no check was run"
 	case t.Skipped == 1:

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/tartansim/tartansim/conformance"
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 )
 
 func result(id string, v conformance.Verdict, reason string) conformance.Result {
@@ -21,17 +21,17 @@ func TestTally(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		results []conformance.Result
-		want    scenarios.Tally
+		want    judge.Tally
 	}{
-		{"no result", nil, scenarios.Tally{Why: "no check was run"}},
+		{"no result", nil, judge.Tally{Why: "no check was run"}},
 		{"one skipped", []conformance.Result{skipProbe},
-			scenarios.Tally{Skipped: 1, Why: "check SIG-EMPTY was skipped: needs a state probe to judge that a forged delivery had no effect"}},
+			judge.Tally{Skipped: 1, Why: "check SIG-EMPTY was skipped: needs a state probe to judge that a forged delivery had no effect"}},
 		{"all skipped", []conformance.Result{skipSub, skipProbe},
-			scenarios.Tally{Skipped: 2, Why: "all 2 checks were skipped, e.g. LIFE-SYNC: needs sync.events.initiated, which the subscription leaves out"}},
+			judge.Tally{Skipped: 2, Why: "all 2 checks were skipped, e.g. LIFE-SYNC: needs sync.events.initiated, which the subscription leaves out"}},
 		{"some skipped", []conformance.Result{skipProbe, result("SIG-VALID", conformance.Pass, "")},
-			scenarios.Tally{Passed: 1, Skipped: 1}},
+			judge.Tally{Passed: 1, Skipped: 1}},
 		{"a failure among skips", []conformance.Result{skipProbe, result("SIG-VALID", conformance.Fail, "answered 500")},
-			scenarios.Tally{Failed: 1, Skipped: 1}},
+			judge.Tally{Failed: 1, Skipped: 1}},
 	} {
 		if got := conformance.Tally(c.results); got != c.want {
 			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)

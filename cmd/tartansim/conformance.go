@@ -12,7 +12,6 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -173,7 +172,7 @@ type conformanceRun struct {
 	probe    string // as the report names it
 	t        *runTarget
 	results  []conformance.Result
-	tally    scenarios.Tally
+	tally    judge.Tally
 	err      error
 	elapsed  time.Duration
 }
@@ -195,7 +194,7 @@ func (a *app) conformanceReport(cr *conformanceRun) error {
 		return a.writeJSON(map[string]any{
 			"target": cr.t.describe(), "probe": cr.probe, "seed": cr.seed, "timeout": a.common.timeout.String(), "settle": cr.settle.String(),
 			"parallel": cr.parallel, "lag": lag, "summary": cr.tally,
-			"passed": cr.tally.Outcome() == scenarios.RunPassed && cr.err == nil && cr.probeFault() == "", "results": cr.results,
+			"passed": cr.tally.Outcome() == judge.RunPassed && cr.err == nil && cr.probeFault() == "", "results": cr.results,
 		})
 	}
 	t := cr.tally
@@ -231,7 +230,7 @@ func (a *app) conformanceExit(cr *conformanceRun) error {
 		return shortErr("%d of %d check(s) failed (seed %d)", cr.tally.Failed, cr.tally.Total(), cr.seed)
 	case cr.probeFault() != "":
 		return usageErr("%s", cr.probeFault())
-	case cr.tally.Outcome() == scenarios.NothingJudged:
+	case cr.tally.Outcome() == judge.NothingJudged:
 		return nothingJudgedErr(cr.tally, cr.seed)
 	}
 	return nil

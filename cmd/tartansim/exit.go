@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 )
 
 // Exit codes, as docs/ci.md lists them: users script against these.
@@ -55,7 +55,7 @@ func shortErr(format string, a ...any) error {
 
 // nothingJudgedErr is the exit of a run whose tally judged nothing: never
 // a pass. t.Why says why.
-func nothingJudgedErr(t scenarios.Tally, seed uint64) error {
+func nothingJudgedErr(t judge.Tally, seed uint64) error {
 	return &exitError{exitNothing, fmt.Errorf("nothing was judged: %s (seed %d)", t.Why, seed)}
 }
 

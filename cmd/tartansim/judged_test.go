@@ -14,6 +14,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 )
 
@@ -40,8 +41,8 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 		return srv.URL + "/webhook"
 	}
 	type summary struct {
-		Passed  bool            `json:"passed"`
-		Summary scenarios.Tally `json:"summary"`
+		Passed  bool        `json:"passed"`
+		Summary judge.Tally `json:"summary"`
 	}
 	readSummary := func(stdout string) (summary, string) {
 		GinkgoHelper()
@@ -84,7 +85,7 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			Expect(r.code).To(Equal(exitNothing), r.output())
 			out, outcome := readSummary(r.stdout)
 			Expect(out.Passed).To(BeFalse())
-			Expect(outcome).To(Equal(string(scenarios.NothingJudged)))
+			Expect(outcome).To(Equal(string(judge.NothingJudged)))
 			Expect(out.Summary.Skipped).To(Equal(18))
 			Expect(out.Summary.Why).To(HavePrefix("all 18 checks were skipped, e.g. SIG-VALID: "))
 		})
@@ -107,8 +108,8 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			Expect(r.code).To(Equal(exitOK), r.output())
 			out, outcome := readSummary(r.stdout)
 			Expect(out.Passed).To(BeTrue())
-			Expect(outcome).To(Equal(string(scenarios.RunPassed)))
-			Expect(out.Summary).To(Equal(scenarios.Tally{Passed: 1, Skipped: 1}))
+			Expect(outcome).To(Equal(string(judge.RunPassed)))
+			Expect(out.Summary).To(Equal(judge.Tally{Passed: 1, Skipped: 1}))
 		})
 
 		It("exits 1, not 4, when the one check judged failed and the others were skipped", func() {
@@ -143,7 +144,7 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			Expect(r.code).To(Equal(exitNothing), r.output())
 			out, outcome := readSummary(r.stdout)
 			Expect(out.Passed).To(BeFalse())
-			Expect(outcome).To(Equal(string(scenarios.NothingJudged)))
+			Expect(outcome).To(Equal(string(judge.NothingJudged)))
 			Expect(out.Summary.Skipped).To(Equal(len(scenarios.Builtins())))
 			Expect(out.Summary.Why).To(HavePrefix("none of the 10 scenarios sent anything (scenario onboarding sent nothing: "))
 		})

@@ -208,9 +208,9 @@ func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) er
 		return nil // a plan: nothing was to be judged
 	}
 	switch t := scenarios.TallyReports(reports...); t.Outcome() {
-	case scenarios.RunFailed:
+	case judge.RunFailed:
 		return shortErr("%d of %d scenario(s) failed (seed %d)", t.Failed, t.Total(), seed)
-	case scenarios.NothingJudged:
+	case judge.NothingJudged:
 		return nothingJudgedErr(t, seed)
 	}
 	return nil
@@ -375,7 +375,7 @@ func (a *app) writeJSON(v any) error {
 // outcome (with why, when nothing was judged).
 func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *runTarget) map[string]any {
 	tally := scenarios.TallyReports(reports...)
-	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": tally.Outcome() == scenarios.RunPassed,
+	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": tally.Outcome() == judge.RunPassed,
 		"summary": tally, "lag": scenarios.SummarizeLag(judged(reports)...), "scenarios": reports}
 }
 

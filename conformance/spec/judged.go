@@ -12,7 +12,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/tartansim/tartansim/conformance"
-	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/judge"
 )
 
 // verdictEntry names the report entry in which each conformance spec
@@ -38,7 +38,7 @@ func declareJudged() {
 			t, ran := tally(r)
 			switch {
 			case !ran:
-			case t.Outcome() == scenarios.NothingJudged:
+			case t.Outcome() == judge.NothingJudged:
 				Fail("nothing was judged: " + t.Why)
 			case t.Skipped > 0:
 				AddReportEntry(fmt.Sprintf("conformance: %d of %d checks judged (%d passed, %d failed), %d skipped", t.Passed+t.Failed, t.Total(), t.Passed, t.Failed, t.Skipped), ReportEntryVisibilityAlways)
@@ -54,7 +54,7 @@ func declareJudged() {
 // out) is not its business.
 func nothingJudged(r types.Report) (string, bool) {
 	t, ran := tally(r)
-	if !ran || t.Outcome() != scenarios.NothingJudged {
+	if !ran || t.Outcome() != judge.NothingJudged {
 		return "", false
 	}
 	return t.Why, true
@@ -62,7 +62,7 @@ func nothingJudged(r types.Report) (string, bool) {
 
 // tally counts the verdicts of the conformance specs of r (see
 // nothingJudged); ran is false when none ran.
-func tally(r types.Report) (_ scenarios.Tally, ran bool) {
+func tally(r types.Report) (_ judge.Tally, ran bool) {
 	var results []conformance.Result
 	for _, s := range r.SpecReports {
 		for _, e := range s.ReportEntries {
@@ -74,7 +74,7 @@ func tally(r types.Report) (_ scenarios.Tally, ran bool) {
 		}
 	}
 	if len(results) == 0 {
-		return scenarios.Tally{}, false
+		return judge.Tally{}, false
 	}
 	// In catalogue order, as tartansim conformance gives them, not in the
 	// order of this run's random seed.
