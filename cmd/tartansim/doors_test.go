@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/internal/consumertest"
+	"github.com/tartansim/tartansim/judge"
+	"github.com/tartansim/tartansim/probe"
+	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/sender"
+)
+
+// Every door drives one engine, so the same consumer and seed get the same
+// verdict through each: the CLI's code path, the library a Go test calls,
+// the console's runs API and the box. The consumer is the kind most
+// production consumers are: it answers 202 at once and applies from a
+// queue later, with no pending count, so every door must settle by
+// waiting. Its buggy twin acknowledges connection events and drops them.
+
+// doorScenarios are the scenarios every door plays.
+var doorScenarios = []string{"onboarding", "weekly-delta", "eod-retry", "termination", "multi-org"}
+
+const (
+	doorSeed   = 7
+	doorLag    = 150 * time.Millisecond
+	doorSettle = 2 * time.Second
+	doorKey    = "doors-app-key"
+)
+
+// scenarioVerdict is what a door says of one scenario: passed or not, and
+// per org whether its state converged.
+type scenarioVerdict struct {
+	Passed    bool
+	Converged []bool
+}
+
+// queueConsumer starts a fresh queue-based consumer with bug on loopback.
+func queueConsumer(bug consumertest.Bug) (webhook, probeURL string, q *consumertest.Queue) {
+	GinkgoHelper()
+	q = consumertest.NewQueue([]byte(doorKey), doorLag, bug)
+	srv := httptest.NewServer(q.Handler())
+	DeferCleanup(func() { srv.Close(); q.Close() })
+	return srv.URL + consumer.WebhookPath, srv.URL + consumer.ProbePath, q
+}
+
+func verdictOf(rep *scenarios.Report) scenarioVerdict {
+	v := scenarioVerdict{Passed: rep.Passed()}
+	for _, o := range rep.Orgs {
+		v.Converged = append(v.Converged, o.Passed())
+	}
+	return v
+}
+
+// throughCLI plays the scenarios with `tartansim run --json`.
+func throughCLI(bug consumertest.Bug) map[string]scenarioVerdict {
+	GinkgoHelper()
+	webhook, probeURL, _ := queueConsumer(bug)
+	keyFile := filepath.Join(GinkgoT().TempDir(), "key")
+	Expect(os.WriteFile(keyFile, []byte(doorKey), 0o600)).To(Succeed())
+	args := append([]string{"run"}, doorScenarios...)
+	args = append(args, "--target", webhook, "--probe", probeURL, "--key-file", keyFile,
+		"--seed", strconv.Itoa(doorSeed), "--settle", doorSettle.String(), "--json")
+	r := tartansim("", args...)
+	var out struct {
+		Scenarios []*scenarios.Report `json:"scenarios"`
+	}
+	Expect(json.Unmarshal([]byte(r.stdout), &out)).To(Succeed(), r.output())
+	got := map[string]scenarioVerdict{}
+	for _, rep := range out.Scenarios {
+		v := scenarioVerdict{Passed: len(rep.Problems) == 0 && !rep.Interrupted}
+		for _, o := range rep.Orgs {
+			v.Converged = append(v.Converged, o.Passed())
+		}
+		got[rep.Scenario] = v
+	}
+	return got
+}
+
+// throughLibrary plays them as a Go test does: scenarios.Runner with the
+// probe and the default settling.
+func throughLibrary(ctx context.Context, bug consumertest.Bug) map[string]scenarioVerdict {
+	GinkgoHelper()
+	webhook, probeURL, _ := queueConsumer(bug)
+	s, err := sender.New(webhook)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(s.Close)
+	got := map[string]scenarioVerdict{}
+	for _, name := range doorScenarios {
+		sc, err := scenarios.Lookup(name)
+		Expect(err).NotTo(HaveOccurred())
+		r := scenarios.NewRunner(s, []byte(doorKey), scenarios.Seed(doorSeed), scenarios.WithProbe(probe.HTTP(probeURL, nil)),
+			scenarios.Settle(judge.Settling{Budget: doorSettle}))
+		rep, err := r.Run(ctx, sc)
+		Expect(err).NotTo(HaveOccurred())
+		got[name] = verdictOf(rep)
+	}
+	return got
+}
+
+var _ = Describe("every door", Label("doors"), func() {
+	for _, c := range []struct {
+		bug  consumertest.Bug
+		name string
+	}{{consumertest.Correct, "a correct queue-based consumer"}, {consumertest.DropsConnectionEvents, "a queue-based consumer that drops connection events"}} {
+		It(fmt.Sprintf("gives %s the same verdicts", c.name), func(ctx SpecContext) {
+			cli := throughCLI(c.bug)
+			Expect(cli).To(HaveLen(len(doorScenarios)))
+			Expect(throughLibrary(ctx, c.bug)).To(Equal(cli), "the library a Go test calls")
+			for _, name := range doorScenarios {
+				v := cli[name]
+				switch {
+				case c.bug == consumertest.Correct:
+					Expect(v.Passed).To(BeTrue(), "%s: a correct consumer must pass (seed %d)", name, doorSeed)
+				case strings.Contains("onboarding termination multi-org", name):
+					Expect(v.Passed).To(BeFalse(), "%s: its connection status never follows (seed %d)", name, doorSeed)
+				}
+			}
+		}, SpecTimeout(3*time.Minute))
+	}
+})
