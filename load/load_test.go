@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -161,34 +162,101 @@ var _ = Describe("a load run", Label("load"), func() {
 		Expect(err.Error()).To(ContainSubstring("Concurrency 3, MaxConns 2"))
 	})
 
-	It("gives shards disjoint deliveries that together are the whole stream", func() {
-		seen := map[string]int{}
+	It("splits a run into shards that keep each corporate's sessions whole and send at the whole run's times", func() {
+		type arrival struct {
+			shard int
+			at    time.Time
+		}
+		seen := map[string][]arrival{} // requestId -> when and from which shard
+		session := map[string]int{}    // syncSessionId -> shard
 		var mu sync.Mutex
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			at := time.Now()
+			var env struct {
+				RequestID string `json:"requestId"`
+				Session   string `json:"syncSessionId"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&env)
+			var shard int
+			_, _ = fmt.Sscanf(r.URL.Path, "/shard/%d", &shard)
+			mu.Lock()
+			defer mu.Unlock()
+			seen[env.RequestID] = append(seen[env.RequestID], arrival{shard, at})
+			if prev, ok := session[env.Session]; ok && prev != shard {
+				w.WriteHeader(http.StatusConflict) // one session from two shards
+			}
+			session[env.Session] = shard
+		}))
+		DeferCleanup(srv.Close)
+		const whole, rate = 300, 3000.0
+		start := time.Now().Add(300 * time.Millisecond)
+		reports := make([]*load.Report, 3)
+		var wg sync.WaitGroup
+		for shard := range 3 {
+			seg, err := load.Shard(int64(shard), 3)
+			Expect(err).NotTo(HaveOccurred())
+			wg.Add(1)
+			go func() {
+				defer GinkgoRecover()
+				defer wg.Done()
+				rep, err := load.Run(context.Background(), newSender(fmt.Sprintf("%s/shard/%d", srv.URL, shard), 2), stream,
+					load.Options{Profile: load.Constant(rate), Events: whole, Concurrency: 6, Segment: seg, StartAt: start, Key: key}) // the whole run's rate, count and concurrency
+				Expect(err).NotTo(HaveOccurred())
+				reports[shard] = rep
+			}()
+		}
+		wg.Wait()
+
+		Expect(seen).To(HaveLen(whole), "the shards together send the whole run")
+		due := map[string]time.Duration{} // requestId -> when the whole run has it due
+		for pos := range int64(whole) {
 			var env struct {
 				RequestID string `json:"requestId"`
 			}
-			_ = json.NewDecoder(r.Body).Decode(&env)
-			mu.Lock()
-			seen[env.RequestID]++
-			mu.Unlock()
-		}))
+			Expect(json.Unmarshal(stream.Body(stream.Index(pos), start), &env)).To(Succeed())
+			due[env.RequestID] = load.Constant(rate).Due(pos)
+		}
+		for id, got := range seen {
+			Expect(got).To(HaveLen(1), "request %s sent more than once", id)
+			Expect(due).To(HaveKey(id), "a delivery the unsharded run does not have")
+			Expect(got[0].at).NotTo(BeTemporally("<", start.Add(due[id])), "sent before the whole run has it due")
+		}
+		var sent, planned int64
+		var rates float64
+		for shard, rep := range reports {
+			Expect(rep.OK).To(Equal(rep.Sent), "shard %d: a session came from two shards: %v", shard, rep.Statuses)
+			Expect(rep.Shard).To(Equal(fmt.Sprintf("%d/3", shard)))
+			Expect(rep.Started).NotTo(BeTemporally("<", start))
+			Expect(rep.StartedLate).To(BeNumerically("~", rep.Started.Sub(start), time.Millisecond))
+			Expect(rep.MaxInFlight).To(BeNumerically("<=", 2), "a third of the concurrency")
+			sent, planned, rates = sent+rep.Sent, planned+rep.Planned, rates+rep.Rate
+		}
+		Expect(sent).To(BeEquivalentTo(whole))
+		Expect(planned).To(BeEquivalentTo(whole))
+		Expect(rates).To(BeNumerically("~", rate, 1), "the shards' rates add up to the whole run's")
+		merged, err := load.Merge(load.MergeOptions{}, reports...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(merged.Sent).To(BeEquivalentTo(whole))
+		Expect(merged.Latency.TotalCount()).To(BeEquivalentTo(whole))
+		Expect(merged.Parts).To(Equal([]string{"0/3", "1/3", "2/3"}))
+	})
+
+	It("waits for StartAt, and stops waiting when interrupted", func() {
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 		DeferCleanup(srv.Close)
-		var reports []*load.Report
-		for shard := range int64(3) {
-			rep, err := load.Run(context.Background(), newSender(srv.URL, 2), stream,
-				load.Options{Profile: load.Constant(9000), Events: 150, Concurrency: 2, Key: key, Shard: shard, Shards: 3}) // the whole run's rate and count
-			Expect(rep.Sent).To(Equal(int64(50)), "a third each")
-			Expect(err).NotTo(HaveOccurred())
-			reports = append(reports, rep)
-		}
-		Expect(seen).To(HaveLen(150))
-		for id, n := range seen {
-			Expect(n).To(Equal(1), id)
-		}
-		merged := load.Merge(reports...)
-		Expect(merged.Sent).To(Equal(int64(150)))
-		Expect(merged.Latency.TotalCount()).To(Equal(int64(150)))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		rep, err := load.Run(ctx, newSender(srv.URL, 1), stream,
+			load.Options{Profile: load.Constant(100), Events: 10, Concurrency: 1, Key: key, StartAt: time.Now().Add(time.Hour)})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Interrupted).To(BeTrue())
+		Expect(rep.Sent).To(BeZero())
+
+		_, err = load.Run(context.Background(), newSender(srv.URL, 1), stream,
+			load.Options{Profile: load.Constant(100), Events: 10, Concurrency: 1, Key: key, StartAt: time.Now().Add(-2 * load.StartAtPast)})
+		var oe *load.OptionError
+		Expect(errors.As(err, &oe)).To(BeTrue(), "%v", err)
+		Expect(oe.Field).To(Equal("StartAt"))
 	})
 
 	It("round-trips its report through JSON with the histograms intact", func() {

@@ -109,8 +109,8 @@ func (b Burst) String() string {
 // "ramp:FROM:OVER" (e.g. ramp:100:30s), "eod-burst" (x10 for a tenth of the
 // duration, from its middle) or "eod-burst:FACTOR:AT:WINDOW".
 func ParseProfile(s string, rate float64, duration time.Duration) (Profile, error) {
-	if rate <= 0 {
-		return nil, fmt.Errorf("load: the rate must be positive, not %g", rate)
+	if !finite(rate) {
+		return nil, fmt.Errorf("load: the rate must be a positive number, not %g", rate)
 	}
 	if duration <= 0 {
 		duration = 10 * time.Second
@@ -130,7 +130,7 @@ func ParseProfile(s string, rate float64, duration time.Duration) (Profile, erro
 		if len(parts) == 3 {
 			from, err1 := strconv.ParseFloat(parts[1], 64)
 			over, err2 := time.ParseDuration(parts[2])
-			if err1 != nil || err2 != nil || from <= 0 || over <= 0 {
+			if err1 != nil || err2 != nil || !finite(from) || over <= 0 {
 				return bad()
 			}
 			r.From, r.Over = from, over
@@ -144,7 +144,7 @@ func ParseProfile(s string, rate float64, duration time.Duration) (Profile, erro
 			f, err1 := strconv.ParseFloat(parts[1], 64)
 			at, err2 := time.ParseDuration(parts[2])
 			w, err3 := time.ParseDuration(parts[3])
-			if err1 != nil || err2 != nil || err3 != nil || f <= 0 || at < 0 || w <= 0 {
+			if err1 != nil || err2 != nil || err3 != nil || !finite(f) || at < 0 || w <= 0 {
 				return bad()
 			}
 			b.Factor, b.At, b.Window = f, at, w
@@ -155,3 +155,6 @@ func ParseProfile(s string, rate float64, duration time.Duration) (Profile, erro
 	}
 	return bad()
 }
+
+// finite reports whether f is a positive number (not NaN, not infinite).
+func finite(f float64) bool { return f > 0 && !math.IsInf(f, 0) }

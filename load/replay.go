@@ -47,6 +47,9 @@ type Replayed struct {
 // error is the log's (a bad line; a torn last line is not an error, see
 // deliverylog.Reader.Torn), returned with the report so far.
 func Replay(ctx context.Context, s *sender.Sender, rd *deliverylog.Reader, o ReplayOptions) (*Replayed, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = s.MaxConns()
 	}

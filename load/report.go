@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -23,11 +22,35 @@ func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histDigits) }
 
 // Report is the outcome of a load run, mergeable across shards.
 type Report struct {
-	Target  string  `json:"target"` // redacted: sender.RedactURL
-	Profile string  `json:"profile"`
-	Seed    uint64  `json:"seed"`
-	Shard   string  `json:"shard,omitempty"`
-	Rate    float64 `json:"targetRate"` // intended sends per second (whole run)
+	Target string `json:"target"` // redacted: sender.RedactURL
+	// Seed, Profile, Duration, Count, Scenario and Stream say which run
+	// this is, and are the whole run's in the report of a part of it:
+	// Merge merges only the parts of one run.
+	Seed     uint64        `json:"seed"`
+	Profile  string        `json:"profile"`
+	Duration time.Duration `json:"durationNs,omitempty"` // the run's Duration (0: none)
+	Count    int64         `json:"count,omitempty"`      // the run's Events (0: none)
+	Scenario string        `json:"scenario,omitempty"`   // the scenario that shaped the stream, set by the caller
+	Stream   string        `json:"stream,omitempty"`     // Stream.Shape
+	// Shard ("1/4", when given as a shard) and Segment ("1/4:1/2") say
+	// which part of the run this is, with Corporates, how many corporates
+	// it holds; all empty for the whole run.
+	Shard      string `json:"shard,omitempty"`
+	Segment    string `json:"segment,omitempty"`
+	Corporates int    `json:"corporates,omitempty"`
+	// Started is when the run began sending. With Options.StartAt,
+	// StartAt is that instant and StartedLate how long after it the run
+	// began (its schedule counts from StartAt all the same).
+	Started     time.Time     `json:"started,omitzero"`
+	StartAt     time.Time     `json:"startAt,omitzero"`
+	StartedLate time.Duration `json:"startedLateNs,omitempty"`
+	// Parts and Missing are a merged report's: the parts merged, and those
+	// missing from a partial merge. StartSpread is the time from the
+	// first part's start to the last one's.
+	Parts       []string      `json:"parts,omitempty"`
+	Missing     []string      `json:"missing,omitempty"`
+	StartSpread time.Duration `json:"startSpreadNs,omitempty"`
+	Rate        float64       `json:"targetRate"` // intended sends per second (this part's share)
 	// Planned counts the sends that fell due before the run stopped;
 	// Sent those started; Dropped those due but never started (the run
 	// ended first); Late those started over LateAfter after their due time.
@@ -255,50 +278,4 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 		*h.dst = decoded
 	}
 	return nil
-}
-
-// Merge combines the reports of shards of one run: counts add up,
-// histograms merge, the timeline adds per second, the elapsed time is the
-// longest. Thresholds are evaluated on the result.
-func Merge(reports ...*Report) *Report {
-	m := NewReport()
-	seconds := map[int]*Second{}
-	for i, r := range reports {
-		if i == 0 {
-			m.Target, m.Profile, m.Seed = r.Target, r.Profile, r.Seed
-		}
-		m.Rate += r.Rate
-		m.Planned += r.Planned
-		m.Sent += r.Sent
-		m.Dropped += r.Dropped
-		m.Late += r.Late
-		m.OK += r.OK
-		m.MaxInFlight += r.MaxInFlight
-		m.Elapsed = max(m.Elapsed, r.Elapsed)
-		m.Interrupted = m.Interrupted || r.Interrupted
-		for k, v := range r.Statuses {
-			m.Statuses[k] += v
-		}
-		for k, v := range r.Classes {
-			m.Classes[k] += v
-		}
-		m.Latency.Merge(r.Latency)
-		m.Service.Merge(r.Service)
-		m.Lag.Merge(r.Lag)
-		for _, s := range r.Timeline {
-			t, ok := seconds[s.At]
-			if !ok {
-				t = &Second{At: s.At}
-				seconds[s.At] = t
-			}
-			t.Sent += s.Sent
-			t.Errors += s.Errors
-			t.P50, t.P99, t.Max = max(t.P50, s.P50), max(t.P99, s.P99), max(t.Max, s.Max) // an upper bound across shards
-		}
-	}
-	for _, s := range seconds {
-		m.Timeline = append(m.Timeline, *s)
-	}
-	sort.Slice(m.Timeline, func(i, j int) bool { return m.Timeline[i].At < m.Timeline[j].At })
-	return m
 }

@@ -17,23 +17,30 @@ import (
 
 // Options bound and shape a load run. A run stops by itself: after Events
 // sends, after Duration, or when ctx ends, whichever comes first; at least
-// one of Events and Duration must be set.
+// one of Events and Duration must be set. Validate says what makes no sense.
 type Options struct {
+	// Profile, Duration and Events are the whole run's, even when this
+	// copy sends one Segment of it: a copy sends each delivery of its
+	// corporates when the whole run's schedule has it due, so the copies
+	// together send the whole run's deliveries at the whole run's times.
 	Profile  Profile
 	Duration time.Duration
 	Events   int64
 	// Concurrency is the hard cap on requests in flight and on
-	// connections: each of Concurrency workers sends on a Lane of its own.
-	// It must not exceed the Sender's MaxConns, and defaults to it. When
-	// every worker is busy, due sends wait, and their latency counts the
-	// wait.
+	// connections, for the whole run: a Segment gets its Share of it
+	// (Workers), so the copies together never exceed it. Each worker sends
+	// on a Lane of its own; Workers must not exceed the Sender's MaxConns.
+	// 0: the Sender's MaxConns, for this copy alone. When every worker is
+	// busy, due sends wait, and their latency counts the wait.
 	Concurrency int
-	// Shard and Shards partition the run: this copy sends the deliveries
-	// i*Shards+Shard of the stream, so N copies send disjoint deliveries,
-	// at 1/Shards of the Profile's rate and its share of Events (see
-	// ForShard): Profile and Events are the whole run's. Shards 0 or 1
-	// sends them all.
-	Shard, Shards int64
+	// Segment is the part of the run this copy sends (see Segment and
+	// Stream.Part): whole corporates, each with all its sessions. The zero
+	// Segment is the whole run.
+	Segment Segment
+	// StartAt, when set, is the instant the run begins: Run waits for it,
+	// so that copies on several machines start together. The schedule
+	// counts from it, and the report says how late the copy began.
+	StartAt time.Time
 	// Key signs every delivery when it is sent.
 	Key []byte
 	// Log, when set, gets one entry per send (exact bytes, never the key).
@@ -45,35 +52,13 @@ type Options struct {
 	Progress func(*Report)
 }
 
-// ForShard returns the options as shard Shard of Shards runs them: the
-// profile at 1/Shards of its rate, and its share of Events (the whole
-// run's Events split as evenly as the stream's positions allow). With
-// Shards 0 or 1 it is o, with Shards 1.
-func (o Options) ForShard() Options {
-	if o.Shards <= 1 {
-		o.Shards, o.Shard = 1, 0
-		return o
+// Workers is how many requests this copy keeps in flight at most: its
+// Segment's Share of Concurrency, or max when Concurrency is 0.
+func (o Options) Workers(max int) int {
+	if o.Concurrency <= 0 {
+		return max
 	}
-	o.Profile = share(o.Profile, 1/float64(o.Shards))
-	if o.Events > 0 {
-		o.Events = (o.Events - o.Shard + o.Shards - 1) / o.Shards
-	}
-	return o
-}
-
-// share is p at f times its rate.
-func share(p Profile, f float64) Profile {
-	switch v := p.(type) {
-	case Constant:
-		return Constant(float64(v) * f)
-	case Ramp:
-		v.From, v.To = v.From*f, v.To*f
-		return v
-	case Burst:
-		v.Base *= f
-		return v
-	}
-	return p // Max has no rate to share
+	return o.Segment.Share(o.Concurrency)
 }
 
 // ErrUnbounded is returned for a run with neither Events nor Duration.
@@ -87,29 +72,52 @@ var ErrConcurrency = errors.New("load: concurrency above the sender's connection
 // written; the run stopped there.
 var ErrLog = errors.New("load: writing the delivery log")
 
-// Run sends the stream at the profile's rate and measures it. Memory stays
-// bounded whatever the number of sends: histograms are fixed in size, and
-// each worker builds its deliveries one at a time in a buffer it reuses.
+// Run sends the stream at the profile's rate and measures it: the whole
+// stream, or the part of it o.Segment holds. Memory stays bounded whatever
+// the number of sends: histograms are fixed in size, and each worker builds
+// its deliveries one at a time in a buffer it reuses. Options that make no
+// sense are refused (see Options.Validate) before anything is sent.
 func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report, error) {
-	if o.Events <= 0 && o.Duration <= 0 {
-		return nil, ErrUnbounded
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = s.MaxConns()
+	part, err := st.Part(o.Segment)
+	if err != nil {
+		return nil, err
 	}
-	if o.Concurrency > s.MaxConns() {
-		return nil, fmt.Errorf("%w: Concurrency %d, MaxConns %d", ErrConcurrency, o.Concurrency, s.MaxConns())
+	workers := o.Workers(s.MaxConns())
+	if workers > s.MaxConns() {
+		return nil, fmt.Errorf("%w: Concurrency %d, MaxConns %d", ErrConcurrency, workers, s.MaxConns())
 	}
-	o = o.ForShard()
 	rep := NewReport()
 	rep.Target, rep.Profile = show.URL(s.Target()), o.Profile.String() // reports are written and shown: no password, no query token
-	r := &runner{o: o, s: s, st: st, rep: rep, tl: newTimeline()}
+	rep.Seed, rep.Stream, rep.Duration, rep.Count = st.seed, st.Shape(), o.Duration, o.Events
+	if !o.Segment.IsWhole() {
+		rep.Segment, rep.Corporates = o.Segment.String(), len(part.Orgs)
+		if i, n, ok := o.Segment.ShardOf(); ok {
+			rep.Shard = fmt.Sprintf("%d/%d", i, n)
+		}
+	}
+	if n := st.Len(); n >= 0 && (o.Events <= 0 || o.Events > n) {
+		o.Events = n // a subscription left fewer: the run ends with them
+	}
+	r := &runner{o: o, s: s, st: st, part: part, rep: rep, tl: newTimeline()}
 
-	start := time.Now()
+	if !o.StartAt.IsZero() && !sleepUntil(ctx, o.StartAt) {
+		rep.Interrupted = true // before the start: nothing was sent
+		return rep, nil
+	}
+	now := time.Now()
+	rep.Started = now.UTC()
+	start := now // the schedule counts from here: StartAt, when given
+	if !o.StartAt.IsZero() {
+		rep.StartAt, rep.StartedLate = o.StartAt.UTC(), now.Sub(o.StartAt)
+		start = now.Add(-rep.StartedLate) // StartAt, with the monotonic clock's reading
+	}
 	r.start = start
 	r.end = start.Add(o.Duration)
 	var wg sync.WaitGroup
-	for range o.Concurrency {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -128,20 +136,20 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 	if o.Log != nil {
 		logErr = o.Log.Flush()
 	}
-	// Planned: every send that fell due while the run lasted, whether or
-	// not a worker was free to start it.
+	// Planned: every send of this part that fell due while the run
+	// lasted, whether or not a worker was free to start it.
 	window := rep.Elapsed
 	switch {
 	case rep.Interrupted, logErr != nil:
 	case o.Duration > 0 && (o.Events <= 0 || o.Profile.Due(o.Events) > o.Duration):
 		window = o.Duration
 	default:
-		window = o.Profile.Due(o.Events) // when the last send fell due
+		window = o.Profile.Due(o.Events) // when the whole run's last send fell due
 	}
 	if _, closed := o.Profile.(Max); closed {
 		rep.Planned, rep.Rate = rep.Sent, 0 // no schedule: nothing is due but what was sent
 	} else {
-		rep.Planned = CountDue(o.Profile, window, o.Events)
+		rep.Planned = part.Count(CountDue(o.Profile, window, o.Events))
 		rep.Rate = float64(rep.Planned) / max(window.Seconds(), 1e-9)
 	}
 	rep.Dropped = rep.Planned - rep.Sent
@@ -150,6 +158,22 @@ func Run(ctx context.Context, s *sender.Sender, st *Stream, o Options) (*Report,
 		return rep, fmt.Errorf("%w: %w", ErrLog, logErr)
 	}
 	return rep, nil
+}
+
+// sleepUntil waits until t, or until ctx ends (false).
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // CountDue is how many sends profile p plans in [0, d), at most events
@@ -180,6 +204,7 @@ type runner struct {
 	o        Options
 	s        *sender.Sender
 	st       *Stream
+	part     *Part
 	start    time.Time
 	end      time.Time // start + Duration, when Duration is set
 	next     atomic.Int64
@@ -220,13 +245,13 @@ func (r *runner) work(ctx context.Context, w *worker) {
 	o := r.o
 	_, closed := o.Profile.(Max)
 	for {
-		j := r.next.Add(1) - 1
-		if (o.Events > 0 && j >= o.Events) || r.st.Index(j*o.Shards+o.Shard) < 0 {
-			return // as many as asked, or all a subscription leaves of the stream
+		pos := r.part.Pos(r.next.Add(1) - 1) // this part's next delivery, where it stands in the whole run
+		if pos < 0 || (o.Events > 0 && pos >= o.Events) {
+			return // the whole run's count reached, or all a subscription leaves of the stream
 		}
 		var due time.Time // a closed model's send is due when it begins (see send)
 		if !closed {
-			due = r.start.Add(o.Profile.Due(j))
+			due = r.start.Add(o.Profile.Due(pos))     // when the whole run sends it
 			if o.Duration > 0 && !due.Before(r.end) { // the window is [0, Duration)
 				return
 			}
@@ -246,12 +271,12 @@ func (r *runner) work(ctx context.Context, w *worker) {
 		if o.Duration > 0 && !time.Now().Before(r.end) {
 			return // due, but the run ended before this worker was free
 		}
-		r.send(ctx, w, j, due)
+		r.send(ctx, w, pos, due)
 	}
 }
 
-func (r *runner) send(ctx context.Context, w *worker, j int64, due time.Time) {
-	i := r.st.Index(j*r.o.Shards + r.o.Shard)
+func (r *runner) send(ctx context.Context, w *worker, pos int64, due time.Time) {
+	i := r.st.Index(pos)
 	began := time.Now()
 	scheduled := !due.IsZero()
 	if !scheduled {

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
@@ -32,6 +33,7 @@ type Stream struct {
 	kept      []int64
 	deltaKept []int64
 	filtered  bool
+	shape     string // see Shape
 }
 
 type streamOrg struct {
@@ -64,7 +66,8 @@ const (
 	DefaultChanges   = 10
 )
 
-// NewStream generates the orgs of a stream.
+// NewStream generates the orgs of a stream. Zero and negative sizes give
+// the defaults; StreamOptions.Validate refuses negative ones first.
 func NewStream(o StreamOptions) *Stream {
 	if o.Orgs <= 0 {
 		o.Orgs = DefaultOrgs
@@ -103,8 +106,25 @@ func NewStream(o StreamOptions) *Stream {
 	if !o.Events.IsAll() {
 		s.subscribe(o.Events)
 	}
+	employees := 0
+	for k := range s.orgs {
+		employees += len(s.orgs[k].records)
+	}
+	s.shape = fmt.Sprintf("%d corporates of %d employees in all, %d records per delta session, %s layout, events %s",
+		len(s.orgs), employees, s.changes, o.Layout, o.Events)
 	return s
 }
+
+// Shape describes what the stream holds besides its seed: its corporates,
+// their employees, the records per delta session, the layout and the
+// subscription. Shards of one run have the same.
+func (s *Stream) Shape() string { return s.shape }
+
+// Seed is the stream's seed.
+func (s *Stream) Seed() uint64 { return s.seed }
+
+// Orgs is how many corporates the stream syncs.
+func (s *Stream) Orgs() int { return len(s.orgs) }
 
 // subscribe keeps only the deliveries of sub's events.
 func (s *Stream) subscribe(sub fixtures.Subscription) {

@@ -213,8 +213,8 @@ func (v eventsValue) String() string {
 
 func (v eventsValue) Set(s string) error {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && v.count != nil {
-		if n < 0 {
-			return &valueError{Why: "is negative: give how many sends, 0 or more"}
+		if n < 1 {
+			return &valueError{Why: "is not a count: give 1 or more"}
 		}
 		*v.count = n
 		return nil

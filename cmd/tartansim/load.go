@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -32,6 +33,9 @@ type loadFlags struct {
 	employees   int
 	changes     int
 	shard       string
+	segment     string
+	startAt     string
+	partial     bool // merge's --partial
 	maxP99      time.Duration
 	maxErrors   string
 	minRate     float64
@@ -59,6 +63,12 @@ schedule lag are reported beside it. --concurrency caps requests in flight and
 connections; when every one is busy, due sends wait, and that wait is latency.
 
 The run stops by itself after --count sends or --duration, whichever is first.
+
+--shard I/N (or --segment a:b, k6's execution segment) sends one part of the
+run: whole corporates, each with all its sessions, at the times the whole run
+sends them, with its share of --concurrency. Give every shard the same flags
+and one --start-at, then 'tartansim merge' their --json reports: thresholds are
+evaluated there, on the whole run, and not by a shard.
 --events LIST sends only the subscribed events of the stream (a whole number
 there is the older spelling of --count).
 Thresholds make it a CI gate: a breach exits 1 and names the breached flag.
@@ -70,7 +80,7 @@ that fails (a full disk) stops the run with exit 2 and the report so far.`,
 		Example: `  tartansim load --count 20000 --rate 2000
   tartansim load weekly-delta --target http://127.0.0.1:8080/webhook --rate 500 --duration 1m --max-p99 500ms --max-error-rate 0.1% --min-rate 0.99
   tartansim load --rate 1000 --duration 2m --profile eod-burst --html report.html
-  tartansim load --rate 3000 --duration 5m --shard 0/3 --json > shard-0.json   # then: tartansim merge shard-*.json
+  tartansim load --rate 3000 --duration 5m --seed 42 --shard 0/3 --start-at 2026-05-04T09:30:00Z --json > shard-0.json   # then: tartansim merge shard-*.json
   tartansim load --rate max --duration 30s --concurrency 64 --target http://127.0.0.1:8080/webhook   # how fast can it go?`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return a.load(args, f) },
@@ -84,7 +94,9 @@ that fails (a full disk) stops the run with exit 2 and the report so far.`,
 	fl.IntVar(&f.orgs, "orgs", load.DefaultOrgs, "corporates to sync")
 	fl.IntVar(&f.employees, "employees", load.DefaultEmployees, "employees per corporate (without a scenario)")
 	fl.IntVar(&f.changes, "changes", load.DefaultChanges, "complete records per delta sync (1: single-record updates)")
-	fl.StringVar(&f.shard, "shard", "", "I/N: send only shard I of N (0-based) of the run, at 1/N of the rate")
+	fl.StringVar(&f.shard, "shard", "", "I/N: send only shard I of N (0-based) of the run: whole corporates, at the whole run's times, with 1/N of --concurrency")
+	fl.StringVar(&f.segment, "segment", "", "a:b: send only the fraction [a, b) of the run (k6's execution segment; 1/4:2/4 is --shard 1/4)")
+	fl.StringVar(&f.startAt, "start-at", "", "begin at this instant (RFC 3339, such as 2026-05-04T09:30:00Z), the same for every shard")
 	f.registerThresholds(fl)
 	fl.StringVar(&f.record, "record", "", "write every send as NDJSON (exact bytes and headers, never the key) to FILE")
 	fl.StringVar(&f.html, "html", "", "write a single-file HTML report (latency over time) to FILE")
@@ -95,39 +107,53 @@ that fails (a full disk) stops the run with exit 2 and the report so far.`,
 }
 
 func (a *app) load(args []string, f loadFlags) error {
+	if err := refuseZeros(a.common.fs, "count", "concurrency", "orgs", "employees", "changes", "max-p99"); err != nil {
+		return err
+	}
 	th, err := f.thresholds()
 	if err != nil {
 		return err
 	}
-	shard, shards, err := parseShard(f.shard)
+	seg, err := f.part()
 	if err != nil {
 		return err
 	}
-	if f.count <= 0 && f.duration <= 0 {
+	if given := a.thresholdFlags(); !seg.IsWhole() && given != "" {
+		return usageErr("--%s is evaluated on the whole run: pass it to 'tartansim merge' with the shards' reports, not to %s", given, seg.Name())
+	}
+	startAt, err := f.startAtValue()
+	if err != nil {
+		return err
+	}
+	if f.count == 0 && f.duration == 0 {
 		f.count = 10000
-	}
-	if f.concurrency < 1 {
-		return usageErr("--concurrency must be at least 1")
-	}
-	so, err := a.streamOptions(args, f)
-	if err != nil {
-		return err
 	}
 	profile, err := f.wholeProfile()
 	if err != nil {
 		return err
 	}
-	if f.dryRun {
-		return a.loadPlan(f, so, load.Options{Profile: profile, Duration: f.duration, Events: f.count, Shard: shard, Shards: shards}.ForShard())
+	stream, scenario, err := a.loadStream(args, f)
+	if err != nil {
+		return err
 	}
-	t, err := a.resolveTargetConns(f.concurrency, true)
+	part, err := stream.Part(seg)
+	if err != nil {
+		return f.optionErr(a, err)
+	}
+	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.count, Concurrency: f.concurrency, Segment: seg, StartAt: startAt}
+	if err := opts.Validate(); err != nil {
+		return f.optionErr(a, err)
+	}
+	if f.dryRun {
+		return a.loadPlan(f, stream, part, opts)
+	}
+	t, err := a.resolveTargetConns(opts.Workers(f.concurrency), true)
 	if err != nil {
 		return err
 	}
 	defer t.close()
 
-	opts := load.Options{Profile: profile, Duration: f.duration, Events: f.count, Concurrency: f.concurrency,
-		Shard: shard, Shards: shards, Key: t.key}
+	opts.Key = t.key
 	var rec *recordFile
 	if f.record != "" {
 		if rec, err = createRecord(f.record, nil); err != nil { // load.Run stops at a failed write itself
@@ -135,11 +161,11 @@ func (a *app) load(args []string, f loadFlags) error {
 		}
 		opts.Log = deliverylog.NewWriter(rec)
 	}
-	stream := load.NewStream(so)
+	seed := stream.Seed()
 	if !a.common.json {
-		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s\n", opts.ForShard().Profile, t.describe(), f.concurrency, so.Seed, shardNote(f.shard))
+		fmt.Fprintf(a.stdout, "tartansim load: %s against %s, concurrency %d, seed %d%s%s\n", profile, t.describe(), f.concurrency, seed, partNote(part, opts, stream), startNote(startAt))
 	}
-	if bar := a.progressBar(f, opts.ForShard()); bar != nil {
+	if bar := a.progressBar(f, part.Count(f.count)); bar != nil {
 		opts.Progress = progressOn(bar)
 		defer func() { _ = bar.Clear() }()
 	}
@@ -149,9 +175,9 @@ func (a *app) load(args []string, f loadFlags) error {
 		recErr = rec.close(opts.Log)
 	}
 	if err != nil && !errors.Is(err, load.ErrLog) {
-		return inputErr(err)
+		return f.optionErr(a, err)
 	}
-	rep.Seed, rep.Shard, rep.Target = so.Seed, f.shard, t.describe()
+	rep.Scenario, rep.Target = scenario, t.describe()
 	var htmlErr error
 	if f.html != "" {
 		htmlErr = writeHTMLFile(f.html, rep)
@@ -162,11 +188,11 @@ func (a *app) load(args []string, f loadFlags) error {
 	}
 	switch {
 	case recErr != nil:
-		return rec.failure(recErr, int(rep.Sent), so.Seed)
+		return rec.failure(recErr, int(rep.Sent), seed)
 	case htmlErr != nil:
 		return htmlErr
 	}
-	return loadExit(rep, breaches, t, so.Seed)
+	return loadExit(rep, breaches, t, seed)
 }
 
 // loadExit is a finished run's one sentence and exit code: interrupted,
@@ -193,7 +219,7 @@ func progressOn(bar *progressbar.ProgressBar) func(*load.Report) {
 
 // loadPlan is load --dry-run: what would be sent, and the first deliveries
 // as curl commands, with nothing sent.
-func (a *app) loadPlan(f loadFlags, so load.StreamOptions, o load.Options) error {
+func (a *app) loadPlan(f loadFlags, st *load.Stream, part *load.Part, o load.Options) error {
 	target, err := a.planTarget()
 	if err != nil {
 		return err
@@ -202,32 +228,35 @@ func (a *app) loadPlan(f loadFlags, so load.StreamOptions, o load.Options) error
 	if err != nil {
 		return err
 	}
-	st := load.NewStream(so)
 	p := o.Profile
+	events := o.Events
+	if n := st.Len(); n >= 0 && (events <= 0 || events > n) {
+		events = n
+	}
 	var n int64
 	var planned string
 	switch _, closed := p.(load.Max); {
-	case closed && o.Events > 0:
-		n, planned = 3, fmt.Sprintf("at most %d deliveries", o.Events)
+	case closed && events > 0:
+		n, planned = 3, fmt.Sprintf("at most %d deliveries", part.Count(events))
 	case closed:
 		n, planned = 3, "as many deliveries as the workers send"
 	case f.duration > 0:
-		n = load.CountDue(p, f.duration, o.Events)
+		n = part.Count(load.CountDue(p, f.duration, events))
 	default:
-		n = o.Events
+		n = part.Count(events)
 	}
 	if planned == "" {
 		planned = fmt.Sprintf("%d deliveries planned", n)
 	}
-	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s %s: %s to %s, concurrency %d, seed %d%s\n",
-		p, runSpan(f.duration), planned, show.URL(target), f.concurrency, so.Seed, shardNote(f.shard))
+	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s %s: %s to %s, concurrency %d, seed %d%s%s\n",
+		p, runSpan(f.duration), planned, show.URL(target), f.concurrency, st.Seed(), partNote(part, o, st), startNote(o.StartAt))
 	at := time.Now().UTC()
-	for j := range min(n, 3) {
-		i := st.Index(j*o.Shards + o.Shard)
-		if i < 0 {
+	for k := range min(n, 3) {
+		pos := part.Pos(k)
+		if pos < 0 || (events > 0 && pos >= events) {
 			break
 		}
-		d := sender.Prepare(key, st.Body(i, at), sender.SignatureValid, sender.HeaderLower)
+		d := sender.Prepare(key, st.Body(st.Index(pos), at), sender.SignatureValid, sender.HeaderLower)
 		fmt.Fprintln(a.stdout, show.Curl(target, d.Header, d.Body))
 	}
 	return nil
@@ -245,7 +274,7 @@ func (f loadFlags) wholeProfile() (load.Profile, error) {
 		return load.Max{}, nil
 	}
 	rate, err := strconv.ParseFloat(f.rate, 64)
-	if err != nil || rate <= 0 || math.IsInf(rate, 0) {
+	if err != nil || !(rate > 0) || math.IsInf(rate, 0) { // NaN too
 		return nil, usageErr(`--rate %q: want sends per second, such as 2000, or "max"`, f.rate)
 	}
 	profile, err := load.ParseProfile(f.profile, rate, f.duration)
@@ -263,11 +292,22 @@ func runSpan(d time.Duration) string {
 	return "for " + d.String()
 }
 
-func shardNote(s string) string {
-	if s == "" {
+// partNote says which part of the run a copy sends, for its first line:
+// "" for the whole run.
+func partNote(p *load.Part, o load.Options, st *load.Stream) string {
+	if p.Segment.IsWhole() {
 		return ""
 	}
-	return ", shard " + s
+	return fmt.Sprintf("; %s: %d of %d corporates (%s), %d of the %d connections", p.Segment.Name(), len(p.Orgs), st.Orgs(),
+		plural(p.Employees, "employee"), o.Workers(o.Concurrency), o.Concurrency)
+}
+
+// startNote says when a run waits for --start-at.
+func startNote(at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	return "; starting at " + at.UTC().Format(time.RFC3339Nano)
 }
 
 // registerThresholds adds the threshold flags, which load and merge share.
@@ -287,27 +327,109 @@ func (f loadFlags) thresholds() (load.Thresholds, error) {
 		}
 		th.MaxErrorRate = v
 	}
-	if f.minRate < 0 || f.minRate > 1 {
-		return th, usageErr("--min-rate %g: want a ratio from 0 to 1, e.g. 0.99", f.minRate)
+	if err := th.Validate(); err != nil {
+		return th, f.optionErr(nil, err)
 	}
 	return th, nil
 }
 
-func parseShard(s string) (int64, int64, error) {
-	if s == "" {
-		return 0, 1, nil
+// thresholdFlags names the first threshold flag given, or "".
+func (a *app) thresholdFlags() string {
+	for _, name := range []string{"max-p99", "max-error-rate", "min-rate"} {
+		if a.common.fs.Changed(name) {
+			return name
+		}
 	}
-	i, n, ok := strings.Cut(s, "/")
-	si, err1 := strconv.ParseInt(i, 10, 64)
-	sn, err2 := strconv.ParseInt(n, 10, 64)
-	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
-		return 0, 0, usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/3", s)
-	}
-	return si, sn, nil
+	return ""
 }
 
-// progressBar is the live line, on a terminal only (and not under CI).
-func (a *app) progressBar(f loadFlags, o load.Options) *progressbar.ProgressBar {
+// part reads --shard or --segment: the part of the run this copy sends.
+func (f loadFlags) part() (load.Segment, error) {
+	switch {
+	case f.shard != "" && f.segment != "":
+		return load.Segment{}, usageErr("--shard and --segment both given: they say the same thing, so give one")
+	case f.shard != "":
+		seg, err := load.ParseShard(f.shard)
+		if err != nil {
+			return seg, usageErr("--shard %q: want I/N with 0 <= I < N, such as 0/3", f.shard)
+		}
+		return seg, nil
+	case f.segment != "":
+		seg, err := load.ParseSegment(f.segment)
+		if err != nil {
+			return seg, usageErr("--segment %q: want a:b with 0 <= a < b <= 1, such as 0:1/4 or 0.25:0.5", f.segment)
+		}
+		return seg, nil
+	}
+	return load.Segment{}, nil
+}
+
+// startAtValue reads --start-at.
+func (f loadFlags) startAtValue() (time.Time, error) {
+	if f.startAt == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, f.startAt)
+	if err != nil {
+		return t, usageErr("--start-at %q: want an RFC 3339 instant, such as 2026-05-04T09:30:00Z", f.startAt)
+	}
+	return t, nil
+}
+
+// loadOptionFlags names the flag that sets each field of load's options.
+var loadOptionFlags = map[string]string{
+	"Events": "count", "Duration": "duration", "Concurrency": "concurrency", "StartAt": "start-at", "Profile": "profile",
+	"Orgs": "orgs", "Employees": "employees", "Changes": "changes",
+	"MaxP99": "max-p99", "MaxErrorRate": "max-error-rate", "MinRate": "min-rate",
+	"Rate": "rate", "Limit": "count",
+}
+
+// optionErr is err, a *load.OptionError, as one sentence that names the
+// flag and its value as given (exit 2); other errors in their own words.
+func (f loadFlags) optionErr(a *app, err error) error {
+	var oe *load.OptionError
+	if !errors.As(err, &oe) {
+		return inputErr(err)
+	}
+	flag := loadOptionFlags[oe.Field]
+	switch {
+	case oe.Field == "Segment" && f.segment != "":
+		flag = "segment"
+	case oe.Field == "Segment":
+		flag = "shard"
+	case oe.Field == "Sizes":
+		return usageErr("the scenario's corporates: %s %s", oe.Value, oe.Why)
+	}
+	value := oe.Value
+	if a != nil && a.common.fs != nil {
+		if fl := a.common.fs.Lookup(flag); fl != nil && fl.Changed {
+			value = fl.Value.String()
+		}
+	}
+	return usageErr("--%s %s: %s", flag, value, oe.Why)
+}
+
+// refuseZeros refuses an explicit 0 for the named flags: the library reads
+// a 0 there as "the default", and a user who typed 0 meant something else.
+func refuseZeros(fs *pflag.FlagSet, names ...string) error {
+	for _, name := range names {
+		fl := fs.Lookup(name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		switch v := fl.Value.String(); v {
+		case "0":
+			return usageErr("--%s 0: want a whole number of at least 1", name)
+		case "0s":
+			return usageErr("--%s 0: want a positive duration, such as 500ms", name)
+		}
+	}
+	return nil
+}
+
+// progressBar is the live line, on a terminal only (and not under CI), for
+// a run of total sends (0 or less: not known ahead).
+func (a *app) progressBar(f loadFlags, total int64) *progressbar.ProgressBar {
 	file, ok := a.stderr.(*os.File)
 	if f.quiet || a.common.json || !ok || os.Getenv("CI") == "true" {
 		return nil
@@ -315,7 +437,6 @@ func (a *app) progressBar(f loadFlags, o load.Options) *progressbar.ProgressBar 
 	if st, err := file.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	total := o.Events
 	if total <= 0 {
 		total = -1 // a spinner: the count is not known ahead
 	}
@@ -352,10 +473,30 @@ func (a *app) printLoad(r *load.Report, breaches []string, noTarget string) erro
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "statuses: %s  classes: %s\n", counts(r.Statuses), counts(r.Classes))
+	printStart(w, r)
 	for _, b := range breaches {
 		fmt.Fprintf(w, "BREACHED: %s\n", b)
 	}
 	return nil
+}
+
+// printStart says when a run started, how late after --start-at, and for
+// a merged run, which parts it merged and which are missing.
+func printStart(w io.Writer, r *load.Report) {
+	const stamp = "2006-01-02T15:04:05.000000Z07:00"
+	switch {
+	case len(r.Parts) > 0:
+		fmt.Fprintf(w, "merged %s: %s", plural(len(r.Parts), "part"), strings.Join(r.Parts, " "))
+		if !r.Started.IsZero() {
+			fmt.Fprintf(w, "; first started %s, the last %s later", r.Started.Format(stamp), r.StartSpread)
+		}
+		fmt.Fprintln(w)
+		if len(r.Missing) > 0 {
+			fmt.Fprintf(w, "PARTIAL: no report for %s (merged with --partial): the figures above leave that part of the run out\n", strings.Join(r.Missing, ", "))
+		}
+	case !r.StartAt.IsZero():
+		fmt.Fprintf(w, "started %s, %s after --start-at %s\n", r.Started.Format(stamp), r.StartedLate, r.StartAt.Format(time.RFC3339Nano))
+	}
 }
 
 func counts(m map[string]int64) string {
@@ -370,32 +511,39 @@ func counts(m map[string]int64) string {
 	return strings.Join(parts, " ")
 }
 
-// streamOptions shapes the stream from the flags and the scenario args
-// name, if any (its org sizes and layout).
-func (a *app) streamOptions(args []string, f loadFlags) (load.StreamOptions, error) {
+// loadStream makes the stream from the flags and the scenario args name,
+// if any (its org sizes and layout), and returns it with the scenario's
+// name ("" for none).
+func (a *app) loadStream(args []string, f loadFlags) (*load.Stream, string, error) {
 	layout, err := a.common.layoutValue()
 	if err != nil {
-		return load.StreamOptions{}, err
+		return nil, "", err
 	}
 	so := load.StreamOptions{Seed: a.common.seedValue(), Layout: layout, Orgs: f.orgs, Employees: f.employees, Changes: f.changes, Events: a.common.sub}
+	scenario := ""
 	if len(args) == 1 {
 		sc, err := scenarios.Load(args[0])
 		if err != nil {
-			return so, inputErr(err)
+			return nil, "", inputErr(err)
 		}
+		scenario = sc.Name
 		for _, o := range sc.Orgs {
 			so.Sizes = append(so.Sizes, o.Employees)
 		}
 		if !a.common.fs.Changed("layout") && sc.Layout != "" {
 			if so.Layout, err = wire.ParseLayout(sc.Layout); err != nil {
-				return so, usageErr("%v", err)
+				return nil, "", usageErr("%v", err)
 			}
 		}
 	}
-	if load.NewStream(so).Len() == 0 {
-		return so, usageErr("--events %s leaves nothing to send: load sends %s", a.common.sub, loadEvents)
+	if err := so.Validate(); err != nil {
+		return nil, "", f.optionErr(a, err)
 	}
-	return so, nil
+	st := load.NewStream(so)
+	if st.Len() == 0 {
+		return nil, "", usageErr("--events %s leaves nothing to send: load sends %s", a.common.sub, loadEvents)
+	}
+	return st, scenario, nil
 }
 
 // breachLines says each breach in the words of the flag that set it:

@@ -62,8 +62,12 @@ func (a *app) replay(path string, f replayFlags) error {
 		return usageErr("cannot read %s: %s", path, plainIOError(err))
 	}
 	defer file.Close()
-	if f.concurrency < 1 || f.rate < 0 {
-		return usageErr("--concurrency must be at least 1 and --rate not negative")
+	if err := refuseZeros(a.common.fs, "count", "concurrency"); err != nil {
+		return err
+	}
+	ro := load.ReplayOptions{Rate: f.rate, Limit: f.count, Concurrency: f.concurrency, Events: a.common.sub}
+	if err := ro.Validate(); err != nil {
+		return loadFlags{}.optionErr(a, err)
 	}
 	key, haveKey, err := a.common.appKey()
 	if err != nil {
@@ -86,15 +90,17 @@ func (a *app) replay(path string, f replayFlags) error {
 	defer t.close()
 
 	rd := deliverylog.NewReader(file, path)
-	out, readErr := load.Replay(a.ctx, t.sender, rd, load.ReplayOptions{
-		Rate: f.rate, Limit: f.count, Concurrency: f.concurrency, Resign: resignKey, Events: a.common.sub,
-	})
+	ro.Resign = resignKey
+	out, readErr := load.Replay(a.ctx, t.sender, rd, ro)
 	rep := out.Report
 	rep.Target = t.describe()
 	if readErr != nil {
 		return inputErr(readErr)
 	}
 	a.warnTorn(rd, path)
+	if err := a.emptyLog(path, rep.Planned, out.Unsubscribed, rep.Interrupted); err != nil {
+		return err
+	}
 	if out.Unsubscribed > 0 && !a.common.json {
 		fmt.Fprintf(a.stdout, "left out %s of events not subscribed to (--events %s)\n", plural(int(out.Unsubscribed), "delivery"), a.common.sub)
 	}
@@ -151,6 +157,9 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 		return err
 	}
 	a.warnTorn(rd, path)
+	if err := a.emptyLog(path, n, unsubscribed, false); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %s (%d forged) at %s, about %s, to %s\n",
 		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), show.URL(target))
 	if unsubscribed > 0 {
@@ -170,4 +179,17 @@ func (a *app) warnTorn(rd *deliverylog.Reader, path string) {
 		fmt.Fprintf(a.stderr, "tartansim: warning: %s:%d: dropped the torn last line (%s), as a crash of the process writing the log leaves it; every line before it is read.\n",
 			path, t.Line, plural(t.Bytes, "byte"))
 	}
+}
+
+// emptyLog refuses a log that gave nothing to send: n deliveries read for
+// sending, unsubscribed left out by --events. An interrupted replay may
+// have read nothing yet.
+func (a *app) emptyLog(path string, n, unsubscribed int64, interrupted bool) error {
+	switch {
+	case n > 0 || interrupted:
+		return nil
+	case unsubscribed > 0:
+		return usageErr("--events %s leaves none of the %s in %s: nothing to replay", a.common.sub, plural(int(unsubscribed), "delivery"), path)
+	}
+	return usageErr("%s holds no complete delivery: nothing to replay", path)
 }
