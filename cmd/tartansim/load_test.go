@@ -98,15 +98,40 @@ var _ = Describe("tartansim load", Label("load"), func() {
 
 	DescribeTable("refuses bad flags with exit 2",
 		func(want string, args ...string) {
-			r := tartansim("", append([]string{"load"}, args...)...)
-			Expect(r.code).To(Equal(2), r.output())
-			Expect(r.stderr).To(ContainSubstring(want))
+			for _, dry := range []string{"--dry-run", "--quiet"} { // refused before anything is planned or sent
+				r := tartansim("", append([]string{"load", dry}, args...)...)
+				Expect(r.code).To(Equal(2), r.output())
+				oneSentence(r)
+				Expect(r.stderr).To(ContainSubstring(want))
+				Expect(r.stdout).To(BeEmpty())
+			}
 		},
 		Entry("a bad profile", "profile", "--profile", "sine"),
-		Entry("a bad shard", "--shard", "--shard", "3/3"),
+		Entry("a bad shard", `--shard "3/3": want I/N with 0 <= I < N`, "--shard", "3/3"),
+		Entry("no shards at all", `--shard "2/0": want I/N`, "--shard", "2/0"),
+		Entry("a segment backwards", `--segment "0.5:0.2": want a:b with 0 <= a < b <= 1`, "--segment", "0.5:0.2"),
+		Entry("a shard and a segment", "--shard and --segment both given", "--shard", "0/2", "--segment", "0:1/2"),
+		Entry("more shards than corporates", "--shard 0/4: more shards than the run has corporates (3)", "--shard", "0/4", "--orgs", "3"),
+		Entry("a segment without a corporate", "--segment 0:1/50: no corporate falls in this part of the run", "--segment", "0:1/50", "--orgs", "3", "--concurrency", "50"),
+		Entry("too little concurrency for the shards", "--concurrency 2: too few to split across the parts of the run", "--shard", "0/4", "--concurrency", "2"),
+		Entry("a threshold on a shard", "--max-p99 is evaluated on the whole run: pass it to 'tartansim merge'", "--shard", "1/4", "--max-p99", "1s"),
+		Entry("a start long gone", "--start-at 2020-01-01T00:00:00Z: that was ", "--start-at", "2020-01-01T00:00:00Z"),
+		Entry("a start that is not a time", `--start-at "9:30": want an RFC 3339 instant`, "--start-at", "9:30"),
+		Entry("a negative count", "--count -1: a count of sends cannot be negative", "--count", "-1"),
+		Entry("a zero count", "--count 0: want a whole number of at least 1", "--count", "0"),
+		Entry("a zero count, the older way", `invalid argument "0" for "--events" flag: a count must be at least 1`, "--events", "0"),
+		Entry("no corporates", "--orgs 0: want a whole number of at least 1", "--orgs", "0"),
+		Entry("negative corporates", "--orgs -2: a number of corporates cannot be negative", "--orgs", "-2"),
+		Entry("no employees", "--employees 0: want a whole number of at least 1", "--employees", "0"),
+		Entry("negative changes", "--changes -1: a number of changed records cannot be negative", "--changes", "-1"),
+		Entry("a negative duration", "--duration -1s: a duration cannot be negative", "--duration", "-1s"),
+		Entry("a negative p99", "--max-p99 -1ms: a latency limit cannot be negative", "--max-p99", "-1ms"),
+		Entry("a zero p99", "--max-p99 0: want a positive duration", "--max-p99", "0"),
+		Entry("a NaN rate", `--rate "NaN": want sends per second`, "--rate", "NaN"),
 		Entry("a bad error rate", "--max-error-rate", "--max-error-rate", "lots"),
-		Entry("a bad min rate", "--min-rate", "--min-rate", "2"),
-		Entry("no concurrency", "--concurrency", "--concurrency", "0"),
+		Entry("a bad min rate", "--min-rate 2: want a ratio from 0 to 1", "--min-rate", "2"),
+		Entry("no concurrency", "--concurrency 0: want a whole number of at least 1", "--concurrency", "0"),
+		Entry("negative concurrency", "--concurrency -3: want at least 1 request in flight", "--concurrency", "-3"),
 		Entry("a zero rate", "rate", "--rate", "0"),
 		Entry("a rate that is not a number", `--rate "fast": want sends per second, such as 2000, or "max"`, "--rate", "fast"),
 		Entry("a dry run to a malformed target", `--target "notaurl" is not an http:// or https:// URL`, "--dry-run", "--target", "notaurl"),
@@ -114,12 +139,25 @@ var _ = Describe("tartansim load", Label("load"), func() {
 		Entry("a min rate without a target", "--min-rate needs a target rate", "--rate", "max", "--min-rate", "0.9"),
 	)
 
-	It("plans a shard's part of --events in a dry run, as the real run sends it", func() {
-		for shard, want := range []string{"4 deliveries planned", "3 deliveries planned", "3 deliveries planned"} {
-			r := tartansim("", "load", "--dry-run", "--events", "10", "--shard", fmt.Sprintf("%d/3", shard))
+	It("plans a shard's part of --count in a dry run, as the real run sends it", func() {
+		var planned int
+		for shard := range 3 {
+			args := []string{"load", "--count", "500", "--rate", "20000", "--orgs", "6", "--employees", "20", "--seed", "5", "--shard", fmt.Sprintf("%d/3", shard)}
+			plan := tartansim("", append(args, "--dry-run")...)
+			Expect(plan.code).To(Equal(0), plan.output())
+			var n int
+			_, err := fmt.Sscanf(plan.stdout[strings.Index(plan.stdout, "until --events: ")+len("until --events: "):], "%d deliveries planned", &n)
+			Expect(err).NotTo(HaveOccurred(), plan.stdout)
+			Expect(plan.stdout).To(MatchRegexp(`shard %d/3: 2 of 6 corporates \(40 employees\), [56] of the 16 connections`, shard))
+			r := tartansim("", append(args, "--json")...)
 			Expect(r.code).To(Equal(0), r.output())
-			Expect(r.stdout).To(ContainSubstring("until --events: "+want), "shard %d/3", shard)
+			var rep struct{ Sent, Planned int }
+			Expect(json.Unmarshal([]byte(r.stdout), &rep)).To(Succeed())
+			Expect(rep.Sent).To(Equal(n), "shard %d/3 sent what its plan said", shard)
+			Expect(rep.Planned).To(Equal(n))
+			planned += n
 		}
+		Expect(planned).To(Equal(500), "the shards' plans add up to the whole run")
 	})
 
 	It("runs a closed model with --rate max: no target, nothing late or dropped", func() {
