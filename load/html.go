@@ -97,7 +97,15 @@ func newHTMLView(r *Report) htmlView {
 		v.Title += ": " + r.Target
 	}
 	shard := r.Shard
-	if shard == "" {
+	switch {
+	case len(r.Parts) > 0:
+		shard = "merged: " + strings.Join(r.Parts, " ")
+		if len(r.Missing) > 0 {
+			shard += "; missing: " + strings.Join(r.Missing, " ")
+		}
+	case shard == "" && r.Segment != "":
+		shard = "segment " + r.Segment
+	case shard == "":
 		shard = "all"
 	}
 	targetRate, achieved := "none (a closed model: each worker sends when answered)", fmt.Sprintf("%.1f/s", r.AchievedRate())

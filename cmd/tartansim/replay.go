@@ -39,7 +39,8 @@ A log whose writer was killed may end in a torn line: it is dropped with a
 warning naming its line, and every line before it replays. A bad line anywhere
 else is an error (exit 2). --dry-run counts the complete deliveries.
 Exit 0 when every genuine delivery was acknowledged, 1 otherwise, 2 for a bad
-log, 3 when the target cannot be reached.`,
+or empty log (or one --events leaves nothing of), 3 when the target cannot be
+reached.`,
 		Example: `  tartansim run eod-retry --record eod.ndjson
   tartansim replay eod.ndjson --target http://127.0.0.1:8080/webhook --resign --key-file key.txt
   tartansim replay load.ndjson --rate 500 --concurrency 8 --json`,
