@@ -178,12 +178,8 @@ func (a *app) load(args []string, f loadFlags) error {
 		return f.optionErr(a, err)
 	}
 	rep.Scenario, rep.Target = scenario, t.describe()
-	var htmlErr error
-	if f.html != "" {
-		htmlErr = writeHTMLFile(f.html, rep)
-	}
-	breaches := breachLines(th.Breaches(rep))
-	if err := a.printLoad(rep, breaches, "--rate max"); err != nil {
+	breaches, htmlErr, err := a.showRun(rep, th, f.html)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -193,6 +189,17 @@ func (a *app) load(args []string, f loadFlags) error {
 		return htmlErr
 	}
 	return loadExit(rep, breaches, t, seed)
+}
+
+// showRun shows a finished run as the flags ask (--html FILE; text or
+// --json on stdout) and returns the thresholds it breaches; htmlErr, the
+// HTML file's failure, is for after the report is printed.
+func (a *app) showRun(r *load.Report, th load.Thresholds, html string) (breaches []string, htmlErr, err error) {
+	if html != "" {
+		htmlErr = writeHTMLFile(html, r)
+	}
+	breaches = breachLines(th.Breaches(r))
+	return breaches, htmlErr, a.printLoad(r, breaches, "--rate max")
 }
 
 // loadExit is a finished run's one sentence and exit code: interrupted,

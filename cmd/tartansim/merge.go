@@ -70,12 +70,8 @@ func (a *app) merge(files []string, f loadFlags) error {
 	case err != nil:
 		return inputErr(err)
 	}
-	var htmlErr error
-	if f.html != "" {
-		htmlErr = writeHTMLFile(f.html, merged)
-	}
-	breaches := breachLines(th.Breaches(merged))
-	if err := a.printLoad(merged, breaches, "--rate max"); err != nil {
+	breaches, htmlErr, err := a.showRun(merged, th, f.html)
+	if err != nil {
 		return err
 	}
 	switch {
