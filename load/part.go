@@ -29,7 +29,7 @@ type Segment struct {
 // Shard returns shard i of n (0-based): the segment i/n:(i+1)/n.
 func Shard(i, n int64) (Segment, error) {
 	if n < 1 || i < 0 || i >= n {
-		return Segment{}, &OptionError{Field: "Segment", Value: fmt.Sprintf("%d/%d", i, n), Why: "want shard I of N with 0 <= I < N"}
+		return Segment{}, &OptionError{Field: "Segment", Value: fmt.Sprintf("%d/%d", i, n), Why: "is not a shard: give I/N with 0 <= I < N, such as 0/3"}
 	}
 	return Segment{from: big.NewRat(i, n), to: big.NewRat(i+1, n), shard: i, shards: n}, nil
 }
@@ -40,7 +40,7 @@ func ParseShard(s string) (Segment, error) {
 	si, err1 := strconv.ParseInt(i, 10, 64)
 	sn, err2 := strconv.ParseInt(n, 10, 64)
 	if !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn {
-		return Segment{}, &OptionError{Field: "Segment", Value: s, Why: "want I/N with 0 <= I < N, such as 0/3"}
+		return Segment{}, &OptionError{Field: "Segment", Value: s, Why: "is not a shard: give I/N with 0 <= I < N, such as 0/3"}
 	}
 	return Shard(si, sn)
 }
@@ -48,7 +48,7 @@ func ParseShard(s string) (Segment, error) {
 // ParseSegment reads "a:b", the fraction [a, b) of the run, each end a
 // decimal ("0.25") or a fraction ("1/4"), with 0 <= a < b <= 1.
 func ParseSegment(s string) (Segment, error) {
-	bad := &OptionError{Field: "Segment", Value: s, Why: "want a:b with 0 <= a < b <= 1, such as 0:1/4 or 0.25:0.5"}
+	bad := &OptionError{Field: "Segment", Value: s, Why: "is not a segment: give a:b with 0 <= a < b <= 1, such as 0:1/4 or 0.25:0.5"}
 	a, b, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
 		return Segment{}, bad
@@ -174,7 +174,7 @@ type span struct{ from, n, before int64 }
 func (s *Stream) Part(seg Segment) (*Part, error) {
 	if _, n, ok := seg.ShardOf(); ok && n > int64(len(s.orgs)) {
 		return nil, &OptionError{Field: "Segment", Value: fmt.Sprintf("%d/%d", seg.shard, n),
-			Why: fmt.Sprintf("more shards than the run has corporates (%d), and a corporate's sessions are never split: give at most %d shards, or more corporates", len(s.orgs), len(s.orgs))}
+			Why: fmt.Sprintf("is more shards than the run has corporates (%d), and a corporate's sessions are never split: give at most %d shards, or more corporates", len(s.orgs), len(s.orgs))}
 	}
 	p := &Part{Segment: seg}
 	total := 0
@@ -192,7 +192,7 @@ func (s *Stream) Part(seg Segment) (*Part, error) {
 	}
 	if len(p.Orgs) == 0 {
 		return nil, &OptionError{Field: "Segment", Value: seg.String(),
-			Why: fmt.Sprintf("no corporate falls in this part of the run (%d corporates of %d employees in all do not split that finely): use fewer or wider parts", len(s.orgs), total)}
+			Why: fmt.Sprintf("holds no corporate (%d corporates of %d employees in all do not split that finely): use fewer or wider parts", len(s.orgs), total)}
 	}
 	sort.Ints(p.Orgs)
 	s.place(p)

@@ -282,7 +282,7 @@ func (f loadFlags) wholeProfile() (load.Profile, error) {
 	}
 	rate, err := strconv.ParseFloat(f.rate, 64)
 	if err != nil || !(rate > 0) || math.IsInf(rate, 0) { // NaN too
-		return nil, usageErr(`--rate %q: want sends per second, such as 2000, or "max"`, f.rate)
+		return nil, badFlag("rate", f.rate, `is not sends per second: give a positive number such as 2000, or "max"`)
 	}
 	profile, err := load.ParseProfile(f.profile, rate, f.duration)
 	if err != nil {
@@ -330,7 +330,7 @@ func (f loadFlags) thresholds() (load.Thresholds, error) {
 	if f.maxErrors != "" {
 		v, err := load.ParseErrorRate(f.maxErrors)
 		if err != nil {
-			return th, usageErr("--max-error-rate %q: want a fraction like 0.001 or a percentage like 0.1%%", f.maxErrors)
+			return th, badFlag("max-error-rate", f.maxErrors, "is not a fraction like 0.001 or a percentage like 0.1%")
 		}
 		th.MaxErrorRate = v
 	}
@@ -358,13 +358,13 @@ func (f loadFlags) part() (load.Segment, error) {
 	case f.shard != "":
 		seg, err := load.ParseShard(f.shard)
 		if err != nil {
-			return seg, usageErr("--shard %q: want I/N with 0 <= I < N, such as 0/3", f.shard)
+			return seg, badFlag("shard", f.shard, "is not a shard: give I/N with 0 <= I < N, such as 0/3")
 		}
 		return seg, nil
 	case f.segment != "":
 		seg, err := load.ParseSegment(f.segment)
 		if err != nil {
-			return seg, usageErr("--segment %q: want a:b with 0 <= a < b <= 1, such as 0:1/4 or 0.25:0.5", f.segment)
+			return seg, badFlag("segment", f.segment, "is not a segment: give a:b with 0 <= a < b <= 1, such as 0:1/4 or 0.25:0.5")
 		}
 		return seg, nil
 	}
@@ -378,7 +378,7 @@ func (f loadFlags) startAtValue() (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, f.startAt)
 	if err != nil {
-		return t, usageErr("--start-at %q: want an RFC 3339 instant, such as 2026-05-04T09:30:00Z", f.startAt)
+		return t, badFlag("start-at", f.startAt, "is not an RFC 3339 instant such as 2026-05-04T09:30:00Z")
 	}
 	return t, nil
 }
@@ -405,7 +405,7 @@ func (f loadFlags) optionErr(a *app, err error) error {
 	case oe.Field == "Segment":
 		flag = "shard"
 	case oe.Field == "Sizes":
-		return usageErr("the scenario's corporates: %s %s", oe.Value, oe.Why)
+		return usageErr("the scenario has a corporate of %s employees, which %s", oe.Value, oe.Why)
 	}
 	value := oe.Value
 	if a != nil && a.common.fs != nil {
@@ -413,7 +413,7 @@ func (f loadFlags) optionErr(a *app, err error) error {
 			value = fl.Value.String()
 		}
 	}
-	return usageErr("--%s %s: %s", flag, value, oe.Why)
+	return badFlag(flag, value, oe.Why)
 }
 
 // refuseZeros refuses an explicit 0 for the named flags: the library reads
@@ -426,9 +426,9 @@ func refuseZeros(fs *pflag.FlagSet, names ...string) error {
 		}
 		switch v := fl.Value.String(); v {
 		case "0":
-			return usageErr("--%s 0: want a whole number of at least 1", name)
+			return badFlag(name, "0", "is not a count: give 1 or more")
 		case "0s":
-			return usageErr("--%s 0: want a positive duration, such as 500ms", name)
+			return badFlag(name, "0", "is zero: give a positive duration, such as 500ms")
 		}
 	}
 	return nil

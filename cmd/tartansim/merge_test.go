@@ -121,8 +121,8 @@ var _ = Describe("tartansim merge", Label("load"), func() {
 			Expect(r.stderr).To(ContainSubstring(want))
 		},
 		Entry("a file that is not there", "cannot read nothing-here.json: no such file", "nothing-here.json"),
-		Entry("a negative p99", "--max-p99 -1ms: a latency limit cannot be negative", "x.json", "--max-p99", "-1ms"),
-		Entry("a min rate over 1", "--min-rate 3: want a ratio from 0 to 1", "x.json", "--min-rate", "3"),
+		Entry("a negative p99", `--max-p99 "-1ms" is negative`, "x.json", "--max-p99", "-1ms"),
+		Entry("a min rate over 1", `--min-rate "3" is not a ratio from 0 to 1`, "x.json", "--min-rate", "3"),
 		Entry("no file", "requires at least 1 arg"),
 	)
 })
@@ -137,10 +137,10 @@ var _ = Describe("tartansim replay's numbers", Label("load"), func() {
 			oneSentence(r)
 			Expect(r.stderr).To(ContainSubstring(want))
 		},
-		Entry("a negative rate", "--rate -1: want deliveries per second", "--rate", "-1"),
-		Entry("no concurrency", "--concurrency 0: want a whole number of at least 1", "--concurrency", "0"),
-		Entry("a negative count", "--count -2: a count of deliveries cannot be negative", "--count", "-2"),
-		Entry("a zero count", "--count 0: want a whole number of at least 1", "--count", "0"),
+		Entry("a negative rate", `--rate "-1" is not deliveries per second`, "--rate", "-1"),
+		Entry("no concurrency", `--concurrency "0" is not a count: give 1 or more`, "--concurrency", "0"),
+		Entry("a negative count", `--count "-2" is negative: give how many deliveries`, "--count", "-2"),
+		Entry("a zero count", `--count "0" is not a count: give 1 or more`, "--count", "0"),
 	)
 
 	It("refuses an empty log, and one holding only a torn line", func() {
