@@ -17,7 +17,6 @@ import (
 	"github.com/tartansim/tartansim/box/boxtest"
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -370,7 +369,7 @@ var _ = Describe("employee_list", Label("api", "truth"), func() {
 	})
 
 	It("holds what a sync sent even when the consumer never got it, and source=hrms runs ahead of the last sync", func() {
-		Expect(a.srv.Box.Change(org, scenarios.Delta{Joiners: 3, Leavers: 1})).To(Succeed())
+		Expect(a.srv.Box.Change(org, fixtures.Delta{Joiners: 3, Leavers: 1})).To(Succeed())
 		Expect(data(list(a, "org="+org+"&page_size=100&source=hrms"))).To(HaveLen(30))
 		Expect(data(list(a, "org="+org+"&page_size=100"))).To(HaveLen(27))
 		Expect(data(list(a, "org="+org+"&source=hrms&filter=status:not%20active"))).To(HaveLen(1))
@@ -391,7 +390,7 @@ var _ = Describe("employee_list", Label("api", "truth"), func() {
 
 	It("returns only what changed after updated_after, in each time format", func() {
 		a.clock.Advance(48 * time.Hour)
-		_, err := a.srv.Box.SyncWith(org, scenarios.Delta{Promotions: 2})
+		_, err := a.srv.Box.SyncWith(org, fixtures.Delta{Promotions: 2})
 		Expect(err).NotTo(HaveOccurred())
 		a.settle()
 		for _, after := range []string{"2026-03-03", "2026-03-03 12:00:00", "2026-03-03T17:30:00+05:30"} {

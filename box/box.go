@@ -13,7 +13,6 @@ import (
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -72,7 +71,7 @@ type config struct {
 	events      fixtures.Subscription
 	layout      wire.Layout
 	schedule    func(time.Time) time.Time
-	churn       scenarios.Delta
+	churn       fixtures.Delta
 	eod         func(time.Time) time.Time
 	probe       probe.Func
 	settling    judge.Settling
@@ -158,7 +157,7 @@ func Schedule(next func(time.Time) time.Time) Option {
 
 // Churn is what changes in each corporate's HRMS before a scheduled sync
 // (default one joiner, one promotion, one leaver).
-func Churn(d scenarios.Delta) Option { return func(c *config) error { c.churn = d; return nil } }
+func Churn(d fixtures.Delta) Option { return func(c *config) error { c.churn = d; return nil } }
 
 // EODSchedule sets when the EOD batch runs by itself: next returns the
 // first run after its argument; nil (the default) runs it only on demand.
@@ -218,7 +217,7 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 		target: target, appKey: append([]byte(nil), appKey...), apiKey: apiKey,
 		seed: 1, clock: clock.Real, acceptAfter: DefaultAcceptAfter, employees: DefaultEmployees,
 		layout: wire.Compact, schedule: Weekly(time.Monday, 3, 18),
-		churn:    scenarios.Delta{Joiners: 1, Promotions: 1, Leavers: 1},
+		churn:    fixtures.Delta{Joiners: 1, Promotions: 1, Leavers: 1},
 		settling: judge.Settling{Budget: judge.DefaultSettle},
 	}
 	for _, o := range opts {

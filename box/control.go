@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -66,8 +65,8 @@ func (b *Box) postAccept(w http.ResponseWriter, r *http.Request) {
 
 // readDelta reads a control's optional body of HRMS changes; it answers the
 // error itself.
-func readDelta(w http.ResponseWriter, r *http.Request) (scenarios.Delta, bool) {
-	var d scenarios.Delta
+func readDelta(w http.ResponseWriter, r *http.Request) (fixtures.Delta, bool) {
+	var d fixtures.Delta
 	body, ok := readBody(w, r)
 	if !ok {
 		return d, false

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -214,9 +213,11 @@ func (b *Box) accept(o *org) error {
 }
 
 // Change makes d's changes in the corporate's HRMS (joiners, promotions,
-// transfers, manager changes, leavers), to be sent by the next sync; until
-// then employee_list's source=hrms is ahead of source=db. d.Org is ignored.
-func (b *Box) Change(orgID string, d scenarios.Delta) error {
+// transfers, manager changes, leavers; each change to a different
+// employee), to be sent by the next sync; until then employee_list's
+// source=hrms is ahead of source=db. A delta the corporate has too few
+// employees for is a *fixtures.DeltaError, and changes nothing.
+func (b *Box) Change(orgID string, d fixtures.Delta) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(orgID)
@@ -226,26 +227,17 @@ func (b *Box) Change(orgID string, d scenarios.Delta) error {
 	return b.change(o, d)
 }
 
-func (b *Box) change(o *org, d scenarios.Delta) error {
+// change is Change with b.mu held: all of d, or nothing.
+func (b *Box) change(o *org, d fixtures.Delta) error {
 	now := b.cfg.clock.Now()
 	b.g.SetNow(now)
-	before := len(o.source)
-	for range d.Joiners {
-		j := b.g.NewJoiner(o.corp, o.source)
-		o.source = append(o.source, j)
-		o.changedAt[j.EmployeeID] = now
+	a, err := b.g.ApplyDelta(o.corp, o.source, d)
+	if err != nil {
+		return err
 	}
-	for _, c := range []struct {
-		change fixtures.Change
-		n      int
-	}{{fixtures.Promotion, d.Promotions}, {fixtures.Transfer, d.Transfers}, {fixtures.ManagerChange, d.ManagerChanges}, {fixtures.Leaver, d.Leavers}} {
-		for range c.n {
-			i, err := b.g.Apply(c.change, o.source[:before])
-			if err != nil {
-				return fmt.Errorf("box: org %s: %w", o.id, err)
-			}
-			o.changedAt[o.source[i].EmployeeID] = now
-		}
+	o.source = a.Employees
+	for _, e := range slices.Concat(a.Joiners, a.Updated) {
+		o.changedAt[e.EmployeeID] = now
 	}
 	return nil
 }
@@ -264,7 +256,7 @@ func (b *Box) Sync(orgID string) (Session, error) {
 }
 
 // SyncWith makes d's changes and syncs them: a delta on demand.
-func (b *Box) SyncWith(orgID string, d scenarios.Delta) (Session, error) {
+func (b *Box) SyncWith(orgID string, d fixtures.Delta) (Session, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(orgID)
@@ -383,7 +375,7 @@ func (b *Box) scheduledSync() {
 		if o.status != fixtures.StatusAccepted || o.syncs > 0 {
 			continue
 		}
-		_ = b.change(o, b.cfg.churn) // a corporate too small for the churn syncs what it has
+		_ = b.change(o, b.g.Fit(b.cfg.churn, o.source)) // a corporate too small for the churn gets what fits
 		_, _ = b.sync(o)
 	}
 }

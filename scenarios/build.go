@@ -128,35 +128,16 @@ func (b *builder) events(s *Step, at time.Time) ([]fixtures.Event, error) {
 // delta applies a sync's changes to the org and makes its webhooks:
 // sync.events.initiated with the counts, delta adds for joiners, then
 // complete-record updates for everyone changed.
-func (b *builder) delta(o *orgRun, d *Delta, at time.Time) ([]fixtures.Event, error) {
+func (b *builder) delta(o *orgRun, d *OrgDelta, at time.Time) ([]fixtures.Event, error) {
 	if o.emps == nil {
 		o.emps = b.g.Employees(o.corp, o.spec.Employees)
 	}
-	var joiners []fixtures.Employee
-	for range d.Joiners {
-		j := b.g.NewJoiner(o.corp, o.emps)
-		o.emps = append(o.emps, j)
-		joiners = append(joiners, j)
+	a, err := b.g.ApplyDelta(o.corp, o.emps, d.Delta)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: org %q: %w", o.spec.ID, err)
 	}
-	changed := map[int]bool{}
-	for _, c := range []struct {
-		change fixtures.Change
-		n      int
-	}{{fixtures.Promotion, d.Promotions}, {fixtures.Transfer, d.Transfers}, {fixtures.ManagerChange, d.ManagerChanges}, {fixtures.Leaver, d.Leavers}} {
-		for range c.n {
-			i, err := b.g.Apply(c.change, o.emps[:len(o.emps)-len(joiners)])
-			if err != nil {
-				return nil, fmt.Errorf("scenarios: org %q: %w", o.spec.ID, err)
-			}
-			changed[i] = true
-		}
-	}
-	var updated []fixtures.Employee
-	for i := range o.emps {
-		if changed[i] {
-			updated = append(updated, o.emps[i])
-		}
-	}
+	o.emps = a.Employees
+	joiners, updated := a.Joiners, a.Updated
 	sess := b.g.Session(o.corp, b.vendor)
 	evs := []fixtures.Event{sess.Initiated(len(joiners), len(updated), at)}
 	next := at.Add(time.Second)

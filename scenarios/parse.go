@@ -156,10 +156,10 @@ func fillActions(st *Step, path string, src *source) {
 		st.InitialSync = &OrgRef{}
 	}
 	if st.DeltaSync == nil && present("delta-sync") {
-		st.DeltaSync = &Delta{}
+		st.DeltaSync = &OrgDelta{}
 	}
 	if st.RealtimeSync == nil && present("realtime-sync") {
-		st.RealtimeSync = &Delta{}
+		st.RealtimeSync = &OrgDelta{}
 	}
 	if st.Terminate == nil && present("terminate") {
 		st.Terminate = &OrgRef{}

@@ -91,6 +91,7 @@ func TestParseErrors(t *testing.T) {
 		{"a list for a mapping", "  - invite: [corp]\n", "t.yaml:6:13: steps[0].invite: want a mapping (key: value lines), got a list"},
 		{"a float count", "  - delta-sync: {org: corp, joiners: 1.5}\n", "t.yaml:6:38: steps[0].delta-sync.joiners: want a whole number, got 1.5"},
 		{"negative count", "  - delta-sync: {org: corp, joiners: -1}\n", "t.yaml:6:38: steps[0].delta-sync.joiners: joiners must be from 0 to 100000, got -1"},
+		{"one employee changed twice", "  - delta-sync: {org: small, promotions: 1, leavers: 1}\n", "t.yaml:6:5: steps[0].delta-sync: 2 changes (promotions, transfers, manager-changes and leavers), but org \"small\" has 1 active employees by then, and each change is to a different one"},
 		{"empty realtime", "  - realtime-sync: {org: corp}\n", "t.yaml:6:5: steps[0].realtime-sync: a realtime-sync reports at least one change: set joiners, promotions, transfers, manager-changes or leavers"},
 		{"signature without variant", "  - invite: {org: corp}\n    faults: [{type: signature}]\n", "t.yaml:7:14: steps[0].faults[0]: a signature fault needs signature: missing, empty, wrong-key, near-miss or truncated"},
 		{"signature on a drop", "  - invite: {org: corp}\n    faults: [{type: drop, signature: empty}]\n", "t.yaml:7:38: steps[0].faults[0].signature: signature is for faults of type signature, not drop"},
@@ -284,7 +285,7 @@ func TestValidateBuiltInGo(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Line != 9 || err.Error() != "line 9: steps[1]: step has both invite and eod; a step does one thing" {
 		t.Errorf("got %v", err)
 	}
-	sc.Steps[1] = Step{DeltaSync: &Delta{Org: "corp"}, Overrides: []Override{{Set: "body[0].newRecords=x"}}}
+	sc.Steps[1] = Step{DeltaSync: &OrgDelta{Org: "corp"}, Overrides: []Override{{Set: "body[0].newRecords=x"}}}
 	if err := sc.Validate(); err == nil || !strings.Contains(err.Error(), `the value there is a number, and "x" is not JSON`) {
 		t.Errorf("override value check: %v", err)
 	}

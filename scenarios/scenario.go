@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"time"
+
+	"github.com/tartansim/tartansim/fixtures"
 )
 
 // Scenario is a timeline of Tartan behaviour on a virtual clock: what Tartan
@@ -54,10 +56,10 @@ type Step struct {
 	InitialSync *OrgRef `yaml:"initial-sync,omitempty" json:"initial-sync,omitempty"`
 	// DeltaSync is a scheduled sync: sync.events.initiated with the counts,
 	// then delta adds for joiners, then complete-record updates.
-	DeltaSync *Delta `yaml:"delta-sync,omitempty" json:"delta-sync,omitempty"`
+	DeltaSync *OrgDelta `yaml:"delta-sync,omitempty" json:"delta-sync,omitempty"`
 	// RealtimeSync is a small sync of one or a few changes, as real-time
 	// syncing sends them through the day.
-	RealtimeSync *Delta `yaml:"realtime-sync,omitempty" json:"realtime-sync,omitempty"`
+	RealtimeSync *OrgDelta `yaml:"realtime-sync,omitempty" json:"realtime-sync,omitempty"`
 	// Terminate sends connection.events.terminated.
 	Terminate *OrgRef `yaml:"terminate,omitempty" json:"terminate,omitempty"`
 	// EOD is the end of day: every delivery that failed since the last EOD
@@ -85,14 +87,11 @@ type OrgRef struct {
 	Org string `yaml:"org" json:"org"`
 }
 
-// Delta is what a scheduled or real-time sync finds changed.
-type Delta struct {
+// OrgDelta is what a scheduled or real-time sync of one org finds changed:
+// the org, and the change model's counts (fixtures.Delta), spelled inline.
+type OrgDelta struct {
 	Org            string `yaml:"org" json:"org"`
-	Joiners        int    `yaml:"joiners,omitempty" json:"joiners,omitempty"`
-	Promotions     int    `yaml:"promotions,omitempty" json:"promotions,omitempty"`
-	Transfers      int    `yaml:"transfers,omitempty" json:"transfers,omitempty"`
-	ManagerChanges int    `yaml:"manager-changes,omitempty" json:"manager-changes,omitempty"`
-	Leavers        int    `yaml:"leavers,omitempty" json:"leavers,omitempty"`
+	fixtures.Delta `yaml:",inline"`
 }
 
 // EOD is the end-of-day retry batch.

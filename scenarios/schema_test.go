@@ -121,7 +121,7 @@ func TestSchemaMatchesTheModel(t *testing.T) {
 	eod := s.Defs["eod"]["anyOf"]
 	var eodAlts []map[string]json.RawMessage
 	_ = json.Unmarshal(eod, &eodAlts)
-	for def, typ := range map[string]any{"org": Org{}, "orgRef": OrgRef{}, "delta": Delta{}, "event": SingleEvent{}, "fault": FaultSpec{}, "override": Override{}, "step": Step{}} {
+	for def, typ := range map[string]any{"org": Org{}, "orgRef": OrgRef{}, "delta": OrgDelta{}, "event": SingleEvent{}, "fault": FaultSpec{}, "override": Override{}, "step": Step{}} {
 		if got, want := keys(s.Defs[def]["properties"]), sorted(yamlNames(reflect.TypeOf(typ))); !slices.Equal(got, want) {
 			t.Errorf("%s: schema %v, Go %v", def, got, want)
 		}

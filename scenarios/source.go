@@ -270,8 +270,13 @@ func (s *source) duration(v ast.Node, path string) *FileError {
 // name.
 func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
 	for i := 0; i < t.NumField(); i++ {
-		if yamlName(t.Field(i)) == name {
-			return t.Field(i).Type, true
+		f := t.Field(i)
+		if inline(f) {
+			if ft, ok := fieldType(f.Type, name); ok {
+				return ft, true
+			}
+		} else if yamlName(f) == name {
+			return f.Type, true
 		}
 	}
 	return nil, false
@@ -281,7 +286,10 @@ func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
 func yamlNames(t reflect.Type) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
-		if n := yamlName(t.Field(i)); n != "" {
+		f := t.Field(i)
+		if inline(f) {
+			out = append(out, yamlNames(f.Type)...)
+		} else if n := yamlName(f); n != "" {
 			out = append(out, n)
 		}
 	}
@@ -294,6 +302,13 @@ func yamlName(f reflect.StructField) string {
 		return ""
 	}
 	return name
+}
+
+// inline reports whether f is an embedded struct whose fields are spelled
+// in its parent's mapping (`yaml:",inline"`), as OrgDelta's fixtures.Delta.
+func inline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return f.Anonymous && f.Type.Kind() == reflect.Struct && opts == "inline"
 }
 
 // unknownField says what is wrong with key name in a mapping of type t.

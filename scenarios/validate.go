@@ -281,7 +281,7 @@ func (c *checker) checkAction(p string, st *Step, act string) (hooks, *FileError
 	}
 }
 
-func (c *checker) checkDelta(f string, d *Delta, realtime bool) (hooks, *FileError) {
+func (c *checker) checkDelta(f string, d *OrgDelta, realtime bool) (hooks, *FileError) {
 	o, err := c.orgRef(f+".org", d.Org)
 	if err != nil {
 		return hooks{}, err
@@ -305,6 +305,8 @@ func (c *checker) checkDelta(f string, d *Delta, realtime bool) (hooks, *FileErr
 		return hooks{}, c.fail(f+".leavers", "%d leavers, but org %q has %d active employees by then", d.Leavers, d.Org, o.active)
 	case changes > 0 && o.active == 0:
 		return hooks{}, c.fail(f, "org %q has no active employees left to change", d.Org)
+	case changes > o.active:
+		return hooks{}, c.fail(f, "%d changes (promotions, transfers, manager-changes and leavers), but org %q has %d active employees by then, and each change is to a different one", changes, d.Org, o.active)
 	}
 	o.active += d.Joiners - d.Leavers
 	o.records = true

@@ -11,7 +11,7 @@
 //	orgID := triggerOnboarding()                       // the consumer calls POST /api/sdk/token/
 //	Expect(srv.Org(orgID)).To(boxtest.Converge(0))     // invited, accepted, initial sync applied
 //	srv.Box.FailNext(sender.FaultDrop, 2)
-//	_, _ = srv.Box.SyncWith(orgID, scenarios.Delta{Joiners: 3, Leavers: 1})
+//	_, _ = srv.Box.SyncWith(orgID, fixtures.Delta{Joiners: 3, Leavers: 1})
 //	srv.Box.EOD()
 //	Expect(srv.Org(orgID)).To(boxtest.Converge(0))
 //

@@ -12,8 +12,8 @@ import (
 	"github.com/tartansim/tartansim/box/boxtest"
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
 )
 
@@ -51,7 +51,7 @@ func Example() {
 	fmt.Println("the consumer holds", len(c.State(orgID).Employees), "employees")
 
 	srv.Box.FailNext(sender.FaultDrop, 1)
-	s, err := srv.Box.SyncWith(orgID, scenarios.Delta{Joiners: 2, Leavers: 1})
+	s, err := srv.Box.SyncWith(orgID, fixtures.Delta{Joiners: 2, Leavers: 1})
 	if err != nil {
 		panic(err)
 	}
