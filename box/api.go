@@ -39,29 +39,23 @@ func writeDoc(w http.ResponseWriter, status int, doc any) {
 	_, _ = w.Write(wire.Encode(doc, wire.Compact))
 }
 
-// writeError answers bad input: {"message", "field"}, 400 or 404. Errors of
-// the Go API map onto the field they are about.
+// writeError answers a refused request in one shape, {"message", "field"}
+// (field left out when the fault is no field's), with 4xx: errors of the Go
+// API map onto the field they are about (see refusal).
 func writeError(w http.ResponseWriter, err error) {
-	var fe *fieldError
-	switch {
-	case errors.As(err, &fe):
-	case errors.Is(err, ErrUnknownOrg):
-		fe = &fieldError{Field: "org", Why: "is not a corporate connected to you", NotFound: true}
-	default:
-		fe = &fieldError{Field: "org", Why: err.Error()}
+	fe := refusal(err)
+	doc := wire.NewObject(2).Add("message", fe.Error())
+	if fe.Field != "" {
+		doc.Add("field", fe.Field)
 	}
-	status := http.StatusBadRequest
-	if fe.NotFound {
-		status = http.StatusNotFound
-	}
-	writeDoc(w, status, wire.NewObject(2).Add("message", fe.Error()).Add("field", fe.Field))
+	writeDoc(w, fe.status(), doc)
 }
 
 // readBody reads at most MaxBody bytes; more is 413.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
-		writeDoc(w, http.StatusRequestEntityTooLarge, wire.NewObject(1).Add("message", "the body is larger than 1 MiB, or could not be read"))
+		writeError(w, &fieldError{Status: http.StatusRequestEntityTooLarge, Why: "The body is larger than 1 MiB, or could not be read."})
 		return nil, false
 	}
 	return body, true

@@ -29,6 +29,8 @@ var (
 	ErrTerminated = errors.New("box: the connection is terminated")
 	// ErrBadOption is wrapped by New's error for a bad option.
 	ErrBadOption = errors.New("box: bad option")
+	// ErrClosed means the box was closed.
+	ErrClosed = errors.New("box: closed")
 )
 
 // Box is Tartan in a box: Tartan's REST API (Handler), the corporates it

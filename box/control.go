@@ -1,9 +1,14 @@
 package box
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
+	"maps"
+	"mime"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
@@ -25,9 +30,16 @@ import (
 //	GET  {prefix}deliveries            the delivery log (no bodies)
 //	POST {prefix}send                  {"event": "sync.events.employee.add/delta"}: a test webhook of any catalogue event
 //
+// A body is a JSON object of the keys shown, or nothing; any other key is
+// refused by name. A body sent as another Content-Type than
+// application/json (curl's -d) is taken only from a request that carries
+// neither Origin nor Sec-Fetch-Site, which every browser sends, so that no
+// web page can post a form to them. A refused control changes nothing.
+// Answers are JSON; errors are {"message", "field"} (field left out when
+// the fault is no field's) with 400, 404 or 415, never a 500.
+//
 // They carry no key check of their own: mount them where only the tester
-// reaches (serve binds loopback). Answers are JSON; errors are {"message",
-// "field"} with 400 or 404, never a 500.
+// reaches (serve binds loopback, behind its console's checks).
 func (b *Box) Controls() http.Handler {
 	mux := http.NewServeMux()
 	p := ControlPrefix
@@ -44,9 +56,7 @@ func (b *Box) Controls() http.Handler {
 	})
 	mux.HandleFunc("GET "+p+"verdicts", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Verdicts()) })
 	mux.HandleFunc("POST "+p+"fail", b.postFail)
-	mux.HandleFunc("POST "+p+"eod", func(w http.ResponseWriter, r *http.Request) {
-		writeDoc(w, http.StatusOK, wire.NewObject(1).Add("count", b.EOD()))
-	})
+	mux.HandleFunc("POST "+p+"eod", b.postEOD)
 	mux.HandleFunc("POST "+p+"send", b.postSend)
 	mux.HandleFunc("GET "+p+"deliveries", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Deliveries()) })
 	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
@@ -55,29 +65,123 @@ func (b *Box) Controls() http.Handler {
 	return mux
 }
 
+// maxCount bounds every count a control takes: the joiners of one call
+// are generated at once.
+const maxCount = 100_000
+
+// readControl reads a control's body: nothing, or a JSON object of the
+// given keys at most. It answers a refusal itself.
+func readControl(w http.ResponseWriter, r *http.Request, keys ...string) (map[string]json.RawMessage, bool) {
+	if !bodyTypeAccepted(r) {
+		writeError(w, &fieldError{Status: http.StatusUnsupportedMediaType,
+			Why: "A control's body is JSON: send it with Content-Type: application/json (another type is taken only from a request without Origin or Sec-Fetch-Site, such as curl's -d)."})
+		return nil, false
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	fields, err := decodeControl(body, keys...)
+	if err != nil {
+		writeError(w, err)
+		return nil, false
+	}
+	return fields, true
+}
+
+// decodeControl splits a control's body into its fields: nothing, or a
+// JSON object of the given keys at most (the first other key, in sorted
+// order, is refused by name).
+func decodeControl(body []byte, keys ...string) (map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return map[string]json.RawMessage{}, nil
+	}
+	fields, err := jsonFields(body)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if !slices.Contains(keys, k) {
+			if k == "" {
+				k = `""` // a field is never named by nothing
+			}
+			return nil, &fieldError{Field: k, Why: unknownKey(keys)}
+		}
+	}
+	return fields, nil
+}
+
+// unknownKey says what a control takes instead.
+func unknownKey(keys []string) string {
+	if len(keys) == 0 {
+		return "is not a key of this control, which takes no body"
+	}
+	return "is not a key of this control, which takes " + strings.Join(keys, ", ")
+}
+
+// bodyTypeAccepted reports whether r's body may be read: none, JSON, or
+// another type from a request no browser made.
+func bodyTypeAccepted(r *http.Request) bool {
+	if r.ContentLength == 0 {
+		return true
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		return true
+	}
+	return r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == ""
+}
+
+// countField reads fields[name], when given, into dst: a whole number from
+// 0 to maxCount.
+func countField(fields map[string]json.RawMessage, name string, dst *int) error {
+	raw, ok := fields[name]
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	if json.Unmarshal(raw, dst) != nil || *dst < 0 || *dst > maxCount {
+		return &fieldError{Field: name, Why: fmt.Sprintf("must be a whole number from 0 to %d", maxCount)}
+	}
+	return nil
+}
+
+// decodeDelta reads a control's HRMS changes, keyed as fixtures.DeltaKeys.
+func decodeDelta(fields map[string]json.RawMessage) (fixtures.Delta, error) {
+	var d fixtures.Delta
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{"joiners", &d.Joiners}, {"promotions", &d.Promotions}, {"transfers", &d.Transfers}, {"manager-changes", &d.ManagerChanges}, {"leavers", &d.Leavers}} {
+		if err := countField(fields, f.key, f.dst); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// readDelta reads a control's optional body of HRMS changes; it answers a
+// refusal itself.
+func readDelta(w http.ResponseWriter, r *http.Request) (fixtures.Delta, bool) {
+	fields, ok := readControl(w, r, fixtures.DeltaKeys...)
+	if !ok {
+		return fixtures.Delta{}, false
+	}
+	d, err := decodeDelta(fields)
+	if err != nil {
+		writeError(w, err)
+		return d, false
+	}
+	return d, true
+}
+
 func (b *Box) postAccept(w http.ResponseWriter, r *http.Request) {
+	if _, ok := readControl(w, r); !ok {
+		return
+	}
 	if err := b.Accept(r.PathValue("org")); err != nil {
 		writeError(w, err)
 		return
 	}
 	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("accepted", true))
-}
-
-// readDelta reads a control's optional body of HRMS changes; it answers the
-// error itself.
-func readDelta(w http.ResponseWriter, r *http.Request) (fixtures.Delta, bool) {
-	var d fixtures.Delta
-	body, ok := readBody(w, r)
-	if !ok {
-		return d, false
-	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &d); err != nil || d.Joiners < 0 || d.Promotions < 0 || d.Transfers < 0 || d.ManagerChanges < 0 || d.Leavers < 0 {
-			writeError(w, &fieldError{Field: "body", Why: `must be {"joiners", "promotions", "transfers", "manager-changes", "leavers"}, counts from 0`})
-			return d, false
-		}
-	}
-	return d, true
 }
 
 func (b *Box) postSync(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +191,7 @@ func (b *Box) postSync(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := b.SyncWith(r.PathValue("org"), d)
 	if err != nil {
-		writeError(w, controlError(err))
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, s)
@@ -99,18 +203,25 @@ func (b *Box) postChanges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := b.Change(r.PathValue("org"), d); err != nil {
-		writeError(w, controlError(err))
+		writeError(w, err)
 		return
 	}
 	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("changed", true))
 }
 
+func (b *Box) postEOD(w http.ResponseWriter, r *http.Request) {
+	if _, ok := readControl(w, r); !ok {
+		return
+	}
+	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("count", b.EOD()))
+}
+
 func (b *Box) postFail(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	fields, ok := readControl(w, r, "fault", "next")
 	if !ok {
 		return
 	}
-	f, n, err := decodeFail(body)
+	f, n, err := decodeFail(fields)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -120,15 +231,16 @@ func (b *Box) postFail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (b *Box) postSend(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	fields, ok := readControl(w, r, "event")
 	if !ok {
 		return
 	}
-	var req struct {
-		Event string `json:"event"`
+	var event string
+	if err := stringField(fields, "event", &event, true); err != nil {
+		writeError(w, err)
+		return
 	}
-	_ = json.Unmarshal(body, &req)
-	k, err := fixtures.LookupKind(req.Event)
+	k, err := fixtures.LookupKind(event)
 	if err != nil {
 		writeError(w, &fieldError{Field: "event", Why: "is not in the catalogue"})
 		return
@@ -138,39 +250,29 @@ func (b *Box) postSend(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeFail reads {"fault": "drop"|"ack-lost", "next": N}.
-func decodeFail(body []byte) (sender.Fault, int, error) {
-	var req struct {
-		Fault string `json:"fault"`
-		Next  *int   `json:"next"`
+func decodeFail(fields map[string]json.RawMessage) (sender.Fault, int, error) {
+	var name string
+	if err := stringField(fields, "fault", &name, false); err != nil {
+		return 0, 0, err
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return 0, 0, &fieldError{Field: "body", Why: `must be {"fault": "drop" or "ack-lost", "next": N}`}
-	}
-	f, err := sender.ParseFault(req.Fault)
+	f, err := sender.ParseFault(name)
 	if err != nil || f == sender.FaultNone {
 		return 0, 0, &fieldError{Field: "fault", Why: "must be drop or ack-lost"}
 	}
-	if req.Next == nil || *req.Next < 0 {
+	n := -1
+	if err := countField(fields, "next", &n); err != nil {
+		return 0, 0, err
+	}
+	if n < 0 {
 		return 0, 0, &fieldError{Field: "next", Why: "is required: a count from 0"}
 	}
-	return f, *req.Next, nil
-}
-
-// controlError names the field of a Go API error.
-func controlError(err error) error {
-	switch {
-	case errors.Is(err, ErrUnknownOrg):
-		return err
-	case errors.Is(err, fixtures.ErrNoCandidate):
-		return &fieldError{Field: "body", Why: "asks for more changes than the corporate has employees for"}
-	}
-	return &fieldError{Field: "org", Why: err.Error()}
+	return f, n, nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeDoc(w, http.StatusBadRequest, wire.NewObject(1).Add("message", err.Error()))
+		writeError(w, &fieldError{Why: "The answer could not be written as JSON."})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

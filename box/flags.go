@@ -1,7 +1,9 @@
 package box
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 
 	"github.com/tartansim/tartansim/fixtures"
@@ -103,12 +105,60 @@ func fieldSet(in map[string]map[string]int) (fixtures.FieldSet, *wire.Object, er
 	return fixtures.Without(omit...), doc, nil
 }
 
-// fieldError is bad input, naming the field at fault.
+// fieldError is a refused request: the field at fault ("" when it is no
+// field's) and why, in words for people.
 type fieldError struct {
 	Field string
 	Why   string
-	// NotFound makes it a 404 (an unknown org or employee) instead of 400.
+	// NotFound makes it a 404 (an unknown org or employee) instead of 400;
+	// Status, when set, is the status instead.
 	NotFound bool
+	Status   int
 }
 
-func (e *fieldError) Error() string { return fmt.Sprintf("%s %s", e.Field, e.Why) }
+// Error is the answer's message: "field why", or why alone.
+func (e *fieldError) Error() string {
+	if e.Field == "" {
+		return e.Why
+	}
+	return e.Field + " " + e.Why
+}
+
+func (e *fieldError) status() int {
+	switch {
+	case e.Status != 0:
+		return e.Status
+	case e.NotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
+}
+
+// refusal turns an error of the Go API into the refusal the HTTP handlers
+// answer, in words of its own: no error text of the Go API reaches them.
+func refusal(err error) *fieldError {
+	var (
+		fe *fieldError
+		de *fixtures.DeltaError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return fe
+	case errors.As(err, &de):
+		if de.Asked < 0 {
+			return &fieldError{Field: de.Key, Why: fmt.Sprintf("must be a whole number from 0 to %d", maxCount)}
+		}
+		return &fieldError{Field: de.Key, Why: fmt.Sprintf("is %d, but only %d active employees are left for it: each change is to a different employee", de.Asked, de.Can)}
+	case errors.Is(err, ErrUnknownOrg):
+		return &fieldError{Field: "org", Why: "is not a corporate connected to you", NotFound: true}
+	case errors.Is(err, ErrNotAccepted):
+		return &fieldError{Field: "org", Why: "has not accepted the invite yet"}
+	case errors.Is(err, ErrTerminated):
+		return &fieldError{Field: "org", Why: "has terminated the connection"}
+	case errors.Is(err, ErrSyncInProgress):
+		return &fieldError{Field: "org", Why: "has a sync in progress"}
+	case errors.Is(err, ErrClosed):
+		return &fieldError{Why: "The box is closed.", Status: http.StatusServiceUnavailable}
+	}
+	return &fieldError{Why: "The box could not do that."}
+}

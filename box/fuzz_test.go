@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tartansim/tartansim/fixtures"
 )
 
 // Every request decoder answers any input with a value or a *fieldError
@@ -110,10 +112,35 @@ func FuzzDecodeFail(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		_, n, err := decodeFail(body)
+		fields, err := decodeControl(body, "fault", "next")
+		wantFieldError(t, err)
+		if err != nil {
+			return
+		}
+		_, n, err := decodeFail(fields)
 		wantFieldError(t, err)
 		if err == nil && n < 0 {
 			t.Fatal("accepted a negative count")
+		}
+	})
+}
+
+func FuzzDecodeDelta(f *testing.F) {
+	for _, s := range []string{`{"joiners":2,"leavers":1}`, `{"manager-changes":1e9}`, `{"hires":3}`, `{"promotions":-1}`, `{"transfers":null}`, ``, `[]`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fields, err := decodeControl(body, fixtures.DeltaKeys...)
+		wantFieldError(t, err)
+		if err != nil {
+			return
+		}
+		d, err := decodeDelta(fields)
+		wantFieldError(t, err)
+		for _, n := range []int{d.Joiners, d.Promotions, d.Transfers, d.ManagerChanges, d.Leavers} {
+			if err == nil && (n < 0 || n > maxCount) {
+				t.Fatalf("accepted a count of %d", n)
+			}
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package box
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,7 +88,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return "", false, errors.New("box: closed")
+		return "", false, ErrClosed
 	}
 	now := b.cfg.clock.Now()
 	o := b.find(inv)

@@ -3,7 +3,6 @@ package box
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/tartansim/tartansim/judge"
@@ -146,7 +145,7 @@ func (b *Box) AwaitVerdict(ctx context.Context, orgID string) (judge.Verdict, er
 	}
 	for {
 		if b.closed {
-			return b.latest(o), fmt.Errorf("box: closed")
+			return b.latest(o), ErrClosed
 		}
 		if err := ctx.Err(); err != nil {
 			return b.latest(o), err
