@@ -50,6 +50,7 @@ type Box struct {
 	orgs    map[string]*org
 	order   []string // org ids in invite order
 	log     []*Delivery
+	stamps  map[string]time.Time // each org's last timeStamp
 	queue   []job
 	busy    bool // the worker holds a job
 	fail    sender.Fault
@@ -240,7 +241,7 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 		return nil, err
 	}
 	g := fixtures.New(fixtures.NewFaker(cfg.seed), fixtures.At(cfg.clock.Now()), fixtures.RunID(fixtures.RunIDFor(cfg.seed)))
-	b := &Box{cfg: cfg, send: s, g: g, vendor: g.Vendor(), orgs: map[string]*org{}, done: make(chan struct{})}
+	b := &Box{cfg: cfg, send: s, g: g, vendor: g.Vendor(), orgs: map[string]*org{}, stamps: map[string]time.Time{}, done: make(chan struct{})}
 	b.secret = []byte(g.Faker().LetterN(32))
 	b.ids = fixtures.NewFaker(cfg.seed ^ 0x1d5_1d5)
 	b.changed = sync.NewCond(&b.mu)

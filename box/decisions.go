@@ -79,4 +79,5 @@ var Decisions = []Decision{
 	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery sent and not acknowledged, identical bytes, daily at 23:59 IST when scheduled, or on demand"},
 	{"failures", "fail-next drops or loses the ack of the next N first sends; EOD batches and resends are never failed on purpose"},
 	{"delivery order", "webhooks go one at a time, in the order they were made"},
+	{"timeStamp", "a webhook is stamped when it is built for sending, from the box's clock to the second: never ahead of the clock, never before the org's previous stamp; the webhooks of a session built in one second share a stamp, and webhookCounter orders them"},
 }

@@ -67,13 +67,15 @@ type job struct {
 }
 
 // make turns events into deliveries of the log, in order, leaving out what
-// the subscription does not send. b.mu held.
+// the subscription does not send, each stamped as it is built (see stamp).
+// b.mu held.
 func (b *Box) make(evs []fixtures.Event) []*Delivery {
 	var out []*Delivery
 	for _, ev := range evs {
 		if !b.cfg.events.Sends(ev.Event, ev.EventType) {
 			continue
 		}
+		ev.TimeStamp = b.stamp(ev.OrgID)
 		p := sender.Prepare(b.cfg.appKey, ev.Encode(b.cfg.layout), sender.SignatureValid, sender.HeaderLower)
 		d := &Delivery{
 			Seq: len(b.log) + 1, OrgID: ev.OrgID, Event: ev.Event, EventType: ev.EventType,
@@ -85,6 +87,20 @@ func (b *Box) make(evs []fixtures.Event) []*Delivery {
 		out = append(out, d)
 	}
 	return out
+}
+
+// stamp is the timeStamp of a webhook about org built now: the box's
+// clock, to the second as Tartan writes it, never ahead of the clock and
+// never before the org's last stamp (should the wall clock step back, the
+// org's stamps wait for it). Webhooks of one session built in one second
+// share a stamp, and their webhookCounter orders them. b.mu held.
+func (b *Box) stamp(org string) string {
+	t := b.cfg.clock.Now().UTC().Truncate(time.Second)
+	if last := b.stamps[org]; t.Before(last) {
+		t = last
+	}
+	b.stamps[org] = t
+	return fixtures.Stamp(t)
 }
 
 // enqueue queues a send of each delivery, then the end of org's session.

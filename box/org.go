@@ -304,11 +304,8 @@ func (b *Box) sync(o *org) (Session, error) {
 	}
 	sess := b.g.Session(o.corp, b.vendor)
 	evs := []fixtures.Event{sess.Initiated(len(adds), len(updates), now)}
-	next := now.Add(time.Second)
-	addEvs := sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeAdd, Type: typ}, adds, o.fs, next)
-	evs = append(evs, addEvs...)
-	next = next.Add(time.Duration(len(addEvs)) * time.Second)
-	evs = append(evs, sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeUpdate, Type: fixtures.TypeDelta}, updates, o.fs, next)...)
+	evs = append(evs, sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeAdd, Type: typ}, adds, o.fs, now)...)
+	evs = append(evs, sess.Employees(fixtures.Kind{Event: fixtures.EventEmployeeUpdate, Type: fixtures.TypeDelta}, updates, o.fs, now)...)
 	for _, ev := range evs[1:] {
 		for _, r := range ev.Body {
 			rec := r.(*wire.Object)
