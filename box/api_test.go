@@ -240,14 +240,14 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 })
 
 var _ = Describe("Terminate connection", Label("api"), func() {
-	It("is refused with 400 while a sync is in progress, and sends no webhook", func() {
+	It("is refused with 400 while a sync is in progress, and sends no webhook", func(sc SpecContext) {
 		a := newAPI()
 		org := a.invite("busy")
 		a.settle()
 		release := a.rec.holdAll()
 		DeferCleanup(release)
 		Expect(a.srv.Box.Accept(org)).To(Succeed())
-		Eventually(a.rec.arrived).Should(Receive()) // sync.events.initiated is at the consumer
+		a.rec.awaitArrival(sc) // sync.events.initiated is at the consumer
 		ct, body := multipartForm("client_org", org)
 		ans := a.do("POST", "/api/terminate_connection/", ct, body)
 		Expect(ans.status).To(Equal(400))
@@ -263,7 +263,7 @@ var _ = Describe("Terminate connection", Label("api"), func() {
 		a.settle()
 		ds := a.srv.Box.Deliveries()
 		Expect(ds[len(ds)-1].Event).To(Equal(fixtures.EventConnectionTerminated))
-	})
+	}, SpecTimeout(time.Minute))
 
 	DescribeTable("takes client_org as the org UUID or remote_org_id, in a multipart form, an urlencoded form or JSON",
 		func(encode func(org, remote string) (string, string)) {

@@ -2,7 +2,6 @@ package box_test
 
 import (
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -10,8 +9,7 @@ import (
 
 func TestBox(t *testing.T) {
 	RegisterFailHandler(Fail)
-	// A webhook reaches the consumer in milliseconds; under -race on a
-	// loaded 2-core runner, allow far more than Gomega's default second.
-	SetDefaultEventuallyTimeout(10 * time.Second)
+	// No spec waits on a budget: time moves on a FakeClock, and a spec
+	// that waits for the consumer waits on its SpecContext.
 	RunSpecs(t, "box")
 }

@@ -1,6 +1,7 @@
 package box_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,6 +50,17 @@ func (r *recorder) received() []received {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]received(nil), r.got...)
+}
+
+// awaitArrival waits until a request arrives while held, or the spec's
+// context ends.
+func (r *recorder) awaitArrival(ctx context.Context) {
+	GinkgoHelper()
+	select {
+	case <-r.arrived:
+	case <-ctx.Done():
+		Fail("no request reached the consumer before the spec timed out")
+	}
 }
 
 // holdAll makes every request wait until release is called.

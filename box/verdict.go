@@ -151,7 +151,7 @@ func (b *Box) AwaitVerdict(ctx context.Context, orgID string) (judge.Verdict, er
 			return b.latest(o), err
 		}
 		if o.ended == o.sessions && !o.judging && o.verdict.OrgID != "" && o.verdict.Sessions == o.ended {
-			return o.verdict, nil
+			return b.latest(o), nil
 		}
 		b.changed.Wait()
 	}
