@@ -15,6 +15,13 @@
 //	srv.Box.EOD()
 //	Expect(srv.Org(orgID)).To(boxtest.Converge(0))
 //
+// Each box gets a seed of its own, made from the Ginkgo run's seed
+// (-ginkgo.seed), its parallel process and how many boxes came before it:
+// several boxes, in one suite or in the processes of ginkgo -p, can share
+// one consumer without minting the same org ids or requestIds, and a run
+// with the same -ginkgo.seed makes the same data again. Converge's failure
+// message prints the box's seed; box.Seed(n) among the options fixes it.
+//
 // Converge waits for every session queued for the org to be sent and
 // judged; a box on a *clock.Fake moves only when the test advances it.
 package boxtest

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
+
+	"github.com/onsi/ginkgo/v2"
 
 	"github.com/tartansim/tartansim/box"
 )
@@ -29,11 +32,26 @@ type Server struct {
 	srv    *httptest.Server
 }
 
+// servers counts the boxes NewServer made in this process, for their seeds.
+var servers atomic.Uint64
+
+// nextSeed is the seed of the next box without box.Seed: from the Ginkgo
+// run's seed (-ginkgo.seed), the parallel process and how many boxes came
+// before it, so that two boxes in one suite, or in two processes of
+// ginkgo -p, never mint the same org ids and requestIds, and a rerun with
+// the same seed makes the same ones.
+func nextSeed() uint64 {
+	s := uint64(ginkgo.GinkgoRandomSeed())*0x9e3779b97f4a7c15 + uint64(ginkgo.GinkgoParallelProcess())<<32 + servers.Add(1)
+	return max(s, 1)
+}
+
 // NewServer starts a box that sends webhooks to target (the consumer's
 // webhook URL; SetTarget changes it later) signed with appKey, and serves
-// the API to callers that present apiKey. Close it when done.
+// the API to callers that present apiKey. Close it when done. Each box gets
+// a seed of its own (see Box.Seed; failure messages print it) unless opts
+// fix one with box.Seed.
 func NewServer(target string, appKey []byte, apiKey string, opts ...box.Option) (*Server, error) {
-	b, err := box.New(target, appKey, apiKey, opts...)
+	b, err := box.New(target, appKey, apiKey, append([]box.Option{box.Seed(nextSeed())}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

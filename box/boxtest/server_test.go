@@ -41,6 +41,29 @@ var _ = Describe("a boxtest.Server", func() {
 		Expect(srv.Terminate(context.Background(), "no-such-org")).To(MatchError(ContainSubstring("Connection not found")))
 	})
 
+	It("gives each box a seed of its own, so that two boxes in one suite never mint the same org id or requestId", func() {
+		hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+		DeferCleanup(hooks.Close)
+		other, err := boxtest.NewServer(hooks.URL, []byte("app"), "api", box.AcceptAfter(box.Never))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(other.Close)
+		Expect(other.Box.Seed()).NotTo(Equal(srv.Box.Seed()))
+		inv := box.Invitation{Email: "hr@acme.in", OrgName: "Acme", FullName: "A"}
+		one, _, err := srv.Box.Invite(inv)
+		Expect(err).NotTo(HaveOccurred())
+		two, _, err := other.Box.Invite(inv)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(one).NotTo(Equal(two))
+		Expect(srv.Box.Idle(context.Background())).To(Succeed())
+		Expect(other.Box.Idle(context.Background())).To(Succeed())
+		Expect(srv.Box.Deliveries()[0].RequestID).NotTo(Equal(other.Box.Deliveries()[0].RequestID))
+
+		fixed, err := boxtest.NewServer(hooks.URL, []byte("app"), "api", box.Seed(7))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(fixed.Close)
+		Expect(fixed.Box.Seed()).To(Equal(uint64(7))) // a seed asked for is kept
+	})
+
 	It("refuses keys that are missing or alike", func() {
 		_, err := boxtest.NewServer("http://127.0.0.1:1", []byte("same"), "same")
 		Expect(err).To(MatchError(box.ErrBadOption))
