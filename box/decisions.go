@@ -56,7 +56,9 @@ type Decision struct {
 var Decisions = []Decision{
 	{"paths", "every path is served with and without its trailing slash; a POST is never redirected"},
 	{"auth", `a missing or wrong API key is 401 {"detail": "Invalid token."} and changes nothing; the key is compared in constant time`},
-	{"bad input", `a missing field, a bad page or an unknown org is 400 or 404 {"message": "...", "field": "<name>"}; never a 500; nothing changes`},
+	{"bad input", `a missing field, a bad page or an unknown org is 400, 404 or 415 {"message": "...", "field": "<name>"} (field left out when the fault is no field's), in the box's own words; never a 500; nothing changes`},
+	{"controls: keys", "a key a control does not take is refused by name; a body of another type than JSON is read only from a request without Origin or Sec-Fetch-Site (curl -d)"},
+	{"changes", "each change of a delta is to a different active employee; a delta asking more than there are is refused whole; the weekly churn is cut to fit a small corporate"},
 	{"body size", "a request body over 1 MiB is 413"},
 	{"pagination", "pageInfo.items counts the records on this page; a page past the end is 200 with data []; totalPages is 0 when there is nothing"},
 	{"token: same org", "the same remote_org_id, or without one the same private email domain, is the same org_id; a public domain (gmail.com, ...) without remote_org_id is a new corporate every time"},
