@@ -43,9 +43,11 @@
 //
 // The Clock decides when invites are accepted (AcceptAfter), when delta
 // syncs run (Schedule, weekly on Monday 03:18 UTC by default) and when the
-// EOD batch runs by itself (EODSchedule, none by default). Tests pass a
-// *clock.Fake and Advance it: a week passes at once, and never a wall-clock
-// sleep.
+// EOD batch runs by itself (EODSchedule, none by default), and what
+// timeStamp each webhook carries: the clock when the webhook is built for
+// sending, to the second, never ahead of it and never before the org's
+// previous stamp. Tests pass a *clock.Fake and Advance it: a week passes
+// at once, and never a wall-clock sleep.
 //
 // # Verdicts
 //
