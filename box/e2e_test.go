@@ -50,6 +50,22 @@ func withInviter(opts ...box.Option) *fixture {
 	return f
 }
 
+// withReference starts the reference consumer and a box of corporates of n
+// employees in front of it, on a fake clock; the corporate accepts at once.
+func withReference(n int) (*consumer.Consumer, *clock.Fake, *boxtest.Server) {
+	GinkgoHelper()
+	c := consumer.New([]byte(appKey))
+	csrv := httptest.NewServer(c.Handler())
+	DeferCleanup(csrv.Close)
+	fake := clock.NewFake(monday)
+	srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
+		box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(fake), box.AcceptAfter(0), box.Employees(n),
+		box.WithProbe(probe.HTTP(csrv.URL+consumer.ProbePath, nil)))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(srv.Close)
+	return c, fake, srv
+}
+
 // sent returns the box's deliveries about org, by event.
 func (f *fixture) sent(orgID string) []box.Delivery {
 	var out []box.Delivery
@@ -103,16 +119,7 @@ var _ = Describe("the worked example", Label("e2e"), func() {
 
 var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 	It("converges through an initial sync, a delta, failures and the EOD batch", func() {
-		c := consumer.New([]byte(appKey))
-		csrv := httptest.NewServer(c.Handler())
-		DeferCleanup(csrv.Close)
-		clock := clock.NewFake(monday)
-		srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
-			box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(clock), box.AcceptAfter(0), box.Employees(23),
-			box.WithProbe(probe.HTTP(csrv.URL+consumer.ProbePath, nil)))
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(srv.Close)
-
+		c, _, srv := withReference(23)
 		orgID, err := srv.Invite(ctx(), "hr@mehta-steel.in", "Mehta Steel Ltd", "Ravi Mehta", "mehta-1")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(srv.Org(orgID)).To(boxtest.Converge(0))

@@ -2,7 +2,6 @@ package box_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"time"
@@ -12,10 +11,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
-	"github.com/tartansim/tartansim/clock"
-	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/probe"
 )
 
 // bigDelta is what changes a few seconds after a large initial sync was
@@ -92,16 +88,7 @@ func expectStampsInOrder(srv *boxtest.Server, org string) {
 
 var _ = Describe("timeStamps", Label("stamps"), func() {
 	It("are never ahead of the clock: a delta right after a 2,000-employee initial sync reaches the reference consumer whole, as employee_list has it", func() {
-		c := consumer.New([]byte(appKey))
-		csrv := httptest.NewServer(c.Handler())
-		DeferCleanup(csrv.Close)
-		clock := clock.NewFake(monday)
-		srv, err := boxtest.NewServer(csrv.URL+consumer.WebhookPath, []byte(appKey), apiKey,
-			box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(clock), box.AcceptAfter(0), box.Employees(2000),
-			box.WithProbe(probe.HTTP(csrv.URL+consumer.ProbePath, nil)))
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(srv.Close)
-
+		c, clock, srv := withReference(2000)
 		org, err := srv.Invite(ctx(), "hr@vast.in", "Vast Industries Ltd", "Meera Iyer", "vast-1")
 		Expect(err).NotTo(HaveOccurred())
 		clock.Advance(5 * time.Second) // the initial sync's 201 webhooks are still being sent
