@@ -19,16 +19,18 @@ import (
 // stamped older than their initial records would lose some of them.
 var bigDelta = fixtures.Delta{Joiners: 5, Promotions: 20, Transfers: 10, ManagerChanges: 10, Leavers: 10}
 
-// byEmployee keys records by employeeId, each as plain JSON values.
+// byEmployee keys records by employeeId, each as plain JSON values (the
+// consumer holds numbers as json.Number).
 func byEmployee(recs []map[string]any) map[string]map[string]any {
 	GinkgoHelper()
-	out := map[string]map[string]any{}
-	for _, r := range recs {
-		raw, err := json.Marshal(r)
-		Expect(err).NotTo(HaveOccurred())
-		var m map[string]any
-		Expect(json.Unmarshal(raw, &m)).To(Succeed())
-		out[m["employeeId"].(string)] = m
+	raw, err := json.Marshal(recs)
+	Expect(err).NotTo(HaveOccurred())
+	var plain []map[string]any
+	Expect(json.Unmarshal(raw, &plain)).To(Succeed())
+	out := make(map[string]map[string]any, len(plain))
+	for _, m := range plain {
+		id, _ := m["employeeId"].(string)
+		out[id] = m
 	}
 	return out
 }
