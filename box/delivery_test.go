@@ -297,8 +297,9 @@ var _ = Describe("verdicts", Label("verdict"), func() {
 		lossy := &lossyHandler{next: c}
 		csrv := httptest.NewServer(lossy)
 		DeferCleanup(csrv.Close)
-		srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)),
-			box.AcceptAfter(0), box.Employees(15), box.WithProbe(c.Probe), box.Settle(judge.Settling{Budget: 300 * time.Millisecond}))
+		fake := clock.NewFake(monday) // the box and its verdicts; the probe says pending 0, so nothing waits on it
+		srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, box.WithClock(fake),
+			box.AcceptAfter(0), box.Employees(15), box.WithProbe(c.Probe), box.Settle(judge.Settling{Clock: fake}))
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(srv.Close)
 		c.api = srv.URL

@@ -33,7 +33,9 @@ type fixture struct {
 }
 
 // withInviter starts the small inviting consumer and a box in front of it,
-// on a fake clock: the corporate accepts an hour after the invite.
+// on a fake clock: the corporate accepts an hour after the invite. The
+// verdicts settle on that clock too; the inviter applies before it answers
+// and its probe says pending 0, so a judgement reads once and never waits.
 func withInviter(opts ...box.Option) *fixture {
 	f := &fixture{clock: clock.NewFake(monday)}
 	f.inv = newInviter([]byte(appKey), "", apiKey)
@@ -41,7 +43,7 @@ func withInviter(opts ...box.Option) *fixture {
 	DeferCleanup(csrv.Close)
 	opts = append([]box.Option{
 		box.Seed(uint64(GinkgoRandomSeed())), box.WithClock(f.clock), box.AcceptAfter(time.Hour),
-		box.WithProbe(f.inv.Probe), box.Settle(judge.Settling{Budget: 5 * time.Second}),
+		box.WithProbe(f.inv.Probe), box.Settle(judge.Settling{Clock: f.clock}),
 	}, opts...)
 	srv, err := boxtest.NewServer(csrv.URL, []byte(appKey), apiKey, opts...)
 	Expect(err).NotTo(HaveOccurred())

@@ -3,8 +3,8 @@ package box
 import (
 	"context"
 	"errors"
-	"time"
 
+	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/judge"
 )
 
@@ -62,7 +62,7 @@ func (b *Box) judging(o *org) {
 		}
 		if err == nil {
 			if since.IsZero() {
-				since = time.Now()
+				since = clock.Or(b.cfg.settling.Clock).Now() // the clock the judgement reads
 			}
 			got, err = judge.Await(ctx, probe, o.id, truth, judge.CompareAll, since, b.cfg.settling)
 		}
