@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/internal/consumertest"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
@@ -109,15 +112,111 @@ func throughLibrary(ctx context.Context, bug consumertest.Bug) map[string]scenar
 	return got
 }
 
+// throughBox plays, on Tartan in a box, the flows of the scenarios that
+// the box can express, and returns each flow's verdicts (one per org).
+func throughBox(ctx context.Context, bug consumertest.Bug) map[string][]judge.Verdict {
+	GinkgoHelper()
+	webhook, probeURL, _ := queueConsumer(bug)
+	b, err := box.New(webhook, []byte(doorKey), "doors-api-key", box.Seed(doorSeed), box.AcceptAfter(0), box.Employees(40),
+		box.WithProbe(probe.HTTP(probeURL, nil)), box.Settle(judge.Settling{Budget: doorSettle}))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	verdict := func(org string) judge.Verdict {
+		GinkgoHelper()
+		v, err := b.AwaitVerdict(ctx, org)
+		Expect(err).NotTo(HaveOccurred())
+		return v
+	}
+	invite := func(name string) string {
+		GinkgoHelper()
+		org, fresh, err := b.Invite(box.Invitation{Email: "hr@" + name + ".example", OrgName: name, FullName: "HR of " + name})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fresh).To(BeTrue())
+		return org
+	}
+	got := map[string][]judge.Verdict{}
+	org := invite("onboarding")
+	got["onboarding"] = []judge.Verdict{verdict(org)}
+	_, err = b.SyncWith(org, fixtures.Delta{Joiners: 2, Promotions: 2, Transfers: 1, Leavers: 1})
+	Expect(err).NotTo(HaveOccurred())
+	got["weekly-delta"] = []judge.Verdict{verdict(org)}
+	b.FailNext(sender.FaultDrop, 2)
+	_, err = b.SyncWith(org, fixtures.Delta{Joiners: 3, Promotions: 1})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(b.Idle(ctx)).To(Succeed())
+	Expect(b.EOD()).To(BeNumerically(">", 0), "the EOD batch re-sends the two dropped")
+	got["eod-retry"] = []judge.Verdict{verdict(org)}
+	Expect(b.Terminate(org)).To(Succeed())
+	got["termination"] = []judge.Verdict{verdict(org)}
+	var orgs []string
+	for _, name := range []string{"first", "second", "third"} {
+		orgs = append(orgs, invite(name))
+	}
+	for _, o := range orgs {
+		got["multi-org"] = append(got["multi-org"], verdict(o))
+	}
+	return got
+}
+
+// connectionOnly reports whether every verdict of vs failed, and every
+// difference is about connection events: the one bug the buggy consumer
+// has (its status never follows, and the events it acknowledged were never
+// applied).
+func connectionOnly(vs []judge.Verdict) bool {
+	for _, v := range vs {
+		if !v.Judged || v.Converged {
+			return false
+		}
+		for _, d := range v.Differences {
+			if d.Kind != judge.ConnectionDiffers && !(d.Kind == judge.NotApplied && strings.HasPrefix(d.Delivery.Event, "connection.events.")) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 var _ = Describe("every door", Label("doors"), func() {
 	for _, c := range []struct {
 		bug  consumertest.Bug
 		name string
 	}{{consumertest.Correct, "a correct queue-based consumer"}, {consumertest.DropsConnectionEvents, "a queue-based consumer that drops connection events"}} {
 		It(fmt.Sprintf("gives %s the same verdicts", c.name), func(ctx SpecContext) {
-			cli := throughCLI(c.bug)
+			// The doors play at once, each against a consumer of its own:
+			// most of their time is spent settling.
+			var (
+				wg       sync.WaitGroup
+				cli, lib map[string]scenarioVerdict
+				boxed    map[string][]judge.Verdict
+			)
+			for _, door := range []func(){
+				func() { cli = throughCLI(c.bug) },
+				func() { lib = throughLibrary(ctx, c.bug) },
+				func() { boxed = throughBox(ctx, c.bug) },
+			} {
+				wg.Add(1)
+				go func() {
+					defer GinkgoRecover()
+					defer wg.Done()
+					door()
+				}()
+			}
+			wg.Wait()
 			Expect(cli).To(HaveLen(len(doorScenarios)))
-			Expect(throughLibrary(ctx, c.bug)).To(Equal(cli), "the library a Go test calls")
+			Expect(lib).To(Equal(cli), "the library a Go test calls")
+			// The box plays the same flows from one state (each after an
+			// invite): it converges where the scenarios pass, and for the
+			// buggy consumer finds the same bug and no other.
+			Expect(boxed).To(HaveLen(len(doorScenarios)))
+			for flow, vs := range boxed {
+				if c.bug == consumertest.Correct {
+					for _, v := range vs {
+						Expect(v.Passed()).To(BeTrue(), "box, %s: %s (seed %d)", flow, v, doorSeed)
+					}
+				} else {
+					Expect(connectionOnly(vs)).To(BeTrue(), "box, %s: %v (seed %d)", flow, vs, doorSeed)
+				}
+			}
 			for _, name := range doorScenarios {
 				v := cli[name]
 				switch {
