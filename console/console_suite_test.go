@@ -105,7 +105,7 @@ func (h *harness) errorOf(method, path string, body any) (int, string) {
 	GinkgoHelper()
 	var e apiError
 	code := h.call(method, path, body, &e)
-	return code, e.Error
+	return code, e.Message
 }
 
 func ptr[T any](v T) *T { return &v }

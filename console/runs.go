@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -168,11 +167,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	var checks []conformance.Check
 	switch {
 	case req.Scenario != "" && req.Conformance:
-		return Run{}, fmt.Errorf("%w: ask for a scenario or for the conformance checks, not both", ErrBadInput)
+		return Run{}, refuse(ErrBadInput, "conformance", "ask for a scenario or for the conformance checks, not both")
 	case req.Scenario != "":
 		var err error
 		if sc, err = scenarios.Lookup(req.Scenario); err != nil {
-			return Run{}, fmt.Errorf("%w: there is no built-in scenario %q", ErrBadInput, req.Scenario)
+			return Run{}, refuse(ErrBadInput, "scenario", "there is no built-in scenario %q", req.Scenario)
 		}
 	case req.Conformance:
 		for _, c := range conformance.Checks() {
@@ -182,11 +181,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 		}
 		for _, id := range req.Checks {
 			if _, ok := conformance.Lookup(id); !ok {
-				return Run{}, fmt.Errorf("%w: there is no conformance check %q", ErrBadInput, id)
+				return Run{}, refuse(ErrBadInput, "checks", "there is no conformance check %q", id)
 			}
 		}
 	default:
-		return Run{}, fmt.Errorf("%w: name a scenario, or ask for the conformance checks", ErrBadInput)
+		return Run{}, refuse(ErrBadInput, "scenario", "name a scenario, or ask for the conformance checks")
 	}
 	tg, err := s.target()
 	if err != nil {
@@ -196,7 +195,7 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	for _, r := range s.runs.list {
 		if r.State == RunRunning {
 			s.runs.mu.Unlock()
-			return Run{}, fmt.Errorf("%w (%s): wait for it, or cancel it", ErrBusy, r.Name)
+			return Run{}, refuse(ErrBusy, "", "a run is already going (%s): wait for it, or cancel it", r.Name)
 		}
 	}
 	s.runs.n++
@@ -241,7 +240,7 @@ func (s *Server) CancelRun(id string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: there is no run %s", ErrNotFound, id)
+	return refuse(ErrNotFound, "id", "there is no run %s", id)
 }
 
 // runnerOptions are the scenario runner's options for a run from the

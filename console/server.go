@@ -251,7 +251,7 @@ func (s *Server) hosts() map[string]bool { return hostsFor(s.Addr(), s.extra) }
 func (s *Server) hostOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hosts := s.hosts(); hosts != nil && !hosts[strings.ToLower(r.Host)] {
-			writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("This server answers only to %s, not to the host %q.", s.Addr(), r.Host))
+			writeError(w, http.StatusMisdirectedRequest, "", fmt.Sprintf("This server answers only to %s, not to the host %q.", s.Addr(), r.Host))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -359,9 +359,9 @@ type target struct {
 	probe func(ctx context.Context, orgID string) (probe.State, error)
 }
 
-// ErrNoKey is the error of a send to a webhook URL of the user's own when
-// serve was given no app key.
-var ErrNoKey = errors.New("console: no app key was given to serve, so only the built-in consumer can be sent to")
+// ErrNoKey is wrapped by the error of a send to a webhook URL of the user's
+// own when serve was given no app key.
+var ErrNoKey = errors.New("console: no app key")
 
 func (s *Server) target() (target, error) {
 	st := s.Settings()
@@ -369,7 +369,7 @@ func (s *Server) target() (target, error) {
 		return target{url: s.builtin.webhookURL(), key: s.builtin.key, probe: s.builtin.probe}, nil
 	}
 	if s.key == nil {
-		return target{}, ErrNoKey
+		return target{}, refuse(ErrNoKey, "webhookUrl", "no app key was given to serve, so only the built-in consumer can be sent to")
 	}
 	t := target{url: st.WebhookURL, key: s.key}
 	if st.ProbeURL != "" {
@@ -387,7 +387,7 @@ func (s *Server) senderFor(url string) (*sender.Sender, error) {
 	}
 	snd, err := sender.New(url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the webhook URL is not an http:// or https:// URL", ErrBadSettings)
+		return nil, refuse(ErrBadSettings, "webhookUrl", "the webhook URL is not an http:// or https:// URL")
 	}
 	s.senders[url] = snd
 	return snd, nil

@@ -17,7 +17,7 @@ async function api(method, path, body) {
   const r = await fetch(path, init);
   let data = null;
   try { data = await r.json(); } catch (_) { /* not JSON */ }
-  if (!r.ok) throw new Error((data && data.error) || `The server answered ${r.status}.`);
+  if (!r.ok) throw new Error((data && data.message) || `The server answered ${r.status}.`);
   return data;
 }
 
