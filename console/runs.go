@@ -59,7 +59,10 @@ type Run struct {
 	Problems []string     `json:"problems,omitempty"`
 	Orgs     []OrgVerdict `json:"orgs,omitempty"`
 	Seed     uint64       `json:"seed"`
-	Error    string       `json:"error,omitempty"`
+	// Settle is the settle budget its state judgements had (0: judged at
+	// once).
+	Settle time.Duration `json:"settleNs"`
+	Error  string        `json:"error,omitempty"`
 
 	cancel context.CancelFunc
 }
@@ -202,7 +205,7 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// Each run its own data (the n-th run of a server has seed+n-1), so
 	// that a second run does not repeat the first one's requestIds.
-	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), cancel: cancel}
+	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), Settle: s.settle, cancel: cancel}
 	if sc != nil {
 		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
 	} else {
@@ -244,10 +247,11 @@ func (s *Server) CancelRun(id string) error {
 }
 
 // runnerOptions are the scenario runner's options for a run from the
-// console: the one place where they are built.
+// console: the one place where they are built. The settle budget is given
+// whatever it is: a scenario runner without one judges at once.
 func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
 	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep),
-		scenarios.Subscribe(s.Settings().Subscription())}
+		scenarios.Subscribe(s.Settings().Subscription()), scenarios.Settle(s.settling())}
 	if tg.probe != nil {
 		opts = append(opts, scenarios.WithProbe(tg.probe))
 	}
@@ -302,7 +306,8 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 }
 
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
-	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription()}
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription(),
+		Settle: s.settling().Budget}
 	failed := false
 	var runErr error
 	for _, c := range checks {
@@ -339,6 +344,16 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 			}
 		}
 	})
+}
+
+// settling is the server's settle budget as the judge takes it, always
+// explicit: judge.JudgeAtOnce for 0, as the CLI's --settle 0 (a zero
+// Settling would wait judge.DefaultSettle).
+func (s *Server) settling() judge.Settling {
+	if s.settle == 0 {
+		return judge.Settling{Budget: judge.JudgeAtOnce}
+	}
+	return judge.Settling{Budget: s.settle}
 }
 
 // runLog copies a scenario report's attempts into the console's log as

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -35,6 +36,7 @@ type Server struct {
 	clock     clock.Clock
 	seed      uint64
 	timeout   time.Duration
+	settle    time.Duration
 	tls       *tls.Config
 	logger    *slog.Logger
 	initial   Settings
@@ -95,6 +97,13 @@ func WithClock(c clock.Clock) Option { return func(s *Server) { s.clock = c } }
 // The default is 1.
 func Seed(n uint64) Option { return func(s *Server) { s.seed = n } }
 
+// Settle is the settle budget of the runs' state judgements: how long they
+// wait for a consumer that applies later, from a queue, to converge (see
+// judge.Settling). The default is judge.DefaultSettle, the CLI's
+// --settle; 0 judges at once, from one read, as --settle 0 does. A
+// negative budget makes New fail with ErrBadInput.
+func Settle(d time.Duration) Option { return func(s *Server) { s.settle = d } }
+
 // Timeout bounds each delivery; the default is sender.DefaultTimeout.
 func Timeout(d time.Duration) Option { return func(s *Server) { s.timeout = d } }
 
@@ -127,7 +136,7 @@ func Override(p Patch) Option { return func(s *Server) { s.patch = p } }
 // error wrapping ErrStoreLocked or ErrStoreDamaged.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		addr: DefaultAddr, clock: clock.Real, seed: 1, timeout: sender.DefaultTimeout,
+		addr: DefaultAddr, clock: clock.Real, seed: 1, timeout: sender.DefaultTimeout, settle: judge.DefaultSettle,
 		logger: slog.New(slog.DiscardHandler), initial: DefaultSettings(),
 		senders: map[string]*sender.Sender{}, wake: make(chan struct{}, 1),
 	}
@@ -140,6 +149,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if !isLoopback(host) && s.token == "" {
 		return nil, ErrTokenRequired
+	}
+	if s.settle < 0 {
+		return nil, refuse(ErrBadInput, "settle", "the settle budget %s is negative: say 0 to judge at once", s.settle)
 	}
 	if s.storePath == "" {
 		return nil, errors.New("console: no store path")
