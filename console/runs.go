@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -27,6 +28,37 @@ const (
 	RunError     = "error"
 	RunCancelled = "cancelled"
 )
+
+// Run verdicts, once a run is done.
+const (
+	VerdictPass = string(conformance.Pass)
+	VerdictFail = string(conformance.Fail)
+	// VerdictNothingJudged is the verdict of a run that judged nothing:
+	// every check SKIP, or no webhook sent (a subscription that leaves
+	// them all out). It is never a pass.
+	VerdictNothingJudged = "NOTHING_JUDGED"
+)
+
+// RunSummary counts what a run judged: its checks (conformance) or its
+// one scenario. Skipped counts what could not be judged: a SKIP check, or
+// a scenario that sent nothing.
+type RunSummary struct {
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// verdict is the run's verdict from its summary: FAIL over PASS, and
+// NOTHING_JUDGED when there is neither.
+func (c RunSummary) verdict() string {
+	switch {
+	case c.Failed > 0:
+		return VerdictFail
+	case c.Passed > 0:
+		return VerdictPass
+	}
+	return VerdictNothingJudged
+}
 
 // RunRequest is the body of POST /api/console/runs: a built-in scenario
 // by name, or the conformance checks (Checks empty: all of them).
@@ -53,9 +85,12 @@ type Run struct {
 	Steps []RunStep `json:"steps,omitempty"`
 	// Checks are the conformance verdicts as they come.
 	Checks []CheckVerdict `json:"checks,omitempty"`
-	// Verdict is PASS or FAIL once a run is done; Problems say why it
-	// failed and Orgs what the state probe showed (a scenario).
+	// Verdict is PASS, FAIL or NOTHING_JUDGED once a run is done, from
+	// Summary; Problems say why it failed, Orgs what the state probe
+	// showed (a scenario), and Note why nothing was judged.
 	Verdict  string       `json:"verdict,omitempty"`
+	Summary  RunSummary   `json:"summary"`
+	Note     string       `json:"note,omitempty"`
 	Problems []string     `json:"problems,omitempty"`
 	Orgs     []OrgVerdict `json:"orgs,omitempty"`
 	Seed     uint64       `json:"seed"`
@@ -293,10 +328,16 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 			r.State = RunDone
 		}
 		if rep != nil && r.State == RunDone {
-			r.Verdict = string(conformance.Fail)
-			if rep.Passed() {
-				r.Verdict = string(conformance.Pass)
+			switch {
+			case len(rep.Deliveries) == 0:
+				r.Summary.Skipped++
+				r.Note = sentence("nothing was judged: the subscription leaves out every webhook of this scenario, so nothing was sent")
+			case rep.Passed():
+				r.Summary.Passed++
+			default:
+				r.Summary.Failed++
 			}
+			r.Verdict = r.Summary.verdict()
 			r.Problems = rep.Problems
 			for _, o := range rep.Orgs {
 				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, Employees: o.Employees, Verdict: o.Verdict})
@@ -308,7 +349,6 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
 	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription(),
 		Settle: s.settling().Budget}
-	failed := false
 	var runErr error
 	for _, c := range checks {
 		if ctx.Err() != nil {
@@ -324,8 +364,15 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 			}
 			break
 		}
-		failed = failed || res.Verdict == conformance.Fail
 		s.update(r, func(r *Run) {
+			switch res.Verdict {
+			case conformance.Pass:
+				r.Summary.Passed++
+			case conformance.Fail:
+				r.Summary.Failed++
+			default:
+				r.Summary.Skipped++
+			}
 			r.Done++
 			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details})
 		})
@@ -338,12 +385,20 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		case ctx.Err() != nil:
 			r.State = RunCancelled
 		default:
-			r.State, r.Verdict = RunDone, string(conformance.Pass)
-			if failed {
-				r.Verdict = string(conformance.Fail)
+			r.State, r.Verdict = RunDone, r.Summary.verdict()
+			if r.Verdict == VerdictNothingJudged {
+				r.Note = sentence(fmt.Sprintf("nothing was judged: %s SKIP", countWords(r.Summary.Skipped, "the one check was", "all %d checks were")))
 			}
 		}
 	})
+}
+
+// countWords says n with one's words or many's (a format with %d).
+func countWords(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
 }
 
 // settling is the server's settle budget as the judge takes it, always

@@ -155,7 +155,13 @@ function renderRun(r) {
   $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ")";
   const v = $("#run-verdict");
   v.replaceChildren();
-  if (r.verdict) v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict + " " + r.name));
+  if (r.verdict) {
+    // NOTHING_JUDGED is no pass: it says so in words, in the colour of a warning.
+    v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict.replace("_", " ") + " " + r.name));
+    const s = r.summary;
+    v.append(el("div", { class: "muted", id: "run-summary" }, s.passed + " passed · " + s.failed + " failed · " + s.skipped + " skipped"));
+  }
+  if (r.note) v.append(el("div", { class: "msg warn" }, r.note));
   if (r.error) v.append(el("div", { class: "msg error" }, r.error));
   for (const p of r.problems || []) v.append(el("div", { class: "msg error" }, p));
   for (const o of r.orgs || []) {
