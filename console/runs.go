@@ -27,6 +27,16 @@ const (
 	RunDone      = "done"
 	RunError     = "error"
 	RunCancelled = "cancelled"
+	// RunInterrupted is a run the server stopped under: shut down while it
+	// went on, or found running in the store at start (the process was
+	// killed). What it sent is in the log; it has no verdict.
+	RunInterrupted = "interrupted"
+)
+
+// Why a run's context ends before the run does.
+var (
+	errRunCancelled = errors.New("console: the run was cancelled")
+	errShutdown     = errors.New("console: the server stopped")
 )
 
 // Run verdicts, once a run is done.
@@ -94,12 +104,15 @@ type Run struct {
 	Problems []string     `json:"problems,omitempty"`
 	Orgs     []OrgVerdict `json:"orgs,omitempty"`
 	Seed     uint64       `json:"seed"`
+	// Version counts the run's changes: of two copies of one run, the
+	// higher Version is the newer (the page keeps it).
+	Version int `json:"version"`
 	// Settle is the settle budget its state judgements had (0: judged at
 	// once).
 	Settle time.Duration `json:"settleNs"`
 	Error  string        `json:"error,omitempty"`
 
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 }
 
 // RunStep is one finished step of a scenario.
@@ -141,12 +154,13 @@ type runs struct {
 
 func newRuns() *runs { return &runs{} }
 
-func (rs *runs) cancelAll() {
+// stopAll interrupts every run going on: the server stops.
+func (rs *runs) stopAll() {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	for _, r := range rs.list {
 		if r.cancel != nil {
-			r.cancel()
+			r.cancel(errShutdown)
 		}
 	}
 }
@@ -187,13 +201,36 @@ func (r *Run) copy() Run {
 	return c
 }
 
-// update changes run r under the lock and tells the page.
+// update changes run r under the lock, stores it and tells the page. Only
+// r's own goroutine calls it, so its snapshots reach the store in order.
 func (s *Server) update(r *Run, f func(*Run)) {
 	s.runs.mu.Lock()
 	f(r)
+	if r.State == RunInterrupted {
+		r.Note = interruptedNote
+	}
+	r.Version++
 	snap := r.copy()
 	s.runs.mu.Unlock()
+	s.keepRun(snap)
 	s.hub.publish("run", snap)
+}
+
+// keepRun writes a run's snapshot to the store; a store that fails is
+// logged, and the run goes on.
+func (s *Server) keepRun(r Run) {
+	if err := s.store.putRun(r, keptRuns); err != nil {
+		s.logger.Error("a run could not be stored", "run", r.ID, "error", err)
+	}
+}
+
+// stopped is the state of a run whose context ended: interrupted when the
+// server stopped, cancelled when asked.
+func stopped(ctx context.Context) string {
+	if errors.Is(context.Cause(ctx), errShutdown) {
+		return RunInterrupted
+	}
+	return RunCancelled
 }
 
 // StartRun starts a scenario or the conformance checks against the
@@ -237,10 +274,10 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 		}
 	}
 	s.runs.n++
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	// Each run its own data (the n-th run of a server has seed+n-1), so
 	// that a second run does not repeat the first one's requestIds.
-	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), Settle: s.settle, cancel: cancel}
+	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), Settle: s.settle, Version: 1, cancel: cancel}
 	if sc != nil {
 		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
 	} else {
@@ -253,10 +290,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	snap := r.copy()
 	s.runs.wg.Add(1)
 	s.runs.mu.Unlock()
+	s.keepRun(snap)
 	s.hub.publish("run", snap)
 	go func() {
 		defer s.runs.wg.Done()
-		defer cancel()
+		defer cancel(nil)
 		if sc != nil {
 			s.playScenario(ctx, r, tg, sc)
 		} else {
@@ -273,7 +311,7 @@ func (s *Server) CancelRun(id string) error {
 	for _, r := range s.runs.list {
 		if r.ID == id {
 			if r.cancel != nil {
-				r.cancel()
+				r.cancel(errRunCancelled)
 			}
 			return nil
 		}
@@ -296,7 +334,7 @@ func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report,
 func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenarios.Scenario) {
 	snd, err := sender.New(tg.url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.MaxConns(32))
 	if err != nil {
-		s.finish(r, nil, err)
+		s.finish(ctx, r, nil, err)
 		return
 	}
 	defer snd.Close()
@@ -312,16 +350,16 @@ func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenar
 	if rep != nil {
 		logged.catchUp(rep)
 	}
-	s.finish(r, rep, err)
+	s.finish(ctx, r, rep, err)
 }
 
 // finish records a scenario's verdict, or why there is none.
-func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
+func (s *Server) finish(ctx context.Context, r *Run, rep *scenarios.Report, err error) {
 	s.update(r, func(r *Run) {
 		r.End = s.clock.Now()
 		switch {
-		case rep != nil && rep.Interrupted:
-			r.State = RunCancelled
+		case rep != nil && rep.Interrupted, ctx.Err() != nil:
+			r.State = stopped(ctx)
 		case err != nil:
 			r.State, r.Error = RunError, plainError(err)
 		default:
@@ -383,7 +421,7 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		case runErr != nil:
 			r.State, r.Error = RunError, plainError(runErr)
 		case ctx.Err() != nil:
-			r.State = RunCancelled
+			r.State = stopped(ctx)
 		default:
 			r.State, r.Verdict = RunDone, r.Summary.verdict()
 			if r.Verdict == VerdictNothingJudged {

@@ -170,6 +170,11 @@ func New(opts ...Option) (*Server, error) {
 		_ = s.store.Close()
 		return nil, err
 	}
+	s.runs = newRuns()
+	if err := s.loadRuns(); err != nil {
+		_ = s.store.Close()
+		return nil, err
+	}
 	key := s.key
 	if key == nil {
 		key = make([]byte, 32)
@@ -180,7 +185,6 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("console: cannot start the built-in consumer: %w", err)
 	}
 	s.hub = newHub()
-	s.runs = newRuns()
 	s.outer = http.NewServeMux()
 	console := s.guard(s.routes())
 	s.outer.Handle("/", console)
@@ -289,7 +293,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		s.runs.cancelAll()
+		s.runs.stopAll()
 		s.hub.close()
 		shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = srv.Shutdown(shut)
@@ -307,7 +311,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close stops the built-in consumer, closes the senders and the store.
 func (s *Server) Close() error {
-	s.runs.cancelAll()
+	s.runs.stopAll()
 	s.runs.wait()
 	s.builtin.close()
 	s.mu.Lock()

@@ -123,7 +123,7 @@ func (s *Store) init() error {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
 		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
-		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields} {
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
