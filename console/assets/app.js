@@ -142,9 +142,42 @@ async function startRun(body) {
   try { renderRun(await api("POST", "/api/console/runs", body)); } catch (e) { say("#run-msg", e.message, "error"); }
 }
 
+// newer reports whether run r is newer than the one shown: a later run, or
+// a later version of the same one. The answer to POST /runs, the stream's
+// events and the reconciling GETs arrive in any order; an older copy never
+// replaces a newer one, so a run that ended never shows "running" again.
+function newer(r) {
+  const cur = state.run;
+  if (!cur) return true;
+  if (r.id !== cur.id) return Number(r.id) > Number(cur.id);
+  return r.version >= cur.version;
+}
+
+// reconcileRuns shows the newest run as the server has it: after the stream
+// (re)opens, since events published before it did are not replayed.
+async function reconcileRuns() {
+  try {
+    const runs = await api("GET", "/api/console/runs");
+    if (runs.length) renderRun(runs[0]);
+  } catch (_) { /* the next open retries */ }
+}
+
+// watchRun reads a running run again every few seconds while no event
+// comes, so that a stream that is down cannot leave it "running".
+let runPoll = 0;
+function watchRun() {
+  clearTimeout(runPoll);
+  if (!state.run || state.run.state !== "running") return;
+  const id = state.run.id;
+  runPoll = setTimeout(async () => {
+    try { renderRun(await api("GET", "/api/console/runs/" + id)); } catch (_) { watchRun(); }
+  }, 3000);
+}
+
 function renderRun(r) {
-  if (state.run && state.run.id !== r.id && Number(r.id) < Number(state.run.id)) return;
+  if (!newer(r)) return;
   state.run = r;
+  watchRun();
   $("#run-progress").hidden = false;
   const running = r.state === "running";
   $("#cancel-run").hidden = !running;
@@ -152,7 +185,7 @@ function renderRun(r) {
   $("#run-conformance").disabled = running;
   $("#run-fill").style.width = (r.total ? (100 * r.done / r.total) : 0) + "%";
   const what = r.kind === "scenario" ? "step" : "check";
-  $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ")";
+  $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ", settle " + (r.settleNs ? r.settleNs / 1e9 + "s" : "none: judged at once") + ")";
   const v = $("#run-verdict");
   v.replaceChildren();
   if (r.verdict) {
@@ -274,7 +307,11 @@ function soon() {
 
 function connect() {
   const es = new EventSource("/api/console/stream");
-  es.onopen = () => { $("#conn").textContent = "live"; $("#conn").classList.add("live"); };
+  es.onopen = () => {
+    $("#conn").textContent = "live";
+    $("#conn").classList.add("live");
+    reconcileRuns();
+  };
   es.onerror = () => { $("#conn").textContent = "reconnecting"; $("#conn").classList.remove("live"); };
   es.addEventListener("attempt", (ev) => {
     const s = JSON.parse(ev.data);
