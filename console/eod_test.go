@@ -1,12 +1,15 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -53,6 +56,116 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		}
 		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
 		Expect(rep.Resent).To(BeEmpty(), "each failure is re-sent once")
+	})
+
+	It("re-sends a delivery at every batch until it is acknowledged, once per batch", func() {
+		f.down.Store(true)
+		var a AttemptView
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.employee.add/delta"}, &a)).To(Equal(http.StatusOK))
+		var rep EODReport
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.Failed).To(Equal(1), "still down")
+		f.down.Store(false)
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.OK).To(Equal(1))
+		Expect(rep.Resent[0].Delivery).To(Equal(a.ID))
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Resent).To(BeEmpty(), "acknowledged: settled for good")
+	})
+
+	It("covers every failed genuine delivery of the log, whatever made it, and never a forged one", func() {
+		f.down.Store(true)
+		By("a test send, a forged one, a run's deliveries and the mock API's, all failed")
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: "near-miss"}, nil)).To(Equal(http.StatusOK))
+		run := runToEnd(h, RunRequest{Scenario: "onboarding"})
+		Expect(run.Verdict).To(Equal(VerdictFail))
+		check := runToEnd(h, RunRequest{Conformance: true, Checks: []string{"SIG-VALID"}})
+		Expect(check.State).To(Equal(RunDone))
+		p, err := h.srv.Payload("connection.events.requested")
+		Expect(err).NotTo(HaveOccurred())
+		d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
+		_, err = h.srv.Record(SourceAPI, KindFirst, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+		Expect(err).NotTo(HaveOccurred())
+
+		var page Page
+		h.call(http.MethodGet, "/api/console/deliveries?outcome=failed&limit=500", nil, &page)
+		want := map[int64]string{}
+		for _, a := range page.Attempts {
+			if !a.Forged {
+				want[a.Delivery] = a.Source
+			}
+		}
+		Expect(want).To(ContainElements(SourceTest, SourceScenario, SourceConformance, SourceAPI))
+		var st Stats
+		h.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(Equal(len(want)))
+
+		f.down.Store(false)
+		var rep EODReport
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		got := map[int64]string{}
+		for _, a := range rep.Resent {
+			Expect(a.Kind).To(Equal(KindEOD))
+			Expect(a.Forged).To(BeFalse())
+			got[a.Delivery] = want[a.Delivery]
+		}
+		Expect(got).To(Equal(want), "each failed genuine delivery once")
+		Expect(rep.OK).To(Equal(len(want)))
+		h.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(BeZero())
+	})
+
+	It("hands the mock API's deliveries to it, and re-sends itself those it no longer has", func() {
+		var asked []int64
+		hook := start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}),
+			EODThrough(SourceAPI, func(_ context.Context, ids []int64) ([]int64, error) {
+				asked = ids
+				return ids[:1], nil // the first is its own; the other it made before a restart
+			}))
+		var ids []int64
+		for _, ev := range []string{"connection.events.requested", "sync.events.initiated"} {
+			p, err := hook.srv.Payload(ev)
+			Expect(err).NotTo(HaveOccurred())
+			d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
+			id, err := hook.srv.Record(SourceAPI, KindFirst, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+			Expect(err).NotTo(HaveOccurred())
+			ids = append(ids, id)
+		}
+		var rep EODReport
+		Expect(hook.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(asked).To(Equal(ids))
+		Expect(rep.Handed).To(Equal(1))
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.Resent[0].Delivery).To(Equal(ids[1]))
+		var st Stats
+		hook.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(Equal(1), "the handed one awaits its maker's re-send")
+	})
+
+	It("holds the failed deliveries of the run going on for a batch after it", func() {
+		r := &Run{ID: "9", State: RunRunning}
+		h.srv.runs.mu.Lock()
+		h.srv.runs.list = append(h.srv.runs.list, r)
+		h.srv.runs.mu.Unlock()
+		p, err := h.srv.Payload("sync.events.initiated")
+		Expect(err).NotTo(HaveOccurred())
+		a := newAttempt(SourceScenario, "onboarding", KindFirst, f.srv.URL, sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower), sender.Result{Start: clk.Now(), Status: 503})
+		a.RunID = "9"
+		Expect(h.srv.record(&a)).To(Succeed())
+		var rep EODReport
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Held).To(Equal(1))
+		Expect(rep.Resent).To(BeEmpty())
+		h.srv.runs.mu.Lock()
+		r.State = RunDone
+		h.srv.runs.mu.Unlock()
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Held).To(BeZero())
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.OK).To(Equal(1))
 	})
 
 	It("runs by itself at 23:59 IST, with an injected clock", func() {

@@ -338,7 +338,7 @@ func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenar
 		return
 	}
 	defer snd.Close()
-	logged := newRunLog(s, SourceScenario, sc.Name, tg.url)
+	logged := newRunLog(s, r.ID, SourceScenario, sc.Name, tg.url)
 	onStep := func(rep *scenarios.Report, sr *scenarios.StepReport) {
 		logged.catchUp(rep)
 		s.update(r, func(r *Run) {
@@ -394,7 +394,7 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		}
 		res, err := c.Run(ctx, t)
 		if res.Report != nil {
-			newRunLog(s, SourceConformance, c.ID, tg.url).catchUp(res.Report)
+			newRunLog(s, r.ID, SourceConformance, c.ID, tg.url).catchUp(res.Report)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -453,6 +453,7 @@ func (s *Server) settling() judge.Settling {
 // they happen, each once, keeping each delivery's attempts together.
 type runLog struct {
 	s      *Server
+	run    string // the run's ID
 	source string
 	name   string
 	target string
@@ -460,8 +461,8 @@ type runLog struct {
 	ids    map[*scenarios.Delivery]int64 // the console's delivery ID
 }
 
-func newRunLog(s *Server, source, name, target string) *runLog {
-	return &runLog{s: s, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
+func newRunLog(s *Server, run, source, name, target string) *runLog {
+	return &runLog{s: s, run: run, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
 }
 
 // catchUp logs the attempts of rep not logged yet, in one write.
@@ -471,7 +472,7 @@ func (l *runLog) catchUp(rep *scenarios.Report) {
 	for _, d := range rep.Deliveries {
 		for _, at := range d.Attempts[l.logged[d]:] {
 			a := newAttempt(l.source, l.name, string(at.Kind), l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
-			a.Forged = d.Forged
+			a.Forged, a.RunID = d.Forged, l.run
 			switch id, ok := l.ids[d]; {
 			case ok:
 				a.Delivery = id

@@ -107,7 +107,7 @@ var _ = Describe("runs from the console", Label("runs"), func() {
 		Expect(eods).To(BeNumerically(">", 0))
 		var st Stats
 		h.call(http.MethodGet, "/api/console/stats", nil, &st)
-		Expect(st.Pending).To(BeZero(), "a scenario's failures are its own EOD's business")
+		Expect(st.Pending).To(BeZero(), "the scenario's own EOD had every failure acknowledged: nothing is left for the console's")
 	})
 
 	It("runs the conformance checks one by one, with verdicts and evidence", func() {

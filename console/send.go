@@ -154,8 +154,9 @@ func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, lik
 // list shows it: d as sent to target, kind its place among the sends of
 // its bytes (KindFirst, KindEOD, KindResend), res the answer. delivery
 // is the ID Record returned for an earlier attempt of the same bytes, or 0
-// for new ones; Record returns the delivery's ID. The console's own EOD
-// batch never re-sends such an attempt: its maker has its own.
+// for new ones; Record returns the delivery's ID. A delivery of source
+// that failed is re-sent by the next EOD batch, through the Redeliver
+// given to EODThrough for source when there is one.
 func (s *Server) Record(source, kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
 	a := newAttempt(source, "", kind, target, d, res)
 	a.Delivery = delivery

@@ -42,6 +42,7 @@ type Server struct {
 	initial   Settings
 	patch     Patch
 	onChange  []func(Settings)
+	through   map[string]Redeliver // EOD batches hand these sources' deliveries back
 
 	store   *Store
 	log     *Log

@@ -15,7 +15,7 @@ import (
 // Tartan's does.
 const DefaultEOD = "23:59"
 
-// EODOff turns the EOD schedule off ("Re-trigger failed now" still works).
+// EODOff turns the EOD schedule off ("Run the EOD batch now" still works).
 const EODOff = "off"
 
 // Settings are what the Endpoint section edits; the store keeps them across

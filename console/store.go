@@ -34,7 +34,8 @@ const lockWait = 200 * time.Millisecond
 var (
 	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
 	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
-	bucketPending  = []byte("pending")  // delivery id -> "": failed, awaiting EOD
+	bucketPending  = []byte("pending")  // delivery id -> "": genuine, failed, awaiting EOD
+	bucketAcked    = []byte("acked")    // delivery id -> "": an attempt was acknowledged
 	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
 	bucketMeta     = []byte("meta")
 	keyFormat      = []byte("format")
@@ -123,15 +124,41 @@ func (s *Store) init() error {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
 		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
-		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns} {
+		rule := tx.Bucket(bucketAcked) == nil && tx.Bucket(bucketAttempts) != nil
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns, bucketAcked} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if rebuild { // a store from before the filters' index
-			return reindex(tx)
+			if err := reindex(tx); err != nil {
+				return err
+			}
+		}
+		if rule { // a store from before the one EOD rule
+			return repend(tx)
 		}
 		return nil
+	})
+}
+
+// repend fills the pending and acknowledged sets from the attempts, oldest
+// first, by the EOD rule (see awaitEOD).
+func repend(tx *bolt.Tx) error {
+	pend, acked := tx.Bucket(bucketPending), tx.Bucket(bucketAcked)
+	var keys [][]byte
+	_ = pend.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+	for _, k := range keys {
+		if err := pend.Delete(k); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
+		var a Attempt
+		if err := json.Unmarshal(v, &a); err != nil {
+			return err
+		}
+		return awaitEOD(pend, acked, &a.Summary)
 	})
 }
 
@@ -209,7 +236,7 @@ func matchIndex(v []byte, f Filter) (Summary, bool) {
 func (s *Store) put(as []*Attempt) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
-		fields := tx.Bucket(bucketFields)
+		fields, acked := tx.Bucket(bucketFields), tx.Bucket(bucketAcked)
 		var c Counts
 		if v := meta.Get(keyCounts); v != nil {
 			_ = json.Unmarshal(v, &c)
@@ -243,11 +270,7 @@ func (s *Store) put(as []*Attempt) error {
 			} else {
 				c.Failed++
 			}
-			if !awaitsEOD(&a.Summary) {
-				if err := pend.Delete(idKey(a.Delivery)); err != nil {
-					return err
-				}
-			} else if err := pend.Put(idKey(a.Delivery), nil); err != nil {
+			if err := awaitEOD(pend, acked, &a.Summary); err != nil {
 				return err
 			}
 		}
@@ -256,14 +279,24 @@ func (s *Store) put(as []*Attempt) error {
 	})
 }
 
-// awaitsEOD reports whether the delivery of s is one the next EOD batch
-// re-sends after s: a console delivery (a test send or a resend, not a
-// scenario's, which has its own EOD) whose attempt failed, and was not
-// itself an EOD re-send: Tartan re-sends a failure once, at the end of its
-// day.
-func awaitsEOD(s *Summary) bool {
-	console := s.Source == SourceTest || s.Source == SourceResend
-	return console && !s.Forged && !s.OK() && s.Kind != KindEOD
+// awaitEOD applies the EOD rule to the attempt s, the newest of its
+// delivery: an acknowledged attempt (2xx) settles its delivery for good;
+// a failed attempt of a genuine delivery that nothing acknowledged yet
+// leaves it awaiting the next EOD batch, whatever made it (a test send, a
+// resend, a run, the mock API, an EOD batch before). A forged delivery
+// never awaits one: Tartan would never have sent it.
+func awaitEOD(pend, acked *bolt.Bucket, s *Summary) error {
+	k := idKey(s.Delivery)
+	switch {
+	case s.OK():
+		if err := acked.Put(k, nil); err != nil {
+			return err
+		}
+		return pend.Delete(k)
+	case !s.Forged && acked.Get(k) == nil:
+		return pend.Put(k, nil)
+	}
+	return nil
 }
 
 // lastID is the highest attempt ID written.

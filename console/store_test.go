@@ -166,6 +166,40 @@ var _ = Describe("the store", Label("store"), func() {
 		Expect(page.Attempts).To(HaveLen(3))
 	})
 
+	It("works out what awaits the EOD batch for a store made before the one EOD rule", func() {
+		f := newFlaky()
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		h := start(StorePath(path), Key([]byte("k")), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
+		f.down.Store(true)
+		for _, sig := range []string{"valid", "valid", "missing"} {
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: sig}, nil)).To(Equal(http.StatusOK))
+		}
+		f.down.Store(false)
+		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, nil)).To(Equal(http.StatusOK))
+		h.close()
+		db, err := bolt.Open(path, 0o600, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(db.Update(func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketPending); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(bucketPending); err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketAcked)
+		})).To(Succeed())
+		Expect(db.Close()).To(Succeed())
+
+		again := start(StorePath(path), Key([]byte("k")), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
+		var st Stats
+		again.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(Equal(1), "attempt 2: genuine, failed, never acknowledged; 1 was acknowledged by its resend, 3 is forged")
+		var rep EODReport
+		again.call(http.MethodPost, "/api/console/eod", nil, &rep)
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.Resent[0].Delivery).To(BeEquivalentTo(2))
+	})
+
 	It("lets flags given at start beat the stored settings", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "c.db")
 		h := start(StorePath(path), Override(Patch{Layout: ptr("python")}))

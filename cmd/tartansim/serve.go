@@ -127,7 +127,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	}
 	defer api.close()
 	var srv *console.Server
-	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }))
+	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }), console.EODThrough(console.SourceAPI, api.redeliver))
 	srv, err = console.New(opts...)
 	switch {
 	case errors.Is(err, console.ErrTokenRequired):

@@ -282,12 +282,19 @@ async function resendAttempt(id) {
   } catch (e) { say("#detail-msg", e.message, "error"); }
 }
 
+// eodNow runs the one EOD batch: every failed genuine delivery of the log,
+// whatever made it; the mock Tartan API's go back through it.
 async function eodNow() {
   try {
     const r = await api("POST", "/api/console/eod");
-    let text = r.resent.length ? "EOD batch re-sent " + r.resent.length + " failed deliveries: " + r.ok + " ok, " + r.failed + " failed." : "Nothing failed since the last EOD batch.";
+    const parts = [];
+    if (r.resent.length) parts.push("re-sent " + r.resent.length + " failed deliveries: " + r.ok + " ok, " + r.failed + " failed");
+    if (r.handed) parts.push("handed " + r.handed + " to the Tartan API, which re-sends them");
+    let text = parts.length ? "EOD batch " + parts.join("; ") + "." : "Nothing awaits the EOD batch: no failed genuine delivery in the log.";
     if (r.skipped) text += " " + r.skipped + " skipped: their events are not subscribed.";
+    if (r.held) text += " " + r.held + " held for the end of the run going on.";
     say("#eod-msg", text, r.failed ? "error" : "good");
+    loadOrgs();
   } catch (e) { say("#eod-msg", e.message, "error"); }
 }
 
@@ -389,14 +396,6 @@ async function failNext() {
   } catch (e) { say("#api-msg", e.message, "error"); }
 }
 
-async function apiEOD() {
-  try {
-    const r = await tapi("POST", "eod", {});
-    say("#api-msg", `EOD batch: re-sent ${r.count} deliveries the consumer had not acknowledged.`, "ok");
-    loadOrgs();
-  } catch (e) { say("#api-msg", e.message, "error"); }
-}
-
 async function start() {
   $("#save-settings").addEventListener("click", saveSettings);
   $("#new-payload").addEventListener("click", newPayload);
@@ -411,7 +410,6 @@ async function start() {
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
   $("#fail-next").addEventListener("click", failNext);
-  $("#api-eod").addEventListener("click", apiEOD);
   $("#deliveries .split").classList.add("nodetail");
   try {
     renderSettings(await api("GET", "/api/console/settings"));
