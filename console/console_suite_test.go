@@ -17,10 +17,6 @@ import (
 
 func TestConsole(t *testing.T) {
 	RegisterFailHandler(Fail)
-	// What the specs wait for (an EOD the schedule runs, a page that
-	// updates) happens in milliseconds; under -race on a loaded 2-core
-	// runner it once took over Gomega's default second.
-	SetDefaultEventuallyTimeout(10 * time.Second)
 	RunSpecs(t, "console")
 }
 

@@ -2,6 +2,8 @@ package console
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -12,6 +14,49 @@ import (
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
+
+// hangGuard bounds a wait that a bug could make endless; a correct server
+// ends it in microseconds, and nothing is judged by it.
+const hangGuard = time.Minute
+
+// waitFor returns once n timers wait on c: the server has planned what it
+// will do next.
+func waitFor(c *clock.Fake, n int) {
+	GinkgoHelper()
+	select {
+	case <-c.Waiting(n):
+	case <-time.After(hangGuard):
+		Fail(fmt.Sprintf("%d timers wait on the clock, not %d: the server planned nothing", c.Pending(), n))
+	}
+}
+
+// awaitEvent returns the next event named name that the server publishes
+// on ch (from hub.subscribe), skipping others.
+func awaitEvent(ch <-chan message, name string) []byte {
+	GinkgoHelper()
+	guard := time.NewTimer(hangGuard)
+	defer guard.Stop()
+	for {
+		select {
+		case m, ok := <-ch:
+			Expect(ok).To(BeTrue(), "the server closed its events")
+			if m.name == name {
+				return m.data
+			}
+		case <-guard.C:
+			Fail("the server published no " + name + " event")
+		}
+	}
+}
+
+// events subscribes to what h's server publishes, until the spec ends.
+func events(h *harness) <-chan message {
+	GinkgoHelper()
+	ch, ok := h.srv.hub.subscribe()
+	Expect(ok).To(BeTrue())
+	DeferCleanup(func() { h.srv.hub.unsubscribe(ch) })
+	return ch
+}
 
 var _ = Describe("the EOD batch", Label("eod"), func() {
 	var f *flaky
@@ -170,23 +215,38 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 
 	It("runs by itself at 23:59 IST, with an injected clock", func() {
 		failTwo()
-		Eventually(clk.Pending).Should(Equal(1))
+		done := events(h)
+		waitFor(clk, 1)
 		clk.Set(time.Date(2026, 12, 1, 23, 58, 0, 0, wire.IST))
-		Consistently(h.srv.LastEOD, "100ms").Should(BeZero())
+		Expect(clk.Pending()).To(Equal(1), "a minute early: the batch still waits")
+		Expect(h.srv.LastEOD()).To(BeZero())
 		eod := time.Date(2026, 12, 1, 23, 59, 0, 0, wire.IST)
 		clk.Set(eod)
-		Eventually(h.srv.LastEOD).Should(BeTemporally("==", eod))
+		var rep EODReport
+		Expect(json.Unmarshal(awaitEvent(done, "eod"), &rep)).To(Succeed())
+		Expect(rep.Scheduled).To(BeTrue())
+		Expect(rep.Resent).To(HaveLen(2))
+		Expect(h.srv.LastEOD()).To(BeTemporally("==", eod))
 		var page Page
 		h.call(http.MethodGet, "/api/console/deliveries?limit=2", nil, &page)
 		Expect(page.Attempts[0].Source).To(Equal(SourceEOD))
-		Eventually(clk.Pending).Should(Equal(1), "and plans the next day's")
+		waitFor(clk, 1) // and plans the next day's
+		next, _ := clk.Next()
+		Expect(next).To(BeTemporally("==", eod.AddDate(0, 0, 1)))
 	})
 
 	It("follows a change of the schedule", func() {
 		failTwo()
+		done := events(h)
+		waitFor(clk, 1) // 23:59
 		Expect(h.call(http.MethodPut, "/api/console/settings", Patch{EOD: ptr("21:30")}, nil)).To(Equal(http.StatusOK))
+		waitFor(clk, 2) // and 21:30, planned again
 		at := time.Date(2026, 12, 1, 21, 30, 0, 0, wire.IST)
-		Eventually(func() time.Time { clk.Set(at); return h.srv.LastEOD() }).Should(BeTemporally("==", at))
+		clk.Set(at)
+		var rep EODReport
+		Expect(json.Unmarshal(awaitEvent(done, "eod"), &rep)).To(Succeed())
+		Expect(rep.Time).To(BeTemporally("==", at))
+		Expect(h.srv.LastEOD()).To(BeTemporally("==", at))
 	})
 
 	It("honours the subscription: an unsubscribed event is not re-sent", func() {

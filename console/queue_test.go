@@ -32,7 +32,7 @@ type queueConsumer struct {
 	skip string
 	srv  *httptest.Server
 
-	mu      sync.Mutex
+	mu      sync.Mutex // the queue's count and the state, read together
 	rng     *rand.Rand
 	waiting map[string]int // orgId → accepted, not applied yet
 }
@@ -75,14 +75,16 @@ func (q *queueConsumer) webhook(w http.ResponseWriter, r *http.Request) {
 	lag := queueLagMin + time.Duration(q.rng.Int64N(int64(queueLagSpan)))
 	q.mu.Unlock()
 	time.AfterFunc(lag, func() {
+		// Applied and counted off at once: a probe never sees the count
+		// of one moment with the state of another.
+		q.mu.Lock()
+		defer q.mu.Unlock()
 		if env.Event != q.skip {
 			req := httptest.NewRequest(http.MethodPost, consumer.WebhookPath, bytes.NewReader(body))
 			req.Header = header
 			q.ref.ServeHTTP(httptest.NewRecorder(), req)
 		}
-		q.mu.Lock()
 		q.waiting[env.OrgID]--
-		q.mu.Unlock()
 	})
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = w.Write([]byte(`{"status":"queued"}`))
@@ -90,8 +92,8 @@ func (q *queueConsumer) webhook(w http.ResponseWriter, r *http.Request) {
 
 func (q *queueConsumer) probe(w http.ResponseWriter, r *http.Request) {
 	org := r.URL.Query().Get("orgId")
-	st := q.ref.State(org)
 	q.mu.Lock()
+	st := q.ref.State(org)
 	n := q.waiting[org]
 	q.mu.Unlock()
 	st.Pending = &n

@@ -55,12 +55,7 @@ func next(ctx context.Context, paused <-chan *fetch.EventRequestPaused) *fetch.E
 // runEnded waits until the server's newest run is no longer running.
 func runEnded(h *harness) Run {
 	GinkgoHelper()
-	var r Run
-	Eventually(func() string {
-		r = h.srv.Runs()[0]
-		return r.State
-	}, "60s", "20ms").ShouldNot(Equal(RunRunning))
-	return r
+	return waitRun(h, h.srv.Runs()[0].ID)
 }
 
 var _ = Describe("the runs section of the page", Label("browser", "runs"), func() {
