@@ -165,7 +165,9 @@ var _ = Describe("runs against a consumer that applies from a queue", Label("run
 		Expect(r.Verdict).To(Equal("FAIL"))
 		Expect(r.Orgs).To(HaveLen(1))
 		Expect(r.Orgs[0].Converged).To(BeFalse())
-		Expect(r.Orgs[0].Differences).To(ContainElement(HaveField("Expected", "CONNECTION_TERMINATED")))
+		Expect(r.Orgs[0].Differences).To(ContainElement(And(
+			HaveField("Expected", ContainSubstring("CONNECTION_TERMINATED")),
+			HaveField("Delivery.Event", "connection.events.terminated"))), "the difference names the delivery that carried the value")
 	})
 
 	It("judges at once with a budget of 0, as --settle 0 does: then a correct queue is judged before it applied", func() {
