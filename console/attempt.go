@@ -21,12 +21,13 @@ const (
 	SourceAPI         = "api"         // a webhook the mock Tartan API sent (see Server.Record)
 )
 
-// Kinds of an attempt: its place among the sends of its bytes.
+// Kinds of an attempt: its place among the sends of its bytes, as the
+// delivery log names them.
 const (
-	KindFirst     = "first"
-	KindDuplicate = "duplicate"
-	KindEOD       = "eod"
-	KindResend    = "resend"
+	KindFirst     = string(deliverylog.First)
+	KindDuplicate = string(deliverylog.Duplicate)
+	KindEOD       = string(deliverylog.EOD)
+	KindResend    = string(deliverylog.Resend)
 )
 
 // Outcomes of an attempt, as the deliveries filter names them.

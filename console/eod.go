@@ -17,11 +17,11 @@ type EODReport struct {
 	// Scheduled is true for the batch the schedule ran, false for one
 	// asked for.
 	Scheduled bool `json:"scheduled"`
-	// Resent are the attempts the console made, one per failed delivery.
+	// Resent are the attempts the console made, one per delivery due.
 	Resent []Summary `json:"resent"`
 	OK     int       `json:"ok"`
 	Failed int       `json:"failed"`
-	// Handed counts the failed deliveries handed to what made them (the
+	// Handed counts the deliveries due handed to what made them (the
 	// mock Tartan API, see EODThrough), which re-sends them itself: their
 	// attempts join the log as they are made, and count in its verdicts.
 	Handed int `json:"handed"`
@@ -54,14 +54,16 @@ func EODThrough(source string, f Redeliver) Option {
 	}
 }
 
-// EOD runs an EOD batch now. The rule, one for every source: each batch
-// re-sends, once, every genuine delivery of the log that no attempt has
-// acknowledged (test sends, resends, runs, the mock API, and re-sends of
-// earlier batches that failed again), identical bytes, to the webhook URL,
-// at most eodConcurrency at a time. A forged delivery is never re-sent.
-// Deliveries of events outside the subscription are skipped, and those of
-// the run going on are held for a batch after it. Deliveries of a source
-// given to EODThrough go to its Redeliver.
+// EOD runs an EOD batch now. The rule is the one of every door,
+// deliverylog.DueAtEOD, whatever made a delivery (a test send, a resend, a
+// run, the mock API): a batch re-sends, identical bytes, every genuine
+// delivery that no attempt acknowledged and no batch has re-sent yet, to
+// the webhook URL, at most eodConcurrency at a time. So a failure is
+// re-sent at EOD once: one whose re-send fails again has failed for good,
+// and only a Resend by hand sends it again. A forged delivery is never
+// re-sent. Deliveries of events outside the subscription are skipped, and
+// those of the run going on are held for a batch after it. Deliveries of a
+// source given to EODThrough go to its Redeliver.
 func (s *Server) EOD(ctx context.Context) (EODReport, error) { return s.eod(ctx, false) }
 
 func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {

@@ -103,26 +103,32 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(rep.Resent).To(BeEmpty(), "each failure is re-sent once")
 	})
 
-	It("re-sends a delivery at every batch until it is acknowledged, once per batch", func() {
+	It("re-sends a failure once: one whose re-send fails again has failed for good, until a resend by hand", func() {
 		f.down.Store(true)
 		var a AttemptView
 		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.employee.add/delta"}, &a)).To(Equal(http.StatusOK))
+		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, nil)).To(Equal(http.StatusOK))
+		var st Stats
+		h.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(Equal(1), "a failed resend by hand before any EOD leaves it due")
 		var rep EODReport
 		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
 		Expect(rep.Resent).To(HaveLen(1))
 		Expect(rep.Failed).To(Equal(1), "still down")
 		f.down.Store(false)
 		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
-		Expect(rep.Resent).To(HaveLen(1))
-		Expect(rep.OK).To(Equal(1))
-		Expect(rep.Resent[0].Delivery).To(Equal(a.ID))
-		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
-		Expect(rep.Resent).To(BeEmpty(), "acknowledged: settled for good")
+		Expect(rep.Resent).To(BeEmpty(), "failed for good")
+		h.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(BeZero())
+		var again AttemptView
+		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, &again)).To(Equal(http.StatusOK))
+		Expect(again.Outcome).To(Equal(OutcomeOK), "a resend by hand still sends it")
+		Expect(again.Delivery).To(Equal(a.ID))
 	})
 
-	It("covers every failed genuine delivery of the log, whatever made it, and never a forged one", func() {
+	It("covers every failed genuine delivery of the log not re-sent at EOD yet, whatever made it, and never a forged one", func() {
 		f.down.Store(true)
-		By("a test send, a forged one, a run's deliveries and the mock API's, all failed")
+		By("a test send, a forged one, runs' deliveries and the mock API's, all failed")
 		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
 		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: "near-miss"}, nil)).To(Equal(http.StatusOK))
 		run := runToEnd(h, RunRequest{Scenario: "onboarding"})
@@ -136,14 +142,24 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(err).NotTo(HaveOccurred())
 
 		var page Page
-		h.call(http.MethodGet, "/api/console/deliveries?outcome=failed&limit=500", nil, &page)
-		want := map[int64]string{}
+		h.call(http.MethodGet, "/api/console/deliveries?limit=500", nil, &page)
+		Expect(page.Next).To(BeZero())
+		want := map[int64]string{} // genuine deliveries, failed, never re-sent at EOD: the source of each
+		settled := map[int64]bool{}
 		for _, a := range page.Attempts {
-			if !a.Forged {
+			switch {
+			case a.Forged, a.OK(), a.Kind == KindEOD: // a run's own EOD re-sent some: failed for good
+				settled[a.Delivery] = true
+			default:
 				want[a.Delivery] = a.Source
 			}
 		}
-		Expect(want).To(ContainElements(SourceTest, SourceScenario, SourceConformance, SourceAPI))
+		for d := range settled {
+			delete(want, d)
+		}
+		Expect(want).To(ContainElements(SourceTest, SourceConformance, SourceAPI))
+		Expect(want).NotTo(ContainElement(SourceScenario), "the scenario's own EOD step re-sent its failures, which failed again: for good")
+		Expect(settled).NotTo(BeEmpty())
 		var st Stats
 		h.call(http.MethodGet, "/api/console/stats", nil, &st)
 		Expect(st.Pending).To(Equal(len(want)))

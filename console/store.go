@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -34,8 +35,8 @@ const lockWait = 200 * time.Millisecond
 var (
 	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
 	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
-	bucketPending  = []byte("pending")  // delivery id -> "": genuine, failed, awaiting EOD
-	bucketAcked    = []byte("acked")    // delivery id -> "": an attempt was acknowledged
+	bucketPending  = []byte("pending")  // delivery id -> "": due at the next EOD batch
+	bucketTries    = []byte("tries")    // delivery id -> tries (JSON): what the EOD rule reads
 	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
 	bucketMeta     = []byte("meta")
 	keyFormat      = []byte("format")
@@ -124,8 +125,8 @@ func (s *Store) init() error {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
 		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
-		rule := tx.Bucket(bucketAcked) == nil && tx.Bucket(bucketAttempts) != nil
-		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns, bucketAcked} {
+		rule := tx.Bucket(bucketTries) == nil && tx.Bucket(bucketAttempts) != nil
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns, bucketTries} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -142,10 +143,10 @@ func (s *Store) init() error {
 	})
 }
 
-// repend fills the pending and acknowledged sets from the attempts, oldest
+// repend fills the tries and the pending set from the attempts, oldest
 // first, by the EOD rule (see awaitEOD).
 func repend(tx *bolt.Tx) error {
-	pend, acked := tx.Bucket(bucketPending), tx.Bucket(bucketAcked)
+	pend, tries := tx.Bucket(bucketPending), tx.Bucket(bucketTries)
 	var keys [][]byte
 	_ = pend.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
 	for _, k := range keys {
@@ -158,7 +159,7 @@ func repend(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &a); err != nil {
 			return err
 		}
-		return awaitEOD(pend, acked, &a.Summary)
+		return awaitEOD(pend, tries, &a.Summary)
 	})
 }
 
@@ -236,7 +237,7 @@ func matchIndex(v []byte, f Filter) (Summary, bool) {
 func (s *Store) put(as []*Attempt) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
-		fields, acked := tx.Bucket(bucketFields), tx.Bucket(bucketAcked)
+		fields, tries := tx.Bucket(bucketFields), tx.Bucket(bucketTries)
 		var c Counts
 		if v := meta.Get(keyCounts); v != nil {
 			_ = json.Unmarshal(v, &c)
@@ -270,7 +271,7 @@ func (s *Store) put(as []*Attempt) error {
 			} else {
 				c.Failed++
 			}
-			if err := awaitEOD(pend, acked, &a.Summary); err != nil {
+			if err := awaitEOD(pend, tries, &a.Summary); err != nil {
 				return err
 			}
 		}
@@ -279,24 +280,46 @@ func (s *Store) put(as []*Attempt) error {
 	})
 }
 
-// awaitEOD applies the EOD rule to the attempt s, the newest of its
-// delivery: an acknowledged attempt (2xx) settles its delivery for good;
-// a failed attempt of a genuine delivery that nothing acknowledged yet
-// leaves it awaiting the next EOD batch, whatever made it (a test send, a
-// resend, a run, the mock API, an EOD batch before). A forged delivery
-// never awaits one: Tartan would never have sent it.
-func awaitEOD(pend, acked *bolt.Bucket, s *Summary) error {
+// tries is what the store keeps of a delivery's attempts for the EOD
+// rule: whether it is forged (its first attempt says), and each attempt's
+// kind and whether it was acknowledged.
+type tries struct {
+	Forged bool  `json:"forged,omitempty"`
+	Tries  []try `json:"tries"`
+}
+
+type try struct {
+	Kind deliverylog.Kind `json:"kind"`
+	OK   bool             `json:"ok"`
+}
+
+// Tried is what deliverylog.DueAtEOD reads of an attempt.
+func (t try) Tried() (deliverylog.Kind, bool) { return t.Kind, t.OK }
+
+// awaitEOD adds the attempt s to its delivery's tries and applies the one
+// EOD rule, deliverylog.DueAtEOD, whatever made the delivery (a test send,
+// a resend, a run, the mock API): it is due at the next batch when it is
+// genuine, no attempt was acknowledged, and no batch has re-sent it yet.
+func awaitEOD(pend, bucket *bolt.Bucket, s *Summary) error {
 	k := idKey(s.Delivery)
-	switch {
-	case s.OK():
-		if err := acked.Put(k, nil); err != nil {
+	t := tries{Forged: s.Forged}
+	if v := bucket.Get(k); v != nil {
+		if err := json.Unmarshal(v, &t); err != nil {
 			return err
 		}
-		return pend.Delete(k)
-	case !s.Forged && acked.Get(k) == nil:
+	}
+	t.Tries = append(t.Tries, try{Kind: deliverylog.Kind(s.Kind), OK: s.OK()})
+	js, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := bucket.Put(k, js); err != nil {
+		return err
+	}
+	if deliverylog.DueAtEOD(t.Forged, t.Tries) {
 		return pend.Put(k, nil)
 	}
-	return nil
+	return pend.Delete(k)
 }
 
 // lastID is the highest attempt ID written.

@@ -186,7 +186,7 @@ var _ = Describe("the store", Label("store"), func() {
 			if _, err := tx.CreateBucket(bucketPending); err != nil {
 				return err
 			}
-			return tx.DeleteBucket(bucketAcked)
+			return tx.DeleteBucket(bucketTries)
 		})).To(Succeed())
 		Expect(db.Close()).To(Succeed())
 

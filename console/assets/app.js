@@ -282,15 +282,16 @@ async function resendAttempt(id) {
   } catch (e) { say("#detail-msg", e.message, "error"); }
 }
 
-// eodNow runs the one EOD batch: every failed genuine delivery of the log,
-// whatever made it; the mock Tartan API's go back through it.
+// eodNow runs the one EOD batch: every failed genuine delivery of the log
+// not re-sent at EOD yet, whatever made it; the mock Tartan API's go back
+// through it.
 async function eodNow() {
   try {
     const r = await api("POST", "/api/console/eod");
     const parts = [];
-    if (r.resent.length) parts.push("re-sent " + r.resent.length + " failed deliveries: " + r.ok + " ok, " + r.failed + " failed");
+    if (r.resent.length) parts.push("re-sent " + r.resent.length + " failed deliveries once: " + r.ok + " ok, " + r.failed + " failed for good");
     if (r.handed) parts.push("handed " + r.handed + " to the Tartan API, which re-sends them");
-    let text = parts.length ? "EOD batch " + parts.join("; ") + "." : "Nothing awaits the EOD batch: no failed genuine delivery in the log.";
+    let text = parts.length ? "EOD batch " + parts.join("; ") + "." : "Nothing awaits the EOD batch: every failed genuine delivery of the log has had its EOD re-send.";
     if (r.skipped) text += " " + r.skipped + " skipped: their events are not subscribed.";
     if (r.held) text += " " + r.held + " held for the end of the run going on.";
     say("#eod-msg", text, r.failed ? "error" : "good");
