@@ -138,15 +138,19 @@ func decodeBody(body io.Reader, v any) error {
 			return refuse(ErrBadInput, k, "the key %q is not one this endpoint takes: it takes %s", k, strings.Join(allowed, ", "))
 		}
 	}
+	// Into a fresh value, copied to v only whole: a body refused half-way
+	// leaves v as it was.
+	fresh := reflect.New(reflect.TypeOf(v).Elem())
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(fresh.Interface()); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return refuse(ErrBadInput, te.Field, "the value of %q is a JSON %s, not %s", te.Field, te.Value, jsonKind(te.Type))
 		}
 		return refuse(ErrBadInput, "", "the request body is not the JSON this endpoint takes")
 	}
+	reflect.ValueOf(v).Elem().Set(fresh.Elem())
 	return nil
 }
 
