@@ -1,9 +1,7 @@
 package console
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -14,17 +12,10 @@ import (
 // answer.
 func (h *harness) raw(method, path, body string) (int, apiError, string) {
 	GinkgoHelper()
-	req, err := http.NewRequest(method, h.base+path, bytes.NewReader([]byte(body)))
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	code, data := h.send(method, path, []byte(body), true)
 	var e apiError
 	_ = json.Unmarshal(data, &e)
-	return resp.StatusCode, e, string(data)
+	return code, e, string(data)
 }
 
 // everything is what a refused request must leave as it was: the
