@@ -243,7 +243,8 @@ func (s *Server) postEOD(w http.ResponseWriter, r *http.Request) {
 // Stats is GET /api/console/stats: the log's aggregates.
 type Stats struct {
 	Counts
-	// Pending counts the failed deliveries the next EOD batch re-sends.
+	// Pending counts the deliveries due at the next EOD batch
+	// (deliverylog.DueAtEOD).
 	Pending int       `json:"pending"`
 	NextEOD time.Time `json:"nextEod,omitzero"`
 	LastEOD time.Time `json:"lastEod,omitzero"`
