@@ -197,6 +197,45 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		Expect(r.output()).NotTo(ContainSubstring("the-api-key"))
 	})
 
+	It("re-sends the API's failed deliveries through the API with the console's one EOD batch, so they count in its verdict", func() {
+		addr := freeLoopback()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan invocation, 1)
+		go func() {
+			done <- tartansimCtx(ctx, "", "serve", "--addr", addr, "--store", store, "--accept-after", "never", "--api-key", "the-api-key")
+		}()
+		base := "http://" + addr
+		Eventually(func() error { _, err := http.Get(base + "/api/console/settings"); return err }, "10s", "20ms").Should(Succeed())
+		stats := func() map[string]any {
+			_, st := call("GET", base+"/api/console/stats", "", "")
+			return st
+		}
+
+		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
+		Expect(code).To(Equal(http.StatusOK))
+		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", tok)
+		org, _ := tok["org_id"].(string)
+		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 1)), "the invite, dropped, is due at EOD")
+
+		code, rep := call("POST", base+"/api/console/eod", "", `{}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", rep)
+		Expect(rep).To(HaveKeyWithValue("handed", BeNumerically("==", 1)))
+		Expect(rep["resent"]).To(BeEmpty(), "the API re-sends it, not the console")
+
+		var v map[string]any
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["acknowledged"]
+		}, "10s", "20ms").Should(BeNumerically("==", 1), "%v", v)
+		Expect(v["deliveries"]).To(BeNumerically("==", 1))
+		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 0)))
+
+		cancel()
+		Eventually(done, "10s").Should(Receive())
+	})
+
 	DescribeTable("refuses bad input with one sentence and exit 2",
 		func(want string, args ...string) {
 			r := tartansim("", append([]string{"serve", "--store", store, "--addr", freeLoopback()}, args...)...)
