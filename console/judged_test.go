@@ -5,8 +5,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	. "github.com/onsi/gomega/gstruct"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/judge"
 )
 
 var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
@@ -19,8 +21,9 @@ var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
 			Expect(c.Verdict).To(Equal(string(conformance.Skip)), c.ID)
 		}
 		Expect(r.Verdict).To(Equal(VerdictNothingJudged))
-		Expect(r.Summary).To(Equal(RunSummary{Skipped: len(conformance.Checks())}))
-		Expect(r.Note).To(Equal("Nothing was judged: all 18 checks were SKIP."))
+		Expect(r.Summary).To(MatchFields(IgnoreExtras, Fields{"Passed": BeZero(), "Failed": BeZero(), "Skipped": Equal(len(conformance.Checks()))}))
+		Expect(r.Summary.Outcome()).To(Equal(judge.NothingJudged))
+		Expect(r.Note).To(HavePrefix("Nothing was judged: all 18 checks were skipped, e.g. SIG-VALID: "))
 	})
 
 	It("is NOTHING_JUDGED when a scenario sent nothing", func() {
@@ -28,8 +31,8 @@ var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
 		r := runToEnd(h, RunRequest{Scenario: "onboarding"})
 		Expect(r.State).To(Equal(RunDone), r.Error)
 		Expect(r.Verdict).To(Equal(VerdictNothingJudged))
-		Expect(r.Summary).To(Equal(RunSummary{Skipped: 1}))
-		Expect(r.Note).To(ContainSubstring("nothing was sent"))
+		Expect(r.Summary).To(MatchFields(IgnoreExtras, Fields{"Passed": BeZero(), "Failed": BeZero(), "Skipped": Equal(1)}))
+		Expect(r.Note).To(HavePrefix("Nothing was judged: scenario onboarding sent nothing: the subscription leaves out all "))
 		Expect(h.srv.Log().Counts().Total).To(BeZero())
 	})
 
@@ -40,7 +43,7 @@ var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
 		Expect(r.State).To(Equal(RunDone), r.Error)
 		Expect(r.Summary.Skipped).To(BeNumerically(">=", 1), "LIFE-SYNC needs a probe")
 		Expect(r.Summary.Passed + r.Summary.Failed + r.Summary.Skipped).To(Equal(3))
-		Expect(r.Verdict).To(Equal(r.Summary.verdict()))
+		Expect(r.Verdict).To(Equal(verdictOf(r.Summary)))
 		Expect(r.Verdict).NotTo(Equal(VerdictNothingJudged))
 		var runs []Run
 		Expect(h.call(http.MethodGet, "/api/console/runs", nil, &runs)).To(Equal(http.StatusOK))
@@ -48,11 +51,11 @@ var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
 	})
 
 	DescribeTable("its verdict follows from what it counted",
-		func(c RunSummary, want string) { Expect(c.verdict()).To(Equal(want)) },
-		Entry("nothing at all", RunSummary{}, VerdictNothingJudged),
-		Entry("only skips", RunSummary{Skipped: 3}, VerdictNothingJudged),
-		Entry("a pass among skips", RunSummary{Passed: 1, Skipped: 17}, VerdictPass),
-		Entry("a fail beats passes", RunSummary{Passed: 17, Failed: 1}, VerdictFail),
-		Entry("a fail among skips", RunSummary{Failed: 1, Skipped: 17}, VerdictFail),
+		func(t judge.Tally, want string) { Expect(verdictOf(t)).To(Equal(want)) },
+		Entry("nothing at all", judge.Tally{}, VerdictNothingJudged),
+		Entry("only skips", judge.Tally{Skipped: 3}, VerdictNothingJudged),
+		Entry("a pass among skips", judge.Tally{Passed: 1, Skipped: 17}, VerdictPass),
+		Entry("a fail beats passes", judge.Tally{Passed: 17, Failed: 1}, VerdictFail),
+		Entry("a fail among skips", judge.Tally{Failed: 1, Skipped: 17}, VerdictFail),
 	)
 })

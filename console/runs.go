@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -39,7 +38,8 @@ var (
 	errShutdown     = errors.New("console: the server stopped")
 )
 
-// Run verdicts, once a run is done.
+// Run verdicts, once a run is done: the run's judge.Tally, as the page
+// and scripts read it.
 const (
 	VerdictPass = string(conformance.Pass)
 	VerdictFail = string(conformance.Fail)
@@ -49,25 +49,24 @@ const (
 	VerdictNothingJudged = "NOTHING_JUDGED"
 )
 
-// RunSummary counts what a run judged: its checks (conformance) or its
-// one scenario. Skipped counts what could not be judged: a SKIP check, or
-// a scenario that sent nothing.
-type RunSummary struct {
-	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
-}
-
-// verdict is the run's verdict from its summary: FAIL over PASS, and
-// NOTHING_JUDGED when there is neither.
-func (c RunSummary) verdict() string {
-	switch {
-	case c.Failed > 0:
+// verdictOf is the verdict a tally adds up to.
+func verdictOf(t judge.Tally) string {
+	switch t.Outcome() {
+	case judge.RunFailed:
 		return VerdictFail
-	case c.Passed > 0:
+	case judge.RunPassed:
 		return VerdictPass
 	}
 	return VerdictNothingJudged
+}
+
+// decide sets a done run's summary, verdict and, when it judged nothing,
+// the note that says why; the caller holds runs.mu.
+func (r *Run) decide(t judge.Tally) {
+	r.Summary, r.Verdict = t, verdictOf(t)
+	if r.Verdict == VerdictNothingJudged {
+		r.Note = sentence("nothing was judged: " + t.Why)
+	}
 }
 
 // RunRequest is the body of POST /api/console/runs: a built-in scenario
@@ -96,10 +95,11 @@ type Run struct {
 	// Checks are the conformance verdicts as they come.
 	Checks []CheckVerdict `json:"checks,omitempty"`
 	// Verdict is PASS, FAIL or NOTHING_JUDGED once a run is done, from
-	// Summary; Problems say why it failed, Orgs what the state probe
-	// showed (a scenario), and Note why nothing was judged.
+	// Summary, which counts its checks (conformance) or its one scenario;
+	// Problems say why it failed, Orgs what the state probe showed (a
+	// scenario), and Note why nothing was judged.
 	Verdict  string       `json:"verdict,omitempty"`
-	Summary  RunSummary   `json:"summary"`
+	Summary  judge.Tally  `json:"summary"`
 	Note     string       `json:"note,omitempty"`
 	Problems []string     `json:"problems,omitempty"`
 	Orgs     []OrgVerdict `json:"orgs,omitempty"`
@@ -366,16 +366,7 @@ func (s *Server) finish(ctx context.Context, r *Run, rep *scenarios.Report, err 
 			r.State = RunDone
 		}
 		if rep != nil && r.State == RunDone {
-			switch {
-			case len(rep.Deliveries) == 0:
-				r.Summary.Skipped++
-				r.Note = sentence("nothing was judged: the subscription leaves out every webhook of this scenario, so nothing was sent")
-			case rep.Passed():
-				r.Summary.Passed++
-			default:
-				r.Summary.Failed++
-			}
-			r.Verdict = r.Summary.verdict()
+			r.decide(scenarios.TallyReports(rep))
 			r.Problems = rep.Problems
 			for _, o := range rep.Orgs {
 				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, Employees: o.Employees, Verdict: o.Verdict})
@@ -388,6 +379,7 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription(),
 		Settle: s.settling().Budget}
 	var runErr error
+	var results []conformance.Result
 	for _, c := range checks {
 		if ctx.Err() != nil {
 			break
@@ -402,15 +394,9 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 			}
 			break
 		}
+		results = append(results, res)
 		s.update(r, func(r *Run) {
-			switch res.Verdict {
-			case conformance.Pass:
-				r.Summary.Passed++
-			case conformance.Fail:
-				r.Summary.Failed++
-			default:
-				r.Summary.Skipped++
-			}
+			r.Summary = conformance.Tally(results)
 			r.Done++
 			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details})
 		})
@@ -423,20 +409,10 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		case ctx.Err() != nil:
 			r.State = stopped(ctx)
 		default:
-			r.State, r.Verdict = RunDone, r.Summary.verdict()
-			if r.Verdict == VerdictNothingJudged {
-				r.Note = sentence(fmt.Sprintf("nothing was judged: %s SKIP", countWords(r.Summary.Skipped, "the one check was", "all %d checks were")))
-			}
+			r.State = RunDone
+			r.decide(conformance.Tally(results))
 		}
 	})
-}
-
-// countWords says n with one's words or many's (a format with %d).
-func countWords(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return fmt.Sprintf(many, n)
 }
 
 // settling is the server's settle budget as the judge takes it, always

@@ -16,6 +16,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tartansim/tartansim/judge"
 )
 
 // crashEnv names the store a child test process writes to before it is
@@ -104,7 +106,7 @@ var _ = Describe("the store", Label("store"), func() {
 		Expect(runs[1].ID).To(Equal(done.ID))
 		Expect(runs[1].State).To(Equal(RunDone))
 		Expect(runs[1].Verdict).To(Equal(VerdictPass))
-		Expect(runs[1].Summary).To(Equal(RunSummary{Passed: 2}))
+		Expect(runs[1].Summary).To(Equal(judge.Tally{Passed: 2}))
 		Expect(runs[1].Checks).To(Equal(done.Checks))
 
 		By("numbering the next run after them")
