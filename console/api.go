@@ -2,14 +2,11 @@ package console
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/fixtures"
@@ -46,18 +43,9 @@ func (s *Server) routes() http.Handler {
 	m.HandleFunc("GET /api/console/stream", s.serveStream)
 	m.HandleFunc("GET /api/console/export", s.getExport)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no %s %s in the console's API.", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, "", fmt.Sprintf("There is no %s %s in the console's API.", r.Method, r.URL.Path))
 	})
 	return m
-}
-
-// apiError is every error answer: {"error": "One plain sentence."}.
-type apiError struct {
-	Error string `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -68,58 +56,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
-}
-
-// fail answers err with its status and its sentence.
-func fail(w http.ResponseWriter, err error) {
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, ErrBadInput), errors.Is(err, ErrBadSettings), errors.Is(err, ErrNoKey):
-		status = http.StatusBadRequest
-	case errors.Is(err, ErrNotSubscribed):
-		status = http.StatusUnprocessableEntity
-	case errors.Is(err, ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, ErrBusy):
-		status = http.StatusConflict
-	}
-	writeError(w, status, plainError(err))
-}
-
-// plainError is err as one sentence for people: no package prefixes or
-// sentinel wording, a capital letter and a full stop.
-func plainError(err error) string {
-	msg := err.Error()
-	for _, sentinel := range []error{ErrBadInput, ErrBadSettings, ErrNotSubscribed, ErrNotFound} {
-		msg = strings.ReplaceAll(msg, sentinel.Error()+": ", "")
-	}
-	for _, p := range []string{"console: ", "conformance: ", "scenarios: ", "sender: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	msg = strings.TrimSpace(msg)
-	if msg == "" {
-		return "Something went wrong."
-	}
-	first, _, _ := strings.Cut(msg, " ")
-	first = strings.TrimRight(first, ".,;:")
-	if strings.IndexFunc(first, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
-		msg = strings.ToUpper(msg[:1]) + msg[1:] // a word, not a name like sync.events.initiated
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
-}
-
-// readJSON decodes a request body into v, refusing unknown fields.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, plainError(fmt.Errorf("the request body is not the JSON this endpoint takes: %v", err)))
-		return false
-	}
-	return true
 }
 
 // CatalogueEntry is one event of the catalogue, as the Endpoint section
@@ -222,13 +158,17 @@ func (s *Server) getDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := Filter{Event: q.Get("event"), Org: strings.TrimSpace(q.Get("org")), Outcome: q.Get("outcome")}
 	if f.Outcome != "" && f.Outcome != OutcomeOK && f.Outcome != OutcomeFailed {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("The outcome %q is not ok or failed.", f.Outcome))
+		writeError(w, http.StatusBadRequest, "outcome", fmt.Sprintf("The outcome %q is not ok or failed.", f.Outcome))
 		return
 	}
-	before, err1 := optionalInt(q.Get("before"))
-	limit, err2 := optionalInt(q.Get("limit"))
-	if err := errors.Join(err1, err2); err != nil {
-		writeError(w, http.StatusBadRequest, "before and limit are whole numbers.")
+	before, err := optionalInt(q.Get("before"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "before", "before is a whole number: an attempt's id.")
+		return
+	}
+	limit, err := optionalInt(q.Get("limit"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "limit", "limit is a whole number.")
 		return
 	}
 	page, err := s.log.List(f, before, int(limit))
@@ -249,7 +189,7 @@ func optionalInt(v string) (int64, error) {
 func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not an attempt number.", r.PathValue("id")))
+		writeError(w, http.StatusBadRequest, "id", fmt.Sprintf("%q is not an attempt number.", r.PathValue("id")))
 		return 0, false
 	}
 	return id, true
@@ -265,15 +205,19 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		fail(w, err)
 	case !found:
-		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no attempt %d in the log.", id))
+		writeError(w, http.StatusNotFound, "id", fmt.Sprintf("There is no attempt %d in the log.", id))
 	default:
 		writeJSON(w, http.StatusOK, view(a))
 	}
 }
 
+// noBody is the body of the controls that take none: {} or nothing, and
+// any key is refused by name.
+type noBody struct{}
+
 func (s *Server) postResend(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
-	if !ok {
+	if !ok || !readJSON(w, r, &noBody{}) {
 		return
 	}
 	a, err := s.Resend(r.Context(), id)
@@ -285,6 +229,9 @@ func (s *Server) postResend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postEOD(w http.ResponseWriter, r *http.Request) {
+	if !readJSON(w, r, &noBody{}) {
+		return
+	}
 	rep, err := s.EOD(r.Context())
 	if err != nil {
 		fail(w, err)
@@ -296,7 +243,8 @@ func (s *Server) postEOD(w http.ResponseWriter, r *http.Request) {
 // Stats is GET /api/console/stats: the log's aggregates.
 type Stats struct {
 	Counts
-	// Pending counts the failed deliveries the next EOD batch re-sends.
+	// Pending counts the deliveries due at the next EOD batch
+	// (deliverylog.DueAtEOD).
 	Pending int       `json:"pending"`
 	NextEOD time.Time `json:"nextEod,omitzero"`
 	LastEOD time.Time `json:"lastEod,omitzero"`
@@ -358,13 +306,16 @@ func (s *Server) postRun(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	run, ok := s.RunByID(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no run %s.", r.PathValue("id")))
+		writeError(w, http.StatusNotFound, "id", fmt.Sprintf("There is no run %s.", r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, run)
 }
 
 func (s *Server) postCancel(w http.ResponseWriter, r *http.Request) {
+	if !readJSON(w, r, &noBody{}) {
+		return
+	}
 	if err := s.CancelRun(r.PathValue("id")); err != nil {
 		fail(w, err)
 		return

@@ -21,12 +21,13 @@ const (
 	SourceAPI         = "api"         // a webhook the mock Tartan API sent (see Server.Record)
 )
 
-// Kinds of an attempt: its place among the sends of its bytes.
+// Kinds of an attempt: its place among the sends of its bytes, as the
+// delivery log names them.
 const (
-	KindFirst     = "first"
-	KindDuplicate = "duplicate"
-	KindEOD       = "eod"
-	KindResend    = "resend"
+	KindFirst     = string(deliverylog.First)
+	KindDuplicate = string(deliverylog.Duplicate)
+	KindEOD       = string(deliverylog.EOD)
+	KindResend    = string(deliverylog.Resend)
 )
 
 // Outcomes of an attempt, as the deliveries filter names them.
@@ -59,10 +60,13 @@ type Summary struct {
 	// or an EOD re-send shares it with the attempt it repeats.
 	Delivery int64     `json:"delivery"`
 	Time     time.Time `json:"time"`
-	// Source says what made the attempt: test, resend, eod, scenario or
-	// conformance; Run names the scenario or the check.
+	// Source says what made the attempt: test, resend, eod, scenario,
+	// conformance or api; Run names the scenario or the check.
 	Source string `json:"source"`
 	Run    string `json:"run,omitempty"`
+	// RunID is the console run that made the attempt (source scenario or
+	// conformance).
+	RunID string `json:"runId,omitempty"`
 	// Kind is the attempt's place among the sends of its bytes: first,
 	// duplicate, eod or resend.
 	Kind      string `json:"kind"`

@@ -17,10 +17,6 @@ import (
 
 func TestConsole(t *testing.T) {
 	RegisterFailHandler(Fail)
-	// What the specs wait for (an EOD the schedule runs, a page that
-	// updates) happens in milliseconds; under -race on a loaded 2-core
-	// runner it once took over Gomega's default second.
-	SetDefaultEventuallyTimeout(10 * time.Second)
 	RunSpecs(t, "console")
 }
 
@@ -77,15 +73,26 @@ func (h *harness) close() {
 // JSON answer into out (when not nil). It returns the status.
 func (h *harness) call(method, path string, body any, out any) int {
 	GinkgoHelper()
-	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		b, err := json.Marshal(body)
+		var err error
+		raw, err = json.Marshal(body)
 		Expect(err).NotTo(HaveOccurred())
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, h.base+path, rd)
+	code, data := h.send(method, path, raw, body != nil)
+	if out != nil {
+		Expect(json.Unmarshal(data, out)).To(Succeed(), string(data))
+	}
+	return code
+}
+
+// send makes a request as the page does, body as it is (a JSON body when
+// isJSON), and returns the status and the answer.
+func (h *harness) send(method, path string, body []byte, isJSON bool) (int, []byte) {
+	GinkgoHelper()
+	req, err := http.NewRequest(method, h.base+path, bytes.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
-	if body != nil {
+	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -94,10 +101,7 @@ func (h *harness) call(method, path string, body any, out any) int {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
-	if out != nil {
-		Expect(json.Unmarshal(data, out)).To(Succeed(), string(data))
-	}
-	return resp.StatusCode
+	return resp.StatusCode, data
 }
 
 // errorOf is the sentence of an error answer.
@@ -105,7 +109,7 @@ func (h *harness) errorOf(method, path string, body any) (int, string) {
 	GinkgoHelper()
 	var e apiError
 	code := h.call(method, path, body, &e)
-	return code, e.Error
+	return code, e.Message
 }
 
 func ptr[T any](v T) *T { return &v }

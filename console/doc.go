@@ -12,15 +12,22 @@
 //     or not, signed and sent, with the exact request (headers, body, a curl
 //     line) and the answer;
 //   - runs: a built-in scenario or the conformance checks, with progress as
-//     server-sent events and the verdicts with their evidence;
+//     server-sent events and the verdicts with their evidence, judged as the
+//     CLI judges them (the same settle budget, Settle); a run that judged
+//     nothing is NOTHING_JUDGED, never PASS;
 //   - the log: every attempt, newest first, filtered by event, org and
-//     outcome, opened, resent byte for byte, exported as the replay NDJSON
-//     log; an EOD batch re-sends the day's failures at 23:59 IST, by itself
-//     or when asked.
+//     outcome, opened, resent byte for byte, exported as the NDJSON
+//     delivery log; one EOD batch, at 23:59 IST by itself or when asked,
+//     re-sends every delivery of the log that deliverylog.DueAtEOD says is
+//     due, whatever made it (the mock API's go back through it: EODThrough).
 //
-// The log and the settings live in a Store on disk (bbolt); memory holds a
-// bounded window of the newest summaries and the counts, however long the
-// server runs.
+// Every control refuses bad input with a 4xx and {"message", "field"}, an
+// unknown JSON key by name, and changes nothing when it refuses.
+//
+// The log, the settings and the last runs live in a Store on disk (bbolt),
+// and survive a restart: a run the server stopped under is interrupted.
+// Memory holds a bounded window of the newest summaries and the counts,
+// however long the server runs.
 //
 // The server defends itself as a local server that holds a signing key and
 // sends requests on command must: it listens on loopback by default,

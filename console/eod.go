@@ -2,6 +2,8 @@ package console
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -12,25 +14,56 @@ const eodConcurrency = 4
 // EODReport is what one EOD batch did: POST /api/console/eod.
 type EODReport struct {
 	Time time.Time `json:"time"`
-	// Scheduled is true for the batch the schedule ran, false for
-	// "Re-trigger failed now".
+	// Scheduled is true for the batch the schedule ran, false for one
+	// asked for.
 	Scheduled bool `json:"scheduled"`
-	// Resent are the attempts it made, one per failed delivery.
+	// Resent are the attempts the console made, one per delivery due.
 	Resent []Summary `json:"resent"`
 	OK     int       `json:"ok"`
 	Failed int       `json:"failed"`
+	// Handed counts the deliveries due handed to what made them (the
+	// mock Tartan API, see EODThrough), which re-sends them itself: their
+	// attempts join the log as they are made, and count in its verdicts.
+	Handed int `json:"handed"`
 	// Skipped counts failed deliveries of events no longer subscribed to:
 	// not sent, and kept for a batch after they are subscribed again.
 	Skipped int `json:"skipped"`
+	// Held counts failed deliveries of the run going on: its own EOD steps
+	// are theirs while it goes, and a batch after its end takes what is
+	// left.
+	Held int `json:"held"`
 	// Error says why the batch could not run, when it could not.
 	Error string `json:"error,omitempty"`
 }
 
-// EOD runs an EOD batch now: every console delivery (test send or resend)
-// that failed since the last batch is re-sent once, identical bytes, to
-// the webhook URL, at most eodConcurrency at a time. Tartan re-sends a
-// failure once, at the end of its day: a re-send that fails again is
-// failed for good. Events outside the subscription are not sent.
+// Redeliver re-sends, through what made them, deliveries of an EOD batch:
+// deliveries are the console's delivery IDs. It returns the ones it took:
+// their re-sends reach the log through Record. The console re-sends the
+// others itself.
+type Redeliver func(ctx context.Context, deliveries []int64) (taken []int64, err error)
+
+// EODThrough makes the EOD batch hand the failed deliveries of source
+// (SourceAPI: the mock Tartan API's, which Record logs) to f, so that their
+// maker re-sends them and counts the re-sends in its own verdicts.
+func EODThrough(source string, f Redeliver) Option {
+	return func(s *Server) {
+		if s.through == nil {
+			s.through = map[string]Redeliver{}
+		}
+		s.through[source] = f
+	}
+}
+
+// EOD runs an EOD batch now. The rule is the one of every door,
+// deliverylog.DueAtEOD, whatever made a delivery (a test send, a resend, a
+// run, the mock API): a batch re-sends, identical bytes, every genuine
+// delivery that no attempt acknowledged and no batch has re-sent yet, to
+// the webhook URL, at most eodConcurrency at a time. So a failure is
+// re-sent at EOD once: one whose re-send fails again has failed for good,
+// and only a Resend by hand sends it again. A forged delivery is never
+// re-sent. Deliveries of events outside the subscription are skipped, and
+// those of the run going on are held for a batch after it. Deliveries of a
+// source given to EODThrough go to its Redeliver.
 func (s *Server) EOD(ctx context.Context) (EODReport, error) { return s.eod(ctx, false) }
 
 func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
@@ -41,25 +74,60 @@ func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	tg, err := s.target()
-	if err != nil && len(ids) > 0 {
-		return rep, err
-	}
+	running := s.runningID()
 	var batch []Attempt
+	handed := map[string][]int64{}
 	for _, id := range ids {
-		a, ok, err := s.log.Get(id)
+		a, ok, err := s.log.Get(id) // the delivery's first attempt
 		if err != nil {
 			return rep, err
 		}
-		if !ok {
-			continue
-		}
-		if s.subscribed(envelope{Event: a.Event, EventType: a.EventType}) != nil {
+		switch {
+		case !ok:
+		case running != "" && a.RunID == running:
+			rep.Held++
+		case s.subscribed(envelope{Event: a.Event, EventType: a.EventType}) != nil:
 			rep.Skipped++
-			continue
+		case s.through[a.Source] != nil:
+			handed[a.Source] = append(handed[a.Source], a.Delivery)
+		default:
+			batch = append(batch, a)
 		}
-		batch = append(batch, a)
 	}
+	for _, source := range slices.Sorted(maps.Keys(handed)) {
+		ids := handed[source]
+		taken, err := s.through[source](ctx, ids)
+		if err != nil {
+			s.logger.Error("an EOD batch could not hand deliveries back", "source", source, "error", err)
+		}
+		rep.Handed += len(taken)
+		for _, id := range ids {
+			if !slices.Contains(taken, id) { // its maker has it no more: the console re-sends it
+				a, ok, err := s.log.Get(id)
+				if err != nil {
+					return rep, err
+				}
+				if ok {
+					batch = append(batch, a)
+				}
+			}
+		}
+	}
+	if len(batch) > 0 {
+		tg, err := s.target()
+		if err != nil {
+			return rep, err
+		}
+		s.resend(ctx, tg, batch, &rep)
+	}
+	_ = s.store.putMeta(keyLastEOD, rep.Time)
+	s.hub.publish("eod", rep)
+	return rep, nil
+}
+
+// resend re-sends batch to tg, at most eodConcurrency at a time, and
+// counts the outcomes in rep.
+func (s *Server) resend(ctx context.Context, tg target, batch []Attempt, rep *EODReport) {
 	var mu sync.Mutex
 	work := make(chan Attempt)
 	var wg sync.WaitGroup
@@ -91,9 +159,18 @@ func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
 	}
 	close(work)
 	wg.Wait()
-	_ = s.store.putMeta(keyLastEOD, rep.Time)
-	s.hub.publish("eod", rep)
-	return rep, nil
+}
+
+// runningID is the ID of the run going on, "" when none is.
+func (s *Server) runningID() string {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	for _, r := range s.runs.list {
+		if r.State == RunRunning {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 // LastEOD is when the last batch ran (zero: never).

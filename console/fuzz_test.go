@@ -1,7 +1,9 @@
 package console
 
 import (
+	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -76,6 +78,35 @@ func FuzzParseClock(f *testing.F) {
 			}
 		case h < 0 || h > 23 || m < 0 || m > 59:
 			t.Fatalf("%q gave %d:%d", s, h, m)
+		}
+	})
+}
+
+// FuzzDecodeBody: any request body is taken or refused as an *Error of
+// ErrBadInput, never a panic; a refused body leaves the value as it was,
+// and an unknown key is refused by its own name.
+func FuzzDecodeBody(f *testing.F) {
+	for _, s := range []string{
+		``, `{}`, `{"webhookUrl": "http://x/"}`, `{"webhookURL": 1}`, `{"events": "all"}`, `[1]`, `{"a":1} {}`,
+		`{"events": ["x"], "eodAt": null}`, "{\"\xff\": 1}", `{"layout": {"x": 1}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var p Patch
+		err := decodeBody(bytes.NewReader(body), &p)
+		if err == nil {
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) || !errors.Is(err, ErrBadInput) {
+			t.Fatalf("%v is not an *Error of ErrBadInput", err)
+		}
+		if p != (Patch{}) {
+			t.Fatalf("a refused body changed the value: %+v", p)
+		}
+		if e.Field != "" && strings.Contains(e.Why, "is not one this endpoint takes") && !strings.Contains(e.Why, strconv.Quote(e.Field)) {
+			t.Fatalf("the refusal %q does not name the key %q", e.Why, e.Field)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -73,8 +74,9 @@ var _ = Describe("small functions", func() {
 
 	DescribeTable("plainError",
 		func(err error, want string) { Expect(plainError(err)).To(Equal(want)) },
-		Entry("a sentinel's words go", errors.Join(errors.New("console: bad input: the payload is a JSON array, not an object")), "The payload is a JSON array, not an object."),
-		Entry("a name stays lower case", errors.New("console: not subscribed: sync.events.initiated is not subscribed"), "sync.events.initiated is not subscribed."),
+		Entry("a refusal: its own sentence", fmt.Errorf("wrapped: %w", refuse(ErrBadInput, "body", "the payload is a JSON array, not an object")), "The payload is a JSON array, not an object."),
+		Entry("a name stays lower case", refuse(ErrNotSubscribed, "event", "sync.events.initiated is not subscribed"), "sync.events.initiated is not subscribed."),
+		Entry("another package's prefix goes", errors.New("scenarios: probe for org o-1: refused"), "Probe for org o-1: refused."),
 		Entry("a full stop once", errors.New("done."), "Done."),
 		Entry("empty", errors.New(""), "Something went wrong."),
 	)

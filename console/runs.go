@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -27,7 +26,48 @@ const (
 	RunDone      = "done"
 	RunError     = "error"
 	RunCancelled = "cancelled"
+	// RunInterrupted is a run the server stopped under: shut down while it
+	// went on, or found running in the store at start (the process was
+	// killed). What it sent is in the log; it has no verdict.
+	RunInterrupted = "interrupted"
 )
+
+// Why a run's context ends before the run does.
+var (
+	errRunCancelled = errors.New("console: the run was cancelled")
+	errShutdown     = errors.New("console: the server stopped")
+)
+
+// Run verdicts, once a run is done: the run's judge.Tally, as the page
+// and scripts read it.
+const (
+	VerdictPass = string(conformance.Pass)
+	VerdictFail = string(conformance.Fail)
+	// VerdictNothingJudged is the verdict of a run that judged nothing:
+	// every check SKIP, or no webhook sent (a subscription that leaves
+	// them all out). It is never a pass.
+	VerdictNothingJudged = "NOTHING_JUDGED"
+)
+
+// verdictOf is the verdict a tally adds up to.
+func verdictOf(t judge.Tally) string {
+	switch t.Outcome() {
+	case judge.RunFailed:
+		return VerdictFail
+	case judge.RunPassed:
+		return VerdictPass
+	}
+	return VerdictNothingJudged
+}
+
+// decide sets a done run's summary, verdict and, when it judged nothing,
+// the note that says why; the caller holds runs.mu.
+func (r *Run) decide(t judge.Tally) {
+	r.Summary, r.Verdict = t, verdictOf(t)
+	if r.Verdict == VerdictNothingJudged {
+		r.Note = sentence("nothing was judged: " + t.Why)
+	}
+}
 
 // RunRequest is the body of POST /api/console/runs: a built-in scenario
 // by name, or the conformance checks (Checks empty: all of them).
@@ -54,15 +94,25 @@ type Run struct {
 	Steps []RunStep `json:"steps,omitempty"`
 	// Checks are the conformance verdicts as they come.
 	Checks []CheckVerdict `json:"checks,omitempty"`
-	// Verdict is PASS or FAIL once a run is done; Problems say why it
-	// failed and Orgs what the state probe showed (a scenario).
+	// Verdict is PASS, FAIL or NOTHING_JUDGED once a run is done, from
+	// Summary, which counts its checks (conformance) or its one scenario;
+	// Problems say why it failed, Orgs what the state probe showed (a
+	// scenario), and Note why nothing was judged.
 	Verdict  string       `json:"verdict,omitempty"`
+	Summary  judge.Tally  `json:"summary"`
+	Note     string       `json:"note,omitempty"`
 	Problems []string     `json:"problems,omitempty"`
 	Orgs     []OrgVerdict `json:"orgs,omitempty"`
 	Seed     uint64       `json:"seed"`
-	Error    string       `json:"error,omitempty"`
+	// Version counts the run's changes: of two copies of one run, the
+	// higher Version is the newer (the page keeps it).
+	Version int `json:"version"`
+	// Settle is the settle budget its state judgements had (0: judged at
+	// once).
+	Settle time.Duration `json:"settleNs"`
+	Error  string        `json:"error,omitempty"`
 
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 }
 
 // RunStep is one finished step of a scenario.
@@ -104,12 +154,13 @@ type runs struct {
 
 func newRuns() *runs { return &runs{} }
 
-func (rs *runs) cancelAll() {
+// stopAll interrupts every run going on: the server stops.
+func (rs *runs) stopAll() {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	for _, r := range rs.list {
 		if r.cancel != nil {
-			r.cancel()
+			r.cancel(errShutdown)
 		}
 	}
 }
@@ -150,13 +201,36 @@ func (r *Run) copy() Run {
 	return c
 }
 
-// update changes run r under the lock and tells the page.
+// update changes run r under the lock, stores it and tells the page. Only
+// r's own goroutine calls it, so its snapshots reach the store in order.
 func (s *Server) update(r *Run, f func(*Run)) {
 	s.runs.mu.Lock()
 	f(r)
+	if r.State == RunInterrupted {
+		r.Note = interruptedNote
+	}
+	r.Version++
 	snap := r.copy()
 	s.runs.mu.Unlock()
+	s.keepRun(snap)
 	s.hub.publish("run", snap)
+}
+
+// keepRun writes a run's snapshot to the store; a store that fails is
+// logged, and the run goes on.
+func (s *Server) keepRun(r Run) {
+	if err := s.store.putRun(r, keptRuns); err != nil {
+		s.logger.Error("a run could not be stored", "run", r.ID, "error", err)
+	}
+}
+
+// stopped is the state of a run whose context ended: interrupted when the
+// server stopped, cancelled when asked.
+func stopped(ctx context.Context) string {
+	if errors.Is(context.Cause(ctx), errShutdown) {
+		return RunInterrupted
+	}
+	return RunCancelled
 }
 
 // StartRun starts a scenario or the conformance checks against the
@@ -168,11 +242,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	var checks []conformance.Check
 	switch {
 	case req.Scenario != "" && req.Conformance:
-		return Run{}, fmt.Errorf("%w: ask for a scenario or for the conformance checks, not both", ErrBadInput)
+		return Run{}, refuse(ErrBadInput, "conformance", "ask for a scenario or for the conformance checks, not both")
 	case req.Scenario != "":
 		var err error
 		if sc, err = scenarios.Lookup(req.Scenario); err != nil {
-			return Run{}, fmt.Errorf("%w: there is no built-in scenario %q", ErrBadInput, req.Scenario)
+			return Run{}, refuse(ErrBadInput, "scenario", "there is no built-in scenario %q", req.Scenario)
 		}
 	case req.Conformance:
 		for _, c := range conformance.Checks() {
@@ -182,11 +256,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 		}
 		for _, id := range req.Checks {
 			if _, ok := conformance.Lookup(id); !ok {
-				return Run{}, fmt.Errorf("%w: there is no conformance check %q", ErrBadInput, id)
+				return Run{}, refuse(ErrBadInput, "checks", "there is no conformance check %q", id)
 			}
 		}
 	default:
-		return Run{}, fmt.Errorf("%w: name a scenario, or ask for the conformance checks", ErrBadInput)
+		return Run{}, refuse(ErrBadInput, "scenario", "name a scenario, or ask for the conformance checks")
 	}
 	tg, err := s.target()
 	if err != nil {
@@ -196,14 +270,14 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	for _, r := range s.runs.list {
 		if r.State == RunRunning {
 			s.runs.mu.Unlock()
-			return Run{}, fmt.Errorf("%w (%s): wait for it, or cancel it", ErrBusy, r.Name)
+			return Run{}, refuse(ErrBusy, "", "a run is already going (%s): wait for it, or cancel it", r.Name)
 		}
 	}
 	s.runs.n++
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	// Each run its own data (the n-th run of a server has seed+n-1), so
 	// that a second run does not repeat the first one's requestIds.
-	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), cancel: cancel}
+	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), Settle: s.settle, Version: 1, cancel: cancel}
 	if sc != nil {
 		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
 	} else {
@@ -216,10 +290,11 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	snap := r.copy()
 	s.runs.wg.Add(1)
 	s.runs.mu.Unlock()
+	s.keepRun(snap)
 	s.hub.publish("run", snap)
 	go func() {
 		defer s.runs.wg.Done()
-		defer cancel()
+		defer cancel(nil)
 		if sc != nil {
 			s.playScenario(ctx, r, tg, sc)
 		} else {
@@ -236,19 +311,20 @@ func (s *Server) CancelRun(id string) error {
 	for _, r := range s.runs.list {
 		if r.ID == id {
 			if r.cancel != nil {
-				r.cancel()
+				r.cancel(errRunCancelled)
 			}
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: there is no run %s", ErrNotFound, id)
+	return refuse(ErrNotFound, "id", "there is no run %s", id)
 }
 
 // runnerOptions are the scenario runner's options for a run from the
-// console: the one place where they are built.
+// console: the one place where they are built. The settle budget is given
+// whatever it is: a scenario runner without one judges at once.
 func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report, *scenarios.StepReport)) []scenarios.Option {
 	opts := []scenarios.Option{scenarios.Seed(r.Seed), scenarios.Start(s.clock.Now()), scenarios.OnStep(onStep),
-		scenarios.Subscribe(s.Settings().Subscription())}
+		scenarios.Subscribe(s.Settings().Subscription()), scenarios.Settle(s.settling())}
 	if tg.probe != nil {
 		opts = append(opts, scenarios.WithProbe(tg.probe))
 	}
@@ -258,11 +334,11 @@ func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report,
 func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenarios.Scenario) {
 	snd, err := sender.New(tg.url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.MaxConns(32))
 	if err != nil {
-		s.finish(r, nil, err)
+		s.finish(ctx, r, nil, err)
 		return
 	}
 	defer snd.Close()
-	logged := newRunLog(s, SourceScenario, sc.Name, tg.url)
+	logged := newRunLog(s, r.ID, SourceScenario, sc.Name, tg.url)
 	onStep := func(rep *scenarios.Report, sr *scenarios.StepReport) {
 		logged.catchUp(rep)
 		s.update(r, func(r *Run) {
@@ -274,26 +350,23 @@ func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenar
 	if rep != nil {
 		logged.catchUp(rep)
 	}
-	s.finish(r, rep, err)
+	s.finish(ctx, r, rep, err)
 }
 
 // finish records a scenario's verdict, or why there is none.
-func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
+func (s *Server) finish(ctx context.Context, r *Run, rep *scenarios.Report, err error) {
 	s.update(r, func(r *Run) {
 		r.End = s.clock.Now()
 		switch {
-		case rep != nil && rep.Interrupted:
-			r.State = RunCancelled
+		case rep != nil && rep.Interrupted, ctx.Err() != nil:
+			r.State = stopped(ctx)
 		case err != nil:
 			r.State, r.Error = RunError, plainError(err)
 		default:
 			r.State = RunDone
 		}
 		if rep != nil && r.State == RunDone {
-			r.Verdict = string(conformance.Fail)
-			if rep.Passed() {
-				r.Verdict = string(conformance.Pass)
-			}
+			r.decide(scenarios.TallyReports(rep))
 			r.Problems = rep.Problems
 			for _, o := range rep.Orgs {
 				r.Orgs = append(r.Orgs, OrgVerdict{ID: o.ID, Employees: o.Employees, Verdict: o.Verdict})
@@ -303,16 +376,17 @@ func (s *Server) finish(r *Run, rep *scenarios.Report, err error) {
 }
 
 func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []conformance.Check) {
-	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription()}
-	failed := false
+	t := conformance.Target{URL: tg.url, Key: tg.key, Probe: tg.probe, Timeout: s.timeout, Seed: r.Seed, TLS: s.tls, Events: s.Settings().Subscription(),
+		Settle: s.settling().Budget}
 	var runErr error
+	var results []conformance.Result
 	for _, c := range checks {
 		if ctx.Err() != nil {
 			break
 		}
 		res, err := c.Run(ctx, t)
 		if res.Report != nil {
-			newRunLog(s, SourceConformance, c.ID, tg.url).catchUp(res.Report)
+			newRunLog(s, r.ID, SourceConformance, c.ID, tg.url).catchUp(res.Report)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -320,8 +394,9 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 			}
 			break
 		}
-		failed = failed || res.Verdict == conformance.Fail
+		results = append(results, res)
 		s.update(r, func(r *Run) {
+			r.Summary = conformance.Tally(results)
 			r.Done++
 			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details})
 		})
@@ -332,20 +407,29 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		case runErr != nil:
 			r.State, r.Error = RunError, plainError(runErr)
 		case ctx.Err() != nil:
-			r.State = RunCancelled
+			r.State = stopped(ctx)
 		default:
-			r.State, r.Verdict = RunDone, string(conformance.Pass)
-			if failed {
-				r.Verdict = string(conformance.Fail)
-			}
+			r.State = RunDone
+			r.decide(conformance.Tally(results))
 		}
 	})
+}
+
+// settling is the server's settle budget as the judge takes it, always
+// explicit: judge.JudgeAtOnce for 0, as the CLI's --settle 0 (a zero
+// Settling would wait judge.DefaultSettle).
+func (s *Server) settling() judge.Settling {
+	if s.settle == 0 {
+		return judge.Settling{Budget: judge.JudgeAtOnce}
+	}
+	return judge.Settling{Budget: s.settle}
 }
 
 // runLog copies a scenario report's attempts into the console's log as
 // they happen, each once, keeping each delivery's attempts together.
 type runLog struct {
 	s      *Server
+	run    string // the run's ID
 	source string
 	name   string
 	target string
@@ -353,8 +437,8 @@ type runLog struct {
 	ids    map[*scenarios.Delivery]int64 // the console's delivery ID
 }
 
-func newRunLog(s *Server, source, name, target string) *runLog {
-	return &runLog{s: s, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
+func newRunLog(s *Server, run, source, name, target string) *runLog {
+	return &runLog{s: s, run: run, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
 }
 
 // catchUp logs the attempts of rep not logged yet, in one write.
@@ -364,7 +448,7 @@ func (l *runLog) catchUp(rep *scenarios.Report) {
 	for _, d := range rep.Deliveries {
 		for _, at := range d.Attempts[l.logged[d]:] {
 			a := newAttempt(l.source, l.name, string(at.Kind), l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
-			a.Forged = d.Forged
+			a.Forged, a.RunID = d.Forged, l.run
 			switch id, ok := l.ids[d]; {
 			case ok:
 				a.Delivery = id

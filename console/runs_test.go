@@ -46,15 +46,26 @@ func stream(h *harness) <-chan [2]string {
 	return out
 }
 
-// waitRun polls run id until it is no longer running.
+// waitRun waits for run id to end, as the server's events tell, and
+// returns it as GET /runs/{id} has it. It subscribes before it looks, so
+// an end between the two is seen either way.
 func waitRun(h *harness, id string) Run {
 	GinkgoHelper()
-	var r Run
-	Eventually(func() string {
-		h.call(http.MethodGet, "/api/console/runs/"+id, nil, &r)
-		return r.State
-	}, "60s", "50ms").ShouldNot(Equal(RunRunning))
-	return r
+	ch := events(h)
+	for {
+		var r Run
+		Expect(h.call(http.MethodGet, "/api/console/runs/"+id, nil, &r)).To(Equal(http.StatusOK))
+		if r.State != RunRunning {
+			return r
+		}
+		for {
+			var ev Run
+			Expect(json.Unmarshal(awaitEvent(ch, "run"), &ev)).To(Succeed())
+			if ev.ID == id {
+				break
+			}
+		}
+	}
 }
 
 var _ = Describe("runs from the console", Label("runs"), func() {
@@ -75,20 +86,22 @@ var _ = Describe("runs from the console", Label("runs"), func() {
 		Expect(done.Orgs[0].Converged).To(BeTrue())
 
 		var progress []Run
-		Eventually(func() int {
-			for {
-				select {
-				case ev := <-events:
-					if ev[0] == "run" {
-						var p Run
-						Expect(json.Unmarshal([]byte(ev[1]), &p)).To(Succeed())
-						progress = append(progress, p)
-					}
-				default:
-					return len(progress)
-				}
+		guard := time.NewTimer(hangGuard)
+		defer guard.Stop()
+		for len(progress) == 0 || progress[len(progress)-1].State == RunRunning {
+			var ev [2]string
+			select {
+			case ev = <-events: // the page's stream, in order
+			case <-guard.C:
+				Fail("the stream never told the run's end")
 			}
-		}).Should(BeNumerically(">=", done.Total+1), "one event per step, and the end")
+			if ev[0] == "run" {
+				var p Run
+				Expect(json.Unmarshal([]byte(ev[1]), &p)).To(Succeed())
+				progress = append(progress, p)
+			}
+		}
+		Expect(len(progress)).To(BeNumerically(">=", done.Total+1), "one event per step, and the end")
 		Expect(progress[len(progress)-1].Verdict).To(Equal("PASS"))
 
 		var page Page
@@ -107,7 +120,7 @@ var _ = Describe("runs from the console", Label("runs"), func() {
 		Expect(eods).To(BeNumerically(">", 0))
 		var st Stats
 		h.call(http.MethodGet, "/api/console/stats", nil, &st)
-		Expect(st.Pending).To(BeZero(), "a scenario's failures are its own EOD's business")
+		Expect(st.Pending).To(BeZero(), "the scenario's own EOD had every failure acknowledged: nothing is left for the console's")
 	})
 
 	It("runs the conformance checks one by one, with verdicts and evidence", func() {

@@ -58,7 +58,7 @@ func hostsFor(addr string, extra []string) map[string]bool {
 func (s *Server) guard(next http.Handler) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "This request came from another site, and the console only takes changes from its own page.")
+		writeError(w, http.StatusForbidden, "", "This request came from another site, and the console only takes changes from its own page.")
 	}))
 	inner := csrf.Handler(jsonBodies(next))
 	return s.hostOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +86,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if q := r.URL.Query().Get("token"); q != "" && r.Method == http.MethodGet && r.URL.Path == "/" {
 		if !s.tokenMatches(q) {
-			writeError(w, http.StatusUnauthorized, "That token is not this server's.")
+			writeError(w, http.StatusUnauthorized, "token", "That token is not this server's.")
 			return false
 		}
 		http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -94,7 +94,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if !s.tokenMatches(given) {
-		writeError(w, http.StatusUnauthorized, "This server needs its token: open the page once with ?token=..., or send Authorization: Bearer ...")
+		writeError(w, http.StatusUnauthorized, "token", "This server needs its token: open the page once with ?token=..., or send Authorization: Bearer ...")
 		return false
 	}
 	return true
@@ -111,7 +111,7 @@ func jsonBodies(next http.Handler) http.Handler {
 		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if mt != "application/json" {
-				writeError(w, http.StatusUnsupportedMediaType, "The console's API takes JSON bodies only (Content-Type: application/json).")
+				writeError(w, http.StatusUnsupportedMediaType, "", "The console's API takes JSON bodies only (Content-Type: application/json).")
 				return
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -40,7 +39,7 @@ type Payload struct {
 func (s *Server) Payload(id string) (Payload, error) {
 	kind, err := fixtures.LookupKind(id)
 	if err != nil {
-		return Payload{}, fmt.Errorf("%w: there is no event %q in the catalogue", ErrBadInput, id)
+		return Payload{}, refuse(ErrBadInput, "event", "there is no event %q in the catalogue", id)
 	}
 	st := s.Settings()
 	s.mu.Lock()
@@ -85,7 +84,7 @@ func (s *Server) Send(ctx context.Context, t TestSend) (Attempt, error) {
 	if t.Signature != "" {
 		var err error
 		if sig, err = sender.ParseSignature(t.Signature); err != nil {
-			return Attempt{}, fmt.Errorf("%w: the signature %q is not one of %s", ErrBadInput, t.Signature, strings.Join(sender.SignatureNames(), ", "))
+			return Attempt{}, refuse(ErrBadInput, "signature", "the signature %q is not one of %s", t.Signature, strings.Join(sender.SignatureNames(), ", "))
 		}
 	}
 	env := readEnvelope(body)
@@ -108,7 +107,7 @@ func (s *Server) Resend(ctx context.Context, id int64) (Attempt, error) {
 		return Attempt{}, err
 	}
 	if !ok {
-		return Attempt{}, fmt.Errorf("%w: there is no attempt %d in the log", ErrNotFound, id)
+		return Attempt{}, refuse(ErrNotFound, "id", "there is no attempt %d in the log", id)
 	}
 	if err := s.subscribed(envelope{Event: orig.Event, EventType: orig.EventType}); err != nil {
 		return Attempt{}, err
@@ -131,7 +130,7 @@ func (s *Server) subscribed(env envelope) error {
 	if env.EventType != "" {
 		name += " (" + env.EventType + ")"
 	}
-	return fmt.Errorf("%w: %s is not among the subscribed events, so Tartan would not send it; tick it under Endpoint first", ErrNotSubscribed, name)
+	return refuse(ErrNotSubscribed, "event", "%s is not among the subscribed events, so Tartan would not send it; tick it under Endpoint first", name)
 }
 
 // deliver sends d to url and logs the attempt, made like like (its
@@ -155,8 +154,9 @@ func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, lik
 // list shows it: d as sent to target, kind its place among the sends of
 // its bytes (KindFirst, KindEOD, KindResend), res the answer. delivery
 // is the ID Record returned for an earlier attempt of the same bytes, or 0
-// for new ones; Record returns the delivery's ID. The console's own EOD
-// batch never re-sends such an attempt: its maker has its own.
+// for new ones; Record returns the delivery's ID. A delivery of source
+// that failed is re-sent by the next EOD batch, through the Redeliver
+// given to EODThrough for source when there is one.
 func (s *Server) Record(source, kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
 	a := newAttempt(source, "", kind, target, d, res)
 	a.Delivery = delivery
@@ -194,19 +194,19 @@ func checkPayload(body []byte) error {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
 			line, col := position(body, syn.Offset)
-			return fmt.Errorf("%w: the payload is not valid JSON at line %d, column %d: %s", ErrBadInput, line, col, syn.Error())
+			return refuse(ErrBadInput, "body", "the payload is not valid JSON at line %d, column %d: %s", line, col, syn.Error())
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("%w: the payload is not valid JSON: it ends too soon", ErrBadInput)
+			return refuse(ErrBadInput, "body", "the payload is not valid JSON: it ends too soon")
 		}
-		return fmt.Errorf("%w: the payload is not valid JSON: %v", ErrBadInput, err)
+		return refuse(ErrBadInput, "body", "the payload is not valid JSON: %v", err)
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%w: the payload is a JSON %s, not an object", ErrBadInput, wire.Kind(v))
+		return refuse(ErrBadInput, "body", "the payload is a JSON %s, not an object", wire.Kind(v))
 	}
 	if ev, ok := obj["event"].(string); !ok || ev == "" {
-		return fmt.Errorf("%w: the payload has no \"event\" field, so it is no Tartan webhook", ErrBadInput)
+		return refuse(ErrBadInput, "body", "the payload has no \"event\" field, so it is no Tartan webhook")
 	}
 	return nil
 }

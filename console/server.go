@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -35,11 +36,13 @@ type Server struct {
 	clock     clock.Clock
 	seed      uint64
 	timeout   time.Duration
+	settle    time.Duration
 	tls       *tls.Config
 	logger    *slog.Logger
 	initial   Settings
 	patch     Patch
 	onChange  []func(Settings)
+	through   map[string]Redeliver // EOD batches hand these sources' deliveries back
 
 	store   *Store
 	log     *Log
@@ -95,6 +98,13 @@ func WithClock(c clock.Clock) Option { return func(s *Server) { s.clock = c } }
 // The default is 1.
 func Seed(n uint64) Option { return func(s *Server) { s.seed = n } }
 
+// Settle is the settle budget of the runs' state judgements: how long they
+// wait for a consumer that applies later, from a queue, to converge (see
+// judge.Settling). The default is judge.DefaultSettle, the CLI's
+// --settle; 0 judges at once, from one read, as --settle 0 does. A
+// negative budget makes New fail with ErrBadInput.
+func Settle(d time.Duration) Option { return func(s *Server) { s.settle = d } }
+
 // Timeout bounds each delivery; the default is sender.DefaultTimeout.
 func Timeout(d time.Duration) Option { return func(s *Server) { s.timeout = d } }
 
@@ -127,7 +137,7 @@ func Override(p Patch) Option { return func(s *Server) { s.patch = p } }
 // error wrapping ErrStoreLocked or ErrStoreDamaged.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		addr: DefaultAddr, clock: clock.Real, seed: 1, timeout: sender.DefaultTimeout,
+		addr: DefaultAddr, clock: clock.Real, seed: 1, timeout: sender.DefaultTimeout, settle: judge.DefaultSettle,
 		logger: slog.New(slog.DiscardHandler), initial: DefaultSettings(),
 		senders: map[string]*sender.Sender{}, wake: make(chan struct{}, 1),
 	}
@@ -140,6 +150,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if !isLoopback(host) && s.token == "" {
 		return nil, ErrTokenRequired
+	}
+	if s.settle < 0 {
+		return nil, refuse(ErrBadInput, "settle", "the settle budget %s is negative: say 0 to judge at once", s.settle)
 	}
 	if s.storePath == "" {
 		return nil, errors.New("console: no store path")
@@ -158,6 +171,11 @@ func New(opts ...Option) (*Server, error) {
 		_ = s.store.Close()
 		return nil, err
 	}
+	s.runs = newRuns()
+	if err := s.loadRuns(); err != nil {
+		_ = s.store.Close()
+		return nil, err
+	}
 	key := s.key
 	if key == nil {
 		key = make([]byte, 32)
@@ -168,7 +186,6 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("console: cannot start the built-in consumer: %w", err)
 	}
 	s.hub = newHub()
-	s.runs = newRuns()
 	s.outer = http.NewServeMux()
 	console := s.guard(s.routes())
 	s.outer.Handle("/", console)
@@ -251,7 +268,7 @@ func (s *Server) hosts() map[string]bool { return hostsFor(s.Addr(), s.extra) }
 func (s *Server) hostOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hosts := s.hosts(); hosts != nil && !hosts[strings.ToLower(r.Host)] {
-			writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("This server answers only to %s, not to the host %q.", s.Addr(), r.Host))
+			writeError(w, http.StatusMisdirectedRequest, "", fmt.Sprintf("This server answers only to %s, not to the host %q.", s.Addr(), r.Host))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -277,7 +294,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		s.runs.cancelAll()
+		s.runs.stopAll()
 		s.hub.close()
 		shut, stop := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = srv.Shutdown(shut)
@@ -295,7 +312,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close stops the built-in consumer, closes the senders and the store.
 func (s *Server) Close() error {
-	s.runs.cancelAll()
+	s.runs.stopAll()
 	s.runs.wait()
 	s.builtin.close()
 	s.mu.Lock()
@@ -359,9 +376,9 @@ type target struct {
 	probe func(ctx context.Context, orgID string) (probe.State, error)
 }
 
-// ErrNoKey is the error of a send to a webhook URL of the user's own when
-// serve was given no app key.
-var ErrNoKey = errors.New("console: no app key was given to serve, so only the built-in consumer can be sent to")
+// ErrNoKey is wrapped by the error of a send to a webhook URL of the user's
+// own when serve was given no app key.
+var ErrNoKey = errors.New("console: no app key")
 
 func (s *Server) target() (target, error) {
 	st := s.Settings()
@@ -369,7 +386,7 @@ func (s *Server) target() (target, error) {
 		return target{url: s.builtin.webhookURL(), key: s.builtin.key, probe: s.builtin.probe}, nil
 	}
 	if s.key == nil {
-		return target{}, ErrNoKey
+		return target{}, refuse(ErrNoKey, "webhookUrl", "no app key was given to serve, so only the built-in consumer can be sent to")
 	}
 	t := target{url: st.WebhookURL, key: s.key}
 	if st.ProbeURL != "" {
@@ -387,7 +404,7 @@ func (s *Server) senderFor(url string) (*sender.Sender, error) {
 	}
 	snd, err := sender.New(url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the webhook URL is not an http:// or https:// URL", ErrBadSettings)
+		return nil, refuse(ErrBadSettings, "webhookUrl", "the webhook URL is not an http:// or https:// URL")
 	}
 	s.senders[url] = snd
 	return snd, nil

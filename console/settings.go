@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 // Tartan's does.
 const DefaultEOD = "23:59"
 
-// EODOff turns the EOD schedule off ("Re-trigger failed now" still works).
+// EODOff turns the EOD schedule off ("Run the EOD batch now" still works).
 const EODOff = "off"
 
 // Settings are what the Endpoint section edits; the store keeps them across
@@ -63,14 +62,14 @@ var ErrBadSettings = errors.New("console: bad setting")
 func (s Settings) Apply(p Patch) (Settings, error) {
 	if p.WebhookURL != nil {
 		u := strings.TrimSpace(*p.WebhookURL)
-		if err := checkURL("webhook URL", u); err != nil {
+		if err := checkURL("webhookUrl", "webhook URL", u); err != nil {
 			return s, err
 		}
 		s.WebhookURL = u
 	}
 	if p.ProbeURL != nil {
 		u := strings.TrimSpace(*p.ProbeURL)
-		if err := checkURL("probe URL", u); err != nil {
+		if err := checkURL("probeUrl", "probe URL", u); err != nil {
 			return s, err
 		}
 		s.ProbeURL = u
@@ -82,13 +81,13 @@ func (s Settings) Apply(p Patch) (Settings, error) {
 		}
 		sub, err := fixtures.ParseSubscription(list)
 		if err != nil {
-			return s, fmt.Errorf("%w: %s", ErrBadSettings, strings.TrimPrefix(err.Error(), "fixtures: "))
+			return s, refuse(ErrBadSettings, "events", "%s", strings.TrimPrefix(err.Error(), "fixtures: "))
 		}
 		s.Events = sub.String()
 	}
 	if p.Layout != nil {
 		if _, err := wire.ParseLayout(*p.Layout); err != nil {
-			return s, fmt.Errorf("%w: the byte layout %q is not one of compact, python or indented", ErrBadSettings, *p.Layout)
+			return s, refuse(ErrBadSettings, "layout", "the byte layout %q is not one of compact, python or indented", *p.Layout)
 		}
 		s.Layout = *p.Layout
 	}
@@ -102,14 +101,14 @@ func (s Settings) Apply(p Patch) (Settings, error) {
 	return s, nil
 }
 
-// checkURL accepts "" or an http(s) URL with a host.
-func checkURL(what, raw string) error {
+// checkURL accepts "" or an http(s) URL with a host; field is its key.
+func checkURL(field, what, raw string) error {
 	if raw == "" {
 		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: the %s %q is not an http:// or https:// URL", ErrBadSettings, what, raw)
+		return refuse(ErrBadSettings, field, "the %s %q is not an http:// or https:// URL", what, raw)
 	}
 	return nil
 }
@@ -123,7 +122,7 @@ func parseClock(v string) (hour, minute int, err error) {
 	hour, err1 := strconv.Atoi(h)
 	minute, err2 := strconv.Atoi(m)
 	if !ok || err1 != nil || err2 != nil || hour < 0 || hour > 23 || minute < 0 || minute > 59 || len(m) != 2 {
-		return 0, 0, fmt.Errorf("%w: the EOD time %q is not a time of day like 23:59 (IST), or off", ErrBadSettings, v)
+		return 0, 0, refuse(ErrBadSettings, "eodAt", "the EOD time %q is not a time of day like 23:59 (IST), or off", v)
 	}
 	return hour, minute, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -34,7 +35,8 @@ const lockWait = 200 * time.Millisecond
 var (
 	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
 	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
-	bucketPending  = []byte("pending")  // delivery id -> "": failed, awaiting EOD
+	bucketPending  = []byte("pending")  // delivery id -> "": due at the next EOD batch
+	bucketTries    = []byte("tries")    // delivery id -> tries (JSON): what the EOD rule reads
 	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
 	bucketMeta     = []byte("meta")
 	keyFormat      = []byte("format")
@@ -123,15 +125,41 @@ func (s *Store) init() error {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
 		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
-		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields} {
+		rule := tx.Bucket(bucketTries) == nil && tx.Bucket(bucketAttempts) != nil
+		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns, bucketTries} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if rebuild { // a store from before the filters' index
-			return reindex(tx)
+			if err := reindex(tx); err != nil {
+				return err
+			}
+		}
+		if rule { // a store from before the one EOD rule
+			return repend(tx)
 		}
 		return nil
+	})
+}
+
+// repend fills the tries and the pending set from the attempts, oldest
+// first, by the EOD rule (see awaitEOD).
+func repend(tx *bolt.Tx) error {
+	pend, tries := tx.Bucket(bucketPending), tx.Bucket(bucketTries)
+	var keys [][]byte
+	_ = pend.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+	for _, k := range keys {
+		if err := pend.Delete(k); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
+		var a Attempt
+		if err := json.Unmarshal(v, &a); err != nil {
+			return err
+		}
+		return awaitEOD(pend, tries, &a.Summary)
 	})
 }
 
@@ -209,7 +237,7 @@ func matchIndex(v []byte, f Filter) (Summary, bool) {
 func (s *Store) put(as []*Attempt) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
-		fields := tx.Bucket(bucketFields)
+		fields, tries := tx.Bucket(bucketFields), tx.Bucket(bucketTries)
 		var c Counts
 		if v := meta.Get(keyCounts); v != nil {
 			_ = json.Unmarshal(v, &c)
@@ -243,11 +271,7 @@ func (s *Store) put(as []*Attempt) error {
 			} else {
 				c.Failed++
 			}
-			if !awaitsEOD(&a.Summary) {
-				if err := pend.Delete(idKey(a.Delivery)); err != nil {
-					return err
-				}
-			} else if err := pend.Put(idKey(a.Delivery), nil); err != nil {
+			if err := awaitEOD(pend, tries, &a.Summary); err != nil {
 				return err
 			}
 		}
@@ -256,14 +280,46 @@ func (s *Store) put(as []*Attempt) error {
 	})
 }
 
-// awaitsEOD reports whether the delivery of s is one the next EOD batch
-// re-sends after s: a console delivery (a test send or a resend, not a
-// scenario's, which has its own EOD) whose attempt failed, and was not
-// itself an EOD re-send: Tartan re-sends a failure once, at the end of its
-// day.
-func awaitsEOD(s *Summary) bool {
-	console := s.Source == SourceTest || s.Source == SourceResend
-	return console && !s.Forged && !s.OK() && s.Kind != KindEOD
+// tries is what the store keeps of a delivery's attempts for the EOD
+// rule: whether it is forged (its first attempt says), and each attempt's
+// kind and whether it was acknowledged.
+type tries struct {
+	Forged bool  `json:"forged,omitempty"`
+	Tries  []try `json:"tries"`
+}
+
+type try struct {
+	Kind deliverylog.Kind `json:"kind"`
+	OK   bool             `json:"ok"`
+}
+
+// Tried is what deliverylog.DueAtEOD reads of an attempt.
+func (t try) Tried() (deliverylog.Kind, bool) { return t.Kind, t.OK }
+
+// awaitEOD adds the attempt s to its delivery's tries and applies the one
+// EOD rule, deliverylog.DueAtEOD, whatever made the delivery (a test send,
+// a resend, a run, the mock API): it is due at the next batch when it is
+// genuine, no attempt was acknowledged, and no batch has re-sent it yet.
+func awaitEOD(pend, bucket *bolt.Bucket, s *Summary) error {
+	k := idKey(s.Delivery)
+	t := tries{Forged: s.Forged}
+	if v := bucket.Get(k); v != nil {
+		if err := json.Unmarshal(v, &t); err != nil {
+			return err
+		}
+	}
+	t.Tries = append(t.Tries, try{Kind: deliverylog.Kind(s.Kind), OK: s.OK()})
+	js, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if err := bucket.Put(k, js); err != nil {
+		return err
+	}
+	if deliverylog.DueAtEOD(t.Forged, t.Tries) {
+		return pend.Put(k, nil)
+	}
+	return pend.Delete(k)
 }
 
 // lastID is the highest attempt ID written.

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tartansim/tartansim/judge"
 )
 
 // crashEnv names the store a child test process writes to before it is
@@ -65,6 +69,87 @@ var _ = Describe("the store", Label("store"), func() {
 		Expect(page.Attempts[0].ID).To(BeEquivalentTo(2), "numbering goes on")
 	})
 
+	It("keeps the runs, their results and verdicts across a restart; a run the stop cut short is interrupted", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		held := make(chan struct{}, 1)
+		release := make(chan struct{})
+		hold := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case held <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		DeferCleanup(hold.Close)
+		DeferCleanup(func() { close(release) })
+
+		h := start(StorePath(path), Key([]byte("k")))
+		done := runToEnd(h, RunRequest{Conformance: true, Checks: []string{"SIG-VALID", "SIG-MISSING"}})
+		Expect(done.Verdict).To(Equal(VerdictPass))
+		Expect(h.call(http.MethodPut, "/api/console/settings", Patch{WebhookURL: ptr(hold.URL)}, nil)).To(Equal(http.StatusOK))
+		var cut Run
+		Expect(h.call(http.MethodPost, "/api/console/runs", RunRequest{Scenario: "onboarding"}, &cut)).To(Equal(http.StatusAccepted))
+		<-held // the run is sending when the server stops
+		h.close()
+
+		again := start(StorePath(path), Key([]byte("k")))
+		var runs []Run
+		Expect(again.call(http.MethodGet, "/api/console/runs", nil, &runs)).To(Equal(http.StatusOK))
+		Expect(runs).To(HaveLen(2), "newest first")
+		Expect(runs[0].ID).To(Equal(cut.ID))
+		Expect(runs[0].State).To(Equal(RunInterrupted))
+		Expect(runs[0].Verdict).To(BeEmpty())
+		Expect(runs[0].Note).To(Equal("The server stopped while this run went on; what it sent is in the log."))
+		Expect(runs[1].ID).To(Equal(done.ID))
+		Expect(runs[1].State).To(Equal(RunDone))
+		Expect(runs[1].Verdict).To(Equal(VerdictPass))
+		Expect(runs[1].Summary).To(Equal(judge.Tally{Passed: 2}))
+		Expect(runs[1].Checks).To(Equal(done.Checks))
+
+		By("numbering the next run after them")
+		Expect(again.call(http.MethodPut, "/api/console/settings", Patch{WebhookURL: ptr("")}, nil)).To(Equal(http.StatusOK))
+		next := runToEnd(again, RunRequest{Conformance: true, Checks: []string{"SIG-VALID"}})
+		Expect(next.ID).To(Equal("3"))
+	})
+
+	It("shows a run a killed server left running as interrupted, not running for ever", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		st, err := OpenStore(path)
+		Expect(err).NotTo(HaveOccurred())
+		// What kill -9 leaves: the run's last snapshot, still running.
+		Expect(st.putRun(Run{ID: "7", Kind: SourceScenario, Name: "onboarding", State: RunRunning, Done: 1, Total: 3, Version: 2}, keptRuns)).To(Succeed())
+		Expect(st.Close()).To(Succeed())
+
+		h := start(StorePath(path))
+		var r Run
+		Expect(h.call(http.MethodGet, "/api/console/runs/7", nil, &r)).To(Equal(http.StatusOK))
+		Expect(r.State).To(Equal(RunInterrupted))
+		Expect(r.Done).To(Equal(1))
+		Expect(r.Version).To(Equal(3))
+		h.close()
+		again := start(StorePath(path))
+		r, _ = again.srv.RunByID("7")
+		Expect(r.State).To(Equal(RunInterrupted), "and stored so")
+	})
+
+	It("keeps the last 20 runs", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		st, err := OpenStore(path)
+		Expect(err).NotTo(HaveOccurred())
+		for i := 1; i <= keptRuns+5; i++ {
+			Expect(st.putRun(Run{ID: strconv.Itoa(i), State: RunDone, Verdict: VerdictPass}, keptRuns)).To(Succeed())
+		}
+		runs, err := st.runs()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(runs).To(HaveLen(keptRuns))
+		Expect(runs[0].ID).To(Equal("6"))
+		Expect(runs[keptRuns-1].ID).To(Equal(strconv.Itoa(keptRuns + 5)))
+		Expect(st.Close()).To(Succeed())
+	})
+
 	It("builds the filters' index for a store made before it", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "c.db")
 		h := start(StorePath(path), Window(1))
@@ -81,6 +166,40 @@ var _ = Describe("the store", Label("store"), func() {
 		var page Page
 		again.call(http.MethodGet, "/api/console/deliveries?event=sync.events.initiated", nil, &page)
 		Expect(page.Attempts).To(HaveLen(3))
+	})
+
+	It("works out what awaits the EOD batch for a store made before the one EOD rule", func() {
+		f := newFlaky()
+		path := filepath.Join(GinkgoT().TempDir(), "c.db")
+		h := start(StorePath(path), Key([]byte("k")), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
+		f.down.Store(true)
+		for _, sig := range []string{"valid", "valid", "missing"} {
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: sig}, nil)).To(Equal(http.StatusOK))
+		}
+		f.down.Store(false)
+		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, nil)).To(Equal(http.StatusOK))
+		h.close()
+		db, err := bolt.Open(path, 0o600, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(db.Update(func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketPending); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(bucketPending); err != nil {
+				return err
+			}
+			return tx.DeleteBucket(bucketTries)
+		})).To(Succeed())
+		Expect(db.Close()).To(Succeed())
+
+		again := start(StorePath(path), Key([]byte("k")), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
+		var st Stats
+		again.call(http.MethodGet, "/api/console/stats", nil, &st)
+		Expect(st.Pending).To(Equal(1), "attempt 2: genuine, failed, never acknowledged; 1 was acknowledged by its resend, 3 is forged")
+		var rep EODReport
+		again.call(http.MethodPost, "/api/console/eod", nil, &rep)
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.Resent[0].Delivery).To(BeEquivalentTo(2))
 	})
 
 	It("lets flags given at start beat the stored settings", func() {

@@ -87,12 +87,12 @@ const keepAlive = 20 * time.Second
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, "This connection cannot stream events.")
+		writeError(w, http.StatusInternalServerError, "", "This connection cannot stream events.")
 		return
 	}
 	ch, ok := s.hub.subscribe()
 	if !ok {
-		writeError(w, http.StatusServiceUnavailable, "The server is shutting down.")
+		writeError(w, http.StatusServiceUnavailable, "", "The server is shutting down.")
 		return
 	}
 	defer s.hub.unsubscribe(ch)

@@ -97,7 +97,7 @@ Stop it with Ctrl-C.`,
 	fl.StringVar(&f.eod, "eod", "", "time of the daily EOD batch, HH:MM IST, or off; default: as stored, at first "+console.DefaultEOD)
 	fl.StringSliceVar(&f.allow, "allow-host", nil, "another host:port the console is reached by (repeatable); every other Host is refused")
 	f.api.register(fl)
-	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagLayout, flagTLS)
+	a.common.register(fl, flagTarget, flagKey, flagProbe, flagTimeout, flagSeed, flagLayout, flagTLS, flagSettle)
 	return cmd
 }
 
@@ -127,7 +127,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	}
 	defer api.close()
 	var srv *console.Server
-	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }))
+	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }), console.EODThrough(console.SourceAPI, api.redeliver))
 	srv, err = console.New(opts...)
 	switch {
 	case errors.Is(err, console.ErrTokenRequired):
@@ -166,7 +166,7 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 // serveOptions translates the flags into the console's options; it also
 // returns the store's path and the seed.
 func (a *app) serveOptions(c *cobra.Command, f serveFlags) (opts []console.Option, store string, seed uint64, err error) {
-	opts = []console.Option{console.Addr(f.addr), console.Timeout(a.common.timeout), console.AllowHosts(f.allow...),
+	opts = []console.Option{console.Addr(f.addr), console.Timeout(a.common.timeout), console.Settle(a.common.settleValue()), console.AllowHosts(f.allow...),
 		console.Logger(slog.New(slog.NewTextHandler(a.stderr, nil)))}
 	// A new seed each start unless given: the same seed makes the same
 	// payloads, so a restart would otherwise repeat requestIds.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -160,6 +161,36 @@ func (t *tartanAPI) log(srv *console.Server, sent box.Sent) {
 	t.dmu.Lock()
 	t.deliveries[sent.Seq] = id
 	t.dmu.Unlock()
+}
+
+// redeliver is the console's EOD batch for the API's deliveries: the box
+// re-sends every delivery it made that nothing acknowledged (its EOD), so
+// that the re-sends count in its verdicts, and takes the console's ids of
+// the ones it made. Ids the box did not make (a box before a restart or a
+// change of key) are left to the console, which re-sends them itself.
+func (t *tartanAPI) redeliver(_ context.Context, ids []int64) ([]int64, error) {
+	t.mu.Lock()
+	b := t.b
+	t.mu.Unlock()
+	if b == nil {
+		return nil, nil
+	}
+	t.dmu.Lock()
+	made := make(map[int64]bool, len(t.deliveries))
+	for _, id := range t.deliveries {
+		made[id] = true
+	}
+	t.dmu.Unlock()
+	var taken []int64
+	for _, id := range ids {
+		if made[id] {
+			taken = append(taken, id)
+		}
+	}
+	if len(taken) > 0 {
+		b.EOD()
+	}
+	return taken, nil
 }
 
 // handler serves the API (controls false) or the mock-only controls.

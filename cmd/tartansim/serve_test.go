@@ -138,16 +138,31 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		return resp.StatusCode, out
 	}
 
-	It("invites on the consumer's call, syncs the corporate, and judges it, beside the console", func() {
+	// serveAPI starts serve with the mock API's key and --accept-after
+	// accept, and waits until it answers; stop ends it and returns what it
+	// printed.
+	serveAPI := func(accept string) (base string, stop func() invocation) {
+		GinkgoHelper()
 		addr := freeLoopback()
 		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
+		DeferCleanup(cancel)
 		done := make(chan invocation, 1)
 		go func() {
-			done <- tartansimCtx(ctx, "", "serve", "--addr", addr, "--store", store, "--accept-after", "0s", "--api-key", "the-api-key")
+			done <- tartansimCtx(ctx, "", "serve", "--addr", addr, "--store", store, "--accept-after", accept, "--api-key", "the-api-key")
 		}()
-		base := "http://" + addr
+		base = "http://" + addr
 		Eventually(func() error { _, err := http.Get(base + "/api/console/settings"); return err }, "10s", "20ms").Should(Succeed())
+		return base, func() invocation {
+			GinkgoHelper()
+			cancel()
+			var r invocation
+			Eventually(done, "10s").Should(Receive(&r))
+			return r
+		}
+	}
+
+	It("invites on the consumer's call, syncs the corporate, and judges it, beside the console", func() {
+		base, stop := serveAPI("0s")
 
 		code, _ := call("POST", base+"/api/sdk/token/", "wrong", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
 		Expect(code).To(Equal(http.StatusUnauthorized))
@@ -190,11 +205,38 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		code, _ = call("GET", base+"/api/console/settings", "", "")
 		Expect(code).To(Equal(http.StatusOK), "the console keeps its own API")
 
-		cancel()
-		var r invocation
-		Eventually(done, "10s").Should(Receive(&r))
+		r := stop()
 		Expect(r.stdout).To(ContainSubstring("Tartan API on " + base + "/api/"))
 		Expect(r.output()).NotTo(ContainSubstring("the-api-key"))
+	})
+
+	It("re-sends the API's failed deliveries through the API with the console's one EOD batch, so they count in its verdict", func() {
+		base, stop := serveAPI("never")
+		stats := func() map[string]any {
+			_, st := call("GET", base+"/api/console/stats", "", "")
+			return st
+		}
+
+		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
+		Expect(code).To(Equal(http.StatusOK))
+		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", tok)
+		org, _ := tok["org_id"].(string)
+		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 1)), "the invite, dropped, is due at EOD")
+
+		code, rep := call("POST", base+"/api/console/eod", "", `{}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", rep)
+		Expect(rep).To(HaveKeyWithValue("handed", BeNumerically("==", 1)))
+		Expect(rep["resent"]).To(BeEmpty(), "the API re-sends it, not the console")
+
+		var v map[string]any
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["acknowledged"]
+		}, "10s", "20ms").Should(BeNumerically("==", 1), "%v", v)
+		Expect(v["deliveries"]).To(BeNumerically("==", 1))
+		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 0)))
+		stop()
 	})
 
 	DescribeTable("refuses bad input with one sentence and exit 2",

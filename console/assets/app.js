@@ -17,7 +17,7 @@ async function api(method, path, body) {
   const r = await fetch(path, init);
   let data = null;
   try { data = await r.json(); } catch (_) { /* not JSON */ }
-  if (!r.ok) throw new Error((data && data.error) || `The server answered ${r.status}.`);
+  if (!r.ok) throw new Error((data && data.message) || `The server answered ${r.status}.`);
   return data;
 }
 
@@ -142,9 +142,42 @@ async function startRun(body) {
   try { renderRun(await api("POST", "/api/console/runs", body)); } catch (e) { say("#run-msg", e.message, "error"); }
 }
 
+// newer reports whether run r is newer than the one shown: a later run, or
+// a later version of the same one. The answer to POST /runs, the stream's
+// events and the reconciling GETs arrive in any order; an older copy never
+// replaces a newer one, so a run that ended never shows "running" again.
+function newer(r) {
+  const cur = state.run;
+  if (!cur) return true;
+  if (r.id !== cur.id) return Number(r.id) > Number(cur.id);
+  return r.version >= cur.version;
+}
+
+// reconcileRuns shows the newest run as the server has it: after the stream
+// (re)opens, since events published before it did are not replayed.
+async function reconcileRuns() {
+  try {
+    const runs = await api("GET", "/api/console/runs");
+    if (runs.length) renderRun(runs[0]);
+  } catch (_) { /* the next open retries */ }
+}
+
+// watchRun reads a running run again every few seconds while no event
+// comes, so that a stream that is down cannot leave it "running".
+let runPoll = 0;
+function watchRun() {
+  clearTimeout(runPoll);
+  if (!state.run || state.run.state !== "running") return;
+  const id = state.run.id;
+  runPoll = setTimeout(async () => {
+    try { renderRun(await api("GET", "/api/console/runs/" + id)); } catch (_) { watchRun(); }
+  }, 3000);
+}
+
 function renderRun(r) {
-  if (state.run && state.run.id !== r.id && Number(r.id) < Number(state.run.id)) return;
+  if (!newer(r)) return;
   state.run = r;
+  watchRun();
   $("#run-progress").hidden = false;
   const running = r.state === "running";
   $("#cancel-run").hidden = !running;
@@ -152,10 +185,16 @@ function renderRun(r) {
   $("#run-conformance").disabled = running;
   $("#run-fill").style.width = (r.total ? (100 * r.done / r.total) : 0) + "%";
   const what = r.kind === "scenario" ? "step" : "check";
-  $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ")";
+  $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ", settle " + (r.settleNs ? r.settleNs / 1e9 + "s" : "none: judged at once") + ")";
   const v = $("#run-verdict");
   v.replaceChildren();
-  if (r.verdict) v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict + " " + r.name));
+  if (r.verdict) {
+    // NOTHING_JUDGED is no pass: it says so in words, in the colour of a warning.
+    v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict.replace("_", " ") + " " + r.name));
+    const s = r.summary;
+    v.append(el("div", { class: "muted", id: "run-summary" }, s.passed + " passed · " + s.failed + " failed · " + s.skipped + " skipped"));
+  }
+  if (r.note) v.append(el("div", { class: "msg warn" }, r.note));
   if (r.error) v.append(el("div", { class: "msg error" }, r.error));
   for (const p of r.problems || []) v.append(el("div", { class: "msg error" }, p));
   for (const o of r.orgs || []) {
@@ -243,12 +282,20 @@ async function resendAttempt(id) {
   } catch (e) { say("#detail-msg", e.message, "error"); }
 }
 
+// eodNow runs the one EOD batch: every failed genuine delivery of the log
+// not re-sent at EOD yet, whatever made it; the mock Tartan API's go back
+// through it.
 async function eodNow() {
   try {
     const r = await api("POST", "/api/console/eod");
-    let text = r.resent.length ? "EOD batch re-sent " + r.resent.length + " failed deliveries: " + r.ok + " ok, " + r.failed + " failed." : "Nothing failed since the last EOD batch.";
+    const parts = [];
+    if (r.resent.length) parts.push("re-sent " + r.resent.length + " failed deliveries once: " + r.ok + " ok, " + r.failed + " failed for good");
+    if (r.handed) parts.push("handed " + r.handed + " to the Tartan API, which re-sends them");
+    let text = parts.length ? "EOD batch " + parts.join("; ") + "." : "Nothing awaits the EOD batch: every failed genuine delivery of the log has had its EOD re-send.";
     if (r.skipped) text += " " + r.skipped + " skipped: their events are not subscribed.";
+    if (r.held) text += " " + r.held + " held for the end of the run going on.";
     say("#eod-msg", text, r.failed ? "error" : "good");
+    loadOrgs();
   } catch (e) { say("#eod-msg", e.message, "error"); }
 }
 
@@ -268,7 +315,11 @@ function soon() {
 
 function connect() {
   const es = new EventSource("/api/console/stream");
-  es.onopen = () => { $("#conn").textContent = "live"; $("#conn").classList.add("live"); };
+  es.onopen = () => {
+    $("#conn").textContent = "live";
+    $("#conn").classList.add("live");
+    reconcileRuns();
+  };
   es.onerror = () => { $("#conn").textContent = "reconnecting"; $("#conn").classList.remove("live"); };
   es.addEventListener("attempt", (ev) => {
     const s = JSON.parse(ev.data);
@@ -346,14 +397,6 @@ async function failNext() {
   } catch (e) { say("#api-msg", e.message, "error"); }
 }
 
-async function apiEOD() {
-  try {
-    const r = await tapi("POST", "eod", {});
-    say("#api-msg", `EOD batch: re-sent ${r.count} deliveries the consumer had not acknowledged.`, "ok");
-    loadOrgs();
-  } catch (e) { say("#api-msg", e.message, "error"); }
-}
-
 async function start() {
   $("#save-settings").addEventListener("click", saveSettings);
   $("#new-payload").addEventListener("click", newPayload);
@@ -368,7 +411,6 @@ async function start() {
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
   $("#fail-next").addEventListener("click", failNext);
-  $("#api-eod").addEventListener("click", apiEOD);
   $("#deliveries .split").classList.add("nodetail");
   try {
     renderSettings(await api("GET", "/api/console/settings"));

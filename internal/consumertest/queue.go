@@ -95,12 +95,15 @@ func (q *Queue) work() {
 				return
 			case <-time.After(time.Until(j.due)):
 			}
+			// Applied and counted off under one lock, which State takes
+			// too: a probe never sees the count after an apply with the
+			// state from before it (pending 0 and a delivery missing).
+			q.mu.Lock()
 			if !(q.Bug == DropsConnectionEvents && strings.Contains(string(j.body), `"event":"connection.events.`)) {
 				req := httptest.NewRequest(http.MethodPost, consumer.WebhookPath, bytes.NewReader(j.body))
 				req.Header = j.header
 				q.ref.ServeHTTP(httptest.NewRecorder(), req)
 			}
-			q.mu.Lock()
 			q.queue--
 			q.mu.Unlock()
 		}
@@ -109,12 +112,12 @@ func (q *Queue) work() {
 
 // State is what the consumer holds about orgID, as its probe says.
 func (q *Queue) State(_ context.Context, orgID string) (probe.State, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	st := q.ref.State(orgID)
 	st.Pending = nil
 	if q.Pending {
-		q.mu.Lock()
 		n := q.queue
-		q.mu.Unlock()
 		st.Pending = &n
 	}
 	return st, nil
