@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/box"
+	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/internal/consumertest"
@@ -112,6 +114,51 @@ func throughLibrary(ctx context.Context, bug consumertest.Bug) map[string]scenar
 	return got
 }
 
+// throughConsole plays the scenarios from the console's runs API, as the
+// page (or a script) does: POST /api/console/runs, then the run until done.
+func throughConsole(ctx context.Context, bug consumertest.Bug) map[string]scenarioVerdict {
+	GinkgoHelper()
+	webhook, probeURL, _ := queueConsumer(bug)
+	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(GinkgoT().TempDir(), "console.db")),
+		console.Key([]byte(doorKey)), console.Seed(doorSeed), console.Settle(doorSettle),
+		console.Override(console.Patch{WebhookURL: &webhook, ProbeURL: &probeURL}))
+	Expect(err).NotTo(HaveOccurred())
+	ln, err := srv.Listen()
+	Expect(err).NotTo(HaveOccurred())
+	serveCtx, stop := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(serveCtx, ln) }()
+	DeferCleanup(func() { stop(); <-served; _ = srv.Close() })
+	base := "http://" + srv.Addr() + "/api/console/runs"
+	got := map[string]scenarioVerdict{}
+	for _, name := range doorScenarios {
+		resp, err := http.Post(base, "application/json", strings.NewReader(`{"scenario":"`+name+`"}`))
+		Expect(err).NotTo(HaveOccurred())
+		var run console.Run
+		Expect(json.NewDecoder(resp.Body).Decode(&run)).To(Succeed())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(BeNumerically("<", 300), "%s: %+v", name, run)
+		for run.State == console.RunRunning {
+			select {
+			case <-ctx.Done():
+				Fail("the console's run of " + name + " did not end")
+			case <-time.After(50 * time.Millisecond):
+			}
+			resp, err := http.Get(base + "/" + run.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(json.NewDecoder(resp.Body).Decode(&run)).To(Succeed())
+			resp.Body.Close()
+		}
+		Expect(run.State).To(Equal(console.RunDone), "%s: %+v", name, run)
+		v := scenarioVerdict{Passed: run.Verdict == console.VerdictPass}
+		for _, o := range run.Orgs {
+			v.Converged = append(v.Converged, o.Passed())
+		}
+		got[name] = v
+	}
+	return got
+}
+
 // throughBox plays, on Tartan in a box, the flows of the scenarios that
 // the box can express, and returns each flow's verdicts (one per org).
 func throughBox(ctx context.Context, bug consumertest.Bug) map[string][]judge.Verdict {
@@ -185,13 +232,14 @@ var _ = Describe("every door", Label("doors"), func() {
 			// The doors play at once, each against a consumer of its own:
 			// most of their time is spent settling.
 			var (
-				wg       sync.WaitGroup
-				cli, lib map[string]scenarioVerdict
-				boxed    map[string][]judge.Verdict
+				wg            sync.WaitGroup
+				cli, lib, con map[string]scenarioVerdict
+				boxed         map[string][]judge.Verdict
 			)
 			for _, door := range []func(){
 				func() { cli = throughCLI(c.bug) },
 				func() { lib = throughLibrary(ctx, c.bug) },
+				func() { con = throughConsole(ctx, c.bug) },
 				func() { boxed = throughBox(ctx, c.bug) },
 			} {
 				wg.Add(1)
@@ -204,6 +252,7 @@ var _ = Describe("every door", Label("doors"), func() {
 			wg.Wait()
 			Expect(cli).To(HaveLen(len(doorScenarios)))
 			Expect(lib).To(Equal(cli), "the library a Go test calls")
+			Expect(con).To(Equal(cli), "the console's runs API")
 			// The box plays the same flows from one state (each after an
 			// invite): it converges where the scenarios pass, and for the
 			// buggy consumer finds the same bug and no other.
