@@ -32,16 +32,18 @@ import (
 // the console's runs API and the box. The consumer is the kind most
 // production consumers are: it answers 202 at once and applies from a
 // queue later, with no pending count, so every door must settle by
-// waiting. Its buggy twin acknowledges connection events and drops them.
+// waiting, with its default budget. Its buggy twin acknowledges connection
+// events and drops them; it reports pending (contract v1.1), so a judge
+// that sees it idle with a wrong state fails it without waiting out the
+// budget.
 
 // doorScenarios are the scenarios every door plays.
 var doorScenarios = []string{"onboarding", "weekly-delta", "eod-retry", "termination", "multi-org"}
 
 const (
-	doorSeed   = 7
-	doorLag    = 150 * time.Millisecond
-	doorSettle = 2 * time.Second
-	doorKey    = "doors-app-key"
+	doorSeed = 7
+	doorLag  = 150 * time.Millisecond
+	doorKey  = "doors-app-key"
 )
 
 // scenarioVerdict is what a door says of one scenario: passed or not, and
@@ -55,6 +57,7 @@ type scenarioVerdict struct {
 func queueConsumer(bug consumertest.Bug) (webhook, probeURL string, q *consumertest.Queue) {
 	GinkgoHelper()
 	q = consumertest.NewQueue([]byte(doorKey), doorLag, bug)
+	q.Pending = bug != consumertest.Correct
 	srv := httptest.NewServer(q.Handler())
 	DeferCleanup(func() { srv.Close(); q.Close() })
 	return srv.URL + consumer.WebhookPath, srv.URL + consumer.ProbePath, q
@@ -76,7 +79,7 @@ func throughCLI(bug consumertest.Bug) map[string]scenarioVerdict {
 	Expect(os.WriteFile(keyFile, []byte(doorKey), 0o600)).To(Succeed())
 	args := append([]string{"run"}, doorScenarios...)
 	args = append(args, "--target", webhook, "--probe", probeURL, "--key-file", keyFile,
-		"--seed", strconv.Itoa(doorSeed), "--settle", doorSettle.String(), "--json")
+		"--seed", strconv.Itoa(doorSeed), "--json")
 	r := tartansim("", args...)
 	var out struct {
 		Scenarios []*scenarios.Report `json:"scenarios"`
@@ -105,8 +108,7 @@ func throughLibrary(ctx context.Context, bug consumertest.Bug) map[string]scenar
 	for _, name := range doorScenarios {
 		sc, err := scenarios.Lookup(name)
 		Expect(err).NotTo(HaveOccurred())
-		r := scenarios.NewRunner(s, []byte(doorKey), scenarios.Seed(doorSeed), scenarios.WithProbe(probe.HTTP(probeURL, nil)),
-			scenarios.Settle(judge.Settling{Budget: doorSettle}))
+		r := scenarios.NewRunner(s, []byte(doorKey), scenarios.Seed(doorSeed), scenarios.WithProbe(probe.HTTP(probeURL, nil)))
 		rep, err := r.Run(ctx, sc)
 		Expect(err).NotTo(HaveOccurred())
 		got[name] = verdictOf(rep)
@@ -120,7 +122,7 @@ func throughConsole(ctx context.Context, bug consumertest.Bug) map[string]scenar
 	GinkgoHelper()
 	webhook, probeURL, _ := queueConsumer(bug)
 	srv, err := console.New(console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(GinkgoT().TempDir(), "console.db")),
-		console.Key([]byte(doorKey)), console.Seed(doorSeed), console.Settle(doorSettle),
+		console.Key([]byte(doorKey)), console.Seed(doorSeed),
 		console.Override(console.Patch{WebhookURL: &webhook, ProbeURL: &probeURL}))
 	Expect(err).NotTo(HaveOccurred())
 	ln, err := srv.Listen()
@@ -165,7 +167,7 @@ func throughBox(ctx context.Context, bug consumertest.Bug) map[string][]judge.Ve
 	GinkgoHelper()
 	webhook, probeURL, _ := queueConsumer(bug)
 	b, err := box.New(webhook, []byte(doorKey), "doors-api-key", box.Seed(doorSeed), box.AcceptAfter(0), box.Employees(40),
-		box.WithProbe(probe.HTTP(probeURL, nil)), box.Settle(judge.Settling{Budget: doorSettle}))
+		box.WithProbe(probe.HTTP(probeURL, nil)))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(b.Close)
 	verdict := func(org string) judge.Verdict {
