@@ -39,11 +39,11 @@ func (t *mockAPI) follow(st console.Settings) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err != nil {
-		t.why = "The mock Tartan API cannot sign webhooks: serve was given no app key for " + show.URL(st.WebhookURL) + "; set TARTAN_APP_KEY or pass --key-file."
+		t.stop("The mock Tartan API cannot sign webhooks: serve was given no app key for " + show.URL(st.WebhookURL) + "; set TARTAN_APP_KEY or pass --key-file.")
 		return
 	}
 	if string(key) == t.apiKey {
-		t.why = "The mock Tartan API's key is the app key that signs webhooks; give serve another --api-key."
+		t.stop("The mock Tartan API's key is the app key that signs webhooks; give serve another --api-key.")
 		return
 	}
 	if t.b != nil && string(t.key) == string(key) {
@@ -66,6 +66,17 @@ func (t *mockAPI) follow(st console.Settings) {
 		return
 	}
 	t.b, t.key, t.why = b, append([]byte(nil), key...), ""
+}
+
+// stop closes the box, which cannot follow the settings, so that the API
+// answers 503 with why instead of sending on to where the console no
+// longer points. Its corporates go with it, as with a change of key.
+// t.mu is held.
+func (t *mockAPI) stop(why string) {
+	if t.b != nil {
+		t.b.Close()
+	}
+	t.b, t.key, t.why = nil, nil, why
 }
 
 // log puts one of the box's sends in the console's Deliveries list.

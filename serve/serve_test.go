@@ -175,6 +175,23 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		Consistently(r.events, "300ms", "20ms").Should(HaveLen(1), "no invite goes to a consumer that did not subscribe to it")
 	})
 
+	It("answers the API with 503 and why while it cannot sign, and serves it again once it can", func() {
+		r := newRecorder()
+		_, base := start(nil) // no app key: only the built-in consumer can be sent to
+		code, body := call("PUT", base+"/api/console/settings", "", `{"webhookUrl":"`+r.srv.URL+`/webhook"}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", body)
+		code, body = call("POST", base+"/api/sdk/token/", apiKey, `{}`)
+		Expect(code).To(Equal(http.StatusServiceUnavailable))
+		Expect(body["detail"]).To(ContainSubstring("cannot sign webhooks: serve was given no app key for " + r.srv.URL + "/webhook"))
+		code, _ = call("GET", base+"/_tartansim/verdicts", "", "")
+		Expect(code).To(Equal(http.StatusServiceUnavailable), "nor the controls")
+
+		code, body = call("PUT", base+"/api/console/settings", "", `{"webhookUrl":""}`)
+		Expect(code).To(Equal(http.StatusOK), "%v", body)
+		invite(base)
+		Expect(r.events()).To(BeEmpty(), "the built-in consumer gets it")
+	})
+
 	It("re-sends the API's failed deliveries through the box at the console's one EOD batch, so they count in its verdict", func() {
 		_, base := start([]box.Option{box.AcceptAfter(box.Never)})
 		stats := func() map[string]any {
