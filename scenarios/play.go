@@ -95,6 +95,9 @@ func (p *play) steps(ctx context.Context) error {
 		if p.r.onStep != nil {
 			p.r.onStep(p.rep, sr)
 		}
+		if p.r.reporter != nil {
+			p.r.reporter.Step(p.rep, sr)
+		}
 		if ctx.Err() != nil {
 			p.rep.Interrupted = true
 			return nil

@@ -26,9 +26,11 @@ type Runner struct {
 	start  time.Time
 	day    time.Duration
 	onStep func(*Report, *StepReport)
-	log    *deliverylog.Writer
-	dry    bool
-	clock  clock.Clock
+	// reporter is RunAll's, while it plays.
+	reporter Reporter
+	log      *deliverylog.Writer
+	dry      bool
+	clock    clock.Clock
 	// settling and aspects are how state is judged (Settle, Judging).
 	settling judge.Settling
 	aspects  judge.Aspect

@@ -1,8 +1,10 @@
 package show_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/tartansim/tartansim/show"
@@ -68,4 +70,54 @@ func ExampleURL() {
 	fmt.Println(show.URL("https://u:pw@hooks.example/tartan?token=abc"))
 	// Output:
 	// https://u:xxxxx@hooks.example/tartan?token=xxxxx
+}
+
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		word, want string
+	}{
+		{0, "webhook", "0 webhooks"},
+		{1, "webhook", "1 webhook"},
+		{12, "webhook", "12 webhooks"},
+		{1, "delivery", "1 delivery"},
+		{2, "failed delivery", "2 failed deliveries"},
+	} {
+		if got := show.Plural(c.n, c.word); got != c.want {
+			t.Errorf("Plural(%d, %q) = %q, want %q", c.n, c.word, got, c.want)
+		}
+	}
+}
+
+func TestPrinterKeepsTheFirstFailedWrite(t *testing.T) {
+	full := errors.New("no space left on device")
+	w := &failAfter{n: 1, err: full}
+	p := show.NewPrinter(w)
+	p.Printf("one %d\n", 1)
+	p.Printf("two\n")
+	p.Printf("three\n")
+	if !errors.Is(p.Err(), full) {
+		t.Fatalf("Err() = %v, want %v", p.Err(), full)
+	}
+	if w.writes != 2 {
+		t.Errorf("%d writes reached the writer, want 2 (none after the one that failed)", w.writes)
+	}
+	if got := w.b.String(); got != "one 1\n" {
+		t.Errorf("wrote %q, want %q", got, "one 1\n")
+	}
+}
+
+// failAfter is a writer whose writes fail after the first n.
+type failAfter struct {
+	n, writes int
+	err       error
+	b         strings.Builder
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	f.writes++
+	if f.writes > f.n {
+		return 0, f.err
+	}
+	return f.b.Write(p)
 }

@@ -104,13 +104,8 @@ func (a *app) conformancePlan(filter string) error {
 	if err != nil && !errors.Is(err, errNoCheck) {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "# dry run: nothing is sent")
-	for _, c := range checks {
-		needs := "HTTP"
-		if c.NeedsProbe {
-			needs = "a state probe (SKIP without)"
-		}
-		fmt.Fprintf(a.stdout, "%-16s %-10s needs %-30s %s\n", c.ID, c.Label, needs, c.Title)
+	if werr := conformance.WritePlan(a.stdout, checks); werr != nil {
+		return a.reportErr(werr)
 	}
 	return err
 }
@@ -125,113 +120,72 @@ func (a *app) conformance(filter, junit string, parallel int) error {
 		return err
 	}
 	defer t.close()
-	cr := &conformanceRun{filter: filter, parallel: parallel, seed: a.common.seedValue(), settle: a.common.settleValue(), t: t}
-	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: cr.seed, TLS: t.tls, Settle: a.common.settling().Budget, Events: a.common.sub}
-	cr.probe = "none: checks that need state will be SKIP"
+	seed := a.common.seedValue()
+	target := conformance.Target{URL: t.url, Key: t.key, Probe: t.probe, Timeout: a.common.timeout, Seed: seed, TLS: t.tls, Settle: a.common.settling().Budget, Events: a.common.sub}
+	info := conformance.RunInfo{Checks: len(checks), Target: t.describe(), Parallel: parallel, Timeout: a.common.timeout,
+		Settle: a.common.settleValue(), Seed: seed, Events: a.common.sub, Reproduce: "tartansim conformance --seed " + fmt.Sprint(seed) + filterArg(filter)}
 	switch {
 	case t.emb != nil:
-		cr.probe = "built-in"
+		info.Probe = "built-in"
 	case a.common.probe != "":
-		cr.probe = show.URL(a.common.probe)
+		info.Probe = show.URL(a.common.probe)
 	}
-	if !a.common.json {
-		fmt.Fprintf(a.stdout, "tartansim conformance: %d check(s) against %s, %d at once\n", len(checks), t.describe(), parallel)
-		fmt.Fprintf(a.stdout, "probe: %s; ack budget %s; settle %s; seed %d\n", cr.probe, a.common.timeout, settleWords(cr.settle), cr.seed)
-		fmt.Fprintf(a.stdout, "events: %s\n\n", a.common.sub)
-	}
+	report := a.conformanceReporter()
+	report.Begin(info)
 	began := time.Now()
-	opts := conformance.Options{Keep: func(c conformance.Check) bool {
+	results, runErr := conformance.Run(a.ctx, target, conformance.Options{Keep: func(c conformance.Check) bool {
 		return slices.ContainsFunc(checks, func(k conformance.Check) bool { return k.ID == c.ID })
-	}, Parallel: parallel}
-	if !a.common.json {
-		opts.OnResult = a.printResult
-	}
-	cr.results, cr.err = conformance.Run(a.ctx, target, opts)
+	}, Parallel: parallel, OnResult: report.Result})
 	if a.ctx.Err() != nil {
-		cr.err = nil // the checks the interrupt cut short are not reported
+		runErr = nil // the checks the interrupt cut short are not reported
 	}
-	cr.tally = conformance.Tally(cr.results)
-	cr.elapsed = time.Since(began)
+	sum := conformance.Summary{Results: results, Elapsed: time.Since(began), Err: runErr}
 	if junit != "" {
-		if err := writeJUnitFile(junit, cr.results, cr.seed, cr.elapsed); err != nil {
+		if err := writeJUnitFile(junit, sum.Results, seed, sum.Elapsed); err != nil {
 			return usageErr("cannot write --junit %s: %v", junit, err)
 		}
 	}
-	if err := a.conformanceReport(cr); err != nil {
-		return err
+	if err := report.End(info, sum); err != nil {
+		return a.reportErr(err)
 	}
-	return a.conformanceExit(cr)
+	return a.conformanceExit(sum, t, seed)
 }
 
-// conformanceRun is what one tartansim conformance run found.
-type conformanceRun struct {
-	filter   string
-	parallel int
-	seed     uint64
-	settle   time.Duration
-	probe    string // as the report names it
-	t        *runTarget
-	results  []conformance.Result
-	tally    judge.Tally
-	err      error
-	elapsed  time.Duration
-}
-
-// probeFault is the first probe at fault, or "".
-func (cr *conformanceRun) probeFault() string {
-	for _, r := range cr.results {
-		if r.ProbeFault != "" {
-			return r.ProbeFault
-		}
-	}
-	return ""
-}
-
-// conformanceReport prints the run's summary, or its JSON.
-func (a *app) conformanceReport(cr *conformanceRun) error {
-	lag := conformance.SummarizeLag(cr.results)
+// conformanceReporter is the report --json picks: the JSON document at
+// the end, or the text as the results come.
+func (a *app) conformanceReporter() conformance.Reporter {
 	if a.common.json {
-		return a.writeJSON(map[string]any{
-			"target": cr.t.describe(), "probe": cr.probe, "seed": cr.seed, "timeout": a.common.timeout.String(), "settle": cr.settle.String(),
-			"parallel": cr.parallel, "lag": lag, "summary": cr.tally,
-			"passed": cr.tally.Outcome() == judge.RunPassed && cr.err == nil && cr.probeFault() == "", "results": cr.results,
-		})
+		return conformance.NewJSONReporter(a.stdout)
 	}
-	t := cr.tally
-	fmt.Fprintf(a.stdout, "\n%d check(s): %d passed, %d failed, %d skipped in %s (seed %d)\n",
-		t.Total(), t.Passed, t.Failed, t.Skipped, cr.elapsed.Round(time.Millisecond), cr.seed)
-	if lag.Orgs > 0 {
-		fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
-	}
-	fmt.Fprintf(a.stdout, "reproduce: tartansim conformance --seed %d%s\n", cr.seed, filterArg(cr.filter))
-	return nil
+	return conformance.NewTextReporter(a.stdout)
 }
 
 // conformanceExit is the run's one sentence and exit code: an interrupt,
 // a target or probe out of reach, a broken run, a failed check, a probe
 // at fault, nothing judged; nil when something was judged and every judged
 // check passed.
-func (a *app) conformanceExit(cr *conformanceRun) error {
+func (a *app) conformanceExit(s conformance.Summary, t *runTarget, seed uint64) error {
 	var unreachable *conformance.UnreachableError
 	var probeErr *probe.Error
 	var option *conformance.OptionError
+	tally := s.Tally()
 	switch {
 	case a.ctx.Err() != nil:
-		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(cr.results), cr.seed)}
-	case errors.As(cr.err, &unreachable):
-		return unreachableErr("could not reach %s: %s", cr.t.describe(), unreachable.Why)
-	case errors.As(cr.err, &probeErr):
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted after %d check(s); the report so far is above (seed %d)", len(s.Results), seed)}
+	case errors.As(s.Err, &unreachable):
+		return unreachableErr("could not reach %s: %s", t.describe(), unreachable.Why)
+	case errors.As(s.Err, &probeErr):
 		return unreachableErr("%s", probeErr)
-	case errors.As(cr.err, &option):
+	case errors.As(s.Err, &option):
 		return badFlag(optionFlags[option.Field], option.Value, option.Why)
-	case cr.err != nil:
-		return inputErr(cr.err)
-	case cr.tally.Failed > 0:
-		return shortErr("%d of %d check(s) failed (seed %d)", cr.tally.Failed, cr.tally.Total(), cr.seed)
-	case cr.probeFault() != "":
-		return usageErr("%s", cr.probeFault())
-	case cr.tally.Outcome() == judge.NothingJudged:
-		return nothingJudgedErr(cr.tally, cr.seed)
+	case s.Err != nil:
+		return inputErr(s.Err)
+	case tally.Failed > 0:
+		return shortErr("%d of %d check(s) failed (seed %d)", tally.Failed, tally.Total(), seed)
+	case conformance.ProbeFault(s.Results) != "":
+		return usageErr("%s", conformance.ProbeFault(s.Results))
+	case tally.Outcome() == judge.NothingJudged:
+		return nothingJudgedErr(tally, seed)
 	}
 	return nil
 }
@@ -239,14 +193,6 @@ func (a *app) conformanceExit(cr *conformanceRun) error {
 // optionFlags names the flag of each field of conformance.Target and
 // conformance.Options that the command sets.
 var optionFlags = map[string]string{"URL": flagTarget, "Key": flagKey, "Timeout": flagTimeout, "Parallel": "parallel"}
-
-// settleWords describes a settle budget for the header line.
-func settleWords(d time.Duration) string {
-	if d == 0 {
-		return "none (state judged at once)"
-	}
-	return "up to " + d.String()
-}
 
 // writeJUnitFile writes the JUnit report of results to path, whole or not
 // at all (a temporary file beside it, renamed over it).
@@ -259,28 +205,4 @@ func filterArg(f string) string {
 		return ""
 	}
 	return " --label-filter " + show.Quote(f)
-}
-
-func (a *app) printResult(r conformance.Result) {
-	fmt.Fprintf(a.stdout, "  %-4s  %-16s %-10s %s (%s%s)\n", r.Verdict, r.ID, r.Label, r.Title, r.Elapsed.Round(time.Millisecond), lagWords(r))
-	switch r.Verdict {
-	case conformance.Skip:
-		fmt.Fprintf(a.stdout, "        skipped: %s\n", r.Reason)
-	case conformance.Fail:
-		for i, d := range r.Details {
-			if i == 5 {
-				fmt.Fprintf(a.stdout, "        - and %d more\n", len(r.Details)-5)
-				break
-			}
-			fmt.Fprintf(a.stdout, "        - %s\n", d)
-		}
-	}
-}
-
-// lagWords is ", lag 120ms" for a check whose state converged, "" else.
-func lagWords(r conformance.Result) string {
-	if r.ProbeReads == 0 || r.Verdict != conformance.Pass {
-		return ""
-	}
-	return ", lag " + judge.LagWords(r.Lag, r.LagAtMost)
 }

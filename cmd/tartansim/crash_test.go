@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/show"
 )
 
 // crashSlack is how late, past deliverylog.FlushInterval, a loaded machine may
@@ -158,10 +159,10 @@ func crashLoss(file string, sink *receivedSink, killed time.Time, concurrency in
 		Expect(dry.stderr).To(HaveSuffix("tartansim: "+file+" holds no complete delivery: nothing to replay.\n"), why)
 	} else {
 		Expect(dry.code).To(Equal(0), "%s: %s", why, dry.output())
-		Expect(dry.stdout).To(ContainSubstring(file+": "+plural(logged, "complete delivery")+" ("), why)
+		Expect(dry.stdout).To(ContainSubstring(file+": "+show.Plural(logged, "complete delivery")+" ("), why)
 	}
 	if len(tail) > 0 {
-		Expect(dry.stderr).To(ContainSubstring(fmt.Sprintf("dropped the torn last line (%s)", plural(len(tail), "byte"))), why)
+		Expect(dry.stderr).To(ContainSubstring(fmt.Sprintf("dropped the torn last line (%s)", show.Plural(len(tail), "byte"))), why)
 	} else if logged > 0 {
 		Expect(dry.stderr).To(BeEmpty(), why)
 	}

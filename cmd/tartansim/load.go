@@ -306,7 +306,7 @@ func partNote(p *load.Part, o load.Options, st *load.Stream) string {
 		return ""
 	}
 	return fmt.Sprintf("; %s: %d of %d corporates (%s), %d of the %d connections", p.Segment.Name(), len(p.Orgs), st.Orgs(),
-		plural(p.Employees, "employee"), o.Workers(o.Concurrency), o.Concurrency)
+		show.Plural(p.Employees, "employee"), o.Workers(o.Concurrency), o.Concurrency)
 }
 
 // startNote says when a run waits for --start-at.
@@ -493,7 +493,7 @@ func printStart(w io.Writer, r *load.Report) {
 	const stamp = "2006-01-02T15:04:05.000000Z07:00"
 	switch {
 	case len(r.Parts) > 0:
-		fmt.Fprintf(w, "merged %s: %s", plural(len(r.Parts), "part"), strings.Join(r.Parts, " "))
+		fmt.Fprintf(w, "merged %s: %s", show.Plural(len(r.Parts), "part"), strings.Join(r.Parts, " "))
 		if !r.Started.IsZero() {
 			fmt.Fprintf(w, "; first started %s, the last %s later", r.Started.Format(stamp), r.StartSpread)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/scenarios"
+	"github.com/tartansim/tartansim/show"
 )
 
 // recordFile is the file of a --record flag, written through a
@@ -112,7 +113,7 @@ func (r *recordFile) failure(err error, sent int, seed uint64) error {
 	if err == nil || !r.stopped {
 		return err
 	}
-	return &exitError{exitUsage, fmt.Errorf("%w; the run stopped at that first failed write, after %s, and the report of what was sent is above (seed %d)", err, plural(sent, "send"), seed)}
+	return &exitError{exitUsage, fmt.Errorf("%w; the run stopped at that first failed write, after %s, and the report of what was sent is above (seed %d)", err, show.Plural(sent, "send"), seed)}
 }
 
 // attempts counts the attempts the reports made: what run --record logs.

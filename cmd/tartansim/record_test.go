@@ -129,6 +129,23 @@ var _ = Describe("a delivery log cut short", Label("record"), func() {
 		Expect(code).To(Equal(2), errb.String())
 		Expect(errb.String()).To(Equal("tartansim: cannot write the --json report: no space left on device, so the run's report is incomplete.\n"))
 	})
+
+	It("says so when the report of run or conformance cannot be written, text or JSON, exit 2", func() {
+		for _, c := range []struct {
+			args []string
+			what string
+		}{
+			{[]string{"run", "onboarding", "--day", "0"}, "the report"},
+			{[]string{"run", "onboarding", "--day", "0", "--json"}, "the --json report"},
+			{[]string{"conformance", "--label-filter", "SIG-VALID"}, "the report"},
+			{[]string{"conformance", "--label-filter", "SIG-VALID", "--json"}, "the --json report"},
+		} {
+			var errb bytes.Buffer
+			code := run(context.Background(), c.args, strings.NewReader(""), failingWriter{}, &errb)
+			Expect(code).To(Equal(2), "%v: %s", c.args, errb.String())
+			Expect(errb.String()).To(Equal("tartansim: cannot write "+c.what+": no space left on device, so the run's report is incomplete.\n"), "%v", c.args)
+		}
+	})
 })
 
 // failingWriter is a stdout on a full disk.

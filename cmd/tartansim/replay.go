@@ -103,7 +103,7 @@ func (a *app) replay(path string, f replayFlags) error {
 		return err
 	}
 	if out.Unsubscribed > 0 && !a.common.json {
-		fmt.Fprintf(a.stdout, "left out %s of events not subscribed to (--events %s)\n", plural(int(out.Unsubscribed), "delivery"), a.common.sub)
+		fmt.Fprintf(a.stdout, "left out %s of events not subscribed to (--events %s)\n", show.Plural(int(out.Unsubscribed), "delivery"), a.common.sub)
 	}
 	if err := a.printLoad(rep, nil, "the log holds one instant"); err != nil {
 		return err
@@ -162,9 +162,9 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 		return err
 	}
 	fmt.Fprintf(a.stdout, "# dry run: nothing is sent\n# %s: %s (%d forged) at %s, about %s, to %s\n",
-		path, plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), show.URL(target))
+		path, show.Plural(int(n), "complete delivery"), forged, pace, span.Round(time.Millisecond), show.URL(target))
 	if unsubscribed > 0 {
-		fmt.Fprintf(a.stdout, "# left out: %s of events not subscribed to (--events %s)\n", plural(int(unsubscribed), "delivery"), a.common.sub)
+		fmt.Fprintf(a.stdout, "# left out: %s of events not subscribed to (--events %s)\n", show.Plural(int(unsubscribed), "delivery"), a.common.sub)
 	}
 	if first != nil {
 		d := first.Request(resignKey)
@@ -178,7 +178,7 @@ func (a *app) replayPlan(file io.Reader, path string, f replayFlags, resignKey [
 func (a *app) warnTorn(rd *deliverylog.Reader, path string) {
 	if t, ok := rd.Torn(); ok {
 		fmt.Fprintf(a.stderr, "tartansim: warning: %s:%d: dropped the torn last line (%s), as a crash of the process writing the log leaves it; every line before it is read.\n",
-			path, t.Line, plural(t.Bytes, "byte"))
+			path, t.Line, show.Plural(t.Bytes, "byte"))
 	}
 }
 
@@ -190,7 +190,7 @@ func (a *app) emptyLog(path string, n, unsubscribed int64, interrupted bool) err
 	case n > 0 || interrupted:
 		return nil
 	case unsubscribed > 0:
-		return usageErr("--events %s leaves none of the %s in %s: nothing to replay", a.common.sub, plural(int(unsubscribed), "delivery"), path)
+		return usageErr("--events %s leaves none of the %s in %s: nothing to replay", a.common.sub, show.Plural(int(unsubscribed), "delivery"), path)
 	}
 	return usageErr("%s holds no complete delivery: nothing to replay", path)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -57,4 +58,24 @@ func writeHTMLFile(path string, r *load.Report) error {
 		return usageErr("cannot write --html %s: %s, so the run's report is incomplete", path, ioReason(err))
 	}
 	return nil
+}
+
+// writeJSON writes v as the command's indented JSON report.
+func (a *app) writeJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return a.reportErr(err)
+	}
+	return nil
+}
+
+// reportErr is the usage error for a report that could not be written
+// whole to stdout (a full disk).
+func (a *app) reportErr(err error) error {
+	what := "the report"
+	if a.common.json {
+		what = "the --json report"
+	}
+	return usageErr("cannot write %s: %s, so the run's report is incomplete", what, ioReason(err))
 }

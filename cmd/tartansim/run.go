@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -110,31 +108,41 @@ func (a *app) run(args []string, f runFlags) error {
 		}
 		opts = append(opts, scenarios.Record(rec))
 	}
-	if !a.common.json {
-		opts = append(opts, scenarios.OnStep(func(rep *scenarios.Report, s *scenarios.StepReport) { a.printStep(rep, s, f.verbose) }))
-		dry := ""
-		if f.dryRun {
-			dry = " (dry run: nothing is sent)"
-		}
-		fmt.Fprintf(a.stdout, "tartansim run: %d scenario(s) against %s%s\n", len(list), t.describe(), dry)
-		fmt.Fprintf(a.stdout, "seed %d, last moment %s (scenario clock: IST; EOD 23:59)\n", seed, start.Format(time.RFC3339))
-	}
-	reports, runErr := a.playAll(ctx, scenarios.NewRunner(t.sender, t.key, opts...), list, t)
+	info := scenarios.RunInfo{Scenarios: len(list), Target: t.describe(), Seed: seed, Start: start, DryRun: f.dryRun, Reproduce: reproduceRun(args, seed, start)}
+	report := a.runReporter(f.verbose)
+	report.Begin(info)
+	reports, runErr := scenarios.NewRunner(t.sender, t.key, opts...).RunAll(ctx, list, report)
 	var recErr error
 	if rec != nil {
 		recErr = rec.close(nil) // the runner flushed its log
 	}
-	if a.common.json {
-		if err := a.writeJSON(runSummary(reports, seed, start, t)); err != nil {
-			return err
-		}
-	} else {
-		a.printSummary(reports, seed, start, args)
+	if err := report.End(info, reports); err != nil {
+		return a.reportErr(err)
 	}
 	if recErr != nil {
 		return rec.failure(recErr, attempts(reports), seed)
 	}
-	return a.runExit(reports, runErr, seed)
+	return runExit(reports, runErr, t, seed)
+}
+
+// runReporter is the report --json picks: the JSON document at the end,
+// or the text as the run goes.
+func (a *app) runReporter(verbose bool) scenarios.Reporter {
+	if a.common.json {
+		return scenarios.NewJSONReporter(a.stdout)
+	}
+	r := scenarios.NewTextReporter(a.stdout)
+	r.Verbose = verbose
+	return r
+}
+
+// reproduceRun is the command line that plays the run again.
+func reproduceRun(args []string, seed uint64, start time.Time) string {
+	words := []string{"tartansim", "run"}
+	for _, arg := range args {
+		words = append(words, show.Quote(arg))
+	}
+	return fmt.Sprintf("%s --seed %d --at %s", strings.Join(words, " "), seed, start.Format(time.RFC3339))
 }
 
 // loadScenarios reads the scenarios args name (built-in names or files):
@@ -161,234 +169,35 @@ func loadScenarios(args []string) ([]*scenarios.Scenario, error) {
 	return list, nil
 }
 
-// playAll plays list in order with r, printing each verdict, until one
-// cannot be played, the target cannot be reached or ctx ends.
-func (a *app) playAll(ctx context.Context, r *scenarios.Runner, list []*scenarios.Scenario, t *runTarget) ([]*scenarios.Report, error) {
-	var reports []*scenarios.Report
-	for _, sc := range list {
-		if !a.common.json {
-			fmt.Fprintf(a.stdout, "\n== %s (%d org(s))\n", sc.Name, len(sc.Orgs))
-		}
-		rep, err := r.Run(ctx, sc)
-		if rep != nil {
-			reports = append(reports, rep)
-			if !a.common.json {
-				a.printVerdict(rep, t)
-			}
-		}
-		switch {
-		case err != nil:
-			return reports, err
-		case rep.Unreachable():
-			return reports, unreachableErr("could not reach %s: %s", show.URL(t.url), rep.FirstFailure())
-		case rep.Interrupted:
-			return reports, nil
-		}
+// runExit is the run's exit: a scenario that could not be played, a
+// target or probe out of reach, an interrupt, a scenario that failed,
+// nothing judged; nil when something was judged and all of it passed, or
+// for a dry run's plan.
+func runExit(reports []*scenarios.Report, runErr error, t *runTarget, seed uint64) error {
+	var probeErr *probe.Error
+	var last *scenarios.Report
+	if len(reports) > 0 {
+		last = reports[len(reports)-1]
 	}
-	return reports, nil
-}
-
-func (a *app) runExit(reports []*scenarios.Report, runErr error, seed uint64) error {
-	if runErr != nil {
-		if _, ok := runErr.(*exitError); ok {
-			return runErr
-		}
-		var probe *probe.Error
-		if errors.As(runErr, &probe) {
-			return unreachableErr("%s", probe)
-		}
+	switch {
+	case errors.As(runErr, &probeErr):
+		return unreachableErr("%s", probeErr)
+	case runErr != nil:
 		return inputErr(runErr)
-	}
-	for _, r := range reports {
-		if r.Interrupted {
-			return &exitError{exitInterrupted, fmt.Errorf("interrupted; the report of what was sent is above (seed %d)", seed)}
-		}
-	}
-	if len(reports) > 0 && reports[0].DryRun {
+	case last != nil && last.Unreachable():
+		return unreachableErr("could not reach %s: %s", show.URL(t.url), last.FirstFailure())
+	case last != nil && last.Interrupted:
+		return &exitError{exitInterrupted, fmt.Errorf("interrupted; the report of what was sent is above (seed %d)", seed)}
+	case last != nil && last.DryRun:
 		return nil // a plan: nothing was to be judged
 	}
-	switch t := scenarios.TallyReports(reports...); t.Outcome() {
+	switch tally := scenarios.TallyReports(reports...); tally.Outcome() {
 	case judge.RunFailed:
-		return shortErr("%d of %d scenario(s) failed (seed %d)", t.Failed, t.Total(), seed)
+		return shortErr("%d of %d scenario(s) failed (seed %d)", tally.Failed, tally.Total(), seed)
 	case judge.NothingJudged:
-		return nothingJudgedErr(t, seed)
+		return nothingJudgedErr(tally, seed)
 	}
 	return nil
-}
-
-func (a *app) printStep(rep *scenarios.Report, s *scenarios.StepReport, verbose bool) {
-	what := s.Action
-	if s.Org != "" {
-		what += " " + s.Org
-	}
-	line := fmt.Sprintf("  %s  %-22s", s.At, what)
-	if s.Action == "eod" && rep.DryRun {
-		fmt.Fprintf(a.stdout, "%s would re-send every delivery that failed since the last EOD\n", line)
-		return
-	}
-	if s.Action == "eod" {
-		if len(s.Resent) == 0 {
-			fmt.Fprintf(a.stdout, "%s nothing failed since the last EOD\n", line)
-			return
-		}
-		oldest := ""
-		for _, d := range rep.Deliveries {
-			if d.Seq == s.Resent[0] {
-				if ts, err := time.Parse(time.DateTime, d.TimeStamp); err == nil {
-					oldest = fmt.Sprintf("; the oldest stamped %s earlier", strings.TrimSuffix(s.At.Time(rep.Base).Sub(ts).Round(time.Minute).String(), "0s"))
-				}
-			}
-		}
-		fmt.Fprintf(a.stdout, "%s re-sent %s, identical bytes: %d ok, %d failed%s\n", line, plural(len(s.Resent), "failed delivery"), s.OK, s.Failed, oldest)
-	} else if rep.DryRun {
-		fmt.Fprintf(a.stdout, "%s %12s built, not sent", line, plural(s.Webhooks, "webhook"))
-		if len(s.Faults) > 0 {
-			fmt.Fprintf(a.stdout, "  [%s]", strings.Join(s.Faults, ", "))
-		}
-		fmt.Fprintln(a.stdout)
-	} else {
-		fmt.Fprintf(a.stdout, "%s %12s: %d ok", line, plural(s.Webhooks, "webhook"), s.OK)
-		if s.Failed > 0 {
-			fmt.Fprintf(a.stdout, ", %d failed", s.Failed)
-		}
-		if s.Duplicates > 0 {
-			fmt.Fprintf(a.stdout, ", %d duplicate copies (%d ok)", s.Duplicates, s.DuplicatesOK)
-		}
-		if s.Forged > 0 {
-			fmt.Fprintf(a.stdout, ", %d forged (%d rejected)", s.Forged, s.Rejected)
-		}
-		if s.Unsubscribed > 0 {
-			fmt.Fprintf(a.stdout, ", %d not subscribed", s.Unsubscribed)
-		}
-		if len(s.Faults) > 0 {
-			fmt.Fprintf(a.stdout, "  [%s]", strings.Join(s.Faults, ", "))
-		}
-		fmt.Fprintln(a.stdout)
-	}
-	if verbose {
-		for _, d := range rep.Deliveries {
-			if d.Step != s.Index && !slices.Contains(s.Resent, d.Seq) {
-				continue
-			}
-			for _, at := range d.Attempts {
-				if at.At != s.At {
-					continue
-				}
-				res := at.Result.Summary()
-				fault := ""
-				if d.Fault != "" {
-					fault = " [" + d.Fault + "]"
-				}
-				fmt.Fprintf(a.stdout, "      #%-4d %-9s %s #%d %s%s -> %s\n", d.Seq, at.Kind, d.Event, d.WebhookCounter, d.RequestID, fault, res)
-			}
-		}
-	}
-}
-
-// maxLines is how many differences of one org the text report lists.
-const maxLines = 12
-
-func (a *app) printVerdict(rep *scenarios.Report, t *runTarget) {
-	if rep.DryRun {
-		fmt.Fprintf(a.stdout, "  DRY RUN  %s built, nothing sent\n", plural(len(rep.Deliveries), "delivery"))
-		return
-	}
-	if !rep.Interrupted && !rep.Judged() {
-		fmt.Fprintf(a.stdout, "  SKIP  %s (%s)\n", rep.NotJudgedWhy(), rep.Elapsed.Round(time.Millisecond))
-		return
-	}
-
-	for _, o := range rep.Orgs {
-		switch {
-		case !o.Judged:
-			fmt.Fprintf(a.stdout, "  state: %s not judged (%s; pass --probe URL)\n", o.ID, o.Reason)
-		case o.Converged:
-			fmt.Fprintf(a.stdout, "  state: %s converged: %d employees, connection %s (lag %s)\n", o.ID, o.Employees, orNone(o.Status), judge.LagWords(o.Lag, o.LagAtMost))
-		default:
-			fmt.Fprintf(a.stdout, "  state: %s DIVERGED from the truth%s:\n", o.ID, o.How())
-			for _, d := range o.Lines(maxLines) {
-				fmt.Fprintf(a.stdout, "    - %s\n", d)
-			}
-		}
-	}
-	c := rep.Counts()
-	verdict := "PASS"
-	if !rep.Passed() {
-		verdict = "FAIL"
-	}
-	if rep.Interrupted {
-		verdict = "INTERRUPTED"
-	}
-	fmt.Fprintf(a.stdout, "  %s  %d deliveries: %d acknowledged, %d redelivered at EOD, %d failed for good, %d forged rejected",
-		verdict, len(rep.Deliveries), c[scenarios.Acknowledged], c[scenarios.Redelivered], c[scenarios.FailedForGood], c[scenarios.Rejected])
-	if n := c[scenarios.Accepted]; n > 0 {
-		fmt.Fprintf(a.stdout, ", %d FORGED ACCEPTED", n)
-	}
-	if n := c[scenarios.Pending]; n > 0 {
-		fmt.Fprintf(a.stdout, ", %d awaiting an EOD", n)
-	}
-	fmt.Fprintf(a.stdout, " (%s)\n", rep.Elapsed.Round(time.Millisecond))
-	for _, p := range rep.Problems {
-		fmt.Fprintf(a.stdout, "  problem: %s\n", p)
-	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func (a *app) printSummary(reports []*scenarios.Report, seed uint64, start time.Time, args []string) {
-	deliveries := 0
-	for _, r := range reports {
-		deliveries += len(r.Deliveries)
-	}
-	if len(reports) > 0 && reports[0].DryRun {
-		fmt.Fprintf(a.stdout, "\ndry run: %d scenario(s), %d deliveries built, nothing sent\n", len(reports), deliveries)
-	} else {
-		t := scenarios.TallyReports(reports...)
-		fmt.Fprintf(a.stdout, "\n%d scenario(s): %d passed, %d failed, %d skipped; %d deliveries\n", t.Total(), t.Passed, t.Failed, t.Skipped, deliveries)
-		if lag := scenarios.SummarizeLag(judged(reports)...); lag.Orgs > 0 {
-			fmt.Fprintf(a.stdout, "processing lag (last acknowledgement to converged state): %s\n", lag)
-		}
-	}
-	words := []string{"tartansim", "run"}
-	for _, arg := range args {
-		words = append(words, show.Quote(arg))
-	}
-	fmt.Fprintf(a.stdout, "reproduce: %s --seed %d --at %s\n", strings.Join(words, " "), seed, start.Format(time.RFC3339))
-}
-
-func (a *app) writeJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return usageErr("cannot write the --json report: %s, so the run's report is incomplete", ioReason(err))
-	}
-	return nil
-}
-
-// runSummary is run's --json report: "passed" only when something was
-// judged and nothing failed; "summary" counts the scenarios and gives the
-// outcome (with why, when nothing was judged).
-func runSummary(reports []*scenarios.Report, seed uint64, start time.Time, t *runTarget) map[string]any {
-	tally := scenarios.TallyReports(reports...)
-	return map[string]any{"seed": seed, "start": start.Format(time.RFC3339), "target": t.describe(), "passed": tally.Outcome() == judge.RunPassed,
-		"summary": tally, "lag": scenarios.SummarizeLag(judged(reports)...), "scenarios": reports}
-}
-
-// judged returns the reports that were judged: a scenario that sent
-// nothing has no lag to count.
-func judged(reports []*scenarios.Report) []*scenarios.Report {
-	var out []*scenarios.Report
-	for _, r := range reports {
-		if r.Judged() {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // runTarget is the consumer a run talks to: an external one, or the

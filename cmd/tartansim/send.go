@@ -273,7 +273,7 @@ func (a *app) reportSend(r sendReport) error {
 		fmt.Fprintf(a.stdout, "POST %s\n", where)
 		records := ""
 		if strings.HasPrefix(r.env.Event, "sync.events.employee") {
-			records = ", " + plural(len(r.env.Body), "record")
+			records = ", " + show.Plural(len(r.env.Body), "record")
 		}
 		fmt.Fprintf(a.stdout, "  %s (%s)%s, %d bytes %s, signature %s\n", r.env.Event, r.env.EventType, records, r.bytes, r.layout, r.sig)
 		fmt.Fprintf(a.stdout, "  orgId %s  requestId %s\n", r.env.OrgID, r.env.RequestID)
@@ -283,7 +283,7 @@ func (a *app) reportSend(r sendReport) error {
 			if v.Reason != "" {
 				fmt.Fprintf(a.stdout, ": %s", v.Reason)
 			} else if v.Records > 0 {
-				fmt.Fprintf(a.stdout, " (%s, %d stale)", plural(v.Records, "record"), v.Stale)
+				fmt.Fprintf(a.stdout, " (%s, %d stale)", show.Plural(v.Records, "record"), v.Stale)
 			}
 			fmt.Fprintln(a.stdout)
 		}
@@ -297,14 +297,4 @@ func (a *app) reportSend(r sendReport) error {
 	default:
 		return shortErr("the consumer did not acknowledge the delivery: %s (seed %d)", res.Summary(), r.seed)
 	}
-}
-
-func plural(n int, word string) string {
-	switch {
-	case n == 1:
-		return "1 " + word
-	case strings.HasSuffix(word, "y"):
-		return fmt.Sprintf("%d %sies", n, word[:len(word)-1])
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

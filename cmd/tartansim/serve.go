@@ -13,7 +13,7 @@ import (
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/fixtures"
-	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/serve"
 )
 
 // Environment variables of serve alone. serve reads --events and
@@ -120,15 +120,16 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	tlsConfig, _ := a.common.tlsConfig() // serveOptions has checked it
-	api, err := a.newTartanAPI(f.api, seed, a.common.timeout, []sender.Option{sender.TLSConfig(tlsConfig)})
+	apiKey, demo, err := f.api.key()
 	if err != nil {
 		return err
 	}
-	defer api.close()
-	var srv *console.Server
-	opts = append(opts, console.OnSettings(func(st console.Settings) { api.follow(srv, st) }), console.EODThrough(console.SourceAPI, api.redeliver))
-	srv, err = console.New(opts...)
+	boxOpts, err := a.boxOptions(f.api, apiKey, seed)
+	if err != nil {
+		return err
+	}
+	srv, err := serve.New(serve.Options{Console: opts, APIKey: apiKey, Box: boxOpts})
+	var bad *console.Error
 	switch {
 	case errors.Is(err, console.ErrTokenRequired):
 		return usageErr("--addr %s is not loopback, so the console needs a token: set %s or pass --token-file FILE", f.addr, envToken)
@@ -136,27 +137,25 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 		return usageErr("the store %s is in use by another tartansim serve; stop it or pass --store another file", store)
 	case errors.Is(err, console.ErrStoreDamaged):
 		return usageErr("the store %s is damaged or is not a tartansim console store; it was left untouched: move it aside or pass --store another file", store)
-	case errors.Is(err, console.ErrBadSettings):
-		return usageErr("%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), console.ErrBadSettings.Error()), ": "))
+	case errors.As(err, &bad):
+		return usageErr("%s", bad.Why)
 	case err != nil:
 		return inputErr(err)
 	}
 	defer srv.Close()
-	api.follow(srv, srv.Settings())
-	srv.Mount("/api/", api.handler(false))
-	srv.MountControls(box.ControlPrefix, api.handler(true))
 	ln, err := srv.Listen()
 	if err != nil {
 		return inputErr(err)
 	}
-	st := srv.Settings()
+	st := srv.Console().Settings()
 	where := st.WebhookURL
 	if where == "" {
 		where = "the built-in reference consumer"
 	}
+	base := strings.TrimSuffix(srv.URL(), "/")
 	fmt.Fprintf(a.stdout, "tartansim console: %s\n", srv.URL())
 	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s; seed %d\n", where, st.Events, st.EOD, store, seed)
-	fmt.Fprintf(a.stdout, "  %s\n", api.describe(strings.TrimSuffix(srv.URL(), "/")))
+	fmt.Fprintf(a.stdout, "  Tartan API on %s/api/ (calls carry %s); mock-only controls on %s%s\n", base, apiKeyWords(demo), base, box.ControlPrefix)
 	if err := srv.Serve(a.ctx, ln); err != nil {
 		return err
 	}

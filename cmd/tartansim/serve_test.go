@@ -161,82 +161,20 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		}
 	}
 
-	It("invites on the consumer's call, syncs the corporate, and judges it, beside the console", func() {
-		base, stop := serveAPI("0s")
-
+	// What the box and the console do together is package serve's to
+	// show; here, that serve runs it from its flags.
+	It("serves Tartan's API from its flags beside the console, says where, and never prints the key", func() {
+		base, stop := serveAPI("never")
 		code, _ := call("POST", base+"/api/sdk/token/", "wrong", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
 		Expect(code).To(Equal(http.StatusUnauthorized))
 		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao","remote_org_id":"acme-1"}`)
 		Expect(code).To(Equal(http.StatusOK), "%v", tok)
-		org, _ := tok["org_id"].(string)
-		Expect(org).NotTo(BeEmpty())
-
-		var verdicts []map[string]any
-		Eventually(func() bool {
-			resp, err := http.Get(base + "/_tartansim/verdicts")
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			_ = json.NewDecoder(resp.Body).Decode(&verdicts)
-			return len(verdicts) == 1 && verdicts[0]["converged"] == true
-		}, "20s", "50ms").Should(BeTrue(), "%v", verdicts)
-		Expect(verdicts[0]["orgId"]).To(Equal(org))
-
-		By("showing the API's webhooks in the console's Deliveries list")
-		var page struct {
-			Attempts []struct {
-				Source string `json:"source"`
-				OrgID  string `json:"orgId"`
-			} `json:"attempts"`
-		}
-		resp, err := http.Get(base + "/api/console/deliveries?org=" + org)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(json.NewDecoder(resp.Body).Decode(&page)).To(Succeed())
-		resp.Body.Close()
-		Expect(page.Attempts).NotTo(BeEmpty())
-		for _, a := range page.Attempts {
-			Expect(a.Source).To(Equal("api"))
-			Expect(a.OrgID).To(Equal(org))
-		}
-
-		code, _ = call("POST", base+"/_tartansim/eod", "", `{}`, "Origin", "http://evil.example")
-		Expect(code).To(Equal(http.StatusForbidden), "the controls take no cross-site writes")
-		code, _ = call("GET", base+"/api/console/settings", "", "")
-		Expect(code).To(Equal(http.StatusOK), "the console keeps its own API")
+		code, v := call("GET", base+"/_tartansim/verdicts", "", "")
+		Expect(code).To(Equal(http.StatusOK), "%v", v)
 
 		r := stop()
-		Expect(r.stdout).To(ContainSubstring("Tartan API on " + base + "/api/"))
+		Expect(r.stdout).To(ContainSubstring("Tartan API on " + base + "/api/ (calls carry your API key); mock-only controls on " + base + "/_tartansim/"))
 		Expect(r.output()).NotTo(ContainSubstring("the-api-key"))
-	})
-
-	It("re-sends the API's failed deliveries through the API with the console's one EOD batch, so they count in its verdict", func() {
-		base, stop := serveAPI("never")
-		stats := func() map[string]any {
-			_, st := call("GET", base+"/api/console/stats", "", "")
-			return st
-		}
-
-		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
-		Expect(code).To(Equal(http.StatusOK))
-		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
-		Expect(code).To(Equal(http.StatusOK), "%v", tok)
-		org, _ := tok["org_id"].(string)
-		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 1)), "the invite, dropped, is due at EOD")
-
-		code, rep := call("POST", base+"/api/console/eod", "", `{}`)
-		Expect(code).To(Equal(http.StatusOK), "%v", rep)
-		Expect(rep).To(HaveKeyWithValue("handed", BeNumerically("==", 1)))
-		Expect(rep["resent"]).To(BeEmpty(), "the API re-sends it, not the console")
-
-		var v map[string]any
-		Eventually(func() any {
-			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
-			return v["acknowledged"]
-		}, "10s", "20ms").Should(BeNumerically("==", 1), "%v", v)
-		Expect(v["deliveries"]).To(BeNumerically("==", 1))
-		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 0)))
-		stop()
 	})
 
 	DescribeTable("refuses bad input with one sentence and exit 2",
