@@ -10,6 +10,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
@@ -42,25 +43,27 @@ type Box struct {
 	send   *sender.Sender
 	secret []byte // signs access tokens; never the app key or the API key
 
-	mu      sync.Mutex
-	changed *sync.Cond // broadcast on every change of queue, verdicts, orgs
-	g       *fixtures.Generator
-	ids     *gofakeit.Faker // requestIds of API answers, apart from the data
-	vendor  fixtures.Vendor
-	orgs    map[string]*org
-	order   []string // org ids in invite order
-	log     []*Delivery
-	stamps  map[string]time.Time // each org's last timeStamp
-	queue   []job
-	busy    bool // the worker holds a job
-	fail    sender.Fault
-	failN   int
-	acks    int // numbers acknowledgements, to apply them in order
-	stops   []func() bool
-	closed  bool
-	ctx     context.Context
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu         sync.Mutex
+	changed    *sync.Cond // broadcast on every change of queue, verdicts, orgs
+	g          *fixtures.Generator
+	ids        *gofakeit.Faker // requestIds of API answers, apart from the data
+	vendor     fixtures.Vendor
+	orgs       map[string]*org
+	order      []string // org ids in invite order
+	log        []*Delivery
+	stamps     map[string]time.Time // each org's last timeStamp
+	queue      []job
+	busy       bool // the worker holds a job
+	fail       sender.Fault
+	failN      int
+	acks       int   // numbers acknowledgements, to apply them in order
+	attempts   int64 // numbers attempts, from 1
+	eodBatches int64 // numbers EOD batches, from 1
+	stops      []func() bool
+	closed     bool
+	ctx        context.Context
+	cancel     context.CancelFunc
+	done       chan struct{}
 }
 
 type config struct {
@@ -85,9 +88,11 @@ type config struct {
 // Sent is one send of a delivery, as OnSend hears of it.
 type Sent struct {
 	// Seq is the delivery's (see Delivery.Seq); Kind the attempt's
-	// ("first", "eod", "resend").
-	Seq  int
-	Kind string
+	// (deliverylog.First, EOD or Resend), and EODBatch the number of the
+	// EOD batch of an EOD send (0 otherwise).
+	Seq      int
+	Kind     deliverylog.Kind
+	EODBatch int64
 	// Target is where it went; Request its exact bytes and headers; Result
 	// the answer.
 	Target  string

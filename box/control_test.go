@@ -37,7 +37,7 @@ var _ = Describe("the mock-only controls", Label("controls"), func() {
 		Expect(json.Unmarshal([]byte(control("GET", "deliveries", "").raw), &log)).To(Succeed())
 		Expect(log).To(HaveLen(len(a.srv.Box.Deliveries())))
 		for _, d := range log {
-			Expect(d.Attempts[len(d.Attempts)-1].OK).To(BeTrue())
+			Expect(d.Attempts[len(d.Attempts)-1].OK()).To(BeTrue())
 		}
 		Expect(control("POST", "send", `{"event":"sync.events.employee.add/delta"}`).doc).To(HaveKeyWithValue("sent", true))
 		v := control("GET", "orgs/"+org+"/verdict", "")

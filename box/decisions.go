@@ -78,7 +78,7 @@ var Decisions = []Decision{
 	{"resend: fields", "search_type is sync_session, sync_session_counter, timestamp_range, org or request_id, with sync_session_id, webhook_counter, start_time, end_time, org_id, request_id and an optional status failed|success; identical bytes; {\"success\": true, \"count\": n}"},
 	{"accept", "the corporate accepts 2s after an invite by default (AcceptAfter; Never: on demand only), and the initial sync starts at once"},
 	{"schedule", "a delta sync runs for every accepted corporate each Monday at 03:18 UTC by default, after a small churn in its HRMS (one joiner, one promotion, one leaver)"},
-	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery sent and not acknowledged, identical bytes, daily at 23:59 IST when scheduled, or on demand"},
+	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery due by deliverylog.DueAtEOD (tried, never acknowledged, not re-sent by an earlier EOD batch: re-sent once), identical bytes, in numbered batches, daily at 23:59 IST when scheduled, or on demand"},
 	{"failures", "fail-next drops or loses the ack of the next N first sends; EOD batches and resends are never failed on purpose"},
 	{"delivery order", "webhooks go one at a time, in the order they were made"},
 	{"timeStamp", "a webhook is stamped when it is built for sending, from the box's clock to the second: never ahead of the clock, never before the org's previous stamp; the webhooks of a session built in one second share a stamp, and webhookCounter orders them"},

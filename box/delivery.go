@@ -2,10 +2,12 @@ package box
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/sender"
@@ -26,7 +28,10 @@ type Delivery struct {
 	TimeStamp      string    `json:"timeStamp"`
 	Made           time.Time `json:"made"` // on the box's clock
 	Records        int       `json:"records"`
-	Attempts       []Attempt `json:"attempts"`
+	// Attempts are its sends, oldest first, as the delivery log records
+	// them (Source deliverylog.FromAPI, Delivery its Seq), without the
+	// headers and body: the delivery holds them.
+	Attempts []deliverylog.Attempt `json:"attempts"`
 
 	Body   []byte      `json:"-"`
 	Header http.Header `json:"-"`
@@ -36,34 +41,37 @@ type Delivery struct {
 	queued bool      // a send of it waits in the queue
 }
 
-// Attempt is one send of a delivery.
-type Attempt struct {
-	// Kind is "first", "eod" or "resend".
-	Kind string `json:"kind"`
-	// Fault is the failure asked for ("drop", "ack-lost"), or "".
-	Fault   string        `json:"fault,omitempty"`
-	At      time.Time     `json:"at"` // wall clock
-	Status  int           `json:"status,omitempty"`
-	OK      bool          `json:"ok"`
-	Sent    bool          `json:"sent"` // the request was written
-	Latency time.Duration `json:"latencyNs"`
-	Error   string        `json:"error,omitempty"`
+// MarshalJSON writes d with its attempts in the delivery log's JSON
+// (docs/delivery-log.md) less "headers" and "body", which d's sends share.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type attempt struct {
+		deliverylog.Attempt
+		// these shadow the embedded fields, and are always left out
+		Headers *struct{} `json:"headers,omitempty"`
+		Body    *struct{} `json:"body,omitempty"`
+	}
+	type plain Delivery // without this method
+	as := make([]attempt, len(d.Attempts))
+	for i, a := range d.Attempts {
+		as[i].Attempt = a
+	}
+	return json.Marshal(struct {
+		plain
+		Attempts []attempt `json:"attempts"`
+	}{plain(d), as})
 }
 
 // Acknowledged reports whether any send of d was answered 2xx.
 func (d *Delivery) Acknowledged() bool { return d.ackSeq > 0 }
 
-func (d *Delivery) written() bool {
-	return slices.ContainsFunc(d.Attempts, func(a Attempt) bool { return a.Sent })
-}
-
 // job is one send for the worker; a job without a delivery ends a session
 // of org: its verdict is due.
 type job struct {
-	d    *Delivery
-	kind string
-	org  string
-	sync bool // the session ended is a sync session
+	d     *Delivery
+	kind  deliverylog.Kind
+	batch int64 // the EOD batch of an EOD send
+	org   string
+	sync  bool // the session ended is a sync session
 }
 
 // make turns events into deliveries of the log, in order, leaving out what
@@ -105,10 +113,10 @@ func (b *Box) stamp(org string) string {
 
 // enqueue queues a send of each delivery, then the end of org's session.
 // b.mu held.
-func (b *Box) enqueue(org, kind string, ds []*Delivery, sync bool) {
+func (b *Box) enqueue(org string, kind deliverylog.Kind, batch int64, ds []*Delivery, sync bool) {
 	for _, d := range ds {
 		d.queued = true
-		b.queue = append(b.queue, job{d: d, kind: kind, org: d.OrgID})
+		b.queue = append(b.queue, job{d: d, kind: kind, batch: batch, org: d.OrgID})
 	}
 	if o := b.orgs[org]; o != nil {
 		o.sessions++
@@ -143,7 +151,7 @@ func (b *Box) work() {
 			continue
 		}
 		p := sender.Delivery{Body: j.d.Body, Header: j.d.Header}
-		if j.kind == "first" && b.failN > 0 {
+		if j.kind == deliverylog.First && b.failN > 0 {
 			p.Fault = b.fail
 			b.failN--
 		}
@@ -153,16 +161,16 @@ func (b *Box) work() {
 		r := s.Send(b.ctx, p)
 
 		b.mu.Lock()
-		a := Attempt{Kind: j.kind, At: r.Start, Status: r.Status, OK: r.OK(), Sent: r.Sent || r.Status > 0, Latency: r.Latency}
+		a := deliverylog.New(deliverylog.FromAPI, j.kind, p, false, r)
+		b.attempts++
+		a.ID, a.Delivery, a.EODBatch, a.Target = b.attempts, int64(j.d.Seq), j.batch, s.Target()
 		if p.Fault != sender.FaultNone {
 			a.Fault = p.Fault.String()
 		}
-		if r.Failed() {
-			a.Error = r.Summary()
-		}
+		a.Headers, a.Body = nil, "" // the delivery holds them
 		j.d.Attempts = append(j.d.Attempts, a)
 		j.d.queued = false
-		if a.OK && j.d.ackSeq == 0 {
+		if a.OK() && j.d.ackSeq == 0 {
 			b.acks++
 			j.d.ackSeq = b.acks
 			j.d.ackAt = r.Start.Add(r.Latency)
@@ -171,7 +179,7 @@ func (b *Box) work() {
 		b.changed.Broadcast()
 		b.mu.Unlock()
 		if b.cfg.onSend != nil {
-			b.cfg.onSend(Sent{Seq: j.d.Seq, Kind: j.kind, Target: s.Target(), Request: p, Result: r})
+			b.cfg.onSend(Sent{Seq: j.d.Seq, Kind: j.kind, EODBatch: j.batch, Target: s.Target(), Request: p, Result: r})
 		}
 	}
 }
@@ -189,7 +197,7 @@ func (b *Box) SendTest(k fixtures.Kind) (Delivery, bool) {
 	if len(ds) == 0 {
 		return Delivery{OrgID: ev.OrgID, RequestID: ev.RequestID}, false
 	}
-	b.enqueue(ev.OrgID, "first", ds, false)
+	b.enqueue(ev.OrgID, deliverylog.First, 0, ds, false)
 	return *ds[0], true
 }
 
@@ -202,10 +210,13 @@ func (b *Box) FailNext(f sender.Fault, n int) {
 	b.fail, b.failN = f, max(0, n)
 }
 
-// EOD runs the end-of-day batch: once everything queued before it has been
-// sent, it queues every delivery that was sent and not acknowledged,
-// identical bytes, in the order they were made, as the subscription still
-// sends. It returns how many; 0 when the box closed first.
+// EOD runs the end-of-day batch, the next in number (see
+// deliverylog.Attempt.EODBatch): once everything queued before it has been
+// sent, it queues every delivery due by Tartan's one EOD rule
+// (deliverylog.DueAtEOD: tried, never acknowledged, not re-sent by an
+// earlier EOD batch), identical bytes, in the order they were made, as the
+// subscription still sends. It returns how many; 0 when the box closed
+// first.
 func (b *Box) EOD() int {
 	if b.Idle(b.ctx) != nil {
 		return 0
@@ -214,17 +225,18 @@ func (b *Box) EOD() int {
 	defer b.mu.Unlock()
 	var batch []*Delivery
 	for _, d := range b.log {
-		if len(d.Attempts) > 0 && !d.Acknowledged() && !d.queued && b.cfg.events.Sends(d.Event, d.EventType) {
+		if !d.queued && b.cfg.events.Sends(d.Event, d.EventType) && deliverylog.DueAtEOD(false, d.Attempts) {
 			batch = append(batch, d)
 		}
 	}
-	b.requeue("eod", batch)
+	b.eodBatches++
+	b.requeue(deliverylog.EOD, b.eodBatches, batch)
 	return len(batch)
 }
 
-// requeue queues sends of ds of kind, each org's session ended after its
-// own. b.mu held.
-func (b *Box) requeue(kind string, ds []*Delivery) {
+// requeue queues sends of ds of kind (of EOD batch batch, or 0), each
+// org's session ended after its own. b.mu held.
+func (b *Box) requeue(kind deliverylog.Kind, batch int64, ds []*Delivery) {
 	var orgs []string
 	byOrg := map[string][]*Delivery{}
 	for _, d := range ds {
@@ -234,7 +246,7 @@ func (b *Box) requeue(kind string, ds []*Delivery) {
 		byOrg[d.OrgID] = append(byOrg[d.OrgID], d)
 	}
 	for _, org := range orgs {
-		b.enqueue(org, kind, byOrg[org], false)
+		b.enqueue(org, kind, batch, byOrg[org], false)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/box/boxtest"
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
@@ -86,6 +88,63 @@ var _ = Describe("failures on purpose and the EOD batch", Label("delivery"), fun
 		a.clock.Advance(time.Hour)
 		a.settle()
 		Expect(a.srv.Box.Deliveries()[1].Acknowledged()).To(BeTrue())
+	})
+
+	It("re-sends a delivery at EOD once, in numbered batches: one whose EOD re-send failed waits for a resend by hand", func() {
+		a := newAPI()
+		org := a.invite("once")
+		a.settle()
+		a.srv.Box.FailNext(sender.FaultDrop, 1)
+		a.accept(org)
+		down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+		DeferCleanup(down.Close)
+		Expect(a.srv.Box.SetTarget(down.URL)).To(Succeed())
+		Expect(a.srv.Box.EOD()).To(Equal(1))
+		a.settle()
+		Expect(a.srv.Box.SetTarget(a.rec.srv.URL)).To(Succeed())
+		Expect(a.srv.Box.EOD()).To(Equal(0)) // failed for good: the EOD rule re-sends once
+		a.settle()
+		Expect(a.srv.Box.Deliveries()[1].Acknowledged()).To(BeFalse())
+
+		ans := a.do("POST", "/api/webhooks/resend", "application/json", `{"search_type":"org","org_id":"`+org+`","status":"failed"}`)
+		Expect(ans.raw).To(MatchJSON(`{"success":true,"count":1}`))
+		a.settle()
+		d := a.srv.Box.Deliveries()[1]
+		Expect(d.Acknowledged()).To(BeTrue())
+		type seen struct {
+			Kind     deliverylog.Kind
+			EODBatch int64
+			Status   int
+			Fault    string
+		}
+		var got []seen
+		for _, at := range d.Attempts {
+			Expect(at.Source).To(Equal(deliverylog.FromAPI))
+			Expect(at.Delivery).To(BeEquivalentTo(d.Seq))
+			got = append(got, seen{at.Kind, at.EODBatch, at.Status, at.Fault})
+		}
+		Expect(got).To(Equal([]seen{
+			{deliverylog.First, 0, 0, "drop"},
+			{deliverylog.EOD, 1, http.StatusServiceUnavailable, ""},
+			{deliverylog.Resend, 0, http.StatusOK, ""},
+		}))
+		Expect(a.srv.Box.EOD()).To(Equal(0))
+
+		// the control's JSON: the log's attempts, without headers or body
+		raw, err := json.Marshal(d)
+		Expect(err).NotTo(HaveOccurred())
+		var doc struct {
+			Seq      int              `json:"seq"`
+			Attempts []map[string]any `json:"attempts"`
+		}
+		Expect(json.Unmarshal(raw, &doc)).To(Succeed())
+		Expect(doc.Seq).To(Equal(d.Seq))
+		Expect(doc.Attempts).To(HaveLen(3))
+		Expect(doc.Attempts[1]).To(HaveKeyWithValue("kind", "eod"))
+		Expect(doc.Attempts[1]).To(HaveKeyWithValue("eodBatch", BeEquivalentTo(1)))
+		Expect(doc.Attempts[1]).To(HaveKeyWithValue("source", "api"))
+		Expect(doc.Attempts[1]).NotTo(HaveKey("body"))
+		Expect(doc.Attempts[1]).NotTo(HaveKey("headers"))
 	})
 })
 

@@ -97,7 +97,7 @@ var _ = Describe("the worked example", Label("e2e"), func() {
 		for _, d := range ds[2:] {
 			Expect(d.EventType).To(Equal(fixtures.TypeInitial))
 			Expect(d.Attempts).To(HaveLen(1))
-			Expect(d.Attempts[0].OK).To(BeTrue())
+			Expect(d.Attempts[0].OK()).To(BeTrue())
 			sizes = append(sizes, d.Records)
 		}
 		Expect(sizes).To(Equal([]int{10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 5}))

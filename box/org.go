@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/wire"
@@ -116,7 +117,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	o.status, o.modified, o.initial = fixtures.StatusInvited, now, false
 	conn := fixtures.Connection{Status: fixtures.StatusInvited, InvitedBy: &o.email}
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionRequested), o.corp, b.vendor, conn, now)
-	b.enqueue(o.id, "first", b.make([]fixtures.Event{ev}), false)
+	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
 	switch {
 	case b.cfg.acceptAfter == 0:
 		if err := b.accept(o); err != nil {
@@ -324,7 +325,7 @@ func (b *Box) sync(o *org) (Session, error) {
 	o.initial, o.lastSync, o.modified = true, now, now
 	ds := b.make(evs)
 	o.syncs++
-	b.enqueue(o.id, "first", ds, true)
+	b.enqueue(o.id, deliverylog.First, 0, ds, true)
 	return Session{OrgID: o.id, SyncSessionID: sess.ID, EventType: typ, New: len(adds), Updated: len(updates), Webhooks: len(ds)}, nil
 }
 
@@ -357,7 +358,7 @@ func (b *Box) Terminate(clientOrg string) error {
 	}
 	o.status, o.modified = fixtures.StatusTerminated, now
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionTerminated), o.corp, b.vendor, conn, now)
-	b.enqueue(o.id, "first", b.make([]fixtures.Event{ev}), false)
+	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -76,7 +77,7 @@ func (b *Box) resend(q resendQuery) (int, error) {
 			ds = append(ds, d)
 		}
 	}
-	b.requeue("resend", ds)
+	b.requeue(deliverylog.Resend, 0, ds)
 	return len(ds), nil
 }
 

@@ -84,7 +84,7 @@ func (t *mockAPI) log(sent box.Sent) {
 	t.dmu.Lock()
 	prev := t.deliveries[sent.Seq]
 	t.dmu.Unlock()
-	id, err := t.console.Record(console.SourceAPI, sent.Kind, sent.Target, sent.Request, sent.Result, prev)
+	id, err := t.console.Record(console.SourceAPI, string(sent.Kind), sent.Target, sent.Request, sent.Result, prev)
 	if err != nil {
 		return // the console says so in its own log; the box's log keeps the send
 	}
