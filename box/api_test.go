@@ -183,6 +183,22 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 		Expect(a.rec.received()).To(HaveLen(4)) // acme, sharma, two gmail corporates
 	})
 
+	It("sizes a new corporate by corporate_reference_data.employees, and the others by the box's Employees", func() {
+		a := newAPI()
+		sized := func(remote string, ref map[string]any) float64 {
+			ans := a.token(map[string]any{"email": "hr@" + remote + ".in", "org_name": remote, "fullname": "A", "remote_org_id": remote, "corporate_reference_data": ref})
+			Expect(ans.status).To(Equal(200), ans.raw)
+			org := ans.doc["org_id"].(string)
+			a.accept(org)
+			a.settle()
+			return list(a, "org="+org+"&page_size=1").doc["pageInfo"].(map[string]any)["totalItems"].(float64)
+		}
+		Expect(sized("five", map[string]any{"employees": 5})).To(Equal(5.0))
+		Expect(sized("one", map[string]any{"employees": 1, "crm": "X"})).To(Equal(1.0))
+		Expect(sized("plain", map[string]any{"crm": "X"})).To(Equal(27.0))   // newAPI's box.Employees(27)
+		Expect(sized("five", map[string]any{"employees": 9})).To(Equal(5.0)) // the same corporate keeps its people
+	})
+
 	DescribeTable("refuses bad input with 400 naming the field, and changes nothing",
 		func(body, field string) {
 			a := newAPI()
@@ -202,6 +218,10 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 		Entry("a blank fullname", `{"email":"a@b.in","org_name":"A","fullname":"  "}`, "fullname"),
 		Entry("a number for remote_org_id", `{"email":"a@b.in","org_name":"A","fullname":"B","remote_org_id":7}`, "remote_org_id"),
 		Entry("reference data not an object", `{"email":"a@b.in","org_name":"A","fullname":"B","corporate_reference_data":[1]}`, "corporate_reference_data"),
+		Entry("0 employees", `{"email":"a@b.in","org_name":"A","fullname":"B","corporate_reference_data":{"employees":0}}`, "corporate_reference_data.employees"),
+		Entry("a fraction of an employee", `{"email":"a@b.in","org_name":"A","fullname":"B","corporate_reference_data":{"employees":2.5}}`, "corporate_reference_data.employees"),
+		Entry("employees as a string", `{"email":"a@b.in","org_name":"A","fullname":"B","corporate_reference_data":{"employees":"10"}}`, "corporate_reference_data.employees"),
+		Entry("too many employees", `{"email":"a@b.in","org_name":"A","fullname":"B","corporate_reference_data":{"employees":100001}}`, "corporate_reference_data.employees"),
 		Entry("an unknown flag group", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"salary":{"x":1}}}`, "data_model_flags.salary"),
 		Entry("a flag of 2", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"detail_info_fields":{"pan":2}}}`, "data_model_flags.detail_info_fields.pan"),
 		Entry("employeeId disabled", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"detail_info_fields":{"employeeId":0}}}`, "data_model_flags.detail_info_fields.employeeId"),

@@ -137,11 +137,12 @@ func AcceptAfter(d time.Duration) Option {
 }
 
 // Employees is how many employees each new corporate has (default
-// DefaultEmployees; 0 is a corporate with nobody yet).
+// DefaultEmployees; 0 is a corporate with nobody yet; at most
+// MaxEmployees), unless its invite says (Invitation.Employees).
 func Employees(n int) Option {
 	return func(c *config) error {
-		if n < 0 {
-			return fmt.Errorf("%w: Employees(%d): want 0 or more", ErrBadOption, n)
+		if n < 0 || n > MaxEmployees {
+			return fmt.Errorf("%w: Employees(%d): want 0 to %d", ErrBadOption, n, MaxEmployees)
 		}
 		c.employees = n
 		return nil

@@ -17,6 +17,9 @@ const (
 	TokenLifetime = 3600
 	// DefaultEmployees is how many employees a new corporate has.
 	DefaultEmployees = 105
+	// MaxEmployees is the most employees a corporate may have (Employees,
+	// Invitation.Employees, corporate_reference_data.employees).
+	MaxEmployees = 100_000
 	// DefaultAcceptAfter is how long after an invite the corporate accepts.
 	DefaultAcceptAfter = 2 * time.Second
 	// Never is the AcceptAfter that accepts only on demand.
@@ -76,6 +79,7 @@ var Decisions = []Decision{
 	{"employee_details: id", "{id} is the record's id, else its employeeId; vendor_org must be your organisation; unknown: 404"},
 	{"org_details: keys", "application.app_key and app_secret are always masked"},
 	{"resend: fields", "search_type is sync_session, sync_session_counter, timestamp_range, org or request_id, with sync_session_id, webhook_counter, start_time, end_time, org_id, request_id and an optional status failed|success; identical bytes; {\"success\": true, \"count\": n}"},
+	{"token: employees", "corporate_reference_data.employees, a whole number from 1 to 100,000, sizes a new corporate; without it, the box's Employees (105 by default); an invite that finds an existing corporate keeps its employees"},
 	{"accept", "the corporate accepts 2s after an invite by default (AcceptAfter; Never: on demand only), and the initial sync starts at once"},
 	{"schedule", "a delta sync runs for every accepted corporate each Monday at 03:18 UTC by default, after a small churn in its HRMS (one joiner, one promotion, one leaver)"},
 	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery due by deliverylog.DueAtEOD (tried, never acknowledged, not re-sent by an earlier EOD batch: re-sent once), identical bytes, in numbered batches, daily at 23:59 IST when scheduled, or on demand"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"mime/multipart"
 	"net/url"
@@ -44,6 +45,11 @@ func decodeToken(body []byte) (Invitation, error) {
 			return Invitation{}, &fieldError{Field: "corporate_reference_data", Why: "must be a JSON object"}
 		}
 		inv.ReferenceData = v
+		n, err := employeesOf(raw)
+		if err != nil {
+			return Invitation{}, err
+		}
+		inv.Employees = n
 	}
 	if raw, ok := fields["data_model_flags"]; ok && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &inv.Flags); err != nil {
@@ -51,6 +57,24 @@ func decodeToken(body []byte) (Invitation, error) {
 		}
 	}
 	return inv, nil
+}
+
+// employeesOf reads corporate_reference_data.employees, the size of the
+// corporate to simulate: a whole number from 1 to MaxEmployees, or absent
+// (0). raw is a JSON object.
+func employeesOf(raw []byte) (int, error) {
+	var ref struct {
+		Employees json.RawMessage `json:"employees"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil || ref.Employees == nil || string(ref.Employees) == "null" {
+		return 0, nil
+	}
+	bad := &fieldError{Field: "corporate_reference_data.employees", Why: fmt.Sprintf("must be a whole number from 1 to %d", MaxEmployees)}
+	v, err := strconv.ParseInt(string(bytes.TrimSpace(ref.Employees)), 10, 64)
+	if err != nil || v < 1 || v > MaxEmployees {
+		return 0, bad
+	}
+	return int(v), nil
 }
 
 // jsonFields splits a JSON object into its fields.

@@ -64,6 +64,10 @@ type Invitation struct {
 	ReferenceData any
 	// Flags is data_model_flags: groups of field: -1|0|1 (nil: defaults).
 	Flags map[string]map[string]int
+	// Employees is how many employees a new corporate has, 1 to
+	// MaxEmployees (0: the box's Employees). An invite that finds an
+	// existing corporate keeps its employees.
+	Employees int
 }
 
 // Session says what one sync sent.
@@ -86,6 +90,13 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
+	if inv.Employees < 0 || inv.Employees > MaxEmployees {
+		return "", false, &fieldError{Field: "corporate_reference_data.employees", Why: fmt.Sprintf("is %d, but a corporate has 1 to %d employees", inv.Employees, MaxEmployees)}
+	}
+	size := b.cfg.employees
+	if inv.Employees > 0 {
+		size = inv.Employees
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -105,7 +116,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 		}
 		o = &org{
 			id: c.OrgID, num: len(b.order) + 1, corp: c, created: now,
-			source: b.g.Employees(c, b.cfg.employees), changedAt: map[string]time.Time{}, db: map[string]*stored{},
+			source: b.g.Employees(c, size), changedAt: map[string]time.Time{}, db: map[string]*stored{},
 		}
 		for _, e := range o.source {
 			o.changedAt[e.EmployeeID] = now

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -25,11 +26,13 @@ type apiFlags struct {
 	apiKey      string
 	apiKeyFile  string
 	acceptAfter string
+	employees   int
 }
 
 func (f *apiFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.apiKey, "api-key", "", "the key the consumer's calls to the mock Tartan API carry, for local use ($"+envAPIKey+" or --api-key-file are safer); default: the public demo key "+DemoAPIKey)
 	fl.StringVar(&f.apiKeyFile, "api-key-file", "", "read the API key from this file (trailing newline ignored)")
+	fl.IntVar(&f.employees, "employees", box.DefaultEmployees, fmt.Sprintf("how many employees each corporate the mock Tartan API simulates has, 1 to %d (an invite's corporate_reference_data.employees sizes its own)", box.MaxEmployees))
 	fl.StringVar(&f.acceptAfter, "accept-after", box.DefaultAcceptAfter.String(), "how long after an invite the simulated corporate accepts and its initial sync starts: a duration (0s: at once), or never (only from the control API)")
 }
 
@@ -77,11 +80,14 @@ func (a *app) boxOptions(f apiFlags, apiKey string, seed uint64) ([]box.Option, 
 	if err != nil {
 		return nil, err
 	}
+	if f.employees < 1 || f.employees > box.MaxEmployees {
+		return nil, usageErr("--employees is %d, but a corporate has 1 to %d employees", f.employees, box.MaxEmployees)
+	}
 	if appKey, ok, _ := a.common.appKey(); ok && string(appKey) == apiKey {
 		return nil, usageErr("the API key is the app key that signs webhooks; Tartan issues two keys, so give serve two different ones")
 	}
 	tlsConfig, _ := a.common.tlsConfig() // serveOptions has checked it
-	return []box.Option{box.Seed(seed), box.AcceptAfter(accept), box.SenderOptions(sender.Timeout(a.common.timeout), sender.TLSConfig(tlsConfig))}, nil
+	return []box.Option{box.Seed(seed), box.AcceptAfter(accept), box.Employees(f.employees), box.SenderOptions(sender.Timeout(a.common.timeout), sender.TLSConfig(tlsConfig))}, nil
 }
 
 // apiKeyWords says which key the API's calls carry, for serve's first

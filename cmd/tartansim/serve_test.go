@@ -186,6 +186,8 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		},
 		Entry("a bad --accept-after", `--accept-after "soon" is not a duration like 30s or 0s, or never`, "--accept-after", "soon"),
 		Entry("the API key equal to the app key", "the API key is the app key that signs webhooks", "--key", "k", "--api-key", "k"),
+		Entry("no employees", "--employees is 0, but a corporate has 1 to 100000 employees", "--employees", "0"),
+		Entry("too many employees", "--employees is 100001", "--employees", "100001"),
 		Entry("both API key flags", "--api-key and --api-key-file both given", "--api-key", "a", "--api-key-file", "b"),
 	)
 })
