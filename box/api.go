@@ -199,7 +199,7 @@ func (b *Box) serveEmployeeList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var data []any
+	data := make([]any, 0, len(recs))
 	for _, rec := range recs {
 		if (!lq.updatedAfter.IsZero() && !rec.At.After(lq.updatedAfter)) || (lq.filter != nil && !lq.filter.matches(rec.Record)) {
 			continue

@@ -39,9 +39,9 @@ func accepted(b *testing.B, target string, n int) (*box.Box, string) {
 	return bx, org
 }
 
-// A page of 100 records of an org of 5000, filtered, over loopback.
+// A page of 100 records of an org of 10,000, filtered, over loopback.
 func BenchmarkEmployeeListPage(b *testing.B) {
-	bx, org := accepted(b, discard(b), 5000)
+	bx, org := accepted(b, discard(b), 10_000)
 	b.Cleanup(bx.Close)
 	api := httptest.NewServer(bx.Handler())
 	b.Cleanup(api.Close)
@@ -69,6 +69,17 @@ func BenchmarkInitialSync105(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		bx, _ := accepted(b, target, 105)
+		bx.Close()
+	}
+}
+
+// An invite of a corporate of 2,000 employees, accepted at once, to the
+// last of its 202 webhooks answered, over loopback.
+func BenchmarkInviteSync2000(b *testing.B) {
+	target := discard(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		bx, _ := accepted(b, target, 2000)
 		bx.Close()
 	}
 }

@@ -52,8 +52,11 @@ type Box struct {
 	order      []string // org ids in invite order
 	log        []*Delivery
 	stamps     map[string]time.Time // each org's last timeStamp
-	queue      []job
-	busy       bool // the worker holds a job
+	queues     map[string][]job     // each org's sends and session ends, in order
+	ready      []string             // orgs with something queued and nothing in flight, in turn
+	running    map[string]bool      // orgs with a job in a worker's hands
+	pending    int                  // jobs queued, all orgs
+	inflight   int                  // jobs in workers' hands
 	fail       sender.Fault
 	failN      int
 	acks       int   // numbers acknowledgements, to apply them in order
@@ -101,8 +104,10 @@ type Sent struct {
 }
 
 // OnSend registers f, called after every send of a webhook, outside the
-// box's locks and from its one sending goroutine: for a log of the box's
-// own, such as the console's Deliveries list.
+// box's locks, from the box's sending goroutines: one call at a time for a
+// corporate, in the order of its sends, before its next send (calls about
+// different corporates may run at once). For a log of the box's own, such
+// as the console's Deliveries list.
 func OnSend(f func(Sent)) Option { return func(c *config) error { c.onSend = f; return nil } }
 
 // Option configures a Box in New.
@@ -252,7 +257,12 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 	b.ids = fixtures.NewFaker(cfg.seed ^ 0x1d5_1d5)
 	b.changed = sync.NewCond(&b.mu)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	go b.work()
+	b.queues, b.running = map[string][]job{}, map[string]bool{}
+	var workers sync.WaitGroup
+	for range Connections {
+		workers.Go(b.work)
+	}
+	go func() { workers.Wait(); close(b.done) }()
 	b.mu.Lock()
 	if cfg.schedule != nil {
 		b.arm(cfg.schedule, b.scheduledSync)

@@ -20,6 +20,11 @@ const (
 	// MaxEmployees is the most employees a corporate may have (Employees,
 	// Invitation.Employees, corporate_reference_data.employees).
 	MaxEmployees = 100_000
+	// Connections is how many webhooks the box sends at once, each to a
+	// different corporate: a corporate's webhooks go one at a time, in
+	// the order they were made, and corporates with something to send take
+	// turns.
+	Connections = 4
 	// DefaultAcceptAfter is how long after an invite the corporate accepts.
 	DefaultAcceptAfter = 2 * time.Second
 	// Never is the AcceptAfter that accepts only on demand.
@@ -84,6 +89,6 @@ var Decisions = []Decision{
 	{"schedule", "a delta sync runs for every accepted corporate each Monday at 03:18 UTC by default, after a small churn in its HRMS (one joiner, one promotion, one leaver)"},
 	{"eod", "the EOD batch waits for what is queued before it, then re-sends every delivery due by deliverylog.DueAtEOD (tried, never acknowledged, not re-sent by an earlier EOD batch: re-sent once), identical bytes, in numbered batches, daily at 23:59 IST when scheduled, or on demand"},
 	{"failures", "fail-next drops or loses the ack of the next N first sends; EOD batches and resends are never failed on purpose"},
-	{"delivery order", "webhooks go one at a time, in the order they were made"},
+	{"delivery order", "a corporate's webhooks go one at a time, in the order they were made; different corporates' go at once, up to 4 (Connections), taking turns"},
 	{"timeStamp", "a webhook is stamped when it is built for sending, from the box's clock to the second: never ahead of the clock, never before the org's previous stamp; the webhooks of a session built in one second share a stamp, and webhookCounter orders them"},
 }

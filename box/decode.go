@@ -197,7 +197,11 @@ type listQuery struct {
 }
 
 // filter is field:value, matched case-insensitively.
-type filter struct{ field, value string }
+// filter is employee_list's filter=field:value, for one request.
+type filter struct {
+	field, value string
+	at           int // where field was in the last record: records of one org share their keys' order
+}
 
 func parseListQuery(q url.Values) (listQuery, error) {
 	lq := listQuery{org: strings.TrimSpace(q.Get("org"))}
@@ -253,7 +257,7 @@ func parseFilter(s string) (*filter, error) {
 // matches reports whether rec's field, as text, equals the filter's value
 // in any case; null matches "null", a missing field nothing.
 func (f *filter) matches(rec *wire.Object) bool {
-	v, ok := rec.Get(f.field)
+	v, ok := f.get(rec)
 	if !ok {
 		return false
 	}
@@ -271,6 +275,23 @@ func (f *filter) matches(rec *wire.Object) bool {
 		s = string(wire.Encode(x, wire.Compact))
 	}
 	return strings.EqualFold(s, f.value)
+}
+
+// get is rec's value of f's field, looked for first where the last record
+// had it.
+func (f *filter) get(rec *wire.Object) (any, bool) {
+	if f.at < rec.Len() {
+		if k, v := rec.At(f.at); k == f.field {
+			return v, true
+		}
+	}
+	for i := range rec.Len() {
+		if k, v := rec.At(i); k == f.field {
+			f.at = i
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 // parseTime reads YYYY-MM-DD, YYYY-MM-DD HH:MM:SS (UTC) or RFC 3339.

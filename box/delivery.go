@@ -116,7 +116,7 @@ func (b *Box) stamp(org string) string {
 func (b *Box) enqueue(org string, kind deliverylog.Kind, batch int64, ds []*Delivery, sync bool) {
 	for _, d := range ds {
 		d.queued = true
-		b.queue = append(b.queue, job{d: d, kind: kind, batch: batch, org: d.OrgID})
+		b.push(job{d: d, kind: kind, batch: batch, org: d.OrgID})
 	}
 	if o := b.orgs[org]; o != nil {
 		o.sessions++
@@ -124,29 +124,66 @@ func (b *Box) enqueue(org string, kind deliverylog.Kind, batch int64, ds []*Deli
 			o.cancelJudge() // the state is about to move on
 		}
 	}
-	b.queue = append(b.queue, job{org: org, sync: sync})
+	b.push(job{org: org, sync: sync})
 	b.changed.Broadcast()
 }
 
-// work sends the queue, one delivery at a time, until the box closes.
+// push queues j behind its org's jobs, and the org for a worker when none
+// has it. b.mu held.
+func (b *Box) push(j job) {
+	q := b.queues[j.org]
+	if len(q) == 0 && !b.running[j.org] {
+		b.ready = append(b.ready, j.org)
+	}
+	b.queues[j.org] = append(q, j)
+	b.pending++
+}
+
+// take hands the next job of the org whose turn it is to a worker. b.mu
+// held, and b.ready not empty.
+func (b *Box) take() job {
+	org := b.ready[0]
+	b.ready = b.ready[1:]
+	q := b.queues[org]
+	j := q[0]
+	if len(q) == 1 {
+		delete(b.queues, org)
+	} else {
+		b.queues[org] = q[1:]
+	}
+	b.pending--
+	b.inflight++
+	b.running[org] = true
+	return j
+}
+
+// finish ends a worker's job of org: the org's next job, if any, waits for
+// its turn. b.mu held.
+func (b *Box) finish(org string) {
+	delete(b.running, org)
+	b.inflight--
+	if len(b.queues[org]) > 0 {
+		b.ready = append(b.ready, org)
+	}
+	b.changed.Broadcast()
+}
+
+// work sends queued jobs, one corporate's at a time, until the box
+// closes; Connections workers run at once.
 func (b *Box) work() {
-	defer close(b.done)
 	for {
 		b.mu.Lock()
-		for len(b.queue) == 0 && !b.closed {
+		for len(b.ready) == 0 && !b.closed {
 			b.changed.Wait()
 		}
 		if b.closed {
 			b.mu.Unlock()
 			return
 		}
-		j := b.queue[0]
-		b.queue = b.queue[1:]
-		b.busy = true
+		j := b.take()
 		if j.d == nil {
 			b.endSession(j.org, j.sync)
-			b.busy = false
-			b.changed.Broadcast()
+			b.finish(j.org)
 			b.mu.Unlock()
 			continue
 		}
@@ -175,12 +212,13 @@ func (b *Box) work() {
 			j.d.ackSeq = b.acks
 			j.d.ackAt = r.Start.Add(r.Latency)
 		}
-		b.busy = false
-		b.changed.Broadcast()
 		b.mu.Unlock()
 		if b.cfg.onSend != nil {
 			b.cfg.onSend(Sent{Seq: j.d.Seq, Kind: j.kind, EODBatch: j.batch, Target: s.Target(), Request: p, Result: r})
 		}
+		b.mu.Lock()
+		b.finish(j.org)
+		b.mu.Unlock()
 	}
 }
 
@@ -268,7 +306,7 @@ func (b *Box) Idle(ctx context.Context) error {
 	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for (len(b.queue) > 0 || b.busy) && !b.closed {
+	for (b.pending > 0 || b.inflight > 0) && !b.closed {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

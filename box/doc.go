@@ -34,7 +34,8 @@
 // # Webhooks
 //
 // Webhooks are built by fixtures, encoded by wire in the Layout chosen,
-// signed with the app key and posted by sender, one at a time in the order
+// signed with the app key and posted by sender, one at a time per
+// corporate (up to Connections corporates at once, taking turns) in the order
 // they were made, as the subscription (Events) sends. FailNext drops or
 // loses the answer of the next first sends; EOD (once per delivery, by
 // deliverylog.DueAtEOD) and Resend send the stored bytes again, signature

@@ -141,3 +141,32 @@ var _ = Describe("the reference consumer behind the box", Label("e2e"), func() {
 		Expect(c.State(orgID).Employees).To(HaveLen(25))
 	})
 })
+
+var _ = Describe("corporates of any size, at once", Label("e2e", "concurrency"), func() {
+	It("converges a 5-employee corporate before a 10,000-employee one's initial sync is half sent, then the large one too", func(sc SpecContext) {
+		f := withInviter(box.AcceptAfter(0))
+		big, err := f.inv.InviteSized("big", "hr@big-corp.in", "Big Corp Ltd", 10_000)
+		Expect(err).NotTo(HaveOccurred())
+		small, err := f.inv.InviteSized("small", "hr@small-shop.in", "Small Shop LLP", 5)
+		Expect(err).NotTo(HaveOccurred())
+
+		v, err := f.srv.Box.AwaitVerdict(sc, small)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.Converged).To(BeTrue(), "%+v", v)
+		Expect(v.Deliveries).To(Equal(3)) // requested, initiated, one batch of 5
+		acked, made := 0, 0
+		for _, d := range f.sent(big) {
+			made++
+			if d.Acknowledged() {
+				acked++
+			}
+		}
+		Expect(made).To(Equal(1002)) // requested, initiated, 1,000 batches of 10
+		Expect(acked).To(BeNumerically("<", made/2), "the large sync was more than half sent when the small one had converged")
+
+		Expect(f.srv.Org(big)).To(boxtest.Converge(0))
+		vb, err := f.srv.Box.Verdict(big)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(vb.Acknowledged).To(Equal(1002))
+	}, SpecTimeout(2*time.Minute))
+})

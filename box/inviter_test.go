@@ -64,10 +64,20 @@ func (c *inviter) call(method, path, contentType string, body []byte) (int, []by
 
 // Invite calls Generate SDK token for a corporate of its own.
 func (c *inviter) Invite(remote, email, name string) (string, error) {
+	return c.InviteSized(remote, email, name, 0)
+}
+
+// InviteSized invites a corporate of employees people
+// (corporate_reference_data.employees), or of the box's size when 0.
+func (c *inviter) InviteSized(remote, email, name string, employees int) (string, error) {
 	c.mu.Lock()
 	c.remotes[remote] = true // before the call: the webhook may come first
 	c.mu.Unlock()
-	body, _ := json.Marshal(map[string]any{"email": email, "org_name": name, "fullname": "Asha Rao", "remote_org_id": remote})
+	req := map[string]any{"email": email, "org_name": name, "fullname": "Asha Rao", "remote_org_id": remote}
+	if employees > 0 {
+		req["corporate_reference_data"] = map[string]any{"employees": employees}
+	}
+	body, _ := json.Marshal(req)
 	status, out, err := c.call(http.MethodPost, "/api/sdk/token/", "application/json", body)
 	if err != nil {
 		return "", err

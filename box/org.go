@@ -40,7 +40,7 @@ type org struct {
 	changedAt map[string]time.Time
 	// db is what the syncs sent, by employeeId, in the order first sent.
 	db      map[string]*stored
-	dbOrder []string
+	dbOrder []*stored // db's records, in the order first sent
 
 	verdict     judge.Verdict
 	judging     bool
@@ -327,10 +327,13 @@ func (b *Box) sync(o *org) (Session, error) {
 				v, _ := rec.Get("id")
 				key, _ = v.(string)
 			}
-			if _, have := o.db[key]; !have {
-				o.dbOrder = append(o.dbOrder, key)
+			s, have := o.db[key]
+			if !have {
+				s = &stored{}
+				o.db[key] = s
+				o.dbOrder = append(o.dbOrder, s)
 			}
-			o.db[key] = &stored{rec: rec, body: wire.Encode(rec, wire.Compact), at: now}
+			*s = stored{rec: rec, body: wire.Encode(rec, wire.Compact), at: now}
 		}
 	}
 	o.initial, o.lastSync, o.modified = true, now, now

@@ -24,7 +24,7 @@ func (b *Box) records(orgID string, hrms bool) ([]listed, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []listed
+	out := make([]listed, 0, max(len(o.source), len(o.dbOrder)))
 	if hrms {
 		for i := range o.source {
 			e := &o.source[i]
@@ -32,8 +32,7 @@ func (b *Box) records(orgID string, hrms bool) ([]listed, error) {
 		}
 		return out, nil
 	}
-	for _, key := range o.dbOrder {
-		s := o.db[key]
+	for _, s := range o.dbOrder {
 		out = append(out, listed{Record: s.rec, At: s.at})
 	}
 	return out, nil
