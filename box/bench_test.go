@@ -64,22 +64,19 @@ func BenchmarkEmployeeListPage(b *testing.B) {
 
 // An initial sync of 105 employees, from accept to the last of its 12
 // webhooks answered, over loopback.
-func BenchmarkInitialSync105(b *testing.B) {
-	target := discard(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		bx, _ := accepted(b, target, 105)
-		bx.Close()
-	}
-}
+func BenchmarkInitialSync105(b *testing.B) { benchInvite(b, 105) }
 
 // An invite of a corporate of 2,000 employees, accepted at once, to the
 // last of its 202 webhooks answered, over loopback.
-func BenchmarkInviteSync2000(b *testing.B) {
+func BenchmarkInviteSync2000(b *testing.B) { benchInvite(b, 2000) }
+
+// benchInvite times invites of a corporate of n, each to its initial
+// sync's last answer.
+func benchInvite(b *testing.B, n int) {
 	target := discard(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		bx, _ := accepted(b, target, 2000)
+		bx, _ := accepted(b, target, n)
 		bx.Close()
 	}
 }
