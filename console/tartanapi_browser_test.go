@@ -40,7 +40,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		logged := box.OnSend(func(sent box.Sent) {
 			mu.Lock()
 			defer mu.Unlock()
-			if id, err := srv.Record(SourceAPI, sent.Kind, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
+			if id, err := srv.Record(SourceAPI, string(sent.Kind), sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
 				ids[sent.Seq] = id // a send not logged shows as a count the spec misses
 			}
 		})
