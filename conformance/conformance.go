@@ -170,7 +170,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		res.Verdict, res.Reason = Skip, "the subscription leaves nothing of this check to send"
 		return res, nil
 	}
-	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
+	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget, concern: c.concern}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
 	res.KeyMismatch = j.keyMismatch

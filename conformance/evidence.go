@@ -26,6 +26,9 @@ type evidence struct {
 	fails      []string
 	skips      []string
 	notes      []string // evidence beside the failures, e.g. the first refused delivery
+	// concern keeps the state differences that are the check's own (nil:
+	// every one); the others are another check's to report.
+	concern func(judge.Difference) bool
 	// keyMismatch: the consumer refused every genuine delivery it
 	// answered with 401 or 403 (see refusedAll).
 	keyMismatch bool
@@ -219,6 +222,9 @@ func (j *evidence) compare(needs string) {
 			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
 		}
 		for _, diff := range o.Differences {
+			if j.concern != nil && !j.concern(diff) {
+				continue // another check's concern: reported there, once
+			}
 			j.fail("the consumer's state of org %s %s%s", o.OrgID, diff, o.How())
 		}
 	}

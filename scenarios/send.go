@@ -160,7 +160,12 @@ func (s *stepSend) record(d *Delivery, kind deliverylog.Kind, res sender.Result)
 	s.mu.Unlock()
 	switch {
 	case d.Forged:
-		s.rep.truth.Forge(d.OrgID, d.RequestID)
+		// What it carried is kept, so that a value it put in the
+		// consumer's state is blamed on it; bytes that are no envelope
+		// carry nothing but their requestId.
+		if s.rep.truth.ForgeBody(d.Body) != nil {
+			s.rep.truth.Forge(d.OrgID, d.RequestID)
+		}
 	case res.OK():
 		// Apply fails only for bytes that are no envelope at all (an
 		// override can make them so): they carry no effect to expect.
