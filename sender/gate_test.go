@@ -66,7 +66,11 @@ var _ = Describe("a Gate", Label("gate"), func() {
 		d.Gate = s.NewGate(2) // the second never comes
 		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
-		Expect(s.Send(short, d).OK()).To(BeFalse())
+		// It returns (the spec's timeout would end it otherwise); whether
+		// the request, let go at the deadline, still got its answer is a
+		// race between the transport and the cancellation.
+		_ = s.Send(short, d)
+		Expect(short.Err()).To(MatchError(context.DeadlineExceeded))
 
 		var skipped *sender.Gate
 		skipped.Skip() // a nil gate is no gate
