@@ -3,6 +3,7 @@ package conformance_test
 // Broken consumers whose bug is in reading the payload (see broken_test.go).
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -131,6 +132,38 @@ func payStripTags() subject {
 					return
 				}
 				relay(w, st.apply(r.Context(), clean))
+			}), st.ref.State
+		},
+	}
+}
+
+// maritalPattern finds maritalStatus values in a body, in every layout.
+var maritalPattern = regexp.MustCompile(`("maritalStatus"\s*:\s*)"([^"\\]*)"`)
+
+// PAY-TEXT, and the other checks that judge records as data: maritalStatus
+// goes into an enum column spelled in capitals (MARRIED), and the probe
+// reports the column. One text field is stored wrongly in every record, so
+// every check that judges the data FAILs, and no other: not the signature
+// checks, whose concern is what forgeries did, nor the delivery checks that
+// judge only data lost or applied twice.
+func payEnumColumn() subject {
+	return subject{
+		name:  "maritalStatus in an enum column",
+		bug:   "stores maritalStatus upper-cased, as its enum column spells it",
+		fails: []string{"PAY-QUIRKS", "PAY-UNKNOWN", "PAY-TEXT", "DEL-EOD-RETRY", "DEL-STALE", "DEL-ORDER", "LIFE-SYNC"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				if !verified(key, body, r) {
+					st.pass(w, r)
+					return
+				}
+				upper := maritalPattern.ReplaceAllFunc(body, func(m []byte) []byte {
+					sub := maritalPattern.FindSubmatch(m)
+					return append(append(append([]byte(nil), sub[1]...), '"'), append(bytes.ToUpper(sub[2]), '"')...)
+				})
+				relay(w, st.apply(r.Context(), upper))
 			}), st.ref.State
 		},
 	}

@@ -9,6 +9,11 @@ import (
 	"regexp"
 	"strings"
 
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -207,3 +212,37 @@ func sigExactHeaderName() subject {
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+var _ = Describe("a consumer set up with another key", Label("signature"), func() {
+	// Every genuine delivery is refused 401: one cause, said once per check
+	// in one sentence, and DEL-ACK-TIME has nothing acknowledged to time.
+	It("is told the keys probably differ, and DEL-ACK-TIME is SKIP", func() {
+		s := subject{
+			name: "another key",
+			build: func([]byte) (http.Handler, func(string) probe.State) {
+				c := consumer.New([]byte("the-sandbox-app-key"))
+				return c, c.State
+			},
+		}
+		o := play(s, uint64(GinkgoRandomSeed()))
+		for _, r := range o.results {
+			if r.ID == "DEL-ACK-TIME" {
+				Expect(r.Verdict).To(Equal(conformance.Skip), o.explain())
+				Expect(r.Reason).To(HavePrefix("nothing was acknowledged to time: "))
+				Expect(r.Reason).To(HaveSuffix(conformance.KeyMismatchReason))
+				continue
+			}
+			Expect(r.Verdict).To(Equal(conformance.Fail), "%s\n%s", r.ID, o.explain())
+			Expect(r.Reason).To(Equal(conformance.KeyMismatchReason), "%s: one sentence, not a failure per delivery", r.ID)
+			Expect(r.KeyMismatch).To(BeTrue(), r.ID)
+		}
+	})
+
+	It("is not told so when only forgeries were refused", func() {
+		o := play(subjects()[0], uint64(GinkgoRandomSeed()))
+		for _, r := range o.results {
+			Expect(r.KeyMismatch).To(BeFalse(), r.ID)
+			Expect(r.Verdict).To(Equal(conformance.Pass), "%s: %s", r.ID, r.Reason)
+		}
+	})
+})

@@ -118,6 +118,7 @@ func subjects() []subject {
 		payUnknownEvent500(),
 		payStrictFields(),
 		payStripTags(),
+		payEnumColumn(),
 		delSlowOffboarding(),
 		delNoIdempotency(),
 		delLateDuplicate409(),

@@ -26,7 +26,28 @@ type Check struct {
 	// needs lists the catalogue IDs the check is about: under a
 	// subscription without one of them it is SKIP (see Needs).
 	needs []string
-	judge func(*evidence)
+	// concern keeps the state differences the check is about (nil: all of
+	// them): a difference outside every concern but the data checks' is
+	// reported there, once, not under every check that saw it.
+	concern func(judge.Difference) bool
+	judge   func(*evidence)
+}
+
+// fromForgery is the signature checks' concern: what a forged delivery
+// did (a forgery counted applied, a value only a forgery carried).
+func fromForgery(d judge.Difference) bool { return d.FromForgery() }
+
+// appliedOnce is DEL-DUPLICATE's concern: a delivery applied twice (or
+// an employee held twice, its side effect), or not at all, and data lost.
+func appliedOnce(d judge.Difference) bool {
+	return d.Kind == judge.AppliedTwice || d.Kind == judge.DuplicateEmployee || dataDropped(d)
+}
+
+// dataDropped is the concern of checks whose state only adds evidence to
+// an HTTP verdict: work acknowledged and then lost (an employee missing, a
+// delivery never applied), or what a forgery did.
+func dataDropped(d judge.Difference) bool {
+	return d.Kind == judge.MissingEmployee || d.Kind == judge.NotApplied || d.FromForgery()
 }
 
 // Labels, one per area.
@@ -66,7 +87,7 @@ func Lookup(id string) (Check, bool) {
 // fault, are refused and have no effect.
 func forgery(id, title string) Check {
 	return Check{
-		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: judge.Records | judge.NoForgery, needs: []string{addDelta},
+		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: judge.Records | judge.NoForgery, needs: []string{addDelta}, concern: fromForgery,
 		judge: func(j *evidence) {
 			j.forgedRejected()
 			j.genuineAcked()
@@ -77,7 +98,7 @@ func forgery(id, title string) Check {
 
 var checks = []Check{
 	{
-		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: judge.Records, needs: []string{addInitial, addDelta},
+		ID: "SIG-VALID", Label: LabelSignature, Title: "accepts valid signatures over the raw bytes in every layout (compact, Python-style, indented)", state: judge.Records, concern: dataDropped, needs: []string{addInitial, addDelta},
 		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	forgery("SIG-MISSING", "rejects a delivery without tartan-signature with 4xx, and it has no effect"),
@@ -86,7 +107,7 @@ var checks = []Check{
 	forgery("SIG-TAMPERED", "rejects a body changed after signing with 4xx, and it has no effect"),
 	forgery("SIG-NEAR-MISS", "rejects a signature one hex digit off, or truncated, with 4xx, and it has no effect"),
 	{
-		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: judge.Records, needs: []string{addInitial},
+		ID: "SIG-HEADER-CASE", Label: LabelSignature, Title: "accepts the signature header as Tartan-Signature and TARTAN-SIGNATURE", state: judge.Records, concern: dataDropped, needs: []string{addInitial},
 		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
@@ -111,7 +132,7 @@ var checks = []Check{
 		},
 	},
 	{
-		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial, addDelta},
+		ID: "DEL-DUPLICATE", Label: LabelDelivery, Title: "acknowledges identical bytes delivered twice, in sequence and at once, and applies them once", NeedsProbe: true, state: judge.Records | judge.AppliedOnce, concern: appliedOnce, needs: []string{addInitial, addDelta},
 		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that duplicates were applied once")
@@ -141,7 +162,7 @@ var checks = []Check{
 		},
 	},
 	{
-		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial},
+		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial}, concern: dataDropped,
 		judge: func(j *evidence) {
 			j.eodAcked()
 			j.withinBudget(func(_ *scenarios.Delivery, a scenarios.Attempt) bool { return a.Kind == deliverylog.EOD })

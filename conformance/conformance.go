@@ -86,6 +86,10 @@ type Result struct {
 	// the checks that need state are then SKIP with it, since the probe is
 	// at fault, not the consumer's handling.
 	ProbeFault string `json:"probeFault,omitempty"`
+	// KeyMismatch is true when the consumer refused every genuine delivery
+	// of the check with 401 or 403: the keys probably differ, and the
+	// Reason says so (KeyMismatchReason) in place of a failure per delivery.
+	KeyMismatch bool `json:"keyMismatch,omitempty"`
 	// Report is the scenario the check played, with every delivery.
 	Report *scenarios.Report `json:"-"`
 }
@@ -166,9 +170,10 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 		res.Verdict, res.Reason = Skip, "the subscription leaves nothing of this check to send"
 		return res, nil
 	}
-	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget}
+	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget, concern: c.concern}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
+	res.KeyMismatch = j.keyMismatch
 	lagged := false // the largest lag of a converged org so far
 	for _, o := range rep.Orgs {
 		res.ProbeReads += o.Polls

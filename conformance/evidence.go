@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/tartansim/tartansim/deliverylog"
@@ -24,6 +25,40 @@ type evidence struct {
 	budget     time.Duration
 	fails      []string
 	skips      []string
+	notes      []string // evidence beside the failures, e.g. the first refused delivery
+	// concern keeps the state differences that are the check's own (nil:
+	// every one); the others are another check's to report.
+	concern func(judge.Difference) bool
+	// keyMismatch: the consumer refused every genuine delivery it
+	// answered with 401 or 403 (see refusedAll).
+	keyMismatch bool
+}
+
+// KeyMismatchReason is the one sentence a check gives when the consumer
+// refused every genuine delivery with 401 or 403: one cause, not a failure
+// per delivery.
+const KeyMismatchReason = "the consumer refused every genuine delivery with 401 or 403, as if every signature were wrong: the key it verifies with and the key tartansim signs with probably differ"
+
+// refusedAll reports whether every answer the consumer gave to a genuine
+// delivery was 401 or 403 (and there was at least one): not a signature
+// bug in one place, but the wrong key.
+func refusedAll(rep *scenarios.Report) bool {
+	answered := 0
+	for _, d := range rep.Deliveries {
+		if d.Forged {
+			continue
+		}
+		for _, a := range d.Attempts {
+			if a.Status == 0 {
+				continue // no answer: dropped, ack-lost, or cut off
+			}
+			if a.Status != http.StatusUnauthorized && a.Status != http.StatusForbidden {
+				return false
+			}
+			answered++
+		}
+	}
+	return answered > 0
 }
 
 func (j *evidence) fail(format string, a ...any) {
@@ -37,7 +72,7 @@ func (j *evidence) verdict() (Verdict, string, []string) {
 		if n := len(j.fails) - 1; n > 0 {
 			reason += fmt.Sprintf(" (and %d more)", n)
 		}
-		return Fail, reason, j.fails
+		return Fail, reason, append(j.fails, j.notes...)
 	case len(j.skips) > 0:
 		return Skip, j.skips[0], j.skips
 	}
@@ -55,7 +90,13 @@ func describe(d *scenarios.Delivery) string {
 
 // genuineAcked: every genuine delivery that no fault made fail on purpose
 // was acknowledged when first sent, and so was every duplicate copy.
+//
+// When the consumer refused every one of them with 401 or 403, that is
+// said once, as the keys probably differing.
 func (j *evidence) genuineAcked() {
+	if j.refused() {
+		return
+	}
 	for _, d := range j.rep.Deliveries {
 		if d.Forged || len(d.Attempts) == 0 {
 			continue
@@ -70,8 +111,30 @@ func (j *evidence) genuineAcked() {
 	}
 }
 
+// refused reports whether the consumer refused every genuine delivery with
+// 401 or 403, and the first time says so as the check's one failure.
+func (j *evidence) refused() bool {
+	if !refusedAll(j.rep) {
+		return false
+	}
+	if !j.keyMismatch {
+		j.keyMismatch = true
+		j.fail("%s", KeyMismatchReason)
+		for _, d := range j.rep.Deliveries {
+			if !d.Forged && len(d.Attempts) > 0 && d.Attempts[0].Status != 0 {
+				j.notes = append(j.notes, fmt.Sprintf("%s was answered %s, and every other genuine delivery alike", describe(d), d.Attempts[0].Result.Summary()))
+				break
+			}
+		}
+	}
+	return true
+}
+
 // eodAcked: every delivery an EOD batch re-sent was acknowledged.
 func (j *evidence) eodAcked() {
+	if j.refused() {
+		return
+	}
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
 			if a.Kind == deliverylog.EOD && !a.Result.OK() {
@@ -96,8 +159,18 @@ func (j *evidence) forgedRejected() {
 }
 
 // withinBudget: every attempt that reached the consumer was answered within
-// the ack budget.
+// the ack budget. When the consumer refused every genuine delivery with 401
+// or 403 (the keys differ) and answered them in time, there is nothing
+// acknowledged to time: SKIP, not a pass, and not a second failure for the
+// cause that genuineAcked names.
 func (j *evidence) withinBudget(keep func(*scenarios.Delivery, scenarios.Attempt) bool) {
+	before := len(j.fails)
+	defer func() {
+		if len(j.fails) == before && refusedAll(j.rep) {
+			j.keyMismatch = true
+			j.skips = append(j.skips, "nothing was acknowledged to time: "+KeyMismatchReason)
+		}
+	}()
 	for _, d := range j.rep.Deliveries {
 		for _, a := range d.Attempts {
 			if a.Result.Class == sender.ClassDropped || a.Result.Class == sender.ClassAckLost || !keep(d, a) {
@@ -137,6 +210,9 @@ func (j *evidence) stateIfProbed() {
 }
 
 func (j *evidence) compare(needs string) {
+	if j.keyMismatch {
+		return // nothing was accepted: the state says the same thing again
+	}
 	for _, o := range j.rep.Orgs {
 		if o.State == nil {
 			j.skips = append(j.skips, "the probe gave no state for org "+o.OrgID)
@@ -146,6 +222,9 @@ func (j *evidence) compare(needs string) {
 			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
 		}
 		for _, diff := range o.Differences {
+			if j.concern != nil && !j.concern(diff) {
+				continue // another check's concern: reported there, once
+			}
 			j.fail("the consumer's state of org %s %s%s", o.OrgID, diff, o.How())
 		}
 	}

@@ -195,7 +195,7 @@ func queueSubjects() []subject {
 	silent := terse
 	silent.pending, silent.chunked, silent.status = false, false, http.StatusNoContent
 
-	full := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, pending: true, capacity: 20}
+	full := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, pending: true, capacity: 16}
 	late := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, pending: true, queueBeforeVerify: true}
 	stuck := queue{workers: 4, lag: shortLag, status: http.StatusAccepted, skip: "connection.events.terminated"}
 	return []subject{
@@ -204,7 +204,7 @@ func queueSubjects() []subject {
 		{name: "queue, chunked 202, Connection: close, dedup by body hash", bug: "none: answers chunked with Connection: close, deduplicates by a hash of the raw body", httpProbe: true, build: terse.build},
 		{name: "queue, 204, Connection: close, dedup by body hash, no pending", bug: "none: as above, answering 204, without pending", build: silent.build, parallel: 8}, // its quiet waits overlap more,
 		{
-			name: "queue that drops when full", bug: "answers 202 and silently drops work when 20 deliveries of an org already wait",
+			name: "queue that drops when full", bug: "answers 202 and silently drops work when 16 deliveries of an org already wait",
 			fails: []string{"DEL-BURST"}, build: full.build,
 		},
 		{

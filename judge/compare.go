@@ -41,7 +41,8 @@ func (o *OrgTruth) compare(st probe.State, what Aspect) (diffs []Difference, fin
 		final = final || d.Kind.Final()
 	}
 	if what&Connection != 0 && o.connUncertain == 0 && !o.connectionAccepts(st.ConnectionStatus) {
-		add(Difference{Kind: ConnectionDiffers, Expected: canonical(o.ConnectionStatus), Held: canonical(st.ConnectionStatus), Delivery: o.carrier(o.conn.by)})
+		held := canonical(st.ConnectionStatus)
+		add(Difference{Kind: ConnectionDiffers, Expected: canonical(o.ConnectionStatus), Held: held, Delivery: o.carrier(o.conn.by), Forged: o.forgedStatus[held]})
 	}
 	if what&Records != 0 {
 		o.compareRecords(st, add)
@@ -101,7 +102,11 @@ func (o *OrgTruth) compareRecords(st probe.State, add func(Difference)) {
 		}
 		h, ok := o.records[id]
 		if !ok {
-			add(Difference{Kind: ExtraEmployee, Employee: id})
+			d := Difference{Kind: ExtraEmployee, Employee: id}
+			if o.forgedValues[id] != nil {
+				d.Forged = o.forgedField(id, "employeeId", canonical(got["employeeId"]))
+			}
+			add(d)
 			continue
 		}
 		best := recordDiffs(id, got, h.value, o.carrier(h.by))
@@ -114,6 +119,9 @@ func (o *OrgTruth) compareRecords(st probe.State, add func(Difference)) {
 			}
 		}
 		for _, d := range best {
+			if d.Kind == FieldDiffers || d.Kind == FieldNeverSent {
+				d.Forged = o.forgedField(id, d.Field, d.Held)
+			}
 			add(d)
 		}
 	}

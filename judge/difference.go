@@ -74,6 +74,15 @@ type Difference struct {
 	// Delivery is the delivery that carried the expected value, or the one
 	// applied wrongly.
 	Delivery Carrier `json:"delivery,omitzero"`
+	// Forged is the forged delivery that carried the held value, when only
+	// a forgery did (see Truth.ForgeBody): the difference is a forgery
+	// applied, whatever its Kind.
+	Forged Carrier `json:"forged,omitzero"`
+}
+
+// FromForgery reports whether the held value came from a forged delivery.
+func (d Difference) FromForgery() bool {
+	return d.Kind == ForgeryApplied || d.Forged.RequestID != ""
 }
 
 // String says the difference in one sentence. Two values that would print
@@ -85,15 +94,18 @@ func (d Difference) String() string {
 	if d.Delivery.RequestID != "" {
 		by = "; carried by " + d.Delivery.String()
 	}
+	if d.Forged.RequestID != "" {
+		by += "; the held value came from forged delivery " + d.Forged.String()
+	}
 	switch d.Kind {
 	case FieldDiffers:
 		return fmt.Sprintf("employee %s has %s=%s, want %s%s", d.Employee, d.Field, got, want, by)
 	case FieldNeverSent:
-		return fmt.Sprintf("employee %s has %s=%s, which was never sent", d.Employee, d.Field, got)
+		return fmt.Sprintf("employee %s has %s=%s, which was never sent%s", d.Employee, d.Field, got, by)
 	case MissingEmployee:
 		return fmt.Sprintf("is missing employee %s (%s)%s", d.Employee, d.Expected, by)
 	case ExtraEmployee:
-		return fmt.Sprintf("holds employee %s, which no acknowledged delivery carried", d.Employee)
+		return fmt.Sprintf("holds employee %s, which no acknowledged delivery carried%s", d.Employee, by)
 	case DuplicateEmployee:
 		return fmt.Sprintf("holds employee %s more than once (a duplicate side effect)", d.Employee)
 	case NoEmployeeID:

@@ -41,6 +41,11 @@ type OrgTruth struct {
 	Uncertain          map[string]bool
 	uncertainEmployees map[string]int     // by employeeId: uncertain deliveries that touch it
 	carriers           map[string]Carrier // by requestId
+	// forgedValues holds what forged deliveries carried, to say of a held
+	// value that a forgery put it there: employeeId → field → canonical
+	// value → the forgery; forgedStatus is the same for connectionStatus.
+	forgedValues map[string]map[string]map[string]Carrier
+	forgedStatus map[string]Carrier
 }
 
 // Carrier names a delivery that carried a value: the delivery a difference
@@ -133,6 +138,7 @@ func (t *Truth) Clone() *Truth {
 		k.Employees, k.records = maps.Clone(o.Employees), maps.Clone(o.records)
 		k.Applied, k.Forged, k.Uncertain = maps.Clone(o.Applied), maps.Clone(o.Forged), maps.Clone(o.Uncertain)
 		k.uncertainEmployees, k.carriers = maps.Clone(o.uncertainEmployees), maps.Clone(o.carriers)
+		k.forgedValues, k.forgedStatus = cloneForged(o.forgedValues), maps.Clone(o.forgedStatus)
 		c.orgs[id] = &k
 	}
 	return c
@@ -143,6 +149,73 @@ func (t *Truth) Forge(orgID, requestID string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.org(orgID).Forged[requestID] = true
+}
+
+// ForgeBody records that the delivery body, forged, must have no effect
+// (as Forge does for its requestId), and keeps what it carried: a
+// Difference whose held value only the forgery carried names it (Forged),
+// so that the check about forgeries, and no other, owns that difference.
+// Bytes that are no envelope are refused with an error, as by Apply.
+func (t *Truth) ForgeBody(body []byte) error {
+	ef, err := wire.ParseEffect(body)
+	if err != nil {
+		return fmt.Errorf("judge: truth: %w", err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o := t.org(ef.OrgID)
+	o.Forged[ef.RequestID] = true
+	c := Carrier{RequestID: ef.RequestID, Event: ef.Event, Counter: ef.WebhookCounter}
+	switch ef.Kind {
+	case wire.EffectEmployees:
+		if o.forgedValues == nil {
+			o.forgedValues = map[string]map[string]map[string]Carrier{}
+		}
+		for _, r := range ef.Records {
+			fields := o.forgedValues[r.ID]
+			if fields == nil {
+				fields = map[string]map[string]Carrier{}
+				o.forgedValues[r.ID] = fields
+			}
+			for k, v := range r.Fields {
+				if fields[k] == nil {
+					fields[k] = map[string]Carrier{}
+				}
+				fields[k][canonical(v)] = c
+			}
+		}
+	case wire.EffectConnection:
+		if ef.HasStatus {
+			if o.forgedStatus == nil {
+				o.forgedStatus = map[string]Carrier{}
+			}
+			o.forgedStatus[canonical(ef.Status)] = c
+		}
+	}
+	return nil
+}
+
+// cloneForged copies forgedValues to its last level, which ForgeBody
+// changes in place.
+func cloneForged(m map[string]map[string]map[string]Carrier) map[string]map[string]map[string]Carrier {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]map[string]map[string]Carrier, len(m))
+	for id, fields := range m {
+		cf := make(map[string]map[string]Carrier, len(fields))
+		for k, vs := range fields {
+			cf[k] = maps.Clone(vs)
+		}
+		c[id] = cf
+	}
+	return c
+}
+
+// forgedField names the forgery that carried value for the employee's
+// field, when one did.
+func (o *OrgTruth) forgedField(id, field, value string) Carrier {
+	return o.forgedValues[id][field][value]
 }
 
 // Apply applies the body of a genuine delivery the consumer acknowledged.

@@ -166,3 +166,36 @@ func TestSummarizeLag(t *testing.T) {
 		t.Fatalf("%s", b)
 	}
 }
+
+func TestForgeBodyNamesTheForgeryThatCarriedAHeldValue(t *testing.T) {
+	tr := judge.NewTruth()
+	mustApply(t, tr, body("r1", "s1", 1, "2026-11-27 09:00:00", "E1", "Asha"))
+	if err := tr.ForgeBody(body("f1", "s1", 2, "2026-11-27 09:05:00", "E1", "FORGED")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.ForgeBody(body("f2", "s1", 3, "2026-11-27 09:05:00", "E9", "Nobody")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.ForgeBody([]byte("not json")); err == nil {
+		t.Fatal("ForgeBody took bytes that are no envelope")
+	}
+	o := tr.Org(org)
+	if !o.Forged["f1"] || !o.Forged["f2"] {
+		t.Fatalf("forged %v", o.Forged)
+	}
+	diffs := o.Compare(held(nil, "E1", "FORGED", "E9", "Nobody"), judge.Records)
+	if len(diffs) != 2 {
+		t.Fatalf("diffs %v", diffs)
+	}
+	for _, d := range diffs {
+		if !d.FromForgery() || !strings.Contains(d.String(), "the held value came from forged delivery") {
+			t.Errorf("%s: not blamed on the forgery (%+v)", d, d.Forged)
+		}
+	}
+	// A wrong value no forgery carried is the consumer's own.
+	for _, d := range o.Compare(held(nil, "E1", "asha"), judge.Records) {
+		if d.FromForgery() {
+			t.Errorf("%s blamed on a forgery", d)
+		}
+	}
+}

@@ -35,34 +35,46 @@ func (s *stepSend) all(ds []*Delivery, kind deliverylog.Kind, conc int) {
 			if s.ctx.Err() != nil {
 				return
 			}
-			s.one(d, kind)
+			s.one(d, kind, nil)
 		}
 		return
 	}
-	work := make(chan *Delivery)
-	var wg sync.WaitGroup
-	for range min(conc, len(ds)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range work {
-				s.one(d, kind)
-			}
-		}()
-	}
+	// The first wave, one delivery per worker, waits at one gate with its
+	// connections open and goes at once: a burst that overlaps whatever
+	// the scheduler does. The rest follow as workers free up.
+	n := min(conc, len(ds))
+	gate := s.r.send.NewGate(n)
+	work := make(chan *Delivery, len(ds))
 	for _, d := range ds {
-		if s.ctx.Err() != nil {
-			break
-		}
 		work <- d
 	}
 	close(work)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := gate
+			defer func() { g.Skip() }() // a worker that never reached the gate
+			for d := range work {
+				if s.ctx.Err() != nil {
+					return
+				}
+				s.one(d, kind, g)
+				g = nil
+			}
+		}()
+	}
 	wg.Wait()
 }
 
-// one sends d as kind says, with the copies a duplicate fault asks for.
-func (s *stepSend) one(d *Delivery, kind deliverylog.Kind) {
+// one sends d as kind says, with the copies a duplicate fault asks for,
+// through gate when it has one (a delivery delayed on purpose, or released
+// with its own copies, does not hold the others: it skips gate).
+func (s *stepSend) one(d *Delivery, kind deliverylog.Kind, gate *sender.Gate) {
 	if d.delay > 0 && kind == deliverylog.First {
+		gate.Skip()
+		gate = nil
 		_ = s.r.sleep(s.ctx, Moment(d.delay))
 	}
 	fault := d.senderFault
@@ -73,42 +85,38 @@ func (s *stepSend) one(d *Delivery, kind deliverylog.Kind) {
 		s.mu.Unlock()
 	}
 	if kind == deliverylog.First && d.copies > 0 && d.concurrent {
+		gate.Skip()
 		s.release(d, fault)
 		return
 	}
-	s.attempt(d, kind, fault)
+	s.attempt(d, kind, fault, gate)
 	if kind != deliverylog.First {
 		return
 	}
 	for range d.copies {
-		s.attempt(d, deliverylog.Duplicate, sender.FaultNone)
+		s.attempt(d, deliverylog.Duplicate, sender.FaultNone, nil)
 	}
 }
 
 // release sends d and its copies at the same instant, each on its own
-// connection, so that a consumer whose dedup is check-then-act sees them
+// connection (one sender.Gate), so that a consumer whose dedup is check-then-act sees them
 // inside its race window; the original is recorded first, as the one
 // Tartan meant to send.
 func (s *stepSend) release(d *Delivery, fault sender.Fault) {
 	results := make([]sender.Result, 1+d.copies)
-	var ready, done sync.WaitGroup
-	gate := make(chan struct{})
+	gate := s.r.send.NewGate(len(results))
+	var done sync.WaitGroup
 	for i := range results {
 		f := sender.FaultNone
 		if i == 0 {
 			f = fault
 		}
-		ready.Add(1)
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			ready.Done()
-			<-gate
-			results[i] = s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: f})
+			results[i] = s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: f, Gate: gate})
 		}()
 	}
-	ready.Wait() // every sender is waiting at the gate
-	close(gate)
 	done.Wait()
 	for i, res := range results {
 		kind := deliverylog.First
@@ -119,8 +127,8 @@ func (s *stepSend) release(d *Delivery, fault sender.Fault) {
 	}
 }
 
-func (s *stepSend) attempt(d *Delivery, kind deliverylog.Kind, fault sender.Fault) {
-	s.record(d, kind, s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault}))
+func (s *stepSend) attempt(d *Delivery, kind deliverylog.Kind, fault sender.Fault, gate *sender.Gate) {
+	s.record(d, kind, s.r.send.Send(s.ctx, sender.Delivery{Body: d.Body, Header: d.Header, Fault: fault, Gate: gate}))
 }
 
 // record keeps the answer to one attempt of d: in d, in the step's counts,
@@ -152,7 +160,12 @@ func (s *stepSend) record(d *Delivery, kind deliverylog.Kind, res sender.Result)
 	s.mu.Unlock()
 	switch {
 	case d.Forged:
-		s.rep.truth.Forge(d.OrgID, d.RequestID)
+		// What it carried is kept, so that a value it put in the
+		// consumer's state is blamed on it; bytes that are no envelope
+		// carry nothing but their requestId.
+		if s.rep.truth.ForgeBody(d.Body) != nil {
+			s.rep.truth.Forge(d.OrgID, d.RequestID)
+		}
 	case res.OK():
 		// Apply fails only for bytes that are no envelope at all (an
 		// override can make them so): they carry no effect to expect.

@@ -136,6 +136,9 @@ type Delivery struct {
 	Header http.Header
 	// Fault is injected by the Sender; FaultNone sends normally.
 	Fault Fault
+	// Gate, when set, holds the request with its connection open until
+	// every Send of the gate is ready, and then writes it (see Gate).
+	Gate *Gate
 }
 
 // Prepare builds a Delivery for body: content-type and the signature header

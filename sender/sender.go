@@ -291,6 +291,8 @@ func (s *Sender) Close() { s.transport.CloseIdleConnections() }
 // Send waits for a slot when MaxConns deliveries are in flight. From then
 // on Timeout bounds it, as does ctx throughout.
 func (s *Sender) Send(ctx context.Context, d Delivery) Result {
+	gate := newPassage(d.Gate)
+	defer gate.done()
 	switch d.Fault {
 	case FaultNone, FaultAckLost:
 	case FaultDrop:
@@ -312,9 +314,9 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 		return s.failure(start, err, false)
 	}
 	if d.Fault == FaultAckLost {
-		return s.abandon(ctx, req, start)
+		return s.abandon(ctx, req, start, gate)
 	}
-	return s.exchange(req, start)
+	return s.exchange(req, start, gate)
 }
 
 // acquire takes an in-flight token, waiting while ctx lasts; when ctx
@@ -379,9 +381,17 @@ func hasHeaderFold(h http.Header, name string) bool {
 }
 
 // exchange does one ordinary request through the pooled transport.
-func (s *Sender) exchange(req *http.Request, start time.Time) Result {
+func (s *Sender) exchange(req *http.Request, start time.Time, gate *passage) Result {
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{
+		// The transport calls GotConn on this goroutine before it writes
+		// the request: the gate holds it there, its connection open.
+		GotConn: func(httptrace.GotConnInfo) {
+			if gate != nil {
+				gate.ready(req.Context())
+				start = s.clock.Now() // the consumer's time starts at the release
+			}
+		},
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
 			if info.Err == nil {
 				wrote.Store(true)
@@ -448,12 +458,16 @@ func (s *Sender) result(status int, location string, body io.Reader, length int6
 // a small one). Request.Write on a bare connection returns only after its
 // final flush, so after it the consumer's kernel has, or will get, every
 // byte, followed by a FIN.
-func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time) Result {
+func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time, gate *passage) Result {
 	conn, err := s.dialDirect(ctx)
 	if err != nil {
 		return s.failure(start, err, false)
 	}
 	defer conn.Close()
+	if gate != nil {
+		gate.ready(ctx)
+		start = s.clock.Now()
+	}
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(deadline)
 	}
