@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/show"
@@ -132,13 +132,26 @@ func (s *Server) getPayload(w http.ResponseWriter, r *http.Request) {
 // same request: GET /api/console/deliveries/{id} and the answers of send
 // and resend.
 type AttemptView struct {
-	Attempt
+	deliverylog.Attempt
+	Judged
 	Curl string `json:"curl"`
 }
 
-func view(a Attempt) AttemptView {
-	d := a.Request()
-	return AttemptView{Attempt: a, Curl: show.Curl(a.Target, d.Header, d.Body)}
+// UnmarshalJSON reads a view (see Row.UnmarshalJSON).
+func (v *AttemptView) UnmarshalJSON(b []byte) error {
+	var c struct {
+		Curl string `json:"curl"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	v.Curl = c.Curl
+	return unmarshalJudged(b, &v.Attempt, &v.Judged)
+}
+
+func view(a deliverylog.Attempt) AttemptView {
+	d := a.Request(nil)
+	return AttemptView{Attempt: a, Judged: judged(&a), Curl: show.Curl(a.Target, d.Header, d.Body)}
 }
 
 func (s *Server) postSend(w http.ResponseWriter, r *http.Request) {
@@ -156,9 +169,9 @@ func (s *Server) postSend(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := Filter{Event: q.Get("event"), Org: strings.TrimSpace(q.Get("org")), Outcome: q.Get("outcome")}
-	if f.Outcome != "" && f.Outcome != OutcomeOK && f.Outcome != OutcomeFailed {
-		writeError(w, http.StatusBadRequest, "outcome", fmt.Sprintf("The outcome %q is not ok or failed.", f.Outcome))
+	f, err := ParseFilter(q)
+	if err != nil {
+		fail(w, err)
 		return
 	}
 	before, err := optionalInt(q.Get("before"))

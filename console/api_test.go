@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
 )
@@ -203,7 +204,7 @@ var _ = Describe("the control API", func() {
 			Expect(s.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, &again)).To(Equal(http.StatusOK))
 			Expect(again.ID).To(BeEquivalentTo(2))
 			Expect(again.Delivery).To(BeEquivalentTo(1))
-			Expect(again.Kind).To(Equal(KindResend))
+			Expect(again.Kind).To(Equal(deliverylog.Resend))
 			Expect(again.Body).To(Equal(a.Body))
 			Expect(again.Headers).To(Equal(a.Headers))
 			Expect(again.Outcome).To(Equal(OutcomeOK))
@@ -227,7 +228,7 @@ var _ = Describe("the control API", func() {
 			w.call(http.MethodGet, "/api/console/deliveries?limit=100", nil, &page)
 			Expect(page.Attempts).To(HaveLen(7))
 			Expect(page.Attempts[6].ID).To(BeEquivalentTo(1))
-			Expect(w.srv.Log().Counts()).To(Equal(Counts{Total: 7, OK: 7}))
+			Expect(w.srv.Log().Counts()).To(Equal(Counts{Total: 7, OK: 7, Met: 7}))
 
 			By("filtering beyond the window, through the store's index")
 			first, _, _ := w.srv.Log().Get(1)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 )
 
@@ -75,23 +76,23 @@ func logOf100k(b *testing.B) (*Log, mem) {
 	}
 	kinds := fixtures.Catalogue()
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	batch := make([]*Attempt, 0, 1000)
+	batch := make([]*deliverylog.Attempt, 0, 1000)
 	for i := range benchAttempts {
 		k := kinds[i%len(kinds)]
-		outcome, status := OutcomeOK, 200
+		status := 200
 		if i%10 == 3 {
-			outcome, status = OutcomeFailed, 503
+			status = 503
 		}
 		org := fmt.Sprintf("org-%03d", i%100)
 		body := fmt.Sprintf(`{"requestId":"r-%d","orgId":"%s","event":"%s","eventType":"%s","recordCount":1,"body":[{"employeeId":"%d","name":"Asha Rao"}]}`, i, org, k.Event, k.Type, i)
-		batch = append(batch, &Attempt{
-			Summary: Summary{Time: at.Add(time.Duration(i) * time.Second), Source: SourceTest, Kind: KindFirst,
-				Event: k.Event, EventType: k.Type, OrgID: org, RequestID: "r-" + strconv.Itoa(i),
-				Status: status, Class: "none", LatencyMs: 1.5, Outcome: outcome, Result: "200 OK in 1.5ms"},
+		batch = append(batch, &deliverylog.Attempt{
+			Time: at.Add(time.Duration(i) * time.Second), Source: deliverylog.FromConsole, Kind: deliverylog.First,
+			Event: k.Event, EventType: k.Type, OrgID: org, RequestID: "r-" + strconv.Itoa(i), SyncSessionID: "s-" + strconv.Itoa(i/50), Expect: deliverylog.Expect2xx,
+			Status: status, Class: "none", Latency: 1.5, Result: "200 OK in 1.5ms",
 			Target: "http://127.0.0.1:8080/webhook", Headers: map[string][]string{"tartan-signature": {strings.Repeat("ab", 32)}}, Body: body,
 		})
 		if len(batch) == cap(batch) {
-			if err := l.add(batch...); err != nil {
+			if err := l.add("", batch...); err != nil {
 				b.Fatal(err)
 			}
 			batch = batch[:0]

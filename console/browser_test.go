@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser; .ci/run
@@ -132,7 +133,7 @@ var _ = Describe("the console page in a real browser", Label("browser"), Ordered
 		first, _, _ := h.srv.Log().Get(1)
 		again, _, _ := h.srv.Log().Get(2)
 		Expect(again.Body).To(Equal(first.Body))
-		Expect(again.Kind).To(Equal(KindResend))
+		Expect(again.Kind).To(Equal(deliverylog.Resend))
 		Expect(text(ctx, "#detail")).To(ContainSubstring(first.RequestID))
 
 		By("running a scenario and seeing its verdict")

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // eodConcurrency is how many re-sends an EOD batch has in flight at once.
@@ -18,9 +20,9 @@ type EODReport struct {
 	// asked for.
 	Scheduled bool `json:"scheduled"`
 	// Resent are the attempts the console made, one per delivery due.
-	Resent []Summary `json:"resent"`
-	OK     int       `json:"ok"`
-	Failed int       `json:"failed"`
+	Resent []Row `json:"resent"`
+	OK     int   `json:"ok"`
+	Failed int   `json:"failed"`
 	// Handed counts the deliveries due handed to what made them (the
 	// mock Tartan API, see EODThrough), which re-sends them itself: their
 	// attempts join the log as they are made, and count in its verdicts.
@@ -43,12 +45,13 @@ type EODReport struct {
 type Redeliver func(ctx context.Context, deliveries []int64) (taken []int64, err error)
 
 // EODThrough makes the EOD batch hand the failed deliveries of source
-// (SourceAPI: the mock Tartan API's, which Record logs) to f, so that their
-// maker re-sends them and counts the re-sends in its own verdicts.
-func EODThrough(source string, f Redeliver) Option {
+// (deliverylog.FromAPI: the mock Tartan API's, which Record logs) to f, so
+// that their maker re-sends them and counts the re-sends in its own
+// verdicts.
+func EODThrough(source deliverylog.Source, f Redeliver) Option {
 	return func(s *Server) {
 		if s.through == nil {
-			s.through = map[string]Redeliver{}
+			s.through = map[deliverylog.Source]Redeliver{}
 		}
 		s.through[source] = f
 	}
@@ -69,24 +72,28 @@ func (s *Server) EOD(ctx context.Context) (EODReport, error) { return s.eod(ctx,
 func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
 	s.eodMu.Lock()
 	defer s.eodMu.Unlock()
-	rep := EODReport{Time: s.clock.Now(), Scheduled: scheduled, Resent: []Summary{}}
+	rep := EODReport{Time: s.clock.Now(), Scheduled: scheduled, Resent: []Row{}}
 	ids, err := s.store.pending()
 	if err != nil {
 		return rep, err
 	}
 	running := s.runningID()
-	var batch []Attempt
-	handed := map[string][]int64{}
+	var batch []deliverylog.Attempt
+	handed := map[deliverylog.Source][]int64{}
 	for _, id := range ids {
 		a, ok, err := s.log.Get(id) // the delivery's first attempt
 		if err != nil {
 			return rep, err
 		}
+		run, err := s.store.runOf(id)
+		if err != nil {
+			return rep, err
+		}
 		switch {
 		case !ok:
-		case running != "" && a.RunID == running:
+		case running != "" && run == running:
 			rep.Held++
-		case s.subscribed(envelope{Event: a.Event, EventType: a.EventType}) != nil:
+		case s.subscribed(a.Event, a.EventType) != nil:
 			rep.Skipped++
 		case s.through[a.Source] != nil:
 			handed[a.Source] = append(handed[a.Source], a.Delivery)
@@ -127,20 +134,20 @@ func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
 
 // resend re-sends batch to tg, at most eodConcurrency at a time, and
 // counts the outcomes in rep.
-func (s *Server) resend(ctx context.Context, tg target, batch []Attempt, rep *EODReport) {
+func (s *Server) resend(ctx context.Context, tg target, batch []deliverylog.Attempt, rep *EODReport) {
 	var mu sync.Mutex
-	work := make(chan Attempt)
+	work := make(chan deliverylog.Attempt)
 	var wg sync.WaitGroup
 	for range min(eodConcurrency, len(batch)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for a := range work {
-				like := Attempt{Summary: Summary{Source: SourceEOD, Kind: KindEOD, Delivery: a.Delivery, Run: a.Run}}
-				got, err := s.deliver(ctx, tg.url, a.Request(), like)
+				like := deliverylog.Attempt{Source: a.Source, Kind: deliverylog.EOD, Delivery: a.Delivery, Run: a.Run}
+				got, err := s.deliver(ctx, tg.url, a.Request(nil), like)
 				mu.Lock()
 				if err == nil {
-					rep.Resent = append(rep.Resent, got.Summary)
+					rep.Resent = append(rep.Resent, rowOf(got))
 					if got.OK() {
 						rep.OK++
 					} else {

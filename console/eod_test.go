@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -93,7 +94,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(rep.Resent).To(HaveLen(2))
 		Expect(rep.OK).To(Equal(2))
 		for _, s := range rep.Resent {
-			Expect(s.Kind).To(Equal(KindEOD))
+			Expect(s.Kind).To(Equal(deliverylog.EOD))
 			orig, _, _ := h.srv.Log().Get(s.Delivery)
 			again, _, _ := h.srv.Log().Get(s.ID)
 			Expect(again.Body).To(Equal(orig.Body))
@@ -138,17 +139,17 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		p, err := h.srv.Payload("connection.events.requested")
 		Expect(err).NotTo(HaveOccurred())
 		d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
-		_, err = h.srv.Record(SourceAPI, KindFirst, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+		_, err = h.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
 		Expect(err).NotTo(HaveOccurred())
 
 		var page Page
 		h.call(http.MethodGet, "/api/console/deliveries?limit=500", nil, &page)
 		Expect(page.Next).To(BeZero())
-		want := map[int64]string{} // genuine deliveries, failed, never re-sent at EOD: the source of each
+		want := map[int64]deliverylog.Source{} // genuine deliveries, failed, never re-sent at EOD: the source of each
 		settled := map[int64]bool{}
 		for _, a := range page.Attempts {
 			switch {
-			case a.Forged, a.OK(), a.Kind == KindEOD: // a run's own EOD re-sent some: failed for good
+			case a.Forged, a.OK(), a.Kind == deliverylog.EOD: // a run's own EOD re-sent some: failed for good
 				settled[a.Delivery] = true
 			default:
 				want[a.Delivery] = a.Source
@@ -157,8 +158,8 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		for d := range settled {
 			delete(want, d)
 		}
-		Expect(want).To(ContainElements(SourceTest, SourceConformance, SourceAPI))
-		Expect(want).NotTo(ContainElement(SourceScenario), "the scenario's own EOD step re-sent its failures, which failed again: for good")
+		Expect(want).To(ContainElements(deliverylog.FromConsole, deliverylog.FromConformance, deliverylog.FromAPI))
+		Expect(want).NotTo(ContainElement(deliverylog.FromRun), "the scenario's own EOD step re-sent its failures, which failed again: for good")
 		Expect(settled).NotTo(BeEmpty())
 		var st Stats
 		h.call(http.MethodGet, "/api/console/stats", nil, &st)
@@ -167,9 +168,9 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		f.down.Store(false)
 		var rep EODReport
 		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
-		got := map[int64]string{}
+		got := map[int64]deliverylog.Source{}
 		for _, a := range rep.Resent {
-			Expect(a.Kind).To(Equal(KindEOD))
+			Expect(a.Kind).To(Equal(deliverylog.EOD))
 			Expect(a.Forged).To(BeFalse())
 			got[a.Delivery] = want[a.Delivery]
 		}
@@ -182,7 +183,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 	It("hands the mock API's deliveries to it, and re-sends itself those it no longer has", func() {
 		var asked []int64
 		hook := start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}),
-			EODThrough(SourceAPI, func(_ context.Context, ids []int64) ([]int64, error) {
+			EODThrough(deliverylog.FromAPI, func(_ context.Context, ids []int64) ([]int64, error) {
 				asked = ids
 				return ids[:1], nil // the first is its own; the other it made before a restart
 			}))
@@ -191,7 +192,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 			p, err := hook.srv.Payload(ev)
 			Expect(err).NotTo(HaveOccurred())
 			d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
-			id, err := hook.srv.Record(SourceAPI, KindFirst, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+			id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
 			Expect(err).NotTo(HaveOccurred())
 			ids = append(ids, id)
 		}
@@ -213,9 +214,8 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		h.srv.runs.mu.Unlock()
 		p, err := h.srv.Payload("sync.events.initiated")
 		Expect(err).NotTo(HaveOccurred())
-		a := newAttempt(SourceScenario, "onboarding", KindFirst, f.srv.URL, sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower), sender.Result{Start: clk.Now(), Status: 503})
-		a.RunID = "9"
-		Expect(h.srv.record(&a)).To(Succeed())
+		a := newAttempt(deliverylog.FromRun, "onboarding", deliverylog.First, f.srv.URL, sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower), false, sender.Result{Start: clk.Now(), Status: 503})
+		Expect(h.srv.record("9", &a)).To(Succeed())
 		var rep EODReport
 		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
 		Expect(rep.Held).To(Equal(1))
@@ -245,7 +245,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(h.srv.LastEOD()).To(BeTemporally("==", eod))
 		var page Page
 		h.call(http.MethodGet, "/api/console/deliveries?limit=2", nil, &page)
-		Expect(page.Attempts[0].Source).To(Equal(SourceEOD))
+		Expect(page.Attempts[0].Kind).To(Equal(deliverylog.EOD))
 		waitFor(clk, 1) // and plans the next day's
 		next, _ := clk.Next()
 		Expect(next).To(BeTemporally("==", eod.AddDate(0, 0, 1)))

@@ -39,12 +39,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(a.ID, a.Event, a.Status, a.Outcome)
+	fmt.Println(a.ID, a.Event, a.Status, a.Expect, a.Met())
 
 	page, _ := srv.Log().List(console.Filter{Outcome: console.OutcomeOK}, 0, 10)
 	fmt.Println(len(page.Attempts), "acknowledged")
 	// Output:
-	// 1 connection.events.requested 200 ok
+	// 1 connection.events.requested 200 2xx true
 	// 1 acknowledged
 }
 
@@ -76,7 +76,7 @@ func ExampleServer_Export() {
 	_, _ = srv.Resend(ctx, first.ID)
 
 	var log bytes.Buffer
-	if err := srv.Export(&log); err != nil {
+	if err := srv.Export(&log, console.Filter{}); err != nil {
 		fmt.Println(err)
 		return
 	}

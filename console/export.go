@@ -8,14 +8,17 @@ import (
 	"github.com/tartansim/tartansim/deliverylog"
 )
 
-// Export writes the whole log, oldest first, as the NDJSON delivery log
-// that `tartansim replay` reads: one deliverylog.Attempt per attempt, the exact
+// Export writes the attempts f matches (Filter{}: the whole log), oldest
+// first, as the NDJSON delivery log that `tartansim replay` reads: the
+// lines the store holds, one deliverylog.Attempt per attempt, the exact
 // body and headers (never the key). It reads the store, not memory, so a
 // log of any length exports.
-func (s *Server) Export(w io.Writer) error {
+func (s *Server) Export(w io.Writer, f Filter) error {
 	out := deliverylog.NewWriter(w)
-	err := s.store.each(func(a Attempt) error {
-		out.Write(a.Entry())
+	err := s.store.each(func(a deliverylog.Attempt) error {
+		if f.Match(&a) {
+			out.Write(a)
+		}
 		return nil
 	})
 	if ferr := out.Flush(); err == nil {
@@ -27,10 +30,15 @@ func (s *Server) Export(w io.Writer) error {
 	return nil
 }
 
-func (s *Server) getExport(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
+	f, err := ParseFilter(r.URL.Query())
+	if err != nil {
+		fail(w, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/x-ndjson")
 	h.Set("Content-Disposition", `attachment; filename="tartansim-deliveries.ndjson"`)
 	h.Set("Cache-Control", "no-store")
-	_ = s.Export(w) // the status is sent; a broken stream shows as a short file
+	_ = s.Export(w, f) // the status is sent; a broken stream shows as a short file
 }

@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // FuzzCheckPayload: any edited payload is accepted or refused with a
@@ -38,7 +41,7 @@ func FuzzCheckPayload(f *testing.F) {
 // damaged, matches or not and never panics; and a record written from any
 // summary reads back equal and matches its own fields.
 func FuzzMatchIndex(f *testing.F) {
-	good, _ := indexValue(&Summary{ID: 1, Outcome: OutcomeOK, Event: "e", EventType: "t", OrgID: "o"})
+	good, _ := indexValue(&deliverylog.Attempt{ID: 1, Status: 200, Expect: deliverylog.Expect2xx, Event: "e", EventType: "t", OrgID: "o"})
 	f.Add(good, "o", "ok")
 	f.Add([]byte("ok\x00e\x00"), "", "")
 	f.Add([]byte{}, "", "failed")
@@ -47,13 +50,14 @@ func FuzzMatchIndex(f *testing.F) {
 		if strings.ContainsRune(org+event, 0) || !utf8.ValidString(org) || !utf8.ValidString(event) {
 			return // NUL separates the prefix; JSON cannot keep invalid UTF-8
 		}
-		want := Summary{ID: 7, Outcome: OutcomeFailed, Event: event, EventType: "t", OrgID: org}
+		want := deliverylog.Attempt{ID: 7, Status: 503, Expect: deliverylog.Expect2xx, Event: event, EventType: "t", OrgID: org, RequestID: org,
+			Time: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
 		rec, err := indexValue(&want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := matchIndex(rec, Filter{Org: org, Outcome: OutcomeFailed})
-		if !ok || got != want {
+		got, ok := matchIndex(rec, Filter{Org: org, RequestID: org, Outcome: OutcomeFailed, Expected: ExpectedUnmet, Status: "5xx", Until: want.Time.Add(1)})
+		if !ok || !got.Time.Equal(want.Time) || got.Event != want.Event || got.OrgID != want.OrgID || got.ID != want.ID || got.Status != want.Status {
 			t.Fatalf("%+v read back as %+v (%v)", want, got, ok)
 		}
 	})

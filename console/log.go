@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"sync"
+
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // DefaultWindow is how many attempt summaries the log keeps in memory: the
@@ -24,7 +26,7 @@ type Log struct {
 	store *Store
 
 	mu     sync.Mutex
-	window []Summary // oldest first, at most size
+	window []deliverylog.Attempt // oldest first, at most size, without their bytes (brief)
 	size   int
 	next   int64 // the ID of the next attempt
 	counts Counts
@@ -44,8 +46,8 @@ func newLog(st *Store, size int) (*Log, error) {
 	if l.counts, err = st.counts(); err != nil {
 		return nil, err
 	}
-	var newest []Summary
-	err = st.scan(0, Filter{}, func(s Summary) bool {
+	var newest []deliverylog.Attempt
+	err = st.scan(0, Filter{}, func(s deliverylog.Attempt) bool {
 		newest = append(newest, s)
 		return len(newest) < size
 	})
@@ -61,8 +63,8 @@ func newLog(st *Store, size int) (*Log, error) {
 // add numbers the attempts, writes them to the store in one transaction
 // and then to the window. An attempt whose Delivery is 0 starts a delivery
 // of its own; a negative Delivery -k refers to the k-th attempt (from 1) of
-// this same call.
-func (l *Log) add(as ...*Attempt) error {
+// this same call. run is the console run that made them, "" for none.
+func (l *Log) add(run string, as ...*deliverylog.Attempt) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, a := range as {
@@ -74,29 +76,24 @@ func (l *Log) add(as ...*Attempt) error {
 			a.Delivery = as[-a.Delivery-1].ID
 		}
 	}
-	if err := l.store.put(as); err != nil {
+	if err := l.store.put(run, as); err != nil {
 		return fmt.Errorf("console: writing the log: %w", err)
 	}
 	l.next += int64(len(as))
 	for _, a := range as {
-		l.counts.Total++
-		if a.OK() {
-			l.counts.OK++
-		} else {
-			l.counts.Failed++
-		}
-		l.window = append(l.window, a.Summary)
+		l.counts.count(a)
+		l.window = append(l.window, brief(*a))
 	}
 	if over := len(l.window) - l.size; over > 0 {
 		// Copy rather than reslice, so the dropped ones can be freed.
-		l.window = append(make([]Summary, 0, l.size), l.window[over:]...)
+		l.window = append(make([]deliverylog.Attempt, 0, l.size), l.window[over:]...)
 	}
 	return nil
 }
 
 // Page is one page of the deliveries list, newest first.
 type Page struct {
-	Attempts []Summary `json:"attempts"`
+	Attempts []Row `json:"attempts"`
 	// Next is the `before` of the next page, 0 when this is the last.
 	Next int64 `json:"next"`
 }
@@ -109,7 +106,7 @@ func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
 		limit = DefaultPage
 	}
 	limit = min(limit, MaxPage)
-	var out []Summary
+	var out []deliverylog.Attempt
 	l.mu.Lock()
 	oldest := l.next // the oldest ID the window holds
 	if len(l.window) > 0 {
@@ -128,7 +125,7 @@ func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
 		if before > 0 && before < from {
 			from = before
 		}
-		err := l.store.scan(from, f, func(s Summary) bool {
+		err := l.store.scan(from, f, func(s deliverylog.Attempt) bool {
 			out = append(out, s)
 			return len(out) <= limit
 		})
@@ -136,19 +133,20 @@ func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
 			return Page{}, fmt.Errorf("console: reading the log: %w", err)
 		}
 	}
-	p := Page{Attempts: out}
+	var p Page
 	if len(out) > limit { // one more than asked: there is a next page
-		p.Attempts = out[:limit]
+		out = out[:limit]
 		p.Next = out[limit-1].ID
 	}
-	if p.Attempts == nil {
-		p.Attempts = []Summary{}
+	p.Attempts = make([]Row, len(out))
+	for i, a := range out {
+		p.Attempts[i] = rowOf(a)
 	}
 	return p, nil
 }
 
 // Get returns attempt id in full.
-func (l *Log) Get(id int64) (Attempt, bool, error) { return l.store.Get(id) }
+func (l *Log) Get(id int64) (deliverylog.Attempt, bool, error) { return l.store.Get(id) }
 
 // Counts returns the aggregates.
 func (l *Log) Counts() Counts {

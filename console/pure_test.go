@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -57,7 +58,9 @@ var _ = Describe("small functions", func() {
 
 	DescribeTable("Filter.Match",
 		func(f Filter, want bool) {
-			s := Summary{Event: "sync.events.employee.add", EventType: "sync.events.delta", OrgID: "org-1", Outcome: OutcomeFailed}
+			at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+			s := deliverylog.Attempt{Event: "sync.events.employee.add", EventType: "sync.events.delta", OrgID: "0f3c9a2e-org-1", RequestID: "r-1",
+				SyncSessionID: "s-1", Source: deliverylog.FromAPI, Status: 401, Forged: true, Expect: deliverylog.Expect4xx, Time: at}
 			Expect(f.Match(&s)).To(Equal(want))
 		},
 		Entry("nothing", Filter{}, true),
@@ -65,11 +68,29 @@ var _ = Describe("small functions", func() {
 		Entry("the catalogue ID", Filter{Event: "sync.events.employee.add/delta"}, true),
 		Entry("the other type", Filter{Event: "sync.events.employee.add/initial"}, false),
 		Entry("another event", Filter{Event: "sync.events.initiated"}, false),
-		Entry("the org", Filter{Org: "org-1"}, true),
-		Entry("another org", Filter{Org: "org-2"}, false),
+		Entry("the org", Filter{Org: "0f3c9a2e-org-1"}, true),
+		Entry("an 8-character prefix of the org", Filter{Org: "0f3c9a2e"}, true),
+		Entry("a 4-character prefix", Filter{Org: "0f3c"}, true),
+		Entry("a 3-character prefix is no prefix", Filter{Org: "0f3"}, false),
+		Entry("another org", Filter{Org: "0f3c9a2e-org-2"}, false),
+		Entry("the requestId", Filter{RequestID: "r-1"}, true),
+		Entry("another requestId", Filter{RequestID: "r-2"}, false),
+		Entry("the session", Filter{SyncSessionID: "s-1"}, true),
+		Entry("another session", Filter{SyncSessionID: "s-2"}, false),
+		Entry("the status", Filter{Status: "401"}, true),
+		Entry("its class", Filter{Status: "4xx"}, true),
+		Entry("another class", Filter{Status: "2xx"}, false),
+		Entry("met: a forged attempt rejected", Filter{Expected: ExpectedMet}, true),
+		Entry("unmet", Filter{Expected: ExpectedUnmet}, false),
+		Entry("the source", Filter{Source: deliverylog.FromAPI}, true),
+		Entry("another source", Filter{Source: deliverylog.FromConsole}, false),
+		Entry("since its time", Filter{Since: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}, true),
+		Entry("since after it", Filter{Since: time.Date(2026, 12, 6, 9, 0, 1, 0, time.UTC)}, false),
+		Entry("until its time: excluded", Filter{Until: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}, false),
+		Entry("until after it", Filter{Until: time.Date(2026, 12, 6, 9, 0, 1, 0, time.UTC)}, true),
 		Entry("failed", Filter{Outcome: OutcomeFailed}, true),
 		Entry("ok", Filter{Outcome: OutcomeOK}, false),
-		Entry("all three", Filter{Event: "sync.events.employee.add/delta", Org: "org-1", Outcome: OutcomeFailed}, true),
+		Entry("all at once", Filter{Event: "sync.events.employee.add/delta", Org: "0f3c9a2e", Outcome: OutcomeFailed, Expected: ExpectedMet, Status: "4xx", Source: deliverylog.FromAPI}, true),
 	)
 
 	DescribeTable("plainError",

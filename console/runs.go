@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/conformance"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
@@ -19,6 +20,12 @@ var ErrBusy = errors.New("console: a run is already going")
 
 // keptRuns is how many finished runs the server remembers.
 const keptRuns = 20
+
+// Kinds of run.
+const (
+	RunScenario    = "scenario"    // a built-in scenario
+	RunConformance = "conformance" // the conformance checks
+)
 
 // Run states.
 const (
@@ -279,9 +286,9 @@ func (s *Server) StartRun(req RunRequest) (Run, error) {
 	// that a second run does not repeat the first one's requestIds.
 	r := &Run{ID: strconv.Itoa(s.runs.n), State: RunRunning, Start: s.clock.Now(), Seed: s.seed + uint64(s.runs.n-1), Settle: s.settle, Version: 1, cancel: cancel}
 	if sc != nil {
-		r.Kind, r.Name, r.Total = SourceScenario, sc.Name, len(sc.Steps)
+		r.Kind, r.Name, r.Total = RunScenario, sc.Name, len(sc.Steps)
 	} else {
-		r.Kind, r.Name, r.Total = SourceConformance, "conformance", len(checks)
+		r.Kind, r.Name, r.Total = RunConformance, "conformance", len(checks)
 	}
 	s.runs.list = append(s.runs.list, r)
 	if len(s.runs.list) > keptRuns {
@@ -338,7 +345,7 @@ func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenar
 		return
 	}
 	defer snd.Close()
-	logged := newRunLog(s, r.ID, SourceScenario, sc.Name, tg.url)
+	logged := newRunLog(s, r.ID, deliverylog.FromRun, sc.Name, tg.url)
 	onStep := func(rep *scenarios.Report, sr *scenarios.StepReport) {
 		logged.catchUp(rep)
 		s.update(r, func(r *Run) {
@@ -386,7 +393,7 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		}
 		res, err := c.Run(ctx, t)
 		if res.Report != nil {
-			newRunLog(s, r.ID, SourceConformance, c.ID, tg.url).catchUp(res.Report)
+			newRunLog(s, r.ID, deliverylog.FromConformance, c.ID, tg.url).catchUp(res.Report)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -430,25 +437,24 @@ func (s *Server) settling() judge.Settling {
 type runLog struct {
 	s      *Server
 	run    string // the run's ID
-	source string
+	source deliverylog.Source
 	name   string
 	target string
 	logged map[*scenarios.Delivery]int   // attempts already logged
 	ids    map[*scenarios.Delivery]int64 // the console's delivery ID
 }
 
-func newRunLog(s *Server, run, source, name, target string) *runLog {
+func newRunLog(s *Server, run string, source deliverylog.Source, name, target string) *runLog {
 	return &runLog{s: s, run: run, source: source, name: name, target: target, logged: map[*scenarios.Delivery]int{}, ids: map[*scenarios.Delivery]int64{}}
 }
 
 // catchUp logs the attempts of rep not logged yet, in one write.
 func (l *runLog) catchUp(rep *scenarios.Report) {
-	var batch []*Attempt
+	var batch []*deliverylog.Attempt
 	var owners []*scenarios.Delivery
 	for _, d := range rep.Deliveries {
 		for _, at := range d.Attempts[l.logged[d]:] {
-			a := newAttempt(l.source, l.name, string(at.Kind), l.target, sender.Delivery{Body: d.Body, Header: d.Header}, at.Result)
-			a.Forged, a.RunID = d.Forged, l.run
+			a := newAttempt(l.source, l.name, at.Kind, l.target, sender.Delivery{Body: d.Body, Header: d.Header}, d.Forged, at.Result)
 			switch id, ok := l.ids[d]; {
 			case ok:
 				a.Delivery = id
@@ -460,7 +466,7 @@ func (l *runLog) catchUp(rep *scenarios.Report) {
 		}
 		l.logged[d] = len(d.Attempts)
 	}
-	if err := l.s.record(batch...); err != nil {
+	if err := l.s.record(l.run, batch...); err != nil {
 		l.s.logger.Error("a run's attempts could not be logged", "error", err)
 		return
 	}

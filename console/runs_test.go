@@ -109,12 +109,12 @@ var _ = Describe("runs from the console", Label("runs"), func() {
 		Expect(page.Attempts).NotTo(BeEmpty())
 		eods := 0
 		for _, a := range page.Attempts {
-			Expect(a.Source).To(Equal(SourceScenario))
+			Expect(a.Source).To(Equal(deliverylog.FromRun))
 			Expect(a.Run).To(Equal("eod-retry"))
-			if a.Kind == KindEOD {
+			if a.Kind == deliverylog.EOD {
 				eods++
 				first, _, _ := h.srv.Log().Get(a.Delivery)
-				Expect(first.Kind).To(Equal(KindFirst), "an EOD re-send belongs to its first send's delivery")
+				Expect(first.Kind).To(Equal(deliverylog.First), "an EOD re-send belongs to its first send's delivery")
 			}
 		}
 		Expect(eods).To(BeNumerically(">", 0))
@@ -197,7 +197,7 @@ var _ = Describe("the export", Label("export"), func() {
 		}
 		Expect(entries).To(HaveLen(2))
 		Expect(entries[0].Body).To(Equal(sent.Body))
-		Expect(string(entries[1].Kind)).To(Equal(KindResend))
+		Expect(entries[1].Kind).To(Equal(deliverylog.Resend))
 		Expect(entries[1].Delivery).To(Equal(entries[0].Delivery), "one delivery")
 		Expect(entries[0].Request(nil).Header).To(Equal(http.Header(sent.Headers)))
 		Expect(entries[0].Time).To(BeTemporally("~", time.Now(), time.Minute))

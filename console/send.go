@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
@@ -69,113 +70,114 @@ type TestSend struct {
 // attempt and returns it. An event outside the subscription is refused
 // (ErrNotSubscribed), and so is a Body that is not a JSON object with an
 // event (ErrBadInput); neither sends anything.
-func (s *Server) Send(ctx context.Context, t TestSend) (Attempt, error) {
+func (s *Server) Send(ctx context.Context, t TestSend) (deliverylog.Attempt, error) {
 	body := []byte(t.Body)
 	if strings.TrimSpace(t.Body) == "" {
 		p, err := s.Payload(t.Event)
 		if err != nil {
-			return Attempt{}, err
+			return deliverylog.Attempt{}, err
 		}
 		body = []byte(p.Body)
 	} else if err := checkPayload(body); err != nil {
-		return Attempt{}, err
+		return deliverylog.Attempt{}, err
 	}
 	sig := sender.SignatureValid
 	if t.Signature != "" {
 		var err error
 		if sig, err = sender.ParseSignature(t.Signature); err != nil {
-			return Attempt{}, refuse(ErrBadInput, "signature", "the signature %q is not one of %s", t.Signature, strings.Join(sender.SignatureNames(), ", "))
+			return deliverylog.Attempt{}, refuse(ErrBadInput, "signature", "the signature %q is not one of %s", t.Signature, strings.Join(sender.SignatureNames(), ", "))
 		}
 	}
 	env := readEnvelope(body)
-	if err := s.subscribed(env); err != nil {
-		return Attempt{}, err
+	if err := s.subscribed(env.Event, env.EventType); err != nil {
+		return deliverylog.Attempt{}, err
 	}
 	tg, err := s.target()
 	if err != nil {
-		return Attempt{}, err
+		return deliverylog.Attempt{}, err
 	}
 	d := sender.Prepare(tg.key, body, sig, sender.HeaderLower)
-	return s.deliver(ctx, tg.url, d, Attempt{Summary: Summary{Source: SourceTest, Kind: KindFirst, Forged: sig != sender.SignatureValid}})
+	return s.deliver(ctx, tg.url, d, deliverylog.Attempt{Source: deliverylog.FromConsole, Kind: deliverylog.First, Forged: sig != sender.SignatureValid})
 }
 
 // Resend sends attempt id's exact bytes and headers again, to the webhook
 // URL as it is now, and logs the new attempt as part of the same delivery.
-func (s *Server) Resend(ctx context.Context, id int64) (Attempt, error) {
+func (s *Server) Resend(ctx context.Context, id int64) (deliverylog.Attempt, error) {
 	orig, ok, err := s.log.Get(id)
 	if err != nil {
-		return Attempt{}, err
+		return deliverylog.Attempt{}, err
 	}
 	if !ok {
-		return Attempt{}, refuse(ErrNotFound, "id", "there is no attempt %d in the log", id)
+		return deliverylog.Attempt{}, refuse(ErrNotFound, "id", "there is no attempt %d in the log", id)
 	}
-	if err := s.subscribed(envelope{Event: orig.Event, EventType: orig.EventType}); err != nil {
-		return Attempt{}, err
+	if err := s.subscribed(orig.Event, orig.EventType); err != nil {
+		return deliverylog.Attempt{}, err
 	}
 	tg, err := s.target()
 	if err != nil {
-		return Attempt{}, err
+		return deliverylog.Attempt{}, err
 	}
-	like := Attempt{Summary: Summary{Source: SourceResend, Kind: KindResend, Delivery: orig.Delivery, Run: orig.Run, Forged: orig.Forged}}
-	return s.deliver(ctx, tg.url, orig.Request(), like)
+	like := deliverylog.Attempt{Source: orig.Source, Kind: deliverylog.Resend, Delivery: orig.Delivery, Run: orig.Run, Forged: orig.Forged}
+	return s.deliver(ctx, tg.url, orig.Request(nil), like)
 }
 
 // subscribed refuses an event outside the subscription, in one sentence.
-func (s *Server) subscribed(env envelope) error {
+func (s *Server) subscribed(event, eventType string) error {
 	sub := s.Settings().Subscription()
-	if sub.Sends(env.Event, env.EventType) {
+	if sub.Sends(event, eventType) {
 		return nil
 	}
-	name := env.Event
-	if env.EventType != "" {
-		name += " (" + env.EventType + ")"
+	name := event
+	if eventType != "" {
+		name += " (" + eventType + ")"
 	}
 	return refuse(ErrNotSubscribed, "event", "%s is not among the subscribed events, so Tartan would not send it; tick it under Endpoint first", name)
 }
 
 // deliver sends d to url and logs the attempt, made like like (its
-// source, kind, delivery, run).
-func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, like Attempt) (Attempt, error) {
+// source, kind, delivery, run, forged).
+func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, like deliverylog.Attempt) (deliverylog.Attempt, error) {
 	snd, err := s.senderFor(url)
 	if err != nil {
-		return Attempt{}, err
+		return deliverylog.Attempt{}, err
 	}
 	res := snd.Send(ctx, d)
-	a := newAttempt(like.Source, like.Run, like.Kind, url, d, res)
-	a.Delivery, a.Forged = like.Delivery, like.Forged
-	if err := s.record(&a); err != nil {
+	a := newAttempt(like.Source, like.Run, like.Kind, url, d, like.Forged, res)
+	a.Delivery = like.Delivery
+	if err := s.record("", &a); err != nil {
 		return a, err
 	}
 	return a, nil
 }
 
 // Record logs one attempt made by something serve runs beside the console,
-// such as the mock Tartan API (source SourceAPI), so that the Deliveries
+// such as the mock Tartan API (deliverylog.FromAPI), so that the Deliveries
 // list shows it: d as sent to target, kind its place among the sends of
-// its bytes (KindFirst, KindEOD, KindResend), res the answer. delivery
+// its bytes (First, EOD, Resend), res the answer. delivery
 // is the ID Record returned for an earlier attempt of the same bytes, or 0
 // for new ones; Record returns the delivery's ID. A delivery of source
 // that failed is re-sent by the next EOD batch, through the Redeliver
 // given to EODThrough for source when there is one.
-func (s *Server) Record(source, kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
-	a := newAttempt(source, "", kind, target, d, res)
+func (s *Server) Record(source deliverylog.Source, kind deliverylog.Kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
+	a := newAttempt(source, "", kind, target, d, false, res)
 	a.Delivery = delivery
-	if err := s.record(&a); err != nil {
+	if err := s.record("", &a); err != nil {
 		return 0, err
 	}
 	return a.Delivery, nil
 }
 
-// record logs attempts and tells the page.
-func (s *Server) record(as ...*Attempt) error {
+// record logs attempts made by the console run run ("" for none) and
+// tells the page.
+func (s *Server) record(run string, as ...*deliverylog.Attempt) error {
 	if len(as) == 0 {
 		return nil
 	}
-	if err := s.log.add(as...); err != nil {
+	if err := s.log.add(run, as...); err != nil {
 		return err
 	}
 	for _, a := range as {
-		s.hub.publish("attempt", a.Summary)
+		s.hub.publish("attempt", rowOf(*a))
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/clock"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
@@ -42,7 +43,7 @@ type Server struct {
 	initial   Settings
 	patch     Patch
 	onChange  []func(Settings)
-	through   map[string]Redeliver // EOD batches hand these sources' deliveries back
+	through   map[deliverylog.Source]Redeliver // EOD batches hand these sources' deliveries back
 
 	store   *Store
 	log     *Log

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,16 +26,21 @@ var ErrStoreLocked = errors.New("console: the store is in use by another tartans
 // console store or is damaged. The file is left exactly as it was.
 var ErrStoreDamaged = errors.New("console: the store is damaged or is not a tartansim console store")
 
-// storeFormat marks a file as a console store, version 1.
-const storeFormat = "tartansim-console 1"
+// storeFormat marks a file as a console store, version 2: attempts are
+// deliverylog.Attempt lines. A version 1 store (the console's own attempt
+// record) is read and rewritten as version 2 when it is opened.
+const (
+	storeFormat   = "tartansim-console 2"
+	storeFormatV1 = "tartansim-console 1"
+)
 
 // lockWait is how long OpenStore waits for another process's lock.
 const lockWait = 200 * time.Millisecond
 
 // Buckets and meta keys of the store.
 var (
-	bucketAttempts = []byte("attempts") // id -> Attempt (JSON)
-	bucketIndex    = []byte("index")    // id -> filter prefix + Summary (JSON)
+	bucketAttempts = []byte("attempts") // id -> deliverylog.Attempt (JSON), as the export writes it
+	bucketIndex    = []byte("index")    // id -> filter prefix + the attempt without its bytes (JSON)
 	bucketPending  = []byte("pending")  // delivery id -> "": due at the next EOD batch
 	bucketTries    = []byte("tries")    // delivery id -> tries (JSON): what the EOD rule reads
 	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
@@ -57,9 +63,27 @@ type Store struct {
 
 // Counts are the log's aggregates, kept whatever the window.
 type Counts struct {
-	Total  int64 `json:"total"`
-	OK     int64 `json:"ok"`
+	Total int64 `json:"total"`
+	// OK counts the attempts the consumer acknowledged (2xx).
+	OK int64 `json:"ok"`
+	// Met counts the attempts whose outcome was as expected
+	// (deliverylog.Attempt.Met), Failed the others: a forged attempt
+	// rightly rejected, or a failure tartansim injected, is not failed.
+	Met    int64 `json:"met"`
 	Failed int64 `json:"failed"`
+}
+
+// count adds a to c.
+func (c *Counts) count(a *deliverylog.Attempt) {
+	c.Total++
+	if a.OK() {
+		c.OK++
+	}
+	if a.Met() {
+		c.Met++
+	} else {
+		c.Failed++
+	}
 }
 
 // OpenStore opens the store at path, creating it (and its directory) when
@@ -121,63 +145,112 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		if string(meta.Get(keyFormat)) != storeFormat {
+		format := string(meta.Get(keyFormat))
+		if format != storeFormat && format != storeFormatV1 {
 			return fmt.Errorf("%w: %s", ErrStoreDamaged, s.path)
 		}
-		rebuild := tx.Bucket(bucketFields) == nil && tx.Bucket(bucketIndex) != nil
-		rule := tx.Bucket(bucketTries) == nil && tx.Bucket(bucketAttempts) != nil
 		for _, b := range [][]byte{bucketAttempts, bucketIndex, bucketPending, bucketFields, bucketRuns, bucketTries} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		if rebuild { // a store from before the filters' index
-			if err := reindex(tx); err != nil {
-				return err
-			}
-		}
-		if rule { // a store from before the one EOD rule
-			return repend(tx)
+		if format == storeFormatV1 {
+			return migrateV1(tx)
 		}
 		return nil
 	})
 }
 
-// repend fills the tries and the pending set from the attempts, oldest
-// first, by the EOD rule (see awaitEOD).
-func repend(tx *bolt.Tx) error {
-	pend, tries := tx.Bucket(bucketPending), tx.Bucket(bucketTries)
-	var keys [][]byte
-	_ = pend.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
-	for _, k := range keys {
-		if err := pend.Delete(k); err != nil {
+// rebuild empties what the store derives from its attempts (the index,
+// the filters' index, the EOD rule's tries and pending set, the counts)
+// and writes it again from the attempts, oldest first.
+func rebuild(tx *bolt.Tx, runs map[int64]string) error {
+	for _, b := range [][]byte{bucketIndex, bucketFields, bucketPending, bucketTries} {
+		if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(b); err != nil {
 			return err
 		}
 	}
-	return tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
-		var a Attempt
+	var c Counts
+	err := tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
+		var a deliverylog.Attempt
 		if err := json.Unmarshal(v, &a); err != nil {
 			return err
 		}
-		return awaitEOD(pend, tries, &a.Summary)
+		return derive(tx, &a, runs[a.Delivery], &c)
 	})
+	if err != nil {
+		return err
+	}
+	js, _ := json.Marshal(c)
+	return tx.Bucket(bucketMeta).Put(keyCounts, js)
 }
 
-// reindex fills the filters' index from the summaries.
-func reindex(tx *bolt.Tx) error {
-	fields := tx.Bucket(bucketFields)
-	return tx.Bucket(bucketIndex).ForEach(func(k, v []byte) error {
-		sum, ok := matchIndex(v, Filter{})
-		if !ok {
-			return nil
+// v1Sources are the sources of a version 1 store, by what made the
+// delivery; its "resend" and "eod" take their delivery's.
+var v1Sources = map[string]deliverylog.Source{"test": deliverylog.FromConsole, "scenario": deliverylog.FromRun,
+	"conformance": deliverylog.FromConformance, "api": deliverylog.FromAPI}
+
+// migrateV1 rewrites a version 1 store's attempts as deliverylog.Attempt
+// lines: the sources renamed, the expectation set (forged: 4xx; a version
+// 1 store did not mark injected failures, so every other attempt expects
+// 2xx), the envelope's session fields read from the body; then rebuilds
+// what derives from them.
+func migrateV1(tx *bolt.Tx) error {
+	att := tx.Bucket(bucketAttempts)
+	if att == nil {
+		return tx.Bucket(bucketMeta).Put(keyFormat, []byte(storeFormat))
+	}
+	type v1 struct {
+		Source string `json:"source"`
+		RunID  string `json:"runId"`
+	}
+	source, runs := map[int64]deliverylog.Source{}, map[int64]string{}
+	var keys, vals [][]byte
+	err := att.ForEach(func(k, v []byte) error {
+		var old v1
+		var a deliverylog.Attempt
+		if err := json.Unmarshal(v, &old); err != nil {
+			return err
 		}
-		for _, prefix := range fieldPrefixes(&sum) {
-			if err := fields.Put(append(prefix, k...), nil); err != nil {
-				return err
+		if err := json.Unmarshal(v, &a); err != nil {
+			return err
+		}
+		if src, ok := v1Sources[old.Source]; ok {
+			a.Source = src
+			if _, seen := source[a.Delivery]; !seen {
+				source[a.Delivery], runs[a.Delivery] = src, old.RunID
 			}
+		} else {
+			a.Source = source[a.Delivery]
 		}
+		a.Expect = deliverylog.Expect2xx
+		if a.Forged {
+			a.Expect = deliverylog.Expect4xx
+		}
+		env := readEnvelope([]byte(a.Body))
+		a.SyncSessionID, a.WebhookCounter = env.SyncSessionID, env.WebhookCounter
+		js, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		keys, vals = append(keys, bytes.Clone(k)), append(vals, js)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if err := att.Put(k, vals[i]); err != nil {
+			return err
+		}
+	}
+	if err := rebuild(tx, runs); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keyFormat, []byte(storeFormat))
 }
 
 // Path is the store's file.
@@ -193,51 +266,59 @@ func idKey(id int64) []byte {
 }
 
 // indexValue is an index record: the filtered fields, NUL-separated, a
-// NUL, then the Summary as JSON. Filtering reads the prefix without
-// decoding the JSON.
-func indexValue(sum *Summary) ([]byte, error) {
-	js, err := json.Marshal(sum)
+// NUL, then the attempt without its bytes as JSON. Filtering reads the
+// prefix without decoding the JSON.
+func indexValue(a *deliverylog.Attempt) ([]byte, error) {
+	js, err := json.Marshal(brief(*a))
 	if err != nil {
 		return nil, err
 	}
+	v := fieldsOf(a)
 	var b bytes.Buffer
-	for _, f := range []string{sum.Outcome, sum.Event, sum.EventType, sum.OrgID} {
-		b.WriteString(f)
+	for _, f := range []string{v.outcome, v.expected, v.source, strconv.Itoa(v.status), v.event, v.eventType, v.org, v.request, v.session,
+		strconv.FormatInt(v.time.UnixNano(), 10)} {
+		b.WriteString(strings.ReplaceAll(f, "\x00", ""))
 		b.WriteByte(0)
 	}
 	b.Write(js)
 	return b.Bytes(), nil
 }
 
+// indexFields counts the fields of an index record's prefix.
+const indexFields = 10
+
 // matchIndex applies f to an index record's prefix and, when it matches,
-// decodes the Summary.
-func matchIndex(v []byte, f Filter) (Summary, bool) {
-	var fields [4][]byte
+// decodes the attempt.
+func matchIndex(v []byte, f Filter) (deliverylog.Attempt, bool) {
+	var p [indexFields][]byte
 	rest := v
-	for i := range fields {
+	for i := range p {
 		var ok bool
-		fields[i], rest, ok = bytes.Cut(rest, []byte{0})
+		p[i], rest, ok = bytes.Cut(rest, []byte{0})
 		if !ok {
-			return Summary{}, false
+			return deliverylog.Attempt{}, false
 		}
 	}
-	probe := Summary{Outcome: string(fields[0]), Event: string(fields[1]), EventType: string(fields[2]), OrgID: string(fields[3])}
-	if !f.Match(&probe) {
-		return Summary{}, false
+	status, _ := strconv.Atoi(string(p[3]))
+	nanos, _ := strconv.ParseInt(string(p[9]), 10, 64)
+	probe := fields{outcome: string(p[0]), expected: string(p[1]), source: string(p[2]), status: status, event: string(p[4]),
+		eventType: string(p[5]), org: string(p[6]), request: string(p[7]), session: string(p[8]), time: time.Unix(0, nanos)}
+	if !f.match(probe) {
+		return deliverylog.Attempt{}, false
 	}
-	var sum Summary
-	if err := json.Unmarshal(rest, &sum); err != nil {
-		return Summary{}, false
+	var a deliverylog.Attempt
+	if err := json.Unmarshal(rest, &a); err != nil {
+		return deliverylog.Attempt{}, false
 	}
-	return sum, true
+	return a, true
 }
 
 // put writes attempts, whose IDs are set, in one transaction, with the
-// pending set and the counts that follow from them.
-func (s *Store) put(as []*Attempt) error {
+// pending set and the counts that follow from them. run is the console
+// run that made them, "" for none.
+func (s *Store) put(run string, as []*deliverylog.Attempt) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		att, idx, pend, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketIndex), tx.Bucket(bucketPending), tx.Bucket(bucketMeta)
-		fields, tries := tx.Bucket(bucketFields), tx.Bucket(bucketTries)
+		att, meta := tx.Bucket(bucketAttempts), tx.Bucket(bucketMeta)
 		var c Counts
 		if v := meta.Get(keyCounts); v != nil {
 			_ = json.Unmarshal(v, &c)
@@ -247,31 +328,13 @@ func (s *Store) put(as []*Attempt) error {
 			if err != nil {
 				return err
 			}
-			iv, err := indexValue(&a.Summary)
-			if err != nil {
-				return err
-			}
 			if err := att.Put(idKey(a.ID), full); err != nil {
 				return err
-			}
-			if err := idx.Put(idKey(a.ID), iv); err != nil {
-				return err
-			}
-			for _, prefix := range fieldPrefixes(&a.Summary) {
-				if err := fields.Put(append(prefix, idKey(a.ID)...), nil); err != nil {
-					return err
-				}
 			}
 			if err := att.SetSequence(uint64(a.ID)); err != nil {
 				return err
 			}
-			c.Total++
-			if a.OK() {
-				c.OK++
-			} else {
-				c.Failed++
-			}
-			if err := awaitEOD(pend, tries, &a.Summary); err != nil {
+			if err := derive(tx, a, run, &c); err != nil {
 				return err
 			}
 		}
@@ -280,12 +343,34 @@ func (s *Store) put(as []*Attempt) error {
 	})
 }
 
+// derive writes what follows from attempt a, stored: its index record,
+// its keys in the filters' index, the EOD rule's state, and its count in c.
+func derive(tx *bolt.Tx, a *deliverylog.Attempt, run string, c *Counts) error {
+	iv, err := indexValue(a)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketIndex).Put(idKey(a.ID), iv); err != nil {
+		return err
+	}
+	for _, prefix := range fieldPrefixes(a) {
+		if err := tx.Bucket(bucketFields).Put(append(prefix, idKey(a.ID)...), nil); err != nil {
+			return err
+		}
+	}
+	c.count(a)
+	return awaitEOD(tx.Bucket(bucketPending), tx.Bucket(bucketTries), a, run)
+}
+
 // tries is what the store keeps of a delivery's attempts for the EOD
 // rule: whether it is forged (its first attempt says), and each attempt's
 // kind and whether it was acknowledged.
 type tries struct {
-	Forged bool  `json:"forged,omitempty"`
-	Tries  []try `json:"tries"`
+	Forged bool `json:"forged,omitempty"`
+	// Run is the console run that made the delivery, "" for none: its
+	// failures wait for the run's end.
+	Run   string `json:"run,omitempty"`
+	Tries []try  `json:"tries"`
 }
 
 type try struct {
@@ -300,9 +385,9 @@ func (t try) Tried() (deliverylog.Kind, bool) { return t.Kind, t.OK }
 // EOD rule, deliverylog.DueAtEOD, whatever made the delivery (a test send,
 // a resend, a run, the mock API): it is due at the next batch when it is
 // genuine, no attempt was acknowledged, and no batch has re-sent it yet.
-func awaitEOD(pend, bucket *bolt.Bucket, s *Summary) error {
+func awaitEOD(pend, bucket *bolt.Bucket, s *deliverylog.Attempt, run string) error {
 	k := idKey(s.Delivery)
-	t := tries{Forged: s.Forged}
+	t := tries{Forged: s.Forged, Run: run}
 	if v := bucket.Get(k); v != nil {
 		if err := json.Unmarshal(v, &t); err != nil {
 			return err
@@ -332,9 +417,21 @@ func (s *Store) lastID() (int64, error) {
 	return id, err
 }
 
+// runOf is the console run that made delivery, "" for none.
+func (s *Store) runOf(delivery int64) (string, error) {
+	var t tries
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketTries).Get(idKey(delivery)); v != nil {
+			return json.Unmarshal(v, &t)
+		}
+		return nil
+	})
+	return t.Run, err
+}
+
 // Get reads attempt id.
-func (s *Store) Get(id int64) (Attempt, bool, error) {
-	var a Attempt
+func (s *Store) Get(id int64) (deliverylog.Attempt, bool, error) {
+	var a deliverylog.Attempt
 	var found bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketAttempts).Get(idKey(id))
@@ -354,6 +451,8 @@ const (
 	tagName    = 'n' // event
 	tagKind    = 'k' // event NUL eventType: a catalogue ID
 	tagOutcome = 'r' // ok or failed
+	tagRequest = 'q' // requestId
+	tagSession = 's' // syncSessionId
 )
 
 // maxIndexed bounds the bytes of a value in an index key; bbolt keys are
@@ -368,21 +467,26 @@ func fieldPrefix(tag byte, v string) []byte {
 	return append(b, 0)
 }
 
-func fieldPrefixes(s *Summary) [][]byte {
+func fieldPrefixes(a *deliverylog.Attempt) [][]byte {
 	return [][]byte{
-		fieldPrefix(tagOrg, s.OrgID),
-		fieldPrefix(tagName, s.Event),
-		fieldPrefix(tagKind, s.Event+"\x00"+s.EventType),
-		fieldPrefix(tagOutcome, s.Outcome),
+		fieldPrefix(tagOrg, a.OrgID),
+		fieldPrefix(tagName, a.Event),
+		fieldPrefix(tagKind, a.Event+"\x00"+a.EventType),
+		fieldPrefix(tagOutcome, fieldsOf(a).outcome),
+		fieldPrefix(tagRequest, a.RequestID),
+		fieldPrefix(tagSession, a.SyncSessionID),
 	}
 }
 
 // filterPrefix is the index range that holds every attempt f can match,
-// the narrowest one f names; nil for an empty filter.
+// the narrowest one f names; nil when it names none (an org is a prefix,
+// which the index's order cannot serve newest first: it reads the records).
 func filterPrefix(f Filter) []byte {
 	switch {
-	case f.Org != "":
-		return fieldPrefix(tagOrg, f.Org)
+	case f.RequestID != "":
+		return fieldPrefix(tagRequest, f.RequestID)
+	case f.SyncSessionID != "":
+		return fieldPrefix(tagSession, f.SyncSessionID)
 	case f.Event != "":
 		if event, typ, ok := strings.Cut(f.Event, "/"); ok {
 			return fieldPrefix(tagKind, event+"\x00sync.events."+typ)
@@ -398,7 +502,7 @@ func filterPrefix(f Filter) []byte {
 // attempt before ID before (0: from the newest), until fn returns false.
 // A filter reads only the index range of its narrowest field, so a
 // filter that matches little costs little, however long the log.
-func (s *Store) scan(before int64, f Filter, fn func(Summary) bool) error {
+func (s *Store) scan(before int64, f Filter, fn func(deliverylog.Attempt) bool) error {
 	if prefix := filterPrefix(f); prefix != nil {
 		return s.scanRange(prefix, before, f, fn)
 	}
@@ -422,7 +526,7 @@ func (s *Store) scan(before int64, f Filter, fn func(Summary) bool) error {
 
 // scanRange is scan through the filters' index: the keys that start with
 // prefix, newest first, each checked against the whole of f.
-func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(Summary) bool) error {
+func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(deliverylog.Attempt) bool) error {
 	if before <= 0 {
 		before = math.MaxInt64
 	}
@@ -449,10 +553,10 @@ func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(Summary
 }
 
 // each calls fn with every attempt, oldest first.
-func (s *Store) each(fn func(Attempt) error) error {
+func (s *Store) each(fn func(deliverylog.Attempt) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAttempts).ForEach(func(_, v []byte) error {
-			var a Attempt
+			var a deliverylog.Attempt
 			if err := json.Unmarshal(v, &a); err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	. "github.com/onsi/gomega"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/judge"
 )
 
@@ -41,8 +43,8 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; ; i++ {
-		a := &Attempt{Summary: Summary{Time: time.Now(), Source: SourceTest, Kind: KindFirst, Event: "sync.events.initiated", Outcome: OutcomeOK}, Headers: map[string][]string{}, Body: fmt.Sprintf(`{"n":%d}`, i)}
-		if err := l.add(a); err != nil {
+		a := &deliverylog.Attempt{Time: time.Now(), Source: deliverylog.FromConsole, Kind: deliverylog.First, Event: "sync.events.initiated", Status: 200, Expect: deliverylog.Expect2xx, Headers: map[string][]string{}, Body: fmt.Sprintf(`{"n":%d}`, i)}
+		if err := l.add("", a); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Printf("written %d\n", i)
@@ -120,7 +122,7 @@ var _ = Describe("the store", Label("store"), func() {
 		st, err := OpenStore(path)
 		Expect(err).NotTo(HaveOccurred())
 		// What kill -9 leaves: the run's last snapshot, still running.
-		Expect(st.putRun(Run{ID: "7", Kind: SourceScenario, Name: "onboarding", State: RunRunning, Done: 1, Total: 3, Version: 2}, keptRuns)).To(Succeed())
+		Expect(st.putRun(Run{ID: "7", Kind: RunScenario, Name: "onboarding", State: RunRunning, Done: 1, Total: 3, Version: 2}, keptRuns)).To(Succeed())
 		Expect(st.Close()).To(Succeed())
 
 		h := start(StorePath(path))
@@ -150,25 +152,54 @@ var _ = Describe("the store", Label("store"), func() {
 		Expect(st.Close()).To(Succeed())
 	})
 
-	It("builds the filters' index for a store made before it", func() {
+	It("reads a version 1 store, its attempts as deliverylog.Attempt lines, and rebuilds its index", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "c.db")
 		h := start(StorePath(path), Window(1))
-		for range 3 {
-			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, nil)).To(Equal(http.StatusOK))
+		for _, sig := range []string{"valid", "valid", "missing"} {
+			Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated", Signature: sig}, nil)).To(Equal(http.StatusOK))
 		}
+		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", nil, nil)).To(Equal(http.StatusOK))
 		h.close()
 		db, err := bolt.Open(path, 0o600, nil)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketFields) })).To(Succeed())
+		Expect(db.Update(func(tx *bolt.Tx) error { // as version 1 wrote it: its own sources, no expectation, no session
+			att := tx.Bucket(bucketAttempts)
+			for id := int64(1); id <= 4; id++ {
+				var v map[string]any
+				if err := json.Unmarshal(att.Get(idKey(id)), &v); err != nil {
+					return err
+				}
+				v["source"] = map[bool]string{true: "resend", false: "test"}[id == 4]
+				delete(v, "expect")
+				delete(v, "syncSessionId")
+				js, _ := json.Marshal(v)
+				if err := att.Put(idKey(id), js); err != nil {
+					return err
+				}
+			}
+			if err := tx.DeleteBucket(bucketFields); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyFormat, []byte(storeFormatV1))
+		})).To(Succeed())
 		Expect(db.Close()).To(Succeed())
 
 		again := start(StorePath(path), Window(1))
 		var page Page
 		again.call(http.MethodGet, "/api/console/deliveries?event=sync.events.initiated", nil, &page)
-		Expect(page.Attempts).To(HaveLen(3))
+		Expect(page.Attempts).To(HaveLen(4))
+		for _, a := range page.Attempts {
+			Expect(a.Source).To(Equal(deliverylog.FromConsole), "attempt %d: a resend keeps its delivery's source", a.ID)
+			Expect(a.SyncSessionID).NotTo(BeEmpty(), "read from the body")
+			Expect(a.AsExpected).To(BeTrue(), "attempt %d", a.ID)
+		}
+		Expect(page.Attempts[1].Expect).To(Equal(deliverylog.Expect4xx), "attempt 3 is forged")
+		Expect(page.Attempts[0].Expect).To(Equal(deliverylog.Expect2xx))
+		again.call(http.MethodGet, "/api/console/deliveries?expected=met&source=console&status=4xx", nil, &page)
+		Expect(page.Attempts).To(HaveLen(1))
 	})
 
-	It("works out what awaits the EOD batch for a store made before the one EOD rule", func() {
+	It("works out what awaits the EOD batch for a version 1 store", func() {
 		f := newFlaky()
 		path := filepath.Join(GinkgoT().TempDir(), "c.db")
 		h := start(StorePath(path), Key([]byte("k")), Override(Patch{WebhookURL: ptr(f.srv.URL)}))
@@ -188,7 +219,10 @@ var _ = Describe("the store", Label("store"), func() {
 			if _, err := tx.CreateBucket(bucketPending); err != nil {
 				return err
 			}
-			return tx.DeleteBucket(bucketTries)
+			if err := tx.DeleteBucket(bucketTries); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyFormat, []byte(storeFormatV1))
 		})).To(Succeed())
 		Expect(db.Close()).To(Succeed())
 

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/box"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api"), func() {
@@ -30,7 +31,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		var b *box.Box
 		var mu sync.Mutex
 		ids := map[int]int64{} // the box's delivery numbers → the console's
-		srv, err := New(Addr("127.0.0.1:0"), StorePath(store), EODThrough(SourceAPI, func(_ context.Context, deliveries []int64) ([]int64, error) {
+		srv, err := New(Addr("127.0.0.1:0"), StorePath(store), EODThrough(deliverylog.FromAPI, func(_ context.Context, deliveries []int64) ([]int64, error) {
 			b.EOD()
 			return deliveries, nil
 		}))
@@ -40,7 +41,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		logged := box.OnSend(func(sent box.Sent) {
 			mu.Lock()
 			defer mu.Unlock()
-			if id, err := srv.Record(SourceAPI, string(sent.Kind), sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
+			if id, err := srv.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
 				ids[sent.Seq] = id // a send not logged shows as a count the spec misses
 			}
 		})
@@ -96,8 +97,8 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		Expect(h.call(http.MethodGet, "/api/console/deliveries?limit=100", nil, &page)).To(Equal(http.StatusOK))
 		eods := 0
 		for _, a := range page.Attempts {
-			Expect(a.Source).To(Equal(SourceAPI))
-			if a.Kind == KindEOD {
+			Expect(a.Source).To(Equal(deliverylog.FromAPI))
+			if a.Kind == deliverylog.EOD {
 				eods++
 				Expect(a.Outcome).To(Equal(OutcomeOK))
 			}

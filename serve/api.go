@@ -8,6 +8,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/show"
 )
 
@@ -84,7 +85,7 @@ func (t *mockAPI) log(sent box.Sent) {
 	t.dmu.Lock()
 	prev := t.deliveries[sent.Seq]
 	t.dmu.Unlock()
-	id, err := t.console.Record(console.SourceAPI, string(sent.Kind), sent.Target, sent.Request, sent.Result, prev)
+	id, err := t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, prev)
 	if err != nil {
 		return // the console says so in its own log; the box's log keeps the send
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/deliverylog"
 )
 
 // Options configure a Server.
@@ -44,7 +45,7 @@ func New(o Options) (*Server, error) {
 	}
 	api := &mockAPI{apiKey: o.APIKey, opts: o.Box}
 	opts := append(append([]console.Option(nil), o.Console...),
-		console.OnSettings(api.follow), console.EODThrough(console.SourceAPI, api.redeliver))
+		console.OnSettings(api.follow), console.EODThrough(deliverylog.FromAPI, api.redeliver))
 	c, err := console.New(opts...)
 	if err != nil {
 		return nil, err
