@@ -122,20 +122,32 @@ func rssMB() float64 {
 // BenchmarkList100k lists and filters the newest page of a log of 100,000
 // attempts: within the window in memory (all, failed), and beyond it, in
 // the store (a page deep in the log; a filter nothing matches, the worst
-// case, which reads the whole index).
+// case, which reads the whole index), by every filter.
 func BenchmarkList100k(b *testing.B) {
 	l, m := logOf100k(b)
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) // logOf100k's first attempt
 	cases := []struct {
 		name   string
 		f      Filter
 		before int64
+		want   int // attempts on the page; 0: a full page
 	}{
-		{"newest", Filter{}, 0},
-		{"failed", Filter{Outcome: OutcomeFailed}, 0},
-		{"event", Filter{Event: "sync.events.employee.add/delta"}, 0},
-		{"org+failed", Filter{Org: "org-003", Outcome: OutcomeFailed}, 0},
-		{"deep-page", Filter{Outcome: OutcomeFailed}, benchAttempts / 2}, // beyond the window: from the store
-		{"no-match", Filter{Org: "org-none"}, 0},
+		{"newest", Filter{}, 0, 0},
+		{"failed", Filter{Outcome: OutcomeFailed}, 0, 0},
+		{"event", Filter{Event: "sync.events.employee.add/delta"}, 0, 0},
+		{"org+failed", Filter{Org: "org-003", Outcome: OutcomeFailed}, 0, 0},
+		{"org-prefix", Filter{Org: "org-00"}, 0, 0},
+		{"deep-page", Filter{Outcome: OutcomeFailed}, benchAttempts / 2, 0}, // beyond the window: from the store
+		{"requestId-old", Filter{RequestID: "r-17"}, 0, 1},                  // deep in the store, through its index
+		{"session-old", Filter{SyncSessionID: "s-7"}, 0, 0},
+		{"status-class", Filter{Status: "5xx"}, 0, 0},
+		{"unmet", Filter{Expected: ExpectedUnmet}, 0, 0},
+		{"source", Filter{Source: deliverylog.FromConsole}, 0, 0},
+		{"oldest-hour", Filter{Since: at, Until: at.Add(time.Hour)}, 0, 0}, // the end of the log: the whole index
+		{"no-match", Filter{Org: "org-none"}, 0, -1},
+		{"no-match-requestId", Filter{RequestID: "none"}, 0, -1},
+		{"no-match-status", Filter{Status: "418"}, 0, -1},
+		{"no-match-time", Filter{Until: at}, 0, -1},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -145,7 +157,11 @@ func BenchmarkList100k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if c.name != "no-match" && len(p.Attempts) != DefaultPage {
+				want := map[int]int{0: DefaultPage, -1: 0}[c.want]
+				if c.want > 0 {
+					want = c.want
+				}
+				if len(p.Attempts) != want {
 					b.Fatalf("%d attempts", len(p.Attempts))
 				}
 			}

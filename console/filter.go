@@ -39,62 +39,113 @@ type Filter struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
-// fields are what a filter reads of an attempt.
-type fields struct {
-	outcome, expected, source, event, eventType, org, request, session string
-	status                                                             int
-	time                                                               time.Time
-}
+// The fields a filter reads of an attempt, in the order of an index
+// record's prefix (see indexValue), each as bytes: the filter reads the
+// index without decoding anything.
+const (
+	fOutcome = iota
+	fExpected
+	fSource
+	fStatus
+	fEvent
+	fEventType
+	fOrg
+	fRequest
+	fSession
+	fTime // Unix nanoseconds, decimal
+	indexFields
+)
 
+type fields [indexFields][]byte
+
+// fieldsOf is what the filter reads of a.
 func fieldsOf(a *deliverylog.Attempt) fields {
-	f := fields{outcome: OutcomeFailed, expected: ExpectedUnmet, source: string(a.Source), event: a.Event, eventType: a.EventType,
-		org: a.OrgID, request: a.RequestID, session: a.SyncSessionID, status: a.Status, time: a.Time}
+	var v fields
+	v[fOutcome], v[fExpected] = []byte(OutcomeFailed), []byte(ExpectedUnmet)
 	if a.OK() {
-		f.outcome = OutcomeOK
+		v[fOutcome] = []byte(OutcomeOK)
 	}
 	if a.Met() {
-		f.expected = ExpectedMet
+		v[fExpected] = []byte(ExpectedMet)
 	}
-	return f
+	v[fSource], v[fStatus] = []byte(a.Source), strconv.AppendInt(nil, int64(a.Status), 10)
+	v[fEvent], v[fEventType], v[fOrg] = []byte(a.Event), []byte(a.EventType), []byte(a.OrgID)
+	v[fRequest], v[fSession] = []byte(a.RequestID), []byte(a.SyncSessionID)
+	v[fTime] = strconv.AppendInt(nil, a.Time.UnixNano(), 10)
+	return v
 }
 
 // Match reports whether a passes f.
-func (f Filter) Match(a *deliverylog.Attempt) bool { return f.match(fieldsOf(a)) }
+func (f Filter) Match(a *deliverylog.Attempt) bool {
+	v := fieldsOf(a)
+	return f.match(&v)
+}
 
-func (f Filter) match(v fields) bool {
+// match is the one rule of the filter, on an attempt's fields. It does
+// not allocate: a filter that matches nothing reads a long log's whole
+// index.
+func (f Filter) match(v *fields) bool {
 	switch {
-	case f.Outcome != "" && v.outcome != f.Outcome,
-		f.Expected != "" && v.expected != f.Expected,
-		f.Source != "" && v.source != string(f.Source),
-		f.RequestID != "" && v.request != f.RequestID,
-		f.SyncSessionID != "" && v.session != f.SyncSessionID,
-		!f.Since.IsZero() && v.time.Before(f.Since),
-		!f.Until.IsZero() && !v.time.Before(f.Until):
+	case f.Outcome != "" && string(v[fOutcome]) != f.Outcome,
+		f.Expected != "" && string(v[fExpected]) != f.Expected,
+		f.Source != "" && string(v[fSource]) != string(f.Source),
+		f.RequestID != "" && string(v[fRequest]) != f.RequestID,
+		f.SyncSessionID != "" && string(v[fSession]) != f.SyncSessionID:
 		return false
 	}
-	if f.Org != "" && v.org != f.Org && (len(f.Org) < MinOrgPrefix || !strings.HasPrefix(v.org, f.Org)) {
+	if f.Org != "" && string(v[fOrg]) != f.Org {
+		org := v[fOrg]
+		if len(f.Org) < MinOrgPrefix || len(org) < len(f.Org) || string(org[:len(f.Org)]) != f.Org {
+			return false
+		}
+	}
+	if f.Status != "" && !statusMatch(f.Status, v[fStatus]) {
 		return false
 	}
-	if f.Status != "" && !statusMatch(f.Status, v.status) {
-		return false
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		t := decimal(v[fTime])
+		if (!f.Since.IsZero() && t < f.Since.UnixNano()) || (!f.Until.IsZero() && t >= f.Until.UnixNano()) {
+			return false
+		}
 	}
-	if f.Event != "" && v.event != f.Event {
+	if f.Event != "" && string(v[fEvent]) != f.Event {
 		event, typ, ok := strings.Cut(f.Event, "/")
-		if !ok || v.event != event || v.eventType != "sync.events."+typ {
+		const prefix = "sync.events."
+		et := v[fEventType]
+		if !ok || string(v[fEvent]) != event || len(et) != len(prefix)+len(typ) || string(et[:len(prefix)]) != prefix || string(et[len(prefix):]) != typ {
 			return false
 		}
 	}
 	return true
 }
 
+// decimal reads a decimal integer written by strconv.AppendInt; anything
+// else reads as 0.
+func decimal(b []byte) int64 {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
 // statusMatch reports whether status is the code or in the class ("4xx")
 // that want, which ParseFilter checked.
-func statusMatch(want string, status int) bool {
+func statusMatch(want string, status []byte) bool {
 	if len(want) == 3 && want[1:] == "xx" {
-		return status/100 == int(want[0]-'0')
+		return len(status) == 3 && status[0] == want[0]
 	}
-	n, _ := strconv.Atoi(want)
-	return status == n
+	return string(status) == want
 }
 
 // filterParams are the query parameters of the deliveries list and the
@@ -121,7 +172,7 @@ func ParseFilter(q url.Values) (Filter, error) {
 		return Filter{}, refuse(ErrBadInput, "outcome", "the outcome %q is not ok or failed", f.Outcome)
 	}
 	if f.Expected != "" && f.Expected != ExpectedMet && f.Expected != ExpectedUnmet {
-		return Filter{}, refuse(ErrBadInput, "expected", "expected %q is not met or unmet", f.Expected)
+		return Filter{}, refuse(ErrBadInput, "expected", "the value %q of expected is not met or unmet", f.Expected)
 	}
 	if f.Source != "" && !slices.Contains(sources, f.Source) {
 		return Filter{}, refuse(ErrBadInput, "source", "the source %q is not one of console, run, conformance, api", f.Source)
@@ -136,7 +187,7 @@ func ParseFilter(q url.Values) (Filter, error) {
 		if v := q.Get(p.name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return Filter{}, refuse(ErrBadInput, p.name, "%s %q is not a time like 2026-12-06T09:00:00Z", p.name, v)
+				return Filter{}, refuse(ErrBadInput, p.name, "the value %q of %s is not a time like 2026-12-06T09:00:00Z", v, p.name)
 			}
 			*p.t = t
 		}

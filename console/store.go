@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +39,7 @@ const lockWait = 200 * time.Millisecond
 // Buckets and meta keys of the store.
 var (
 	bucketAttempts = []byte("attempts") // id -> deliverylog.Attempt (JSON), as the export writes it
-	bucketIndex    = []byte("index")    // id -> filter prefix + the attempt without its bytes (JSON)
+	bucketIndex    = []byte("index")    // id -> the fields the filters read (indexValue)
 	bucketPending  = []byte("pending")  // delivery id -> "": due at the next EOD batch
 	bucketTries    = []byte("tries")    // delivery id -> tries (JSON): what the EOD rule reads
 	bucketFields   = []byte("fields")   // field tag + value + NUL + id -> "": the filters' index
@@ -265,52 +264,41 @@ func idKey(id int64) []byte {
 	return k[:]
 }
 
-// indexValue is an index record: the filtered fields, NUL-separated, a
-// NUL, then the attempt without its bytes as JSON. Filtering reads the
-// prefix without decoding the JSON.
-func indexValue(a *deliverylog.Attempt) ([]byte, error) {
-	js, err := json.Marshal(brief(*a))
-	if err != nil {
-		return nil, err
-	}
-	v := fieldsOf(a)
+// indexValue is an index record: the filtered fields (fieldsOf),
+// NUL-separated. Filtering reads these small records, never the attempts,
+// and decodes only the attempts that match.
+func indexValue(a *deliverylog.Attempt) []byte {
 	var b bytes.Buffer
-	for _, f := range []string{v.outcome, v.expected, v.source, strconv.Itoa(v.status), v.event, v.eventType, v.org, v.request, v.session,
-		strconv.FormatInt(v.time.UnixNano(), 10)} {
-		b.WriteString(strings.ReplaceAll(f, "\x00", ""))
+	for _, f := range fieldsOf(a) {
+		b.Write(bytes.ReplaceAll(f, []byte{0}, nil))
 		b.WriteByte(0)
 	}
-	b.Write(js)
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
-// indexFields counts the fields of an index record's prefix.
-const indexFields = 10
-
-// matchIndex applies f to an index record's prefix and, when it matches,
-// decodes the attempt.
-func matchIndex(v []byte, f Filter) (deliverylog.Attempt, bool) {
-	var p [indexFields][]byte
+// matchIndex applies f to an index record; a damaged one matches nothing.
+func matchIndex(v []byte, f Filter) bool {
+	var p fields
 	rest := v
 	for i := range p {
 		var ok bool
 		p[i], rest, ok = bytes.Cut(rest, []byte{0})
 		if !ok {
-			return deliverylog.Attempt{}, false
+			return false
 		}
 	}
-	status, _ := strconv.Atoi(string(p[3]))
-	nanos, _ := strconv.ParseInt(string(p[9]), 10, 64)
-	probe := fields{outcome: string(p[0]), expected: string(p[1]), source: string(p[2]), status: status, event: string(p[4]),
-		eventType: string(p[5]), org: string(p[6]), request: string(p[7]), session: string(p[8]), time: time.Unix(0, nanos)}
-	if !f.match(probe) {
-		return deliverylog.Attempt{}, false
-	}
+	return f.match(&p)
+}
+
+// briefAt decodes the attempt under key k of the attempts bucket, without
+// its bytes.
+func briefAt(att *bolt.Bucket, k []byte) (deliverylog.Attempt, bool) {
 	var a deliverylog.Attempt
-	if err := json.Unmarshal(rest, &a); err != nil {
-		return deliverylog.Attempt{}, false
+	v := att.Get(k)
+	if v == nil || json.Unmarshal(v, &a) != nil {
+		return a, false
 	}
-	return a, true
+	return brief(a), true
 }
 
 // put writes attempts, whose IDs are set, in one transaction, with the
@@ -346,11 +334,7 @@ func (s *Store) put(run string, as []*deliverylog.Attempt) error {
 // derive writes what follows from attempt a, stored: its index record,
 // its keys in the filters' index, the EOD rule's state, and its count in c.
 func derive(tx *bolt.Tx, a *deliverylog.Attempt, run string, c *Counts) error {
-	iv, err := indexValue(a)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketIndex).Put(idKey(a.ID), iv); err != nil {
+	if err := tx.Bucket(bucketIndex).Put(idKey(a.ID), indexValue(a)); err != nil {
 		return err
 	}
 	for _, prefix := range fieldPrefixes(a) {
@@ -472,7 +456,7 @@ func fieldPrefixes(a *deliverylog.Attempt) [][]byte {
 		fieldPrefix(tagOrg, a.OrgID),
 		fieldPrefix(tagName, a.Event),
 		fieldPrefix(tagKind, a.Event+"\x00"+a.EventType),
-		fieldPrefix(tagOutcome, fieldsOf(a).outcome),
+		fieldPrefix(tagOutcome, string(fieldsOf(a)[fOutcome])),
 		fieldPrefix(tagRequest, a.RequestID),
 		fieldPrefix(tagSession, a.SyncSessionID),
 	}
@@ -498,7 +482,7 @@ func filterPrefix(f Filter) []byte {
 	return nil
 }
 
-// scan calls fn with the summaries that match f, newest first, from the
+// scan calls fn with the attempts that match f, without their bytes, newest first, from the
 // attempt before ID before (0: from the newest), until fn returns false.
 // A filter reads only the index range of its narrowest field, so a
 // filter that matches little costs little, however long the log.
@@ -515,8 +499,12 @@ func (s *Store) scan(before int64, f Filter, fn func(deliverylog.Attempt) bool) 
 			c.Seek(idKey(before))
 			k, v = c.Prev()
 		}
+		att := tx.Bucket(bucketAttempts)
 		for ; k != nil; k, v = c.Prev() {
-			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
+			if !matchIndex(v, f) {
+				continue
+			}
+			if a, ok := briefAt(att, k); ok && !fn(a) {
 				return nil
 			}
 		}
@@ -531,7 +519,7 @@ func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(deliver
 		before = math.MaxInt64
 	}
 	return s.db.View(func(tx *bolt.Tx) error {
-		idx := tx.Bucket(bucketIndex)
+		idx, att := tx.Bucket(bucketIndex), tx.Bucket(bucketAttempts)
 		c := tx.Bucket(bucketFields).Cursor()
 		k, _ := c.Seek(append(slices.Clip(prefix), idKey(before)...))
 		if k == nil {
@@ -543,8 +531,11 @@ func (s *Store) scanRange(prefix []byte, before int64, f Filter, fn func(deliver
 			if len(k) != len(prefix)+8 {
 				continue // a longer value that shares this prefix
 			}
-			v := idx.Get(k[len(k)-8:])
-			if sum, ok := matchIndex(v, f); ok && !fn(sum) {
+			id := k[len(k)-8:]
+			if !matchIndex(idx.Get(id), f) {
+				continue
+			}
+			if a, ok := briefAt(att, id); ok && !fn(a) {
 				return nil
 			}
 		}

@@ -108,7 +108,8 @@ function requestPanels(a) {
       el("h3", {}, "curl"), el("pre", { class: "curl" }, a.curl)),
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
       el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
-      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.forged ? " · forged: a correct consumer answers 4xx" : "")),
+      el("div", { class: "expectation" }, expectation(a)),
+      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.fault ? " · fault " + a.fault : "")),
       el("h3", {}, "Body"), el("pre", { class: "answer-body" }, a.answer || "(empty)")),
   ];
 }
@@ -213,28 +214,59 @@ function renderRun(r) {
   }
 }
 
+// expectation says what was expected of the consumer for attempt a (its
+// expect, set by the server) and whether it was met (its met).
+const expects = { "2xx": "a 2xx", "4xx": "a 4xx: forged", nothing: "nothing: failure injected by tartansim" };
+function expectation(a) {
+  return [badge(a.met ? "ok" : "failed", a.met ? "as expected" : "not as expected"), " expected " + (expects[a.expect] || a.expect)];
+}
+
 // ---- Deliveries
+const filters = () => document.querySelectorAll("#deliveries [data-q]");
+
+// filterQuery is the filter as the API and the page's URL take it; a
+// time is the browser's wall time, sent in UTC.
 function filterQuery() {
   const q = new URLSearchParams();
-  if ($("#filter-event").value) q.set("event", $("#filter-event").value);
-  if ($("#filter-org").value.trim()) q.set("org", $("#filter-org").value.trim());
-  if ($("#filter-outcome").value) q.set("outcome", $("#filter-outcome").value);
+  for (const f of filters()) {
+    const v = f.value.trim();
+    if (v) q.set(f.dataset.q, f.type === "datetime-local" ? new Date(v).toISOString() : v);
+  }
   return q;
 }
 
+// readFilterURL sets the filters from the page's URL: a deep link.
+function readFilterURL() {
+  const q = new URLSearchParams(location.search);
+  for (const f of filters()) {
+    const v = q.get(f.dataset.q);
+    if (!v) continue;
+    if (f.type !== "datetime-local") { f.value = v; continue; }
+    const d = new Date(v);
+    if (!isNaN(d)) f.value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+  }
+}
+
 function row(s) {
-  const tr = el("tr", { "data-id": s.id, "data-outcome": s.outcome },
+  const mark = s.forged ? "forged" : s.expect === "nothing" ? "injected" : "";
+  const tr = el("tr", { "data-id": s.id, "data-outcome": s.outcome, "data-met": s.met ? "met" : "unmet", tabindex: "0" },
     el("td", {}, s.id), el("td", {}, clock(s.time)), el("td", { title: s.run || "" }, s.source),
     el("td", { title: s.eventType }, s.event || "—"), el("td", { title: s.orgId, class: "mono" }, (s.orgId || "").slice(0, 8)),
     el("td", { title: s.result }, badge(s.outcome, s.status || s.class), " ", s.kind === "first" ? "" : s.kind),
+    el("td", { class: "expected", title: "expected " + (expects[s.expect] || s.expect) }, badge(s.met ? "ok" : "failed", s.met ? "as expected" : "not as expected"), mark ? " " + mark : ""),
     el("td", {}, s.latencyMs.toFixed(1)));
   if (s.id === state.selected) tr.classList.add("selected");
   tr.addEventListener("click", () => openAttempt(s.id));
+  tr.addEventListener("keydown", (e) => { if (e.key === "Enter") openAttempt(s.id); });
   return tr;
 }
 
 async function loadDeliveries(more) {
   const q = filterQuery();
+  if (!more) {
+    history.replaceState(null, "", q.size ? "?" + q : location.pathname);
+    $("#export").href = "/api/console/export" + (q.size ? "?" + q : "");
+  }
   if (more && state.before) q.set("before", state.before);
   try {
     const page = await api("GET", "/api/console/deliveries?" + q);
@@ -243,19 +275,18 @@ async function loadDeliveries(more) {
     if (more) body.append(...rows); else body.replaceChildren(...rows);
     state.before = page.next;
     $("#more").hidden = !page.next;
-    $("#empty").hidden = body.children.length > 0;
+    const none = body.children.length === 0;
+    $("#empty").hidden = !none || filterQuery().size > 0;
+    $("#nomatch").hidden = !none || filterQuery().size === 0;
   } catch (e) { say("#eod-msg", e.message, "error"); }
 }
 
-function matchesFilter(s) {
-  const ev = $("#filter-event").value, org = $("#filter-org").value.trim(), out = $("#filter-outcome").value;
-  if (out && s.outcome !== out) return false;
-  if (org && s.orgId !== org) return false;
-  if (ev && s.event !== ev) {
-    const [e, t] = ev.split("/");
-    if (!t || s.event !== e || s.eventType !== "sync.events." + t) return false;
-  }
-  return true;
+// The filter is the server's: with one set, a new attempt reloads the
+// first page rather than the page judging whether it matches.
+let reloadTimer = 0;
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadDeliveries(false), 200);
 }
 
 async function openAttempt(id) {
@@ -302,7 +333,7 @@ async function eodNow() {
 async function loadStats() {
   try {
     const s = await api("GET", "/api/console/stats");
-    $("#stats").textContent = s.total + " attempts · " + s.ok + " ok · " + s.failed + " failed · " + s.pending + " awaiting EOD";
+    $("#stats").textContent = s.total + " attempts · " + s.met + " as expected · " + s.failed + " not as expected · " + s.pending + " awaiting EOD";
   } catch (_) { /* the stream will retry */ }
 }
 
@@ -323,10 +354,11 @@ function connect() {
   es.onerror = () => { $("#conn").textContent = "reconnecting"; $("#conn").classList.remove("live"); };
   es.addEventListener("attempt", (ev) => {
     const s = JSON.parse(ev.data);
-    if (matchesFilter(s)) {
+    if (filterQuery().size) reloadSoon();
+    else {
       const body = $("#log tbody");
       body.prepend(row(s));
-      $("#empty").hidden = true;
+      $("#empty").hidden = $("#nomatch").hidden = true;
       // Keep the page light in a long run: the older rows are a click away.
       while (body.children.length > maxRows) body.lastElementChild.remove();
       if (body.children.length === maxRows) {
@@ -406,14 +438,14 @@ async function start() {
   $("#run-scenario").addEventListener("click", () => startRun({ scenario: $("#scenario").value }));
   $("#run-conformance").addEventListener("click", () => startRun({ conformance: true }));
   $("#cancel-run").addEventListener("click", () => state.run && api("POST", "/api/console/runs/" + state.run.id + "/cancel").catch((e) => say("#run-msg", e.message, "error")));
-  for (const id of ["#filter-event", "#filter-outcome"]) $(id).addEventListener("change", () => loadDeliveries(false));
-  $("#filter-org").addEventListener("input", () => loadDeliveries(false));
+  for (const f of filters()) f.addEventListener(f.tagName === "SELECT" || f.type === "datetime-local" ? "change" : "input", () => loadDeliveries(false));
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
   $("#fail-next").addEventListener("click", failNext);
   $("#deliveries .split").classList.add("nodetail");
   try {
     renderSettings(await api("GET", "/api/console/settings"));
+    readFilterURL();
     await Promise.all([loadScenarios(), loadDeliveries(false), loadStats(), newPayload()]);
     const runs = await api("GET", "/api/console/runs");
     if (runs.length) renderRun(runs[0]);
