@@ -233,12 +233,23 @@ func (s *Server) postResend(w http.ResponseWriter, r *http.Request) {
 	if !ok || !readJSON(w, r, &noBody{}) {
 		return
 	}
-	a, err := s.Resend(r.Context(), id)
-	if err != nil {
+	a, handed, err := s.Resend(r.Context(), id)
+	switch {
+	case err != nil:
 		fail(w, err)
-		return
+	case handed:
+		writeJSON(w, http.StatusAccepted, Handed{Handed: true, Delivery: a.Delivery, Source: a.Source})
+	default:
+		writeJSON(w, http.StatusOK, view(a))
 	}
-	writeJSON(w, http.StatusOK, view(a))
+}
+
+// Handed is the answer (202) of a resend handed to what made the delivery
+// (see ResendThrough): its attempt joins the log when it is sent.
+type Handed struct {
+	Handed   bool               `json:"handed"`
+	Delivery int64              `json:"delivery"`
+	Source   deliverylog.Source `json:"source"`
 }
 
 func (s *Server) postEOD(w http.ResponseWriter, r *http.Request) {

@@ -57,6 +57,24 @@ func EODThrough(source deliverylog.Source, f Redeliver) Option {
 	}
 }
 
+// Rehand re-sends, through what made it, delivery (the console's delivery
+// ID) as a resend asked for by hand: the mock Tartan API's own resend, so
+// that it counts in the API's verdicts. It reports whether it took the
+// delivery; its re-send reaches the log through Record. One it did not take
+// the console re-sends itself.
+type Rehand func(ctx context.Context, delivery int64) (taken bool, err error)
+
+// ResendThrough makes a Resend of a delivery of source
+// (deliverylog.FromAPI) go to f, as EODThrough does for the EOD batch.
+func ResendThrough(source deliverylog.Source, f Rehand) Option {
+	return func(s *Server) {
+		if s.rehand == nil {
+			s.rehand = map[deliverylog.Source]Rehand{}
+		}
+		s.rehand[source] = f
+	}
+}
+
 // EOD runs an EOD batch now. The rule is the one of every door,
 // deliverylog.DueAtEOD, whatever made a delivery (a test send, a resend, a
 // run, the mock API): a batch re-sends, identical bytes, every genuine

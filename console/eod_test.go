@@ -180,6 +180,32 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(st.Pending).To(BeZero())
 	})
 
+	It("hands a Resend of the mock API's delivery to it, and re-sends itself one it does not take", func() {
+		var asked []int64
+		hook := start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}),
+			ResendThrough(deliverylog.FromAPI, func(_ context.Context, delivery int64) (bool, error) {
+				asked = append(asked, delivery)
+				return len(asked) == 1, nil // its own first; then one it made before a restart
+			}))
+		p, err := hook.srv.Payload("sync.events.initiated")
+		Expect(err).NotTo(HaveOccurred())
+		d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
+		id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+		Expect(err).NotTo(HaveOccurred())
+
+		var handed Handed
+		Expect(hook.call(http.MethodPost, fmt.Sprintf("/api/console/deliveries/%d/resend", id), nil, &handed)).To(Equal(http.StatusAccepted))
+		Expect(handed).To(Equal(Handed{Handed: true, Delivery: id, Source: deliverylog.FromAPI}))
+		Expect(hook.srv.Log().Counts().Total).To(BeEquivalentTo(1), "the console sent nothing itself: the API's re-send joins the log through Record")
+
+		var again AttemptView
+		Expect(hook.call(http.MethodPost, fmt.Sprintf("/api/console/deliveries/%d/resend", id), nil, &again)).To(Equal(http.StatusOK))
+		Expect(again.Kind).To(Equal(deliverylog.Resend))
+		Expect(again.Source).To(Equal(deliverylog.FromAPI), "a resend keeps its delivery's source")
+		Expect(again.Delivery).To(Equal(id))
+		Expect(asked).To(Equal([]int64{id, id}))
+	})
+
 	It("hands the mock API's deliveries to it, and re-sends itself those it no longer has", func() {
 		var asked []int64
 		hook := start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}),

@@ -73,7 +73,7 @@ func ExampleServer_Export() {
 	defer done()
 	ctx := context.Background()
 	first, _ := srv.Send(ctx, console.TestSend{Event: "sync.events.employee.add/delta"})
-	_, _ = srv.Resend(ctx, first.ID)
+	_, _, _ = srv.Resend(ctx, first.ID)
 
 	var log bytes.Buffer
 	if err := srv.Export(&log, console.Filter{}); err != nil {

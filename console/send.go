@@ -102,23 +102,35 @@ func (s *Server) Send(ctx context.Context, t TestSend) (deliverylog.Attempt, err
 
 // Resend sends attempt id's exact bytes and headers again, to the webhook
 // URL as it is now, and logs the new attempt as part of the same delivery.
-func (s *Server) Resend(ctx context.Context, id int64) (deliverylog.Attempt, error) {
+// A delivery of a source given to ResendThrough goes to its maker instead:
+// handed is true, and its attempt joins the log when the maker sends it.
+func (s *Server) Resend(ctx context.Context, id int64) (a deliverylog.Attempt, handed bool, err error) {
 	orig, ok, err := s.log.Get(id)
 	if err != nil {
-		return deliverylog.Attempt{}, err
+		return deliverylog.Attempt{}, false, err
 	}
 	if !ok {
-		return deliverylog.Attempt{}, refuse(ErrNotFound, "id", "there is no attempt %d in the log", id)
+		return deliverylog.Attempt{}, false, refuse(ErrNotFound, "id", "there is no attempt %d in the log", id)
 	}
 	if err := s.subscribed(orig.Event, orig.EventType); err != nil {
-		return deliverylog.Attempt{}, err
+		return deliverylog.Attempt{}, false, err
+	}
+	if f := s.rehand[orig.Source]; f != nil {
+		taken, err := f(ctx, orig.Delivery)
+		if err != nil {
+			return deliverylog.Attempt{}, false, err
+		}
+		if taken {
+			return orig, true, nil
+		}
 	}
 	tg, err := s.target()
 	if err != nil {
-		return deliverylog.Attempt{}, err
+		return deliverylog.Attempt{}, false, err
 	}
 	like := deliverylog.Attempt{Source: orig.Source, Kind: deliverylog.Resend, Delivery: orig.Delivery, Run: orig.Run, Forged: orig.Forged}
-	return s.deliver(ctx, tg.url, orig.Request(nil), like)
+	a, err = s.deliver(ctx, tg.url, orig.Request(nil), like)
+	return a, false, err
 }
 
 // subscribed refuses an event outside the subscription, in one sentence.

@@ -44,6 +44,7 @@ type Server struct {
 	patch     Patch
 	onChange  []func(Settings)
 	through   map[deliverylog.Source]Redeliver // EOD batches hand these sources' deliveries back
+	rehand    map[deliverylog.Source]Rehand    // Resend hands these sources' deliveries back
 
 	store   *Store
 	log     *Log

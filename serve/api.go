@@ -1,9 +1,12 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 
 	"github.com/tartansim/tartansim/box"
@@ -122,6 +125,50 @@ func (t *mockAPI) redeliver(_ context.Context, ids []int64) ([]int64, error) {
 		b.EOD()
 	}
 	return taken, nil
+}
+
+// rehand is the console's Resend of one of the API's deliveries: the
+// box's own resend (POST /api/webhooks/resend by its requestId, served in
+// process), so that it counts in the box's verdicts. A delivery the box
+// did not make (a box before a restart or a change of key) is left to the
+// console.
+func (t *mockAPI) rehand(ctx context.Context, delivery int64) (bool, error) {
+	t.mu.Lock()
+	b := t.b
+	t.mu.Unlock()
+	if b == nil {
+		return false, nil
+	}
+	seq := 0
+	t.dmu.Lock()
+	for s, id := range t.deliveries {
+		if id == delivery {
+			seq = s
+		}
+	}
+	t.dmu.Unlock()
+	var requestID string
+	for _, d := range b.Deliveries() {
+		if seq != 0 && d.Seq == seq {
+			requestID = d.RequestID
+		}
+	}
+	if requestID == "" {
+		return false, nil
+	}
+	body, _ := json.Marshal(map[string]string{"search_type": "request_id", "request_id": requestID})
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/webhooks/resend", bytes.NewReader(body))
+	req.Header.Set("Authorization", t.apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	b.Handler().ServeHTTP(rec, req)
+	var got struct {
+		Count int `json:"count"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil {
+		return false, fmt.Errorf("serve: the mock Tartan API refused the resend (%d)", rec.Code)
+	}
+	return got.Count > 0, nil
 }
 
 // handler serves the API (controls false) or the mock-only controls.

@@ -45,7 +45,8 @@ func New(o Options) (*Server, error) {
 	}
 	api := &mockAPI{apiKey: o.APIKey, opts: o.Box}
 	opts := append(append([]console.Option(nil), o.Console...),
-		console.OnSettings(api.follow), console.EODThrough(deliverylog.FromAPI, api.redeliver))
+		console.OnSettings(api.follow), console.EODThrough(deliverylog.FromAPI, api.redeliver),
+		console.ResendThrough(deliverylog.FromAPI, api.rehand))
 	c, err := console.New(opts...)
 	if err != nil {
 		return nil, err

@@ -309,7 +309,8 @@ async function openAttempt(id) {
 async function resendAttempt(id) {
   try {
     const a = await api("POST", "/api/console/deliveries/" + id + "/resend");
-    say("#detail-msg", "Re-sent as attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
+    if (a.handed) say("#detail-msg", "Handed to the mock Tartan API, which re-sends delivery #" + a.delivery + " as its own resend; the attempt joins the log when it is sent.", "good");
+    else say("#detail-msg", "Re-sent as attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
   } catch (e) { say("#detail-msg", e.message, "error"); }
 }
 
