@@ -218,6 +218,27 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		Expect(attempts(base, org)).To(Equal([]string{"api", "api"}), "the drop and the EOD re-send, both in the console's log")
 	})
 
+	It("hands the console's Resend of an API delivery to the box's own resend, so it counts in its verdict", func() {
+		_, base := start([]box.Option{box.AcceptAfter(box.Never)})
+		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
+		Expect(code).To(Equal(http.StatusOK))
+		org := invite(base)
+		Eventually(func() []string { return attempts(base, org) }, "10s", "20ms").Should(HaveLen(1))
+
+		code, got := call("POST", base+"/api/console/deliveries/1/resend", "", `{}`)
+		Expect(code).To(Equal(http.StatusAccepted), "%v", got)
+		Expect(got).To(HaveKeyWithValue("handed", true))
+		var v map[string]any
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["acknowledged"]
+		}, "10s", "20ms").Should(BeNumerically("==", 1), "%v", v)
+		Eventually(func() []string { return attempts(base, org) }, "10s", "20ms").Should(Equal([]string{"api", "api"}), "the drop and the box's resend, both in the console's log")
+		_, d := call("GET", base+"/api/console/deliveries/2", "", "")
+		Expect(d).To(HaveKeyWithValue("kind", "resend"))
+		Expect(d).To(HaveKeyWithValue("delivery", BeNumerically("==", 1)))
+	})
+
 	It("takes the mock-only controls from its own page only, and keeps the console's own API", func() {
 		_, base := start(nil)
 		code, _ := call("POST", base+"/_tartansim/eod", "", `{}`, "Origin", "http://evil.example")
