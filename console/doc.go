@@ -15,18 +15,21 @@
 //     server-sent events and the verdicts with their evidence, judged as the
 //     CLI judges them (the same settle budget, Settle); a run that judged
 //     nothing is NOTHING_JUDGED, never PASS;
-//   - the log: every attempt, newest first, filtered by event, org and
-//     outcome, opened, resent byte for byte, exported as the NDJSON
-//     delivery log; one EOD batch, at 23:59 IST by itself or when asked,
-//     re-sends every delivery of the log that deliverylog.DueAtEOD says is
-//     due, whatever made it (the mock API's go back through it: EODThrough).
+//   - the log: every attempt, a deliverylog.Attempt, newest first, with
+//     what was expected of the consumer and whether it was met; searched
+//     (Filter, ParseFilter) by event, org prefix, requestId, syncSessionId,
+//     status, expectation, source, outcome and time; opened, resent byte
+//     for byte, exported as the NDJSON delivery log; one EOD batch, at 23:59
+//     IST by itself or when asked, re-sends every delivery of the log that
+//     deliverylog.DueAtEOD says is due, whatever made it (the mock API's go
+//     back through it: EODThrough; and so do its resends: ResendThrough).
 //
 // Every control refuses bad input with a 4xx and {"message", "field"}, an
 // unknown JSON key by name, and changes nothing when it refuses.
 //
 // The log, the settings and the last runs live in a Store on disk (bbolt),
 // and survive a restart: a run the server stopped under is interrupted.
-// Memory holds a bounded window of the newest summaries and the counts,
+// Memory holds a bounded window of the newest attempts (without their bytes) and the counts,
 // however long the server runs.
 //
 // The server defends itself as a local server that holds a signing key and
