@@ -40,7 +40,7 @@ var _ = Describe("the deliveries list in a real browser", Label("browser"), func
 			until(`document.querySelector("#payload").value.includes('"sync.events.initiated"')`),
 			pick("#test-signature", "wrong-key"),
 			chromedp.Click(chromedp.CSS("#send")),
-			until(`document.querySelector("#send-msg").textContent.startsWith("Attempt #4")`),
+			until(`document.querySelector("#send-msg").textContent.startsWith("Attempt #4") && document.querySelector("#send-msg").classList.contains("good")`),
 			until(`document.querySelector('#log tbody tr[data-id="4"]') !== null`),
 			until(`document.querySelector("#stats").textContent.includes("4 as expected")`),
 		)).To(Succeed())

@@ -122,7 +122,7 @@ async function send() {
     const box = $("#send-result");
     box.replaceChildren(...requestPanels(a));
     box.hidden = false;
-    say("#send-msg", "Attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
+    say("#send-msg", "Attempt #" + a.id + ": " + a.result, a.met ? "good" : "error");
   } catch (e) { say("#send-msg", e.message, "error"); }
   $("#send").disabled = false;
 }
@@ -310,7 +310,7 @@ async function resendAttempt(id) {
   try {
     const a = await api("POST", "/api/console/deliveries/" + id + "/resend");
     if (a.handed) say("#detail-msg", "Handed to the mock Tartan API, which re-sends delivery #" + a.delivery + " as its own resend; the attempt joins the log when it is sent.", "good");
-    else say("#detail-msg", "Re-sent as attempt #" + a.id + ": " + a.result, a.outcome === "ok" ? "good" : "error");
+    else say("#detail-msg", "Re-sent as attempt #" + a.id + ": " + a.result, a.met ? "good" : "error");
   } catch (e) { say("#detail-msg", e.message, "error"); }
 }
 
