@@ -26,7 +26,7 @@ type Log struct {
 	store *Store
 
 	mu     sync.Mutex
-	window []deliverylog.Attempt // oldest first, at most size, without their bytes (brief)
+	window []held // oldest first, at most size
 	size   int
 	next   int64 // the ID of the next attempt
 	counts Counts
@@ -55,10 +55,19 @@ func newLog(st *Store, size int) (*Log, error) {
 		return nil, fmt.Errorf("console: reading the log: %w", err)
 	}
 	for i := len(newest) - 1; i >= 0; i-- {
-		l.window = append(l.window, newest[i])
+		l.window = append(l.window, hold(newest[i]))
 	}
 	return l, nil
 }
+
+// held is an attempt in the window: without its bytes, with the fields
+// the filter reads, so that filtering the window allocates nothing.
+type held struct {
+	a deliverylog.Attempt
+	v fields
+}
+
+func hold(a deliverylog.Attempt) held { return held{a: brief(a), v: fieldsOf(&a)} }
 
 // add numbers the attempts, writes them to the store in one transaction
 // and then to the window. An attempt whose Delivery is 0 starts a delivery
@@ -82,11 +91,11 @@ func (l *Log) add(run string, as ...*deliverylog.Attempt) error {
 	l.next += int64(len(as))
 	for _, a := range as {
 		l.counts.count(a)
-		l.window = append(l.window, brief(*a))
+		l.window = append(l.window, hold(*a))
 	}
 	if over := len(l.window) - l.size; over > 0 {
 		// Copy rather than reslice, so the dropped ones can be freed.
-		l.window = append(make([]deliverylog.Attempt, 0, l.size), l.window[over:]...)
+		l.window = append(make([]held, 0, l.size), l.window[over:]...)
 	}
 	return nil
 }
@@ -110,14 +119,14 @@ func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
 	l.mu.Lock()
 	oldest := l.next // the oldest ID the window holds
 	if len(l.window) > 0 {
-		oldest = l.window[0].ID
+		oldest = l.window[0].a.ID
 	}
 	for i := len(l.window) - 1; i >= 0 && len(out) <= limit; i-- {
-		s := &l.window[i]
-		if (before > 0 && s.ID >= before) || !f.Match(s) {
+		h := &l.window[i]
+		if (before > 0 && h.a.ID >= before) || !f.match(&h.v) {
 			continue
 		}
-		out = append(out, *s)
+		out = append(out, h.a)
 	}
 	l.mu.Unlock()
 	if len(out) <= limit && oldest > 1 {
