@@ -136,11 +136,12 @@ var _ = Describe("a Lane", Label("http", "lane"), func() {
 		c := startConsumer(func(w http.ResponseWriter, r *http.Request) {},
 			func(srv *http.Server) { srv.IdleTimeout = 20 * time.Millisecond })
 		l := viaLane.newPoster(c.URL)
-		for range 3 {
+		for i := range 3 {
 			r := l.Send(ctx, d)
 			Expect(r.OK()).To(BeTrue(), r.Summary())
-			// The server closes the connection while it is idle.
-			time.Sleep(120 * time.Millisecond)
+			// The server closes the connection while it is idle: wait until
+			// it has, however busy the machine, before the next send.
+			Eventually(c.closed.Load).WithContext(ctx).WithPolling(5 * time.Millisecond).Should(BeEquivalentTo(i + 1))
 		}
 		Expect(c.conns.Load()).To(BeEquivalentTo(3))
 	}, bounded)

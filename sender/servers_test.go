@@ -34,14 +34,18 @@ var (
 // accepts. It is closed when the spec ends.
 type consumer struct {
 	*httptest.Server
-	conns atomic.Int64
+	conns  atomic.Int64 // connections opened
+	closed atomic.Int64 // connections the server closed (or handed over)
 }
 
 func startConsumer(h http.HandlerFunc, configure ...func(*http.Server)) *consumer {
 	c := &consumer{Server: httptest.NewUnstartedServer(h)}
 	c.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
+		switch st {
+		case http.StateNew:
 			c.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			c.closed.Add(1)
 		}
 	}
 	c.Config.ErrorLog = log.New(io.Discard, "", 0)
