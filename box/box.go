@@ -67,6 +67,7 @@ type Box struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	done       chan struct{}
+	api        apiState // faults on the API and its call log (faults.go)
 }
 
 type config struct {
@@ -86,6 +87,7 @@ type config struct {
 	settling    judge.Settling
 	senderOpts  []sender.Option
 	onSend      func(Sent)
+	apiFaults   []APIFault
 }
 
 // Sent is one send of a delivery, as OnSend hears of it.
@@ -376,4 +378,4 @@ func (b *Box) Close() {
 
 // Handler returns Tartan's REST API (every path under /api/), to mount at
 // the root of the consumer's Tartan base URL.
-func (b *Box) Handler() http.Handler { return b.apiMux() }
+func (b *Box) Handler() http.Handler { return b.faulty(b.apiMux()) }

@@ -29,6 +29,7 @@ import (
 //	POST {prefix}eod                   re-send every delivery not acknowledged yet
 //	GET  {prefix}deliveries            the delivery log (no bodies)
 //	POST {prefix}send                  {"event": "sync.events.employee.add/delta"}: a test webhook of any catalogue event
+//	POST|GET|DELETE {prefix}api/faults faults on Tartan's API; GET {prefix}api/calls, {prefix}api/verdict (see faults_control.go)
 //
 // A body is a JSON object of the keys shown, or nothing; any other key is
 // refused by name. A body sent as another Content-Type than
@@ -59,6 +60,7 @@ func (b *Box) Controls() http.Handler {
 	mux.HandleFunc("POST "+p+"eod", b.postEOD)
 	mux.HandleFunc("POST "+p+"send", b.postSend)
 	mux.HandleFunc("GET "+p+"deliveries", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Deliveries()) })
+	b.apiControls(mux, p) // faults_control.go
 	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &fieldError{Field: "path", Why: r.Method + " " + r.URL.Path + " is not a control", NotFound: true})
 	})
