@@ -27,12 +27,14 @@ type apiFlags struct {
 	apiKeyFile  string
 	acceptAfter string
 	employees   int
+	apiFaults   string
 }
 
 func (f *apiFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.apiKey, "api-key", "", "the key the consumer's calls to the mock Tartan API carry, for local use ($"+envAPIKey+" or --api-key-file are safer); default: the public demo key "+DemoAPIKey)
 	fl.StringVar(&f.apiKeyFile, "api-key-file", "", "read the API key from this file (trailing newline ignored)")
 	fl.IntVar(&f.employees, "employees", box.DefaultEmployees, fmt.Sprintf("how many employees each corporate the mock Tartan API simulates has, 1 to %d (an invite's corporate_reference_data.employees sizes its own)", box.MaxEmployees))
+	fl.StringVar(&f.apiFaults, "api-faults", "", "faults armed on the mock Tartan API from the start: faults separated by ';', each the keys of POST /_tartansim/api/faults as key=value separated by ',' (docs/api.md), e.g. endpoint=employee_list,status=429,retryAfter=2s,next=3")
 	fl.StringVar(&f.acceptAfter, "accept-after", box.DefaultAcceptAfter.String(), "how long after an invite the simulated corporate accepts and its initial sync starts: a duration (0s: at once), or never (only from the control API)")
 }
 
@@ -87,7 +89,15 @@ func (a *app) boxOptions(f apiFlags, apiKey string, seed uint64) ([]box.Option, 
 		return nil, usageErr("the API key is the app key that signs webhooks; Tartan issues two keys, so give serve two different ones")
 	}
 	tlsConfig, _ := a.common.tlsConfig() // serveOptions has checked it
-	return []box.Option{box.Seed(seed), box.AcceptAfter(accept), box.Employees(f.employees), box.SenderOptions(sender.Timeout(a.common.timeout), sender.TLSConfig(tlsConfig))}, nil
+	opts := []box.Option{box.Seed(seed), box.AcceptAfter(accept), box.Employees(f.employees), box.SenderOptions(sender.Timeout(a.common.timeout), sender.TLSConfig(tlsConfig))}
+	if f.apiFaults != "" {
+		faults, err := box.ParseAPIFaults(f.apiFaults)
+		if err != nil {
+			return nil, usageErr("--api-faults %q: %s.", f.apiFaults, plain(err))
+		}
+		opts = append(opts, box.ArmAPIFaults(faults...))
+	}
+	return opts, nil
 }
 
 // apiKeyWords says which key the API's calls carry, for serve's first

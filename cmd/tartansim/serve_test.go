@@ -141,14 +141,14 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 	// serveAPI starts serve with the mock API's key and --accept-after
 	// accept, and waits until it answers; stop ends it and returns what it
 	// printed.
-	serveAPI := func(accept string) (base string, stop func() invocation) {
+	serveAPI := func(accept string, extra ...string) (base string, stop func() invocation) {
 		GinkgoHelper()
 		addr := freeLoopback()
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
 		done := make(chan invocation, 1)
 		go func() {
-			done <- tartansimCtx(ctx, "", "serve", "--addr", addr, "--store", store, "--accept-after", accept, "--api-key", "the-api-key")
+			done <- tartansimCtx(ctx, "", append([]string{"serve", "--addr", addr, "--store", store, "--accept-after", accept, "--api-key", "the-api-key"}, extra...)...)
 		}()
 		base = "http://" + addr
 		Eventually(func() error { _, err := http.Get(base + "/api/console/settings"); return err }, "10s", "20ms").Should(Succeed())
@@ -177,6 +177,24 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		Expect(r.output()).NotTo(ContainSubstring("the-api-key"))
 	})
 
+	It("arms faults on Tartan's API from the start with --api-faults", func() {
+		base, stop := serveAPI("never", "--api-faults", "endpoint=token,status=429,retryAfter=2s,next=1")
+		defer stop()
+		req, _ := http.NewRequest("POST", base+"/api/sdk/token/", strings.NewReader(`{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`))
+		req.Header.Set("Authorization", "the-api-key")
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusTooManyRequests))
+		Expect(resp.Header.Get("Retry-After")).To(Equal("2"))
+		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
+		Expect(code).To(Equal(http.StatusOK), "the fault took one call: %v", tok)
+		code, v := call("GET", base+"/_tartansim/api/verdict", "", "")
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(v).To(HaveKeyWithValue("outcome", "failed"), "this spec called again at once, not after 2s")
+		Expect(v["findings"]).To(ConsistOf(HaveKeyWithValue("check", "retry-after")))
+	})
+
 	DescribeTable("refuses bad input with one sentence and exit 2",
 		func(want string, args ...string) {
 			r := tartansim("", append([]string{"serve", "--store", store, "--addr", freeLoopback()}, args...)...)
@@ -189,5 +207,8 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		Entry("no employees", "--employees is 0, but a corporate has 1 to 100000 employees", "--employees", "0"),
 		Entry("too many employees", "--employees is 100001", "--employees", "100001"),
 		Entry("both API key flags", "--api-key and --api-key-file both given", "--api-key", "a", "--api-key-file", "b"),
+		Entry("an --api-faults of an unknown endpoint", `--api-faults "endpoint=nope,status=500,next=1": endpoint must be * or one of token`, "--api-faults", "endpoint=nope,status=500,next=1"),
+		Entry("an --api-faults with an unknown key", `--api-faults "endpoint=*,times=2": times is not a key of this control`, "--api-faults", "endpoint=*,times=2"),
+		Entry("an --api-faults Retry-After of part of a second", `retryAfter must be whole seconds`, "--api-faults", "endpoint=*,status=429,retryAfter=1500ms,next=1"),
 	)
 })
