@@ -179,9 +179,16 @@ func ParseAPIFaults(spec string) ([]APIFault, error) {
 		}
 		fields := map[string]json.RawMessage{}
 		for kv := range strings.SplitSeq(part, ",") {
-			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			kv = strings.TrimSpace(kv)
+			if kv == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return nil, &fieldError{Field: strings.TrimSpace(kv), Why: "is not key=value"}
+				return nil, &fieldError{Field: kv, Why: "is not key=value"}
+			}
+			if k = strings.TrimSpace(k); k == "" {
+				return nil, &fieldError{Field: `""`, Why: "is not a key: say key=value"}
 			}
 			if _, dup := fields[k]; dup {
 				return nil, &fieldError{Field: k, Why: "is given twice in one fault"}

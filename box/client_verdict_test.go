@@ -1,0 +1,92 @@
+package box
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tartansim/tartansim/judge"
+)
+
+func TestJudgeClient(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	ok := func(ms int) Call { return Call{Method: "GET", Path: "/api/v2/employee_list", Query: "page=1", Status: 200, Time: at(ms)} }
+	bad := func(ms, status int, after time.Duration) Call {
+		c := ok(ms)
+		c.Status, c.Fault, c.RetryAfter = status, FaultStatus, after
+		return c
+	}
+	other := ok(5)
+	other.Query = "page=2"
+	for _, c := range []struct {
+		name  string
+		calls []Call
+		want  judge.RunOutcome
+		found []ClientCheck
+	}{
+		{"never called", nil, judge.NothingJudged, nil},
+		{"met no fault", []Call{ok(0), ok(10)}, judge.NothingJudged, nil},
+		{"retried after Retry-After", []Call{bad(0, 429, 2*time.Second), ok(2000)}, judge.RunPassed, nil},
+		{"backed off from 5xx", []Call{bad(0, 500, 0), bad(100, 502, 0), bad(300, 503, 0), ok(700)}, judge.RunPassed, nil},
+		{"a 4xx the API answered is no fault", []Call{{Method: "GET", Path: "/x", Status: 404, Time: at(0)}}, judge.NothingJudged, nil},
+		{"gave up", []Call{bad(0, 503, 0)}, judge.RunFailed, []ClientCheck{CheckRetried}},
+		{"another page is not a retry", []Call{bad(0, 500, 0), other}, judge.RunFailed, []ClientCheck{CheckRetried}},
+		{"too early", []Call{bad(0, 429, 2*time.Second), ok(1999)}, judge.RunFailed, []ClientCheck{CheckRetryAfter}},
+		{"hammered", []Call{bad(0, 500, 0), bad(1, 500, 0), bad(2, 500, 0), bad(3, 500, 0), ok(4)}, judge.RunFailed, []ClientCheck{CheckBackoff}},
+		{"never got through", []Call{bad(0, 500, 0), bad(500, 500, 0)}, judge.RunFailed, []ClientCheck{CheckConverged, CheckRetried}},
+		{"a reset is a failure", []Call{{Method: "GET", Path: "/p", Fault: FaultReset, Time: at(0)}}, judge.RunFailed, []ClientCheck{CheckRetried}},
+	} {
+		v := JudgeClient(c.calls)
+		var found []ClientCheck
+		for _, f := range v.Findings {
+			found = append(found, f.Check)
+		}
+		if v.Outcome != c.want || !slices.Equal(found, c.found) || v.Why == "" {
+			t.Errorf("%s: got %s %v (%s), want %s %v", c.name, v.Outcome, found, v.Why, c.want, c.found)
+		}
+	}
+}
+
+func TestParseAPIFaults(t *testing.T) {
+	got, err := ParseAPIFaults("endpoint=employee_list,status=429,retryAfter=2s,next=3; endpoint=*,reset=true,fraction=0.1")
+	want := []APIFault{{Endpoint: "employee_list", Status: 429, RetryAfter: 2 * time.Second, Next: 3}, {Endpoint: "*", Reset: true, Fraction: 0.1}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("got %+v, %v; want %+v", got, err, want)
+	}
+	for spec, field := range map[string]string{
+		"":                                    "endpoint",
+		"endpoint=*":                          "status",
+		"endpoint=*,status=500":               "next",
+		"endpoint=*,status=500,next=1,next=2": "next",
+		"endpoint=*,status=abc,next=1":        "status",
+		"endpoint=*,oops":                     "oops",
+		"endpoint=*,status=500,next=1,x=1":    "x",
+		"endpoint=*,delay=soon,next=1":        "delay",
+	} {
+		_, err := ParseAPIFaults(spec)
+		var fe *fieldError
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("ParseAPIFaults(%q) = %v, want a refusal of %s", spec, err, field)
+		}
+	}
+}
+
+func FuzzParseAPIFaults(f *testing.F) {
+	for _, s := range []string{"endpoint=*,status=503,retryAfter=1s,next=2", "endpoint=token,reset=true,fraction=0.5;endpoint=*,delay=1s,next=1", "a=b,,;", `endpoint="x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		fs, err := ParseAPIFaults(spec)
+		if err != nil {
+			wantFieldError(t, err)
+			return
+		}
+		for _, x := range fs {
+			if x.Check() != nil {
+				t.Fatalf("%q parsed to a fault Check refuses: %+v", spec, x)
+			}
+		}
+	})
+}
