@@ -16,6 +16,9 @@ const (
 	FaultReset FaultKind = "reset"
 	// FaultDelay: held for the fault's delay, then answered as usual.
 	FaultDelay FaultKind = "delay"
+	// FaultShift: a sync of the corporate ran just before this page was
+	// read (see APIFault.Shift).
+	FaultShift FaultKind = "shift"
 	// FaultGone: the caller went away during the delay.
 	FaultGone FaultKind = "gone"
 )

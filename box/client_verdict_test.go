@@ -12,7 +12,9 @@ import (
 func TestJudgeClient(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	ok := func(ms int) Call { return Call{Method: "GET", Path: "/api/v2/employee_list", Query: "page=1", Status: 200, Time: at(ms)} }
+	ok := func(ms int) Call {
+		return Call{Method: "GET", Path: "/api/v2/employee_list", Query: "page=1", Status: 200, Time: at(ms)}
+	}
 	bad := func(ms, status int, after time.Duration) Call {
 		c := ok(ms)
 		c.Status, c.Fault, c.RetryAfter = status, FaultStatus, after

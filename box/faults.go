@@ -65,6 +65,11 @@ type APIFault struct {
 	Reset bool
 	// Delay holds the call this long first.
 	Delay time.Duration
+	// Shift, on employee_list only, runs a sync of the page's corporate
+	// (its HRMS changed as Churn says) just before a page after the first
+	// is read, then answers it as usual: the list shifts between two page
+	// reads. It takes only reads of page 2 or later.
+	Shift bool
 	// Next is how many calls it still takes; Fraction (0 < f <= 1), when
 	// set instead, takes each call with that chance, drawn from the box's
 	// seed.
@@ -79,16 +84,17 @@ type apiFaultJSON struct {
 	RetryAfter string  `json:"retryAfter,omitempty"`
 	Reset      bool    `json:"reset"`
 	Delay      string  `json:"delay,omitempty"`
+	Shift      bool    `json:"shift,omitempty"`
 	Next       int     `json:"next,omitempty"`
 	Fraction   float64 `json:"fraction,omitempty"`
 }
 
 // apiFaultKeys are the keys of POST .../api/faults and of a SPEC.
-var apiFaultKeys = []string{"endpoint", "status", "retryAfter", "reset", "delay", "next", "fraction"}
+var apiFaultKeys = []string{"endpoint", "status", "retryAfter", "reset", "delay", "shift", "next", "fraction"}
 
 // MarshalJSON writes the fault as the control takes it.
 func (f APIFault) MarshalJSON() ([]byte, error) {
-	j := apiFaultJSON{Endpoint: f.Endpoint, Status: f.Status, Reset: f.Reset, Next: f.Next, Fraction: f.Fraction}
+	j := apiFaultJSON{Endpoint: f.Endpoint, Status: f.Status, Reset: f.Reset, Shift: f.Shift, Next: f.Next, Fraction: f.Fraction}
 	if f.RetryAfter > 0 {
 		j.RetryAfter = f.RetryAfter.String()
 	}
@@ -113,8 +119,10 @@ func (f APIFault) Check() error {
 		return &fieldError{Field: "retryAfter", Why: "goes only with status 429 or 503"}
 	case f.Delay < 0 || f.Delay > MaxFaultDelay:
 		return &fieldError{Field: "delay", Why: "must be from 0s to 5m"}
-	case f.Status == 0 && !f.Reset && f.Delay == 0:
-		return &fieldError{Field: "status", Why: "is required unless reset or a delay is given"}
+	case f.Shift && (f.Endpoint != "employee_list" || f.Status != 0 || f.Reset):
+		return &fieldError{Field: "shift", Why: "goes only with endpoint employee_list, without status or reset"}
+	case f.Status == 0 && !f.Reset && f.Delay == 0 && !f.Shift:
+		return &fieldError{Field: "status", Why: "is required unless reset, shift or a delay is given"}
 	case f.Fraction != 0 && f.Next != 0:
 		return &fieldError{Field: "fraction", Why: "is instead of next: give one"}
 	case f.Fraction < 0 || f.Fraction > 1:
@@ -156,8 +164,13 @@ func decodeAPIFault(fields map[string]json.RawMessage) (APIFault, error) {
 		}
 		*d.dst = v
 	}
-	if raw, ok := fields["reset"]; ok && string(raw) != "null" && json.Unmarshal(raw, &f.Reset) != nil {
-		return f, &fieldError{Field: "reset", Why: "must be true or false"}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"reset", &f.Reset}, {"shift", &f.Shift}} {
+		if raw, ok := fields[b.key]; ok && string(raw) != "null" && json.Unmarshal(raw, b.dst) != nil {
+			return f, &fieldError{Field: b.key, Why: "must be true or false"}
+		}
 	}
 	if raw, ok := fields["fraction"]; ok && string(raw) != "null" && (json.Unmarshal(raw, &f.Fraction) != nil || f.Fraction <= 0) {
 		return f, &fieldError{Field: "fraction", Why: "must be more than 0 and at most 1"}
@@ -282,11 +295,11 @@ func (b *Box) DisarmAPIFaults() int {
 }
 
 // takeFault returns the fault a call to endpoint meets, if any, consuming it.
-func (b *Box) takeFault(endpoint string) (APIFault, bool) {
+func (b *Box) takeFault(endpoint string, laterPage bool) (APIFault, bool) {
 	b.apiLocked()
 	defer b.api.mu.Unlock()
 	for i, f := range b.api.faults {
-		if f.Endpoint != "*" && f.Endpoint != endpoint {
+		if (f.Endpoint != "*" && f.Endpoint != endpoint) || (f.Shift && !laterPage) {
 			continue
 		}
 		if f.Fraction > 0 {
@@ -310,7 +323,8 @@ func (b *Box) takeFault(endpoint string) (APIFault, bool) {
 func (b *Box) faulty(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Endpoint: endpointOf(r.URL.Path)}
-		f, hit := b.takeFault(c.Endpoint)
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		f, hit := b.takeFault(c.Endpoint, page > 1)
 		if hit && f.Delay > 0 {
 			select {
 			case <-b.cfg.clock.After(f.Delay):
@@ -334,8 +348,13 @@ func (b *Box) faulty(api http.Handler) http.Handler {
 			}
 			writeDoc(w, f.Status, wire.NewObject(1).Add("message", http.StatusText(f.Status)))
 		default:
-			if hit {
+			if hit && f.Delay > 0 {
 				c.Fault = FaultDelay
+			}
+			if hit && f.Shift {
+				if _, err := b.SyncWith(r.URL.Query().Get("org"), b.cfg.churn); err == nil {
+					c.Fault = FaultShift
+				}
 			}
 			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 			api.ServeHTTP(sw, r)

@@ -8,7 +8,7 @@ import (
 
 // apiControls registers the controls of faults on Tartan's API:
 //
-//	POST   {prefix}api/faults   arm {"endpoint", "status", "retryAfter", "reset", "delay", "next" | "fraction"}
+//	POST   {prefix}api/faults   arm {"endpoint", "status", "retryAfter", "reset", "delay", "shift", "next" | "fraction"}
 //	GET    {prefix}api/faults   the faults still armed
 //	DELETE {prefix}api/faults   disarm them all
 //	GET    {prefix}api/calls    the API calls received (method, path, status, time)

@@ -178,6 +178,19 @@ var _ = Describe("faults on Tartan's API", Label("api", "faults"), func() {
 		Expect(calls[len(calls)-1].Fault).To(Equal(box.FaultDelay))
 	})
 
+	It("shifts employee_list between two page reads: a sync lands just before page 2 is read", func() {
+		Expect(control("POST", "api/faults", `{"endpoint":"employee_list","shift":true,"next":1}`).status).To(Equal(200))
+		first := list(a, "org="+org+"&page_size=10&page=1")
+		Expect(first.doc["pageInfo"]).To(HaveKeyWithValue("totalItems", 27.0), "page 1 is no later page: the fault waits")
+		second := list(a, "org="+org+"&page_size=10&page=2")
+		Expect(second.status).To(Equal(200))
+		Expect(second.doc["pageInfo"]).To(HaveKeyWithValue("totalItems", 28.0), "the churn's joiner landed between the reads")
+		calls := a.srv.Box.Calls()
+		Expect(calls[len(calls)-1].Fault).To(Equal(box.FaultShift))
+		Expect(a.srv.Box.APIFaults()).To(BeEmpty())
+		a.settle()
+	})
+
 	It("takes a seeded fraction of the calls: the same seed, the same calls", func() {
 		run := func() []int {
 			b := newAPI(box.Seed(7))
