@@ -377,5 +377,6 @@ func (b *Box) Close() {
 }
 
 // Handler returns Tartan's REST API (every path under /api/), to mount at
-// the root of the consumer's Tartan base URL.
+// the root of the consumer's Tartan base URL. It records every call (see
+// Calls) and answers the ones an armed fault takes (see ArmAPIFault).
 func (b *Box) Handler() http.Handler { return b.faulty(b.apiMux()) }
