@@ -3,6 +3,7 @@ package box
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -91,4 +92,23 @@ func FuzzParseAPIFaults(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A full call log (MaxCalls), one in ten failed and retried 100 ms later.
+func BenchmarkJudgeClient(b *testing.B) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	calls := make([]Call, 0, MaxCalls)
+	for i := range MaxCalls {
+		c := Call{Method: "GET", Path: "/api/v2/employee_list", Query: "page=" + strconv.Itoa(i/2), Status: 200, Time: t0.Add(time.Duration(i) * 100 * time.Millisecond)}
+		if i%20 == 0 {
+			c.Status, c.Fault = 503, FaultStatus
+		}
+		calls = append(calls, c)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := JudgeClient(calls); v.Outcome != judge.RunPassed {
+			b.Fatal(v.Why)
+		}
+	}
 }
