@@ -178,7 +178,7 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 	})
 
 	It("arms faults on Tartan's API from the start with --api-faults", func() {
-		base, stop := serveAPI("never", "--api-faults", "endpoint=token,status=429,retryAfter=2s,next=1")
+		base, stop := serveAPI("never", "--api-faults", "endpoint=token,status=429,retryAfter=1h,next=1")
 		defer stop()
 		req, _ := http.NewRequest("POST", base+"/api/sdk/token/", strings.NewReader(`{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`))
 		req.Header.Set("Authorization", "the-api-key")
@@ -186,12 +186,12 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(http.StatusTooManyRequests))
-		Expect(resp.Header.Get("Retry-After")).To(Equal("2"))
+		Expect(resp.Header.Get("Retry-After")).To(Equal("3600"))
 		code, tok := call("POST", base+"/api/sdk/token/", "the-api-key", `{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`)
 		Expect(code).To(Equal(http.StatusOK), "the fault took one call: %v", tok)
 		code, v := call("GET", base+"/_tartansim/api/verdict", "", "")
 		Expect(code).To(Equal(http.StatusOK))
-		Expect(v).To(HaveKeyWithValue("outcome", "failed"), "this spec called again at once, not after 2s")
+		Expect(v).To(HaveKeyWithValue("outcome", "failed"), "this spec called again at once, not an hour later, however loaded the machine")
 		Expect(v["findings"]).To(ConsistOf(HaveKeyWithValue("check", "retry-after")))
 	})
 
