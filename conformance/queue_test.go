@@ -160,13 +160,13 @@ func (c *queued) work() {
 		c.mu.Unlock()
 		time.Sleep(lag)
 		env, _ := peek(body)
+		// The apply and the count that says it is done change together, so
+		// that no probe read sees "pending 0" with the delivery missing.
+		c.mu.Lock()
 		if c.q.skip == "" || env.Event != c.q.skip {
 			c.st.apply(context.Background(), body)
-		}
-		if c.q.skip == "" || env.Event != c.q.skip {
 			c.ran.ran(env.OrgID, env.RequestID)
 		}
-		c.mu.Lock()
 		c.wait[env.OrgID]--
 		c.mu.Unlock()
 	}
@@ -175,9 +175,9 @@ func (c *queued) work() {
 // state is what the consumer holds: the store's records, its own applied
 // counts and, when it says, how many deliveries wait.
 func (c *queued) state(orgID string) probe.State {
-	s := c.ran.report(c.st.ref.State(orgID))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	s := c.ran.report(c.st.ref.State(orgID))
 	s.Pending = nil
 	if c.q.pending {
 		n := c.wait[orgID]
