@@ -83,18 +83,18 @@ func (t *mockAPI) stop(why string) {
 	t.b, t.key, t.why = nil, nil, why
 }
 
-// log puts one of the box's sends in the console's Deliveries list.
+// log puts one of the box's sends in the console's Deliveries list. The
+// attempt and the box's number of its delivery join under one lock, so
+// that a Resend of what the list shows finds the box's delivery (found
+// apart, a Resend between the two went to the console instead).
 func (t *mockAPI) log(sent box.Sent) {
 	t.dmu.Lock()
-	prev := t.deliveries[sent.Seq]
-	t.dmu.Unlock()
-	id, err := t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, prev)
+	defer t.dmu.Unlock()
+	id, err := t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, t.deliveries[sent.Seq])
 	if err != nil {
 		return // the console says so in its own log; the box's log keeps the send
 	}
-	t.dmu.Lock()
 	t.deliveries[sent.Seq] = id
-	t.dmu.Unlock()
 }
 
 // redeliver is the console's EOD batch for the API's deliveries: the box
