@@ -68,6 +68,10 @@ type Box struct {
 	cancel     context.CancelFunc
 	done       chan struct{}
 	api        apiState // faults on the API and its call log (faults.go)
+
+	jw        *journaler // writes the journal (Persist); nil without one
+	replaying bool       // the journal is being replayed: nothing is sent or written
+	restored  Restored
 }
 
 type config struct {
@@ -88,6 +92,7 @@ type config struct {
 	senderOpts  []sender.Option
 	onSend      func(Sent)
 	apiFaults   []APIFault
+	journal     Journal
 }
 
 // Sent is one send of a delivery, as OnSend hears of it.
@@ -253,13 +258,26 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 	if err != nil {
 		return nil, err
 	}
-	g := fixtures.New(fixtures.NewFaker(cfg.seed), fixtures.At(cfg.clock.Now()), fixtures.RunID(fixtures.RunIDFor(cfg.seed)))
-	b := &Box{cfg: cfg, send: s, g: g, vendor: g.Vendor(), orgs: map[string]*org{}, stamps: map[string]time.Time{}, done: make(chan struct{})}
-	b.secret = []byte(g.Faker().LetterN(32))
-	b.ids = fixtures.NewFaker(cfg.seed ^ 0x1d5_1d5)
+	var history [][]byte
+	if cfg.journal != nil {
+		if history, err = cfg.journal.Load(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	seed := cfg.seed
+	if journaled, ok := journalSeed(history); ok {
+		cfg.seed = journaled // its data came from that seed
+	}
+	b := &Box{cfg: cfg, send: s, done: make(chan struct{})}
 	b.changed = sync.NewCond(&b.mu)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.queues, b.running = map[string][]job{}, map[string]bool{}
+	b.fresh()
+	var interrupted []Sent
+	if cfg.journal != nil {
+		b.jw = newJournaler(cfg.journal)
+		interrupted = b.restore(history, seed)
+	}
 	var workers sync.WaitGroup
 	for range Connections {
 		workers.Go(b.work)
@@ -273,7 +291,25 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 		b.arm(cfg.eod, func() { b.EOD() })
 	}
 	b.mu.Unlock()
+	if b.cfg.onSend != nil {
+		for _, sent := range interrupted {
+			b.cfg.onSend(sent)
+		}
+	}
 	return b, nil
+}
+
+// fresh gives the box the state of a new one: no corporates, nothing sent,
+// a generator at the start of its seed.
+func (b *Box) fresh() {
+	g := fixtures.New(fixtures.NewFaker(b.cfg.seed), fixtures.At(b.cfg.clock.Now()), fixtures.RunID(fixtures.RunIDFor(b.cfg.seed)))
+	b.g, b.vendor = g, g.Vendor()
+	b.secret = []byte(g.Faker().LetterN(32))
+	b.ids = fixtures.NewFaker(b.cfg.seed ^ 0x1d5_1d5)
+	b.orgs, b.order, b.log, b.stamps = map[string]*org{}, nil, nil, map[string]time.Time{}
+	b.queues, b.ready, b.running = map[string][]job{}, nil, map[string]bool{}
+	b.pending, b.inflight, b.fail, b.failN = 0, 0, sender.FaultNone, 0
+	b.acks, b.attempts, b.eodBatches = 0, 0, 0
 }
 
 // arm runs f at next(now), then again at each following time. b.mu held.
@@ -316,6 +352,7 @@ func (b *Box) SetEvents(sub fixtures.Subscription) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cfg.events = sub
+	b.note(entry{Op: opEvents, Events: sub.String()}, len(b.log))
 }
 
 // SetLayout changes the byte layout of the webhooks made from now on;
@@ -324,6 +361,7 @@ func (b *Box) SetLayout(l wire.Layout) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.cfg.layout = l
+	b.note(entry{Op: opLayout, Layout: &l}, len(b.log))
 }
 
 // SetProbe changes the state probe of the verdicts judged from now on (nil:
@@ -374,6 +412,9 @@ func (b *Box) Close() {
 	s := b.send
 	b.mu.Unlock()
 	s.Close()
+	if b.jw != nil {
+		_ = b.jw.close() // its error stays in JournalError
+	}
 }
 
 // Handler returns Tartan's REST API (every path under /api/), to mount at

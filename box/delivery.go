@@ -39,6 +39,9 @@ type Delivery struct {
 	ackSeq int       // the box-wide order of its first acknowledgement; 0: none
 	ackAt  time.Time // when that acknowledgement came (wall clock)
 	queued bool      // a send of it waits in the queue
+	// the kind and EOD batch of that send
+	queuedKind  deliverylog.Kind
+	queuedBatch int64
 }
 
 // MarshalJSON writes d with its attempts in the delivery log's JSON
@@ -115,8 +118,10 @@ func (b *Box) stamp(org string) string {
 // b.mu held.
 func (b *Box) enqueue(org string, kind deliverylog.Kind, batch int64, ds []*Delivery, sync bool) {
 	for _, d := range ds {
-		d.queued = true
-		b.push(job{d: d, kind: kind, batch: batch, org: d.OrgID})
+		d.queued, d.queuedKind, d.queuedBatch = true, kind, batch
+		if !b.replaying { // a replay sends nothing: the journal says how each send went
+			b.push(job{d: d, kind: kind, batch: batch, org: d.OrgID})
+		}
 	}
 	if o := b.orgs[org]; o != nil {
 		o.sessions++
@@ -124,7 +129,9 @@ func (b *Box) enqueue(org string, kind deliverylog.Kind, batch int64, ds []*Deli
 			o.cancelJudge() // the state is about to move on
 		}
 	}
-	b.push(job{org: org, sync: sync})
+	if !b.replaying {
+		b.push(job{org: org, sync: sync})
+	}
 	b.changed.Broadcast()
 }
 
@@ -205,13 +212,9 @@ func (b *Box) work() {
 			a.Fault = p.Fault.String()
 		}
 		a.Headers, a.Body = nil, "" // the delivery holds them
-		j.d.Attempts = append(j.d.Attempts, a)
-		j.d.queued = false
-		if a.OK() && j.d.ackSeq == 0 {
-			b.acks++
-			j.d.ackSeq = b.acks
-			j.d.ackAt = r.Start.Add(r.Latency)
-		}
+		ackAt := r.Start.Add(r.Latency)
+		b.took(j.d, a, ackAt)
+		b.note(entry{Op: opSent, Seq: j.d.Seq, Attempt: &a, AckAt: ackAt}, len(b.log))
 		b.mu.Unlock()
 		if b.cfg.onSend != nil {
 			b.cfg.onSend(Sent{Seq: j.d.Seq, Kind: j.kind, EODBatch: j.batch, Target: s.Target(), Request: p, Result: r})
@@ -229,8 +232,10 @@ func (b *Box) work() {
 func (b *Box) SendTest(k fixtures.Kind) (Delivery, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	mark := len(b.log)
 	b.g.SetNow(b.cfg.clock.Now())
 	ev := b.g.Sample(k, b.vendor)
+	defer b.note(entry{Op: opTest, Kind: k.ID()}, mark) // the sample drew from the generator, sent or not
 	ds := b.make([]fixtures.Event{ev})
 	if len(ds) == 0 {
 		return Delivery{OrgID: ev.OrgID, RequestID: ev.RequestID}, false
@@ -246,6 +251,7 @@ func (b *Box) FailNext(f sender.Fault, n int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.fail, b.failN = f, max(0, n)
+	b.note(entry{Op: opFail, Fault: f.String(), Next: b.failN}, len(b.log))
 }
 
 // EOD runs the end-of-day batch, the next in number (see
@@ -261,6 +267,14 @@ func (b *Box) EOD() int {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	mark := len(b.log)
+	n := b.eod()
+	b.note(entry{Op: opEOD}, mark)
+	return n
+}
+
+// eod is EOD's batch, queued now. b.mu held.
+func (b *Box) eod() int {
 	var batch []*Delivery
 	for _, d := range b.log {
 		if !d.queued && b.cfg.events.Sends(d.Event, d.EventType) && deliverylog.DueAtEOD(false, d.Attempts) {

@@ -107,6 +107,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	if o != nil && o.status != fixtures.StatusTerminated {
 		return o.id, false, nil // re-minted: nothing fires
 	}
+	mark := len(b.log)
 	b.g.SetNow(now)
 	if o == nil {
 		c := b.g.Corporate()
@@ -129,7 +130,11 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	conn := fixtures.Connection{Status: fixtures.StatusInvited, InvitedBy: &o.email}
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionRequested), o.corp, b.vendor, conn, now)
 	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
+	saved := saveInvite(inv)
+	saved.Employees = size // what it was made with, whatever --employees says at a restart
+	b.note(entry{Op: opInvite, Invitation: saved}, mark)
 	switch {
+	case b.replaying: // the journal says when it accepted
 	case b.cfg.acceptAfter == 0:
 		if err := b.accept(o); err != nil {
 			return "", false, err
@@ -218,8 +223,10 @@ func (b *Box) accept(o *org) error {
 		o.stopAccept()
 		o.stopAccept = nil
 	}
+	mark := len(b.log)
 	o.status, o.modified = fixtures.StatusAccepted, b.cfg.clock.Now()
 	_, err := b.sync(o)
+	b.note(entry{Op: opAccept, Org: o.id}, mark)
 	return err
 }
 
@@ -235,7 +242,11 @@ func (b *Box) Change(orgID string, d fixtures.Delta) error {
 	if err != nil {
 		return err
 	}
-	return b.change(o, d)
+	if err := b.change(o, d); err != nil {
+		return err
+	}
+	b.note(entry{Op: opChange, Org: o.id, Delta: &d}, len(b.log))
+	return nil
 }
 
 // change is Change with b.mu held: all of d, or nothing.
@@ -263,7 +274,12 @@ func (b *Box) Sync(orgID string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	return b.sync(o)
+	mark := len(b.log)
+	s, err := b.sync(o)
+	if err == nil {
+		b.note(entry{Op: opSync, Org: o.id}, mark)
+	}
+	return s, err
 }
 
 // SyncWith makes d's changes and syncs them: a delta on demand.
@@ -277,10 +293,13 @@ func (b *Box) SyncWith(orgID string, d fixtures.Delta) (Session, error) {
 	if err := b.syncable(o); err != nil {
 		return Session{}, err
 	}
+	mark := len(b.log)
 	if err := b.change(o, d); err != nil {
 		return Session{}, err
 	}
-	return b.sync(o)
+	s, err := b.sync(o)
+	b.note(entry{Op: opSyncWith, Org: o.id, Delta: &d}, mark) // the change stays, synced or not
+	return s, err
 }
 
 func (b *Box) syncable(o *org) error {
@@ -363,6 +382,7 @@ func (b *Box) Terminate(clientOrg string) error {
 		o.stopAccept()
 		o.stopAccept = nil
 	}
+	mark := len(b.log)
 	now := b.cfg.clock.Now()
 	b.g.SetNow(now)
 	conn := fixtures.Connection{Status: fixtures.StatusTerminated, TerminatedBy: &b.vendor.Inviter}
@@ -373,6 +393,7 @@ func (b *Box) Terminate(clientOrg string) error {
 	o.status, o.modified = fixtures.StatusTerminated, now
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionTerminated), o.corp, b.vendor, conn, now)
 	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
+	b.note(entry{Op: opTerminate, Org: o.id}, mark)
 	return nil
 }
 
@@ -381,6 +402,7 @@ func (b *Box) Terminate(clientOrg string) error {
 func (b *Box) scheduledSync() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.note(entry{Op: opScheduled}, len(b.log))
 	for _, id := range b.order {
 		o := b.orgs[id]
 		if o.status != fixtures.StatusAccepted || o.syncs > 0 {
@@ -401,6 +423,7 @@ func (b *Box) endSession(orgID string, wasSync bool) {
 	if wasSync {
 		o.syncs--
 	}
+	b.note(entry{Op: opEnded, Org: orgID, Sync: wasSync}, len(b.log))
 	b.judge(o)
 }
 

@@ -77,6 +77,7 @@ func (b *Box) resend(q resendQuery) (int, error) {
 		}
 	}
 	b.requeue(deliverylog.Resend, 0, ds)
+	b.note(entry{Op: opResend, Resend: &savedResend{SearchType: q.searchType, Session: q.session, RequestID: q.requestID, OrgID: q.orgID, Status: q.status, Counter: q.counter, Start: q.start, End: q.end}}, len(b.log))
 	return len(ds), nil
 }
 

@@ -11,7 +11,7 @@ import (
 // judge starts a judgement of o when its last queued session has been
 // sent. b.mu held.
 func (b *Box) judge(o *org) {
-	if o.ended < o.sessions || b.closed {
+	if o.ended < o.sessions || b.closed || b.replaying {
 		return
 	}
 	if b.cfg.probe == nil {

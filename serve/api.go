@@ -13,28 +13,32 @@ import (
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/show"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // mockAPI is the mock Tartan API that a Server mounts beside the console:
 // a box that follows the console's settings (webhook URL, key, probe,
-// subscription, layout). Until it can sign (a URL of the user's own and no
+// subscription, layout), its history kept in the console's store (the
+// journal "box"), so that its corporates are there again after a restart
+// or a change of key. Until it can sign (a URL of the user's own and no
 // app key), the API answers 503 with why.
+//
+// A webhook of the box's and its sends in the console's log are the same
+// delivery by its requestId, which the box never gives two webhooks.
 type mockAPI struct {
 	console *console.Server
 	apiKey  string
 	opts    []box.Option
 
-	mu  sync.Mutex
-	b   *box.Box
-	why string // when b is nil
-	key []byte // the key b signs with
-	// deliveries maps the box's delivery numbers to the console's, so the
-	// Deliveries list groups each webhook's sends. Its own lock: the box's
-	// sending goroutine takes it, while Close of a box under mu waits for
-	// that goroutine.
-	dmu        sync.Mutex
-	deliveries map[int]int64
+	mu       sync.Mutex
+	b        *box.Box
+	why      string // when b is nil
+	key      []byte // the key b signs with
+	restored box.Restored
 }
+
+// journal is the name of the box's journal in the console's store.
+const journal = "box"
 
 // follow makes (or re-aims) the box after a change of the console's
 // settings.
@@ -59,23 +63,32 @@ func (t *mockAPI) follow(st console.Settings) {
 		return
 	}
 	if t.b != nil {
-		t.b.Close()
+		t.b.Close() // its history is in the journal: the new box goes on from it
 	}
-	t.dmu.Lock()
-	t.deliveries = map[int]int64{}
-	t.dmu.Unlock()
-	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()), box.OnSend(t.log))...)
+	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()), box.OnSend(t.log), box.Persist(t.console.Journal(journal)))...)
 	if err != nil {
 		t.b, t.why = nil, "The mock Tartan API cannot start: "+err.Error()+"."
 		return
 	}
 	t.b, t.key, t.why = b, append([]byte(nil), key...), ""
+	if t.restored == (box.Restored{}) {
+		t.restored = b.Restored() // what the first box found in the store
+	}
+}
+
+// Restored says what the mock Tartan API took from the store when it
+// started: its corporates and deliveries, the sends a stop interrupted,
+// or why it could not.
+func (s *Server) Restored() box.Restored {
+	s.api.mu.Lock()
+	defer s.api.mu.Unlock()
+	return s.api.restored
 }
 
 // stop closes the box, which cannot follow the settings, so that the API
 // answers 503 with why instead of sending on to where the console no
-// longer points. Its corporates go with it, as with a change of key.
-// t.mu is held.
+// longer points. Its corporates stay in the journal, for the box made when
+// it can sign again. t.mu is held.
 func (t *mockAPI) stop(why string) {
 	if t.b != nil {
 		t.b.Close()
@@ -83,41 +96,64 @@ func (t *mockAPI) stop(why string) {
 	t.b, t.key, t.why = nil, nil, why
 }
 
-// log puts one of the box's sends in the console's Deliveries list. The
-// attempt and the box's number of its delivery join under one lock, so
-// that a Resend of what the list shows finds the box's delivery (found
-// apart, a Resend between the two went to the console instead).
+// log puts one of the box's sends in the console's Deliveries list, with
+// the earlier sends of the same webhook (the same requestId) when there
+// are any.
 func (t *mockAPI) log(sent box.Sent) {
-	t.dmu.Lock()
-	defer t.dmu.Unlock()
-	id, err := t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, t.deliveries[sent.Seq])
-	if err != nil {
-		return // the console says so in its own log; the box's log keeps the send
+	var delivery int64
+	if a, ok := t.apiAttempt(sent.Request.Body); ok {
+		delivery = a.Delivery
 	}
-	t.deliveries[sent.Seq] = id
+	_, _ = t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, delivery)
+	// a failure to record is in the console's own log; the box keeps the send
 }
 
-// redeliver is the console's EOD batch for the API's deliveries: the box
-// re-sends every delivery it made that nothing acknowledged (its EOD), so
-// that the re-sends count in its verdicts, and takes the console's ids of
-// the ones it made. Ids the box did not make (a box before a restart or a
-// change of key) are left to the console, which re-sends them itself.
-func (t *mockAPI) redeliver(_ context.Context, ids []int64) ([]int64, error) {
+// apiAttempt is the console's latest attempt of the API's webhook body.
+func (t *mockAPI) apiAttempt(body []byte) (deliverylog.Attempt, bool) {
+	env, err := wire.ReadEnvelope(body)
+	if err != nil || env.RequestID == "" {
+		return deliverylog.Attempt{}, false
+	}
+	page, err := t.console.Log().List(console.Filter{Source: deliverylog.FromAPI, RequestID: env.RequestID}, 0, 1)
+	if err != nil || len(page.Attempts) == 0 {
+		return deliverylog.Attempt{}, false
+	}
+	return page.Attempts[0].Attempt, true
+}
+
+// made returns the box and the requestIds of the console's deliveries
+// that are webhooks it made (by delivery id).
+func (t *mockAPI) made(ids []int64) (*box.Box, map[int64]string) {
 	t.mu.Lock()
 	b := t.b
 	t.mu.Unlock()
 	if b == nil {
 		return nil, nil
 	}
-	t.dmu.Lock()
-	made := make(map[int64]bool, len(t.deliveries))
-	for _, id := range t.deliveries {
-		made[id] = true
+	mine := map[string]bool{}
+	for _, d := range b.Deliveries() {
+		mine[d.RequestID] = true
 	}
-	t.dmu.Unlock()
+	out := map[int64]string{}
+	for _, id := range ids {
+		a, ok, err := t.console.Log().Get(id)
+		if err == nil && ok && a.Source == deliverylog.FromAPI && mine[a.RequestID] {
+			out[id] = a.RequestID
+		}
+	}
+	return b, out
+}
+
+// redeliver is the console's EOD batch for the API's deliveries: the box
+// re-sends every delivery it made that nothing acknowledged (its EOD), so
+// that the re-sends count in its verdicts, and takes the console's ids of
+// the ones it made. Ids the box did not make (a store from before the box
+// kept a journal) are left to the console, which re-sends them itself.
+func (t *mockAPI) redeliver(_ context.Context, ids []int64) ([]int64, error) {
+	b, made := t.made(ids)
 	var taken []int64
 	for _, id := range ids {
-		if made[id] {
+		if _, ok := made[id]; ok {
 			taken = append(taken, id)
 		}
 	}
@@ -130,30 +166,11 @@ func (t *mockAPI) redeliver(_ context.Context, ids []int64) ([]int64, error) {
 // rehand is the console's Resend of one of the API's deliveries: the
 // box's own resend (POST /api/webhooks/resend by its requestId, served in
 // process), so that it counts in the box's verdicts. A delivery the box
-// did not make (a box before a restart or a change of key) is left to the
-// console.
+// did not make is left to the console.
 func (t *mockAPI) rehand(ctx context.Context, delivery int64) (bool, error) {
-	t.mu.Lock()
-	b := t.b
-	t.mu.Unlock()
-	if b == nil {
-		return false, nil
-	}
-	seq := 0
-	t.dmu.Lock()
-	for s, id := range t.deliveries {
-		if id == delivery {
-			seq = s
-		}
-	}
-	t.dmu.Unlock()
-	var requestID string
-	for _, d := range b.Deliveries() {
-		if seq != 0 && d.Seq == seq {
-			requestID = d.RequestID
-		}
-	}
-	if requestID == "" {
+	b, made := t.made([]int64{delivery})
+	requestID, ok := made[delivery]
+	if !ok {
 		return false, nil
 	}
 	body, _ := json.Marshal(map[string]string{"search_type": "request_id", "request_id": requestID})

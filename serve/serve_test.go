@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +30,15 @@ const (
 // spec ends; it returns the server and its base URL (no trailing slash).
 func start(boxOpts []box.Option, consoleOpts ...console.Option) (*serve.Server, string) {
 	GinkgoHelper()
-	opts := append([]console.Option{console.Addr("127.0.0.1:0"), console.StorePath(filepath.Join(GinkgoT().TempDir(), "console.db"))}, consoleOpts...)
+	srv, base, _ := startAt(filepath.Join(GinkgoT().TempDir(), "console.db"), boxOpts, consoleOpts...)
+	return srv, base
+}
+
+// startAt runs a Server on loopback with the store at path until stop is
+// called or the spec ends.
+func startAt(path string, boxOpts []box.Option, consoleOpts ...console.Option) (srv *serve.Server, base string, stop func()) {
+	GinkgoHelper()
+	opts := append([]console.Option{console.Addr("127.0.0.1:0"), console.StorePath(path)}, consoleOpts...)
 	srv, err := serve.New(serve.Options{Console: opts, APIKey: apiKey, Box: append([]box.Option{box.Seed(uint64(GinkgoRandomSeed()))}, boxOpts...)})
 	Expect(err).NotTo(HaveOccurred())
 	ln, err := srv.Listen()
@@ -37,12 +46,16 @@ func start(boxOpts []box.Option, consoleOpts ...console.Option) (*serve.Server, 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	DeferCleanup(func() {
-		cancel()
-		Eventually(done, "10s").Should(Receive(BeNil()))
-		Expect(srv.Close()).To(Succeed())
-	})
-	return srv, strings.TrimSuffix(srv.URL(), "/")
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			Eventually(done, "10s").Should(Receive(BeNil()))
+			Expect(srv.Close()).To(Succeed())
+		})
+	}
+	DeferCleanup(stop)
+	return srv, strings.TrimSuffix(srv.URL(), "/"), stop
 }
 
 // call makes one request with a JSON body, the API key when key is set,
@@ -237,6 +250,48 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		_, d := call("GET", base+"/api/console/deliveries/2", "", "")
 		Expect(d).To(HaveKeyWithValue("kind", "resend"))
 		Expect(d).To(HaveKeyWithValue("delivery", BeNumerically("==", 1)))
+	})
+
+	It("keeps the mock API's corporates, records and deliveries across a restart, and a Resend of a delivery from before it is the box's", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "console.db")
+		_, base, stop := startAt(path, []box.Option{box.AcceptAfter(0)})
+		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
+		Expect(code).To(Equal(http.StatusOK))
+		org := invite(base)
+		var before map[string]any
+		Eventually(func() any {
+			_, before = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return before["judging"]
+		}, "20s", "20ms").Should(BeFalse(), "%v", before)
+		_, list := call("GET", base+"/api/v2/employee_list?org="+org+"&page_size=100", apiKey, "")
+		Expect(list["data"]).NotTo(BeEmpty())
+		stop()
+
+		srv, base, _ := startAt(path, []box.Option{box.AcceptAfter(0)})
+		r := srv.Restored()
+		Expect(r.Discarded).To(BeEmpty())
+		Expect(r.Corporates).To(Equal(1))
+		Expect(r.Deliveries).To(BeNumerically("==", before["deliveries"]))
+		_, again := call("GET", base+"/api/v2/employee_list?org="+org+"&page_size=100", apiKey, "")
+		Expect(again["data"]).To(Equal(list["data"]))
+		var v map[string]any
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["judging"]
+		}, "20s", "20ms").Should(BeFalse(), "%v", v)
+		Expect(v["acknowledged"]).To(Equal(before["acknowledged"]))
+		Expect(v["sessions"]).To(Equal(before["sessions"]))
+
+		code, got := call("POST", base+"/api/console/deliveries/1/resend", "", `{}`)
+		Expect(code).To(Equal(http.StatusAccepted), "%v", got)
+		Expect(got).To(HaveKeyWithValue("handed", true), "the dropped invite, sent before the restart, is the box's")
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["acknowledged"]
+		}, "10s", "20ms").Should(BeNumerically("==", before["deliveries"]), "%v", v)
+		_, d := call("GET", base+"/api/console/deliveries/"+fmt.Sprint(len(attempts(base, org))), "", "")
+		Expect(d).To(HaveKeyWithValue("kind", "resend"))
+		Expect(d).To(HaveKeyWithValue("delivery", BeNumerically("==", 1)), "the resend joins the delivery logged before the restart")
 	})
 
 	It("takes the mock-only controls from its own page only, and keeps the console's own API", func() {

@@ -156,6 +156,12 @@ func (a *app) serve(c *cobra.Command, f serveFlags) error {
 	fmt.Fprintf(a.stdout, "tartansim console: %s\n", srv.URL())
 	fmt.Fprintf(a.stdout, "  webhooks to %s; events %s; EOD %s IST; store %s; seed %d\n", where, st.Events, st.EOD, store, seed)
 	fmt.Fprintf(a.stdout, "  Tartan API on %s/api/ (calls carry %s); mock-only controls on %s%s\n", base, apiKeyWords(demo), base, box.ControlPrefix)
+	switch r := srv.Restored(); {
+	case r.Discarded != "":
+		fmt.Fprintf(a.stderr, "tartansim serve: the mock Tartan API's corporates in %s were not restored: %s.\n", store, r.Discarded)
+	case r.Corporates > 0:
+		fmt.Fprintf(a.stdout, "  restored from the store: %d corporates, %d deliveries (%d sends the stop cut short, due at the next EOD batch)\n", r.Corporates, r.Deliveries, r.Interrupted)
+	}
 	if err := srv.Serve(a.ctx, ln); err != nil {
 		return err
 	}
