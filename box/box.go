@@ -2,7 +2,6 @@ package box
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -15,23 +14,24 @@ import (
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
 // Errors of the Go API; the HTTP handlers answer them as 400 or 404.
 var (
 	// ErrUnknownOrg means no corporate has that org_id (or remote_org_id).
-	ErrUnknownOrg = errors.New("box: unknown org")
+	ErrUnknownOrg = error(&show.Refusal{Pkg: "box", Why: "unknown org"})
 	// ErrNotAccepted means the corporate has not accepted the invite yet.
-	ErrNotAccepted = errors.New("box: the corporate has not accepted the invite")
+	ErrNotAccepted = error(&show.Refusal{Pkg: "box", Why: "the corporate has not accepted the invite"})
 	// ErrSyncInProgress means a sync session of the org is still being sent.
-	ErrSyncInProgress = errors.New("box: a sync is in progress")
+	ErrSyncInProgress = error(&show.Refusal{Pkg: "box", Why: "a sync is in progress"})
 	// ErrTerminated means the connection has ended.
-	ErrTerminated = errors.New("box: the connection is terminated")
+	ErrTerminated = error(&show.Refusal{Pkg: "box", Why: "the connection is terminated"})
 	// ErrBadOption is wrapped by New's error for a bad option.
-	ErrBadOption = errors.New("box: bad option")
+	ErrBadOption = error(&show.Refusal{Pkg: "box", Why: "bad option"})
 	// ErrClosed means the box was closed.
-	ErrClosed = errors.New("box: closed")
+	ErrClosed = error(&show.Refusal{Pkg: "box", Why: "closed"})
 )
 
 // Box is Tartan in a box: Tartan's REST API (Handler), the corporates it

@@ -3,7 +3,6 @@ package box
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -301,7 +301,7 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, errors.New("box: not a time")
+	return time.Time{}, show.Refuse("box", "not a time")
 }
 
 // resendQuery is what Resend re-sends.

@@ -124,6 +124,9 @@ func (e *fieldError) Error() string {
 	return e.Field + " " + e.Why
 }
 
+// Reason is Error: it names no package.
+func (e *fieldError) Reason() string { return e.Error() }
+
 func (e *fieldError) status() int {
 	switch {
 	case e.Status != 0:

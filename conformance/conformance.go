@@ -13,6 +13,7 @@ import (
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Verdict is the outcome of one check.
@@ -97,7 +98,7 @@ type Result struct {
 // ErrUnreachable is what Run's error matches, with errors.Is, when the
 // target cannot be reached at all: no verdict would mean anything. The
 // error itself is an *UnreachableError, which says why.
-var ErrUnreachable = errors.New("conformance: target unreachable")
+var ErrUnreachable = error(&show.Refusal{Pkg: "conformance", Why: "target unreachable"})
 
 // UnreachableError is the error of Run when the target cannot be reached
 // at all. It matches ErrUnreachable with errors.Is.
@@ -108,6 +109,9 @@ type UnreachableError struct {
 
 // Error is "conformance: target unreachable: " and Why.
 func (e *UnreachableError) Error() string { return ErrUnreachable.Error() + ": " + e.Why }
+
+// Reason is "target unreachable: " and Why, for people.
+func (e *UnreachableError) Reason() string { return show.Reason(ErrUnreachable) + ": " + e.Why }
 
 // Is reports whether target is ErrUnreachable.
 func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
@@ -139,7 +143,7 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	}
 	s, err := sender.New(t.URL, sender.Timeout(3*budget), sender.TLSConfig(t.TLS), sender.MaxConns(32))
 	if err != nil {
-		return res, fmt.Errorf("conformance: %w", err)
+		return res, show.Refuse("conformance", "%w", err)
 	}
 	defer s.Close()
 	sc, err := c.Scenario(t.Seed)
@@ -154,11 +158,11 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
 	res.Report, res.Elapsed = rep, time.Since(began)
 	if errors.Is(err, probe.ErrInvalidState) && rep != nil && ctx.Err() == nil {
-		res.ProbeFault = "the state probe is at fault, not the consumer's handling: " + strings.TrimPrefix(err.Error(), "scenarios: ")
+		res.ProbeFault = "the state probe is at fault, not the consumer's handling: " + show.Reason(err)
 		err = nil
 	}
 	if err != nil {
-		return res, fmt.Errorf("conformance: check %s: %w", c.ID, err)
+		return res, show.Refuse("conformance", "check %s: %w", c.ID, err)
 	}
 	if rep.Interrupted {
 		return res, ctx.Err() // cut short: neither judged nor failed

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -24,11 +23,14 @@ type OptionError struct {
 }
 
 // Error is "conformance: Timeout -1s is negative: …".
-func (e *OptionError) Error() string {
+func (e *OptionError) Error() string { return "conformance: " + e.Reason() }
+
+// Reason is "FIELD VALUE WHY" (without an empty value), for people.
+func (e *OptionError) Reason() string {
 	if e.Value == "" {
-		return "conformance: " + e.Field + " " + e.Why
+		return e.Field + " " + e.Why
 	}
-	return "conformance: " + e.Field + " " + e.Value + " " + e.Why
+	return e.Field + " " + e.Value + " " + e.Why
 }
 
 // Validate refuses a Target that cannot be played: no URL, a URL that is
@@ -67,4 +69,4 @@ func (e *OptionError) Is(target error) bool {
 
 // ErrBadParallel is what Run's error matches, with errors.Is, for a
 // negative Options.Parallel (an *OptionError).
-var ErrBadParallel = errors.New("conformance: Parallel must be at least 1")
+var ErrBadParallel = error(&show.Refusal{Pkg: "conformance", Why: "Parallel must be at least 1"})

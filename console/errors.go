@@ -29,6 +29,9 @@ func (e *Error) Error() string { return e.Err.Error() + ": " + e.Why }
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Reason is Why, for people (see show.Reasoned).
+func (e *Error) Reason() string { return e.Why }
+
 // Sentence is Why for people: a capital letter (unless it starts with a
 // name such as sync.events.initiated) and a full stop.
 func (e *Error) Sentence() string { return sentence(e.Why) }

@@ -1,11 +1,11 @@
 package console
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Export writes the attempts f matches (Filter{}: the whole log), oldest
@@ -25,7 +25,7 @@ func (s *Server) Export(w io.Writer, f Filter) error {
 		err = ferr
 	}
 	if err != nil {
-		return fmt.Errorf("console: exporting the log: %w", err)
+		return show.Refuse("console", "exporting the log: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,10 @@
 package console
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/show"
 )
 
 // DefaultWindow is how many attempt summaries the log keeps in memory: the
@@ -52,7 +52,7 @@ func newLog(st *Store, size int) (*Log, error) {
 		return len(newest) < size
 	})
 	if err != nil {
-		return nil, fmt.Errorf("console: reading the log: %w", err)
+		return nil, show.Refuse("console", "reading the log: %w", err)
 	}
 	for i := len(newest) - 1; i >= 0; i-- {
 		l.window = append(l.window, hold(newest[i]))
@@ -86,7 +86,7 @@ func (l *Log) add(run string, as ...*deliverylog.Attempt) error {
 		}
 	}
 	if err := l.store.put(run, as); err != nil {
-		return fmt.Errorf("console: writing the log: %w", err)
+		return show.Refuse("console", "writing the log: %w", err)
 	}
 	l.next += int64(len(as))
 	for _, a := range as {
@@ -139,7 +139,7 @@ func (l *Log) List(f Filter, before int64, limit int) (Page, error) {
 			return len(out) <= limit
 		})
 		if err != nil {
-			return Page{}, fmt.Errorf("console: reading the log: %w", err)
+			return Page{}, show.Refuse("console", "reading the log: %w", err)
 		}
 	}
 	var p Page

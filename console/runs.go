@@ -13,10 +13,11 @@ import (
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // ErrBusy is the error of a run asked for while another one goes on.
-var ErrBusy = errors.New("console: a run is already going")
+var ErrBusy = error(&show.Refusal{Pkg: "console", Why: "a run is already going"})
 
 // keptRuns is how many finished runs the server remembers.
 const keptRuns = 20
@@ -41,8 +42,8 @@ const (
 
 // Why a run's context ends before the run does.
 var (
-	errRunCancelled = errors.New("console: the run was cancelled")
-	errShutdown     = errors.New("console: the server stopped")
+	errRunCancelled = error(&show.Refusal{Pkg: "console", Why: "the run was cancelled"})
+	errShutdown     = error(&show.Refusal{Pkg: "console", Why: "the server stopped"})
 )
 
 // Run verdicts, once a run is done: the run's judge.Tally, as the page

@@ -2,17 +2,18 @@ package console
 
 import (
 	"crypto/subtle"
-	"errors"
 	"mime"
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // ErrTokenRequired is New's error for an address other than loopback with
 // no token: a server that signs and sends requests on command must not be
 // open to the network.
-var ErrTokenRequired = errors.New("console: an address other than loopback needs a token")
+var ErrTokenRequired = error(&show.Refusal{Pkg: "console", Why: "an address other than loopback needs a token"})
 
 // tokenCookie carries the token in the browser once the page was opened
 // with ?token=...

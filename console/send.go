@@ -11,19 +11,20 @@ import (
 	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
 // ErrBadInput is wrapped by the error of a request the console cannot
 // carry out as asked: an unknown event, a malformed payload.
-var ErrBadInput = errors.New("console: bad input")
+var ErrBadInput = error(&show.Refusal{Pkg: "console", Why: "bad input"})
 
 // ErrNotSubscribed is wrapped by the error of a send of an event outside
 // the subscription: Tartan sends only the events an integrator chose.
-var ErrNotSubscribed = errors.New("console: not subscribed")
+var ErrNotSubscribed = error(&show.Refusal{Pkg: "console", Why: "not subscribed"})
 
 // ErrNotFound is wrapped when an attempt or a run does not exist.
-var ErrNotFound = errors.New("console: not found")
+var ErrNotFound = error(&show.Refusal{Pkg: "console", Why: "not found"})
 
 // Payload is a realistic webhook the fixtures generator made, before it is
 // sent: GET /api/console/payload.

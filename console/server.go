@@ -18,6 +18,7 @@ import (
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
@@ -148,7 +149,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	host, _, err := net.SplitHostPort(s.addr)
 	if err != nil {
-		return nil, fmt.Errorf("console: the address %q is not host:port", s.addr)
+		return nil, show.Refuse("console", "the address %q is not host:port", s.addr)
 	}
 	if !isLoopback(host) && s.token == "" {
 		return nil, ErrTokenRequired
@@ -157,7 +158,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, refuse(ErrBadInput, "settle", "the settle budget %s is negative: say 0 to judge at once", s.settle)
 	}
 	if s.storePath == "" {
-		return nil, errors.New("console: no store path")
+		return nil, show.Refuse("console", "no store path")
 	}
 	if s.settings, err = s.initial.Apply(Patch{}); err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if s.builtin, err = startBuiltin(key); err != nil {
 		_ = s.store.Close()
-		return nil, fmt.Errorf("console: cannot start the built-in consumer: %w", err)
+		return nil, show.Refuse("console", "cannot start the built-in consumer: %w", err)
 	}
 	s.hub = newHub()
 	s.outer = http.NewServeMux()
@@ -238,7 +239,7 @@ func (s *Server) Handler() http.Handler { return s.outer }
 func (s *Server) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return nil, fmt.Errorf("console: cannot listen on %s: %w", s.addr, errors.Unwrap(err))
+		return nil, show.Refuse("console", "cannot listen on %s: %w", s.addr, errors.Unwrap(err))
 	}
 	s.mu.Lock()
 	s.bound = ln.Addr().String()
@@ -343,7 +344,7 @@ func (s *Server) Update(p Patch) (Settings, error) {
 	}
 	if err := s.store.putMeta(keySettings, next); err != nil {
 		s.mu.Unlock()
-		return s.settings, fmt.Errorf("console: saving the settings: %w", err)
+		return s.settings, show.Refuse("console", "saving the settings: %w", err)
 	}
 	s.settings = next
 	s.mu.Unlock()
@@ -380,7 +381,7 @@ type target struct {
 
 // ErrNoKey is wrapped by the error of a send to a webhook URL of the user's
 // own when serve was given no app key.
-var ErrNoKey = errors.New("console: no app key")
+var ErrNoKey = error(&show.Refusal{Pkg: "console", Why: "no app key"})
 
 func (s *Server) target() (target, error) {
 	st := s.Settings()

@@ -1,13 +1,13 @@
 package console
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -55,7 +55,7 @@ type Patch struct {
 }
 
 // ErrBadSettings is wrapped by the error of a setting that cannot be used.
-var ErrBadSettings = errors.New("console: bad setting")
+var ErrBadSettings = error(&show.Refusal{Pkg: "console", Why: "bad setting"})
 
 // Apply returns s changed by p, or the first bad value as an error
 // wrapping ErrBadSettings, in one sentence; s itself is unchanged.
@@ -81,7 +81,7 @@ func (s Settings) Apply(p Patch) (Settings, error) {
 		}
 		sub, err := fixtures.ParseSubscription(list)
 		if err != nil {
-			return s, refuse(ErrBadSettings, "events", "%s", strings.TrimPrefix(err.Error(), "fixtures: "))
+			return s, refuse(ErrBadSettings, "events", "%s", show.Reason(err))
 		}
 		s.Events = sub.String()
 	}

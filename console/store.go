@@ -13,17 +13,18 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/show"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrStoreLocked is wrapped by OpenStore's error when another process (a
 // second serve) holds the store open.
-var ErrStoreLocked = errors.New("console: the store is in use by another tartansim serve")
+var ErrStoreLocked = error(&show.Refusal{Pkg: "console", Why: "the store is in use by another tartansim serve"})
 
 // ErrStoreDamaged is wrapped by OpenStore's error when the file is not a
 // console store or is damaged. The file is left exactly as it was.
-var ErrStoreDamaged = errors.New("console: the store is damaged or is not a tartansim console store")
+var ErrStoreDamaged = error(&show.Refusal{Pkg: "console", Why: "the store is damaged or is not a tartansim console store"})
 
 // storeFormat marks a file as a console store, version 2: attempts are
 // deliverylog.Attempt lines. A version 1 store (the console's own attempt
@@ -92,7 +93,7 @@ func (c *Counts) count(a *deliverylog.Attempt) {
 func OpenStore(path string) (st *Store, err error) {
 	if dir := dirOf(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("console: cannot create the store's folder %s: %w", dir, err)
+			return nil, show.Refuse("console", "cannot create the store's folder %s: %w", dir, err)
 		}
 	}
 	defer func() { // bbolt panics on some damaged files instead of failing
@@ -107,7 +108,7 @@ func OpenStore(path string) (st *Store, err error) {
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("%w: %s", ErrStoreDamaged, path)
 	case err != nil:
-		return nil, fmt.Errorf("console: cannot open the store %s: %w", path, err)
+		return nil, show.Refuse("console", "cannot open the store %s: %w", path, err)
 	}
 	st = &Store{db: db, path: path}
 	if err := st.init(); err != nil {

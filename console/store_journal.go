@@ -2,8 +2,8 @@ package console
 
 import (
 	"encoding/binary"
-	"fmt"
 
+	"github.com/tartansim/tartansim/show"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -45,7 +45,7 @@ func (j *Journal) Load() ([][]byte, error) {
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("console: reading the journal %s: %w", j.name, err)
+		return nil, show.Refuse("console", "reading the journal %s: %w", j.name, err)
 	}
 	return out, nil
 }
@@ -76,7 +76,7 @@ func (j *Journal) Append(entries ...[]byte) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("console: writing the journal %s: %w", j.name, err)
+		return show.Refuse("console", "writing the journal %s: %w", j.name, err)
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func (j *Journal) Reset() error {
 		return all.DeleteBucket(j.name)
 	})
 	if err != nil {
-		return fmt.Errorf("console: resetting the journal %s: %w", j.name, err)
+		return show.Refuse("console", "resetting the journal %s: %w", j.name, err)
 	}
 	return nil
 }

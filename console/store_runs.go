@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/tartansim/tartansim/show"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -29,7 +30,7 @@ func runKey(id string) ([]byte, bool) {
 func (s *Store) putRun(r Run, keep int) error {
 	k, ok := runKey(r.ID)
 	if !ok {
-		return fmt.Errorf("console: the run id %q is not a number", r.ID)
+		return show.Refuse("console", "the run id %q is not a number", r.ID)
 	}
 	js, err := json.Marshal(r)
 	if err != nil {
@@ -84,7 +85,7 @@ func (s *Server) loadRuns() error {
 			r.State, r.Note = RunInterrupted, interruptedNote
 			r.Version++
 			if err := s.store.putRun(*r, keptRuns); err != nil {
-				return fmt.Errorf("console: storing an interrupted run: %w", err)
+				return show.Refuse("console", "storing an interrupted run: %w", err)
 			}
 		}
 		if n, err := strconv.Atoi(r.ID); err == nil {

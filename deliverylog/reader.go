@@ -3,16 +3,17 @@ package deliverylog
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // MaxLine is the longest log line Reader accepts: 16 MiB.
 const MaxLine = 16 << 20
 
 // ErrBadLog is wrapped by every error about a log's content.
-var ErrBadLog = errors.New("deliverylog: bad delivery log")
+var ErrBadLog = error(&show.Refusal{Pkg: "deliverylog", Why: "bad delivery log"})
 
 // Reader reads a log line by line, so a log of any length is read in
 // bounded memory.

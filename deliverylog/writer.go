@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // What a crash of the writing process (kill -9, an OOM kill, a panic) can
@@ -23,7 +25,7 @@ const (
 )
 
 // ErrClosed is kept by a Writer written to after Close.
-var ErrClosed = errors.New("deliverylog: write to a closed delivery log")
+var ErrClosed = error(&show.Refusal{Pkg: "deliverylog", Why: "write to a closed delivery log"})
 
 // Writer writes entries as NDJSON, one line per entry, bounding what a crash
 // can lose (see FlushInterval). It is safe for concurrent use. The first

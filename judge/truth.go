@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -159,7 +160,7 @@ func (t *Truth) Forge(orgID, requestID string) {
 func (t *Truth) ForgeBody(body []byte) error {
 	ef, err := wire.ParseEffect(body)
 	if err != nil {
-		return fmt.Errorf("judge: truth: %w", err)
+		return show.Refuse("judge", "truth: %w", err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -231,7 +232,7 @@ func (t *Truth) Uncertain(body []byte) error { return t.apply(body, true) }
 func (t *Truth) apply(body []byte, uncertain bool) error {
 	ef, err := wire.ParseEffect(body)
 	if err != nil {
-		return fmt.Errorf("judge: truth: %w", err)
+		return show.Refuse("judge", "truth: %w", err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()

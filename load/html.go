@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // WriteHTML writes r as one self-contained HTML page for people who would
@@ -25,7 +27,7 @@ import (
 // carries no clock reading of its own). A nil histogram counts as empty.
 func WriteHTML(w io.Writer, r *Report) error {
 	if err := htmlPage.Execute(w, newHTMLView(r)); err != nil {
-		return fmt.Errorf("load: html report: %w", err)
+		return show.Refuse("load", "html report: %w", err)
 	}
 	return nil
 }

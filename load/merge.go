@@ -46,6 +46,9 @@ type MergeError struct {
 
 func (e *MergeError) Error() string { return "load: " + e.Why }
 
+// Reason is Why, for people.
+func (e *MergeError) Reason() string { return e.Why }
+
 // Merge combines the reports of the parts of one run: counts add up,
 // histograms merge exactly, the timeline adds per second, and the elapsed
 // time runs from the first part's start to the last one's end.

@@ -19,9 +19,10 @@ type OptionError struct {
 	Why   string
 }
 
-func (e *OptionError) Error() string {
-	return fmt.Sprintf("load: %s %s %s", e.Field, e.Value, e.Why)
-}
+func (e *OptionError) Error() string { return "load: " + e.Reason() }
+
+// Reason is "FIELD VALUE WHY", for people.
+func (e *OptionError) Reason() string { return fmt.Sprintf("%s %s %s", e.Field, e.Value, e.Why) }
 
 // StartAtPast is how far in the past Options.StartAt may be: a copy
 // started a little after the instant still joins the run (and says how

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Profile is an open-model arrival schedule: when the i-th send is due,
@@ -110,14 +112,14 @@ func (b Burst) String() string {
 // duration, from its middle) or "eod-burst:FACTOR:AT:WINDOW".
 func ParseProfile(s string, rate float64, duration time.Duration) (Profile, error) {
 	if !finite(rate) {
-		return nil, fmt.Errorf("load: the rate must be a positive number, not %g", rate)
+		return nil, show.Refuse("load", "the rate must be a positive number, not %g", rate)
 	}
 	if duration <= 0 {
 		duration = 10 * time.Second
 	}
 	parts := strings.Split(s, ":")
 	bad := func() (Profile, error) {
-		return nil, fmt.Errorf("load: profile %q: want constant, ramp, ramp:FROM:OVER, eod-burst or eod-burst:FACTOR:AT:WINDOW", s)
+		return nil, show.Refuse("load", "profile %q: want constant, ramp, ramp:FROM:OVER, eod-burst or eod-burst:FACTOR:AT:WINDOW", s)
 	}
 	switch parts[0] {
 	case "", "constant":

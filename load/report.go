@@ -9,6 +9,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Histogram bounds: 1 µs to 5 minutes, 3 significant digits.
@@ -273,7 +274,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	}{{&r.Latency, j.Latency}, {&r.Service, j.Service}, {&r.Lag, j.Lag}} {
 		decoded, err := hdr.Decode([]byte(h.text))
 		if err != nil {
-			return fmt.Errorf("load: report histogram: %w", err)
+			return show.Refuse("load", "report histogram: %w", err)
 		}
 		*h.dst = decoded
 	}

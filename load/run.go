@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -62,15 +61,15 @@ func (o Options) Workers(max int) int {
 }
 
 // ErrUnbounded is returned for a run with neither Events nor Duration.
-var ErrUnbounded = errors.New("load: a run needs a count of sends or a duration, so that it stops by itself")
+var ErrUnbounded = error(&show.Refusal{Pkg: "load", Why: "a run needs a count of sends or a duration, so that it stops by itself"})
 
 // ErrConcurrency is wrapped when Concurrency exceeds the Sender's MaxConns:
 // the workers beyond it would wait for a connection that never frees.
-var ErrConcurrency = errors.New("load: concurrency above the sender's connection cap")
+var ErrConcurrency = error(&show.Refusal{Pkg: "load", Why: "concurrency above the sender's connection cap"})
 
 // ErrLog is wrapped when the delivery log (Options.Log) could not be
 // written; the run stopped there.
-var ErrLog = errors.New("load: writing the delivery log")
+var ErrLog = error(&show.Refusal{Pkg: "load", Why: "writing the delivery log"})
 
 // Run sends the stream at the profile's rate and measures it: the whole
 // stream, or the part of it o.Segment holds. Memory stays bounded whatever

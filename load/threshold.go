@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Thresholds are the CI limits of a run. MaxP99 and MinRate are not
@@ -24,13 +26,13 @@ func ParseErrorRate(s string) (float64, error) {
 	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 {
-		return 0, fmt.Errorf("load: error rate %q: want a fraction like 0.001 or a percentage like 0.1%%", s)
+		return 0, show.Refuse("load", "error rate %q: want a fraction like 0.001 or a percentage like 0.1%%", s)
 	}
 	if pct {
 		f /= 100
 	}
 	if f > 1 {
-		return 0, fmt.Errorf("load: error rate %q is over 100%%", s)
+		return 0, show.Refuse("load", "error rate %q is over 100%%", s)
 	}
 	return f, nil
 }

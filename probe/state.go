@@ -3,10 +3,11 @@ package probe
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // State is what a consumer holds about one org: the body of the state probe,
@@ -40,7 +41,7 @@ type State struct {
 func NoPending() *int { n := 0; return &n }
 
 // ErrInvalidState is wrapped by every Parse error.
-var ErrInvalidState = errors.New("probe: invalid state")
+var ErrInvalidState = error(&show.Refusal{Pkg: "probe", Why: "invalid state"})
 
 // Parse decodes a probe response. Unknown keys are ignored; the known
 // ones must have their types: a string orgId and connectionStatus, an array

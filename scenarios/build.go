@@ -1,12 +1,12 @@
 package scenarios
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -92,7 +92,7 @@ func (b *builder) events(s *Step, at time.Time) ([]fixtures.Event, error) {
 	action, orgID := s.action()
 	o, ok := b.orgs[orgID]
 	if !ok {
-		return nil, fmt.Errorf("scenarios: step %s names unknown org %q", action, orgID)
+		return nil, show.Refuse("scenarios", "step %s names unknown org %q", action, orgID)
 	}
 	kind := func(id string) fixtures.Kind {
 		k, err := fixtures.LookupKind(id)
@@ -122,7 +122,7 @@ func (b *builder) events(s *Step, at time.Time) ([]fixtures.Event, error) {
 	case s.Event != nil:
 		return b.single(o, kind(s.Event.Kind), at)
 	}
-	return nil, fmt.Errorf("scenarios: step has no action")
+	return nil, show.Refuse("scenarios", "step has no action")
 }
 
 // delta applies a sync's changes to the org and makes its webhooks:
@@ -134,7 +134,7 @@ func (b *builder) delta(o *orgRun, d *OrgDelta, at time.Time) ([]fixtures.Event,
 	}
 	a, err := b.g.ApplyDelta(o.corp, o.emps, d.Delta)
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: org %q: %w", o.spec.ID, err)
+		return nil, show.Refuse("scenarios", "org %q: %w", o.spec.ID, err)
 	}
 	o.emps = a.Employees
 	joiners, updated := a.Joiners, a.Updated
@@ -175,7 +175,7 @@ func (b *builder) single(o *orgRun, k fixtures.Kind, at time.Time) ([]fixtures.E
 		return []fixtures.Event{s.Event(k, body, nil, at.Add(time.Second))}, nil
 	case fixtures.EventEmployeeRemark:
 		if len(o.emps) == 0 {
-			return nil, fmt.Errorf("scenarios: org %q has no employees to remark on yet", o.spec.ID)
+			return nil, show.Refuse("scenarios", "org %q has no employees to remark on yet", o.spec.ID)
 		}
 		e := o.emps[b.g.Faker().IntN(len(o.emps))]
 		s := b.g.Session(o.corp, b.vendor)
@@ -184,7 +184,7 @@ func (b *builder) single(o *orgRun, k fixtures.Kind, at time.Time) ([]fixtures.E
 		one := 1
 		return []fixtures.Event{s.Event(k, body, &one, at.Add(time.Second))}, nil
 	}
-	return nil, fmt.Errorf("scenarios: event %s is sent by initial-sync and delta-sync steps, not by event", k.ID())
+	return nil, show.Refuse("scenarios", "event %s is sent by initial-sync and delta-sync steps, not by event", k.ID())
 }
 
 // deliveries builds a step's deliveries in send order, with its overrides
@@ -263,7 +263,7 @@ func applyOverrides(s *Step, stepIndex int, docs []*wire.Object) error {
 			}
 		}
 		if matched == 0 {
-			return fmt.Errorf("scenarios: override %s matches nothing in step %d's webhooks", o, stepIndex)
+			return show.Refuse("scenarios", "override %s matches nothing in step %d's webhooks", o, stepIndex)
 		}
 	}
 	return nil
@@ -409,7 +409,7 @@ func selectWebhooks(sel []string, n int) ([]int, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("scenarios: webhooks %v select none of the step's %d", sel, n)
+		return nil, show.Refuse("scenarios", "webhooks %v select none of the step's %d", sel, n)
 	}
 	return out, nil
 }

@@ -2,11 +2,12 @@ package scenarios
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 //go:embed builtin/*.yaml
@@ -55,7 +56,7 @@ func parseBuiltins() []*Scenario {
 
 // ErrUnknownScenario is wrapped by Lookup's and Load's error for a name
 // that is neither a built-in nor a file.
-var ErrUnknownScenario = errors.New("scenarios: unknown scenario")
+var ErrUnknownScenario = error(&show.Refusal{Pkg: "scenarios", Why: "unknown scenario"})
 
 // Builtins returns the built-in scenarios in catalogue order: onboarding,
 // weekly-delta, realtime-day, eod-retry, duplicates, out-of-order,

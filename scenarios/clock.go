@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -73,7 +74,7 @@ func Midnight(t time.Time) time.Time {
 func ParseAt(s string, prev Moment) (Moment, error) {
 	m, problem := parseAt(s, prev)
 	if problem != "" {
-		return 0, fmt.Errorf("scenarios: %s", problem)
+		return 0, show.Refuse("scenarios", "%s", problem)
 	}
 	return m, nil
 }
@@ -259,7 +260,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("scenarios: %q is not a duration; write e.g. 90s, 2m or 1h30m", b)
+		return show.Refuse("scenarios", "%q is not a duration; write e.g. 90s, 2m or 1h30m", b)
 	}
 	*d = Duration(v)
 	return nil

@@ -11,11 +11,12 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/tartansim/tartansim/show"
 )
 
 // ErrInvalid is wrapped by every error about a scenario's content: match it
 // with errors.Is, and use errors.As with *FileError for the details.
-var ErrInvalid = errors.New("scenarios: invalid scenario")
+var ErrInvalid = error(&show.Refusal{Pkg: "scenarios", Why: "invalid scenario"})
 
 // FileError is a problem in a scenario, located in its file.
 //
@@ -58,6 +59,9 @@ func (e *FileError) Error() string {
 	return out + e.Msg
 }
 
+// Reason is Error: the file, line and field already say where.
+func (e *FileError) Reason() string { return e.Error() }
+
 // Unwrap returns ErrInvalid.
 func (e *FileError) Unwrap() error { return ErrInvalid }
 
@@ -69,7 +73,7 @@ const maxFileSize = 1 << 20
 func ParseFile(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
+		return nil, show.Refuse("scenarios", "%w", err)
 	}
 	return Parse(path, data)
 }

@@ -163,7 +163,7 @@ func (p *play) finish(ctx context.Context) error {
 	p.r.settle(p.rep.truth, p.rep.Deliveries)
 	if p.r.log != nil {
 		if err := p.r.log.Flush(); err != nil {
-			return fmt.Errorf("scenarios: writing the delivery log: %w", err)
+			return show.Refuse("scenarios", "writing the delivery log: %w", err)
 		}
 	}
 	if p.rep.Interrupted || p.r.dry {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tartansim/tartansim/judge"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Settle makes the runner wait for the consumer's state to settle before it
@@ -67,7 +68,7 @@ func (r *Runner) awaitOrgs(ctx context.Context, rep *Report) error {
 			got, err := judge.Await(ctx, r.probe, or.OrgID, rep.truth.Org(or.OrgID), r.aspects, since, r.judging())
 			if err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("scenarios: probe for org %s: %w", or.OrgID, err))
+				errs = append(errs, show.Refuse("scenarios", "probe for org %s: %w", or.OrgID, err))
 				mu.Unlock()
 				return
 			}
@@ -123,7 +124,7 @@ func (r *Runner) judgeEOD(ctx context.Context, rep *Report, sr *StepReport, batc
 			if ctx.Err() != nil {
 				return nil // the interrupt is the report's to tell
 			}
-			return fmt.Errorf("scenarios: probe for org %s: %w", org, err)
+			return show.Refuse("scenarios", "probe for org %s: %w", org, err)
 		}
 		if !got.Converged {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("after the EOD batch at %s, org %s had not applied everything it acknowledged: %s", sr.At, org, summarizeDiffs(got)))

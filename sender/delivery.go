@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Fault is a delivery fault the Sender injects on purpose.
@@ -36,7 +38,7 @@ func ParseFault(s string) (Fault, error) {
 			return Fault(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sender: unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
+	return 0, show.Refuse("sender", "unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
 }
 
 // Signature selects what goes into the signature header.
@@ -79,7 +81,7 @@ func ParseSignature(s string) (Signature, error) {
 			return Signature(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sender: unknown signature variant %q (want one of %s)", s, strings.Join(signatureNames[:], ", "))
+	return 0, show.Refuse("sender", "unknown signature variant %q (want one of %s)", s, strings.Join(signatureNames[:], ", "))
 }
 
 // HeaderCase selects how the signature header's name is spelled on the wire.
@@ -110,7 +112,7 @@ func ParseHeaderCase(s string) (HeaderCase, error) {
 			return HeaderCase(i), nil
 		}
 	}
-	return 0, fmt.Errorf("sender: unknown header case %q (want one of %s)", s, strings.Join(headerCaseNames[:], ", "))
+	return 0, show.Refuse("sender", "unknown header case %q (want one of %s)", s, strings.Join(headerCaseNames[:], ", "))
 }
 
 // Name returns the signature header's name in this casing.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Result is the outcome of one Send. A failed delivery is a Result, never a
@@ -116,7 +118,7 @@ func (r Result) Summary() string {
 		return "DNS lookup failed"
 	}
 	if r.Err != nil {
-		return answered + strings.TrimPrefix(r.Err.Error(), "sender: ")
+		return answered + show.Reason(r.Err)
 	}
 	return "no result"
 }
@@ -230,7 +232,7 @@ func (c ErrorClass) Injected() bool { return c == ClassDropped || c == ClassAckL
 // An out-of-range class is an error.
 func (c ErrorClass) MarshalText() ([]byte, error) {
 	if c < 0 || int(c) >= len(classNames) {
-		return nil, fmt.Errorf("sender: unknown error class %d", int(c))
+		return nil, show.Refuse("sender", "unknown error class %d", int(c))
 	}
 	return []byte(classNames[c]), nil
 }
@@ -243,7 +245,7 @@ func (c *ErrorClass) UnmarshalText(text []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("sender: unknown error class %q", text)
+	return show.Refuse("sender", "unknown error class %q", text)
 }
 
 // Classify maps an error from an HTTP exchange to its ErrorClass:

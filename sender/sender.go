@@ -47,10 +47,10 @@ const writeBuffer = 64 << 10
 const pollIdle = 10 * time.Millisecond
 
 // ErrBadTarget is wrapped by New when the target is not an http(s) URL.
-var ErrBadTarget = errors.New("sender: bad target")
+var ErrBadTarget = error(&show.Refusal{Pkg: "sender", Why: "bad target"})
 
 // ErrBadOption is wrapped by New when an Option's value is out of range.
-var ErrBadOption = errors.New("sender: bad option")
+var ErrBadOption = error(&show.Refusal{Pkg: "sender", Why: "bad option"})
 
 // ErrClientCertRequired is wrapped by a Result's Err (ClassTLS) when an
 // https target asked for a client certificate during the handshake, the
@@ -298,7 +298,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) Result {
 	case FaultDrop:
 		return Result{Start: s.clock.Now(), Class: ClassDropped}
 	default:
-		return Result{Start: s.clock.Now(), Class: ClassOther, Err: fmt.Errorf("sender: cannot inject %v", d.Fault)}
+		return Result{Start: s.clock.Now(), Class: ClassOther, Err: show.Refuse("sender", "cannot inject %v", d.Fault)}
 	}
 
 	if r, ok := s.acquire(ctx); !ok {
@@ -520,7 +520,7 @@ func (s *Sender) failure(start time.Time, err error, sent bool) Result {
 }
 
 func (s *Sender) wrap(err error) error {
-	return fmt.Errorf("sender: post %s: %w", s.redacted, err)
+	return show.Refuse("sender", "post %s: %w", s.redacted, err)
 }
 
 // dial is the transport's DialContext: it takes a connection slot first.

@@ -4,9 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // HeaderSignature is the header that carries the signature, spelled as Tartan
@@ -27,11 +28,11 @@ const SignatureLen = 2 * sha256.Size
 // detail.
 var (
 	// ErrMissingSignature means the signature was empty.
-	ErrMissingSignature = errors.New("sender: missing signature")
+	ErrMissingSignature = error(&show.Refusal{Pkg: "sender", Why: "missing signature"})
 	// ErrMalformedSignature means the signature is not 64 hex digits.
-	ErrMalformedSignature = errors.New("sender: malformed signature")
+	ErrMalformedSignature = error(&show.Refusal{Pkg: "sender", Why: "malformed signature"})
 	// ErrSignatureMismatch means a well-formed signature does not match the body.
-	ErrSignatureMismatch = errors.New("sender: signature does not match body")
+	ErrSignatureMismatch = error(&show.Refusal{Pkg: "sender", Why: "signature does not match body"})
 )
 
 // Sign returns the tartan-signature for body: the lowercase hex HMAC-SHA256 of

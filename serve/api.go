@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -183,7 +182,7 @@ func (t *mockAPI) rehand(ctx context.Context, delivery int64) (bool, error) {
 		Count int `json:"count"`
 	}
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil {
-		return false, fmt.Errorf("serve: the mock Tartan API refused the resend (%d)", rec.Code)
+		return false, show.Refuse("serve", "the mock Tartan API refused the resend (%d)", rec.Code)
 	}
 	return got.Count > 0, nil
 }

@@ -2,12 +2,12 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"net"
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Options configure a Server.
@@ -26,7 +26,7 @@ type Options struct {
 }
 
 // ErrNoAPIKey is New's error for Options without an APIKey.
-var ErrNoAPIKey = errors.New("serve: no API key for the mock Tartan API")
+var ErrNoAPIKey = error(&show.Refusal{Pkg: "serve", Why: "no API key for the mock Tartan API"})
 
 // Server is Tartan in a box: the console and the mock Tartan API beside
 // it. Create it with New, then Listen and Serve; Close it when Serve has

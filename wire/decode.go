@@ -3,9 +3,10 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Decode parses one JSON document into a tree whose objects keep their key
@@ -17,10 +18,10 @@ func Decode(data []byte) (any, error) {
 	dec.UseNumber()
 	v, err := decodeValue(dec)
 	if err != nil {
-		return nil, fmt.Errorf("wire: decode: %w", err)
+		return nil, show.Refuse("wire", "decode: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("wire: decode: data after the JSON document")
+		return nil, show.Refuse("wire", "decode: data after the JSON document")
 	}
 	return v, nil
 }

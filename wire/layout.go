@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Layout is a byte layout of a JSON document. Tartan's real layout is not
@@ -49,7 +51,7 @@ func ParseLayout(s string) (Layout, error) {
 			return Layout(i), nil
 		}
 	}
-	return 0, fmt.Errorf("wire: unknown layout %q (want one of %s)", s, strings.Join(layoutNames[:], ", "))
+	return 0, show.Refuse("wire", "unknown layout %q (want one of %s)", s, strings.Join(layoutNames[:], ", "))
 }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -3,6 +3,8 @@ package wire
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Op is what an Override does.
@@ -48,7 +50,7 @@ func ParseOverride(op Op, s string) (Override, error) {
 			eq = strings.IndexByte(s, '=') // an unbalanced path: let ParsePath say why
 		}
 		if eq < 0 {
-			return o, fmt.Errorf("wire: override %q: want PATH=VALUE", s)
+			return o, show.Refuse("wire", "override %q: want PATH=VALUE", s)
 		}
 		pathText, o.Text = s[:eq], s[eq+1:]
 	}
@@ -112,7 +114,7 @@ func (o Override) Apply(root any) error {
 	}
 	v, err := coerce(o.Text, current[0])
 	if err != nil {
-		return fmt.Errorf("wire: override %s: %w", o.Path, err)
+		return show.Refuse("wire", "override %s: %w", o.Path, err)
 	}
 	_, err = o.Path.Set(root, v)
 	return err

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tartansim/tartansim/show"
 )
 
 // Path addresses values in a document tree. Its syntax:
@@ -34,10 +36,10 @@ type segment struct {
 }
 
 // ErrPathSyntax is wrapped by ParsePath for malformed paths.
-var ErrPathSyntax = errors.New("wire: bad path")
+var ErrPathSyntax = error(&show.Refusal{Pkg: "wire", Why: "bad path"})
 
 // ErrNoMatch is wrapped by *NoMatchError.
-var ErrNoMatch = errors.New("wire: path matches nothing")
+var ErrNoMatch = error(&show.Refusal{Pkg: "wire", Why: "path matches nothing"})
 
 // NoMatchError says where a path stopped matching and what was there.
 type NoMatchError struct {
@@ -48,24 +50,28 @@ type NoMatchError struct {
 	Found     string   // the JSON kind found there
 }
 
-func (e *NoMatchError) Error() string {
+func (e *NoMatchError) Error() string { return "wire: " + e.Reason() }
+
+// Reason says where the path stopped matching and what is there, for
+// people.
+func (e *NoMatchError) Reason() string {
 	where := e.At
 	if where == "" {
 		where = "the document"
 	}
 	switch {
 	case e.Found != "object" && e.Found != "array":
-		return fmt.Sprintf("wire: path %q matches nothing: %s is a %s, not a container", e.Path, where, e.Found)
+		return fmt.Sprintf("path %q matches nothing: %s is a %s, not a container", e.Path, where, e.Found)
 	case len(e.Available) == 0:
-		return fmt.Sprintf("wire: path %q matches nothing: %s is an empty %s", e.Path, where, e.Found)
+		return fmt.Sprintf("path %q matches nothing: %s is an empty %s", e.Path, where, e.Found)
 	case e.Found == "object" && strings.HasPrefix(e.Want, "["):
-		return fmt.Sprintf("wire: path %q matches nothing: %s is an object; use .key, not %s (keys: %s)", e.Path, where, e.Want, strings.Join(e.Available, ", "))
+		return fmt.Sprintf("path %q matches nothing: %s is an object; use .key, not %s (keys: %s)", e.Path, where, e.Want, strings.Join(e.Available, ", "))
 	case e.Found == "array" && strings.HasPrefix(e.Want, `"`):
-		return fmt.Sprintf("wire: path %q matches nothing: %s is an array; index it with [N] or [*] before %s", e.Path, where, e.Want)
+		return fmt.Sprintf("path %q matches nothing: %s is an array; index it with [N] or [*] before %s", e.Path, where, e.Want)
 	case e.Found == "array":
-		return fmt.Sprintf("wire: path %q matches nothing: %s has no element %s (it has %d)", e.Path, where, e.Want, len(e.Available))
+		return fmt.Sprintf("path %q matches nothing: %s has no element %s (it has %d)", e.Path, where, e.Want, len(e.Available))
 	default:
-		return fmt.Sprintf("wire: path %q matches nothing: %s has no key %s (keys: %s)", e.Path, where, e.Want, strings.Join(e.Available, ", "))
+		return fmt.Sprintf("path %q matches nothing: %s has no key %s (keys: %s)", e.Path, where, e.Want, strings.Join(e.Available, ", "))
 	}
 }
 
@@ -233,7 +239,7 @@ func (p Path) Set(root any, v any) (int, error) {
 // others); deleting one is an error.
 func (p Path) Delete(root any) (int, error) {
 	if len(p.segs) > 0 && !p.segs[len(p.segs)-1].isKey {
-		return 0, fmt.Errorf("wire: path %q: cannot delete an array element", p.text)
+		return 0, show.Refuse("wire", "path %q: cannot delete an array element", p.text)
 	}
 	type hit struct {
 		o   *Object
@@ -257,7 +263,7 @@ func (p Path) Add(root any, v any) (int, error) {
 		return 0, fmt.Errorf("%w: empty path", ErrPathSyntax)
 	}
 	if !p.segs[len(p.segs)-1].isKey {
-		return 0, fmt.Errorf("wire: path %q: add needs a key at the end, not an index", p.text)
+		return 0, show.Refuse("wire", "path %q: add needs a key at the end, not an index", p.text)
 	}
 	// The new key is the last segment or, as in walk, a run of trailing
 	// bare keys naming one dotted key (vendor.orgId) whose parent exists.
@@ -292,10 +298,10 @@ func (p Path) addAt(root any, j int, v any) (int, error) {
 	collect := func(v any) error {
 		o, ok := v.(*Object)
 		if !ok {
-			return fmt.Errorf("wire: path %q: %s is a %s, not an object", p.text, parent.text, Kind(v))
+			return show.Refuse("wire", "path %q: %s is a %s, not an object", p.text, parent.text, Kind(v))
 		}
 		if o.Has(key) {
-			return fmt.Errorf("wire: path %q: key %q is already there (use set to replace it)", p.text, key)
+			return show.Refuse("wire", "path %q: key %q is already there (use set to replace it)", p.text, key)
 		}
 		targets = append(targets, o)
 		return nil

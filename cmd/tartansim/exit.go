@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/tartansim/tartansim/judge"
+	"github.com/tartansim/tartansim/show"
 )
 
 // Exit codes, as docs/ci.md lists them: users script against these.
@@ -35,14 +35,9 @@ func usageErr(format string, a ...any) error {
 // user gave was wrong, and err says how.
 func inputErr(err error) error { return &exitError{exitUsage, errors.New(plain(err))} }
 
-// plain is err's message without the name of the package that made it
-// ("scenarios: ", "load: "): a sentence for people, who do not care which
-// package refused their input.
-func plain(err error) string { return libraryPrefix.ReplaceAllString(err.Error(), "") }
-
-// libraryPrefix matches the name of one of tartansim's packages at the
-// start of an error's message.
-var libraryPrefix = regexp.MustCompile(`^(wire|fixtures|sender|show|consumer|scenarios|conformance|load|replay|console|box): `)
+// plain is err as a sentence for people (show.Reason): tartansim's
+// errors carry one, without the name of the package that made them.
+func plain(err error) string { return show.Reason(err) }
 
 func unreachableErr(format string, a ...any) error {
 	return &exitError{exitUnreachable, fmt.Errorf(format, a...)}

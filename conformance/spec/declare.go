@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -100,7 +99,7 @@ func play(ctx context.Context, c conformance.Check, t conformance.Target) {
 		if sentence, ok := unreachable(t, err); ok {
 			AbortSuite(sentence)
 		}
-		Fail(fmt.Sprintf("%s could not be judged: %s (seed %d)", c.ID, strings.TrimPrefix(err.Error(), "conformance: "), t.Seed))
+		Fail(fmt.Sprintf("%s could not be judged: %s (seed %d)", c.ID, show.Reason(err), t.Seed))
 	}
 	recordVerdict(r.Verdict)
 	if r.Verdict == conformance.Skip {
