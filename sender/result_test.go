@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/show"
 )
 
 var _ = Describe("sender.Classify", Label("results"), func() {
@@ -130,7 +131,7 @@ var _ = Describe("sender.Result", Label("results"), func() {
 			"DNS: no such host hooks.invalid"),
 		Entry(nil, sender.Result{Class: sender.ClassDropped}, "dropped (nothing sent)"),
 		Entry(nil, sender.Result{Class: sender.ClassAckLost, Sent: true}, "ack lost (request sent, response not read)"),
-		Entry(nil, sender.Result{Class: sender.ClassOther, Err: fmt.Errorf("sender: post http://x/: %w", context.Canceled)},
+		Entry(nil, sender.Result{Class: sender.ClassOther, Err: show.Refuse("sender", "post http://x/: %w", context.Canceled)},
 			"post http://x/: context canceled"),
 	)
 })
