@@ -177,7 +177,10 @@ var _ = Describe("a Sender against a hostile consumer", Label("hostile"), func()
 						s.Send(ctx, d)
 					}
 					Expect(time.Since(began)).To(BeNumerically("<", 3*(100*time.Millisecond)+hostileSlack), "%s: a slot was kept", b)
-					Expect(c.Requests()).To(Equal(3), "%s", b)
+					// the server may count a request after the sender gave up on
+					// it (a loaded machine runs its goroutine late); one never sent
+					// for want of a slot never comes
+					Eventually(ctx, c.Requests).Should(Equal(3), "%s", b)
 				}
 			}, SpecTimeout(10*time.Second))
 		})
