@@ -80,3 +80,38 @@ func benchInvite(b *testing.B, n int) {
 		bx.Close()
 	}
 }
+
+// A restart of a box whose journal holds a corporate of 10,000 employees,
+// its initial sync of 1,001 webhooks and their answers: made again from
+// the journal, sending nothing.
+func BenchmarkRestore10000(b *testing.B) {
+	j := &memJournal{}
+	target := discard(b)
+	bx, err := box.New(target, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)), box.AcceptAfter(0), box.Employees(10_000), box.Persist(j))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := bx.Invite(box.Invitation{Email: "hr@bench.in", OrgName: "Bench Ltd", FullName: "B"}); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := bx.Idle(ctx); err != nil {
+		b.Fatal(err)
+	}
+	bx.Close()
+	entries, _ := j.Load()
+	b.ReportMetric(float64(len(entries)), "entries")
+	b.ReportAllocs()
+	for b.Loop() {
+		again := &memJournal{entries: entries}
+		bx, err := box.New(target, []byte(appKey), apiKey, box.WithClock(clock.NewFake(monday)), box.AcceptAfter(0), box.Persist(again))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := bx.Restored(); r.Discarded != "" || r.Deliveries == 0 {
+			b.Fatalf("not restored: %+v", r)
+		}
+		bx.Close()
+	}
+}
