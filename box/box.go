@@ -11,6 +11,7 @@ import (
 	"github.com/tartansim/tartansim/clock"
 	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
+	"github.com/tartansim/tartansim/internal/journal"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
@@ -69,8 +70,8 @@ type Box struct {
 	done       chan struct{}
 	api        apiState // faults on the API and its call log (faults.go)
 
-	jw        *journaler // writes the journal (Persist); nil without one
-	replaying bool       // the journal is being replayed: nothing is sent or written
+	jw        *journal.Writer // writes the journal (Persist); nil without one
+	replaying bool            // the journal is being replayed: nothing is sent or written
 	restored  Restored
 }
 
@@ -275,7 +276,7 @@ func New(target string, appKey []byte, apiKey string, opts ...Option) (*Box, err
 	b.fresh()
 	var interrupted []Sent
 	if cfg.journal != nil {
-		b.jw = newJournaler(cfg.journal)
+		b.jw = journal.NewWriter(cfg.journal)
 		interrupted = b.restore(history, seed)
 	}
 	var workers sync.WaitGroup
@@ -413,7 +414,7 @@ func (b *Box) Close() {
 	b.mu.Unlock()
 	s.Close()
 	if b.jw != nil {
-		_ = b.jw.close() // its error stays in JournalError
+		_ = b.jw.Close() // its error stays in JournalError
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tartansim/tartansim/deliverylog"
@@ -166,76 +165,13 @@ type savedResend struct {
 	Start, End                                    time.Time
 }
 
-// journaler writes a box's entries from a goroutine of its own.
-type journaler struct {
-	j      Journal
-	mu     sync.Mutex
-	more   *sync.Cond
-	buf    [][]byte
-	closed bool
-	err    error // the first write that failed
-	done   chan struct{}
-}
-
-func newJournaler(j Journal) *journaler {
-	w := &journaler{j: j, done: make(chan struct{})}
-	w.more = sync.NewCond(&w.mu)
-	go w.run()
-	return w
-}
-
-func (w *journaler) add(e []byte) {
-	w.mu.Lock()
-	w.buf = append(w.buf, e)
-	w.more.Signal()
-	w.mu.Unlock()
-}
-
-func (w *journaler) run() {
-	defer close(w.done)
-	for {
-		w.mu.Lock()
-		for len(w.buf) == 0 && !w.closed {
-			w.more.Wait()
-		}
-		batch := w.buf
-		w.buf = nil
-		closed := w.closed
-		w.mu.Unlock()
-		if len(batch) > 0 {
-			if err := w.j.Append(batch...); err != nil {
-				w.mu.Lock()
-				if w.err == nil {
-					w.err = err
-				}
-				w.mu.Unlock()
-			}
-		}
-		if closed && len(batch) == 0 {
-			return
-		}
-	}
-}
-
-// close writes what is left and stops the goroutine.
-func (w *journaler) close() error {
-	w.mu.Lock()
-	w.closed = true
-	w.more.Signal()
-	w.mu.Unlock()
-	<-w.done
-	return w.err
-}
-
 // JournalError is the first error writing the journal met (nil: none, or
 // no journal): the history after it may be lost at a restart.
 func (b *Box) JournalError() error {
 	if b.jw == nil {
 		return nil
 	}
-	b.jw.mu.Lock()
-	defer b.jw.mu.Unlock()
-	return b.jw.err
+	return b.jw.Err()
 }
 
 // note writes e to the journal, stamped with the box's clock and with the
@@ -253,7 +189,7 @@ func (b *Box) note(e entry, mark int) {
 	if err != nil {
 		panic(err) // the entry's own types
 	}
-	b.jw.add(js)
+	b.jw.Add(js)
 }
 
 // madeSince counts and digests the deliveries made since mark. b.mu held.

@@ -184,7 +184,7 @@ func New(opts ...Option) (*Server, error) {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	if s.builtin, err = startBuiltin(key); err != nil {
+	if s.builtin, err = startBuiltin(key, s.store.Journal(builtinJournal)); err != nil {
 		_ = s.store.Close()
 		return nil, show.Refuse("console", "cannot start the built-in consumer: %w", err)
 	}

@@ -252,7 +252,7 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		Expect(d).To(HaveKeyWithValue("delivery", BeNumerically("==", 1)))
 	})
 
-	It("keeps the mock API's corporates, records and deliveries across a restart, and a Resend of a delivery from before it is the box's", func() {
+	It("keeps the mock API's corporates, records and deliveries, and what the built-in consumer holds, across a restart; a Resend of a delivery from before it is the box's", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "console.db")
 		_, base, stop := startAt(path, []box.Option{box.AcceptAfter(0)})
 		code, _ := call("POST", base+"/_tartansim/fail", "", `{"fault":"drop","next":1}`)
@@ -289,6 +289,10 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
 			return v["acknowledged"]
 		}, "10s", "20ms").Should(BeNumerically("==", before["deliveries"]), "%v", v)
+		Eventually(func() any {
+			_, v = call("GET", base+"/_tartansim/orgs/"+org+"/verdict", "", "")
+			return v["converged"]
+		}, "20s", "20ms").Should(BeTrue(), "the built-in consumer holds after the restart what it was sent before it, and the invite resent: %v", v)
 		_, d := call("GET", base+"/api/console/deliveries/"+fmt.Sprint(len(attempts(base, org))), "", "")
 		Expect(d).To(HaveKeyWithValue("kind", "resend"))
 		Expect(d).To(HaveKeyWithValue("delivery", BeNumerically("==", 1)), "the resend joins the delivery logged before the restart")
