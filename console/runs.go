@@ -150,6 +150,24 @@ type CheckVerdict struct {
 	Verdict string   `json:"verdict"`
 	Reason  string   `json:"reason,omitempty"`
 	Details []string `json:"details,omitempty"`
+	// Orgs are the state verdicts of the check's orgs whose state differed
+	// from the truth: the record diff (expected against held, per field).
+	Orgs []OrgVerdict `json:"orgs,omitempty"`
+}
+
+// differing are the verdicts of rep's orgs whose state was judged and
+// differed from the truth.
+func differing(rep *scenarios.Report) []OrgVerdict {
+	var out []OrgVerdict
+	if rep == nil {
+		return nil
+	}
+	for _, o := range rep.Orgs {
+		if o.Judged && len(o.Differences) > 0 {
+			out = append(out, OrgVerdict{ID: o.ID, Employees: o.Employees, Verdict: o.Verdict})
+		}
+	}
+	return out
 }
 
 // runs holds the current run and the last few finished ones.
@@ -406,7 +424,7 @@ func (s *Server) playChecks(ctx context.Context, r *Run, tg target, checks []con
 		s.update(r, func(r *Run) {
 			r.Summary = conformance.Tally(results)
 			r.Done++
-			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details})
+			r.Checks = append(r.Checks, CheckVerdict{ID: res.ID, Title: res.Title, Verdict: string(res.Verdict), Reason: res.Reason, Details: res.Details, Orgs: differing(res.Report)})
 		})
 	}
 	s.update(r, func(r *Run) {

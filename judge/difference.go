@@ -123,13 +123,22 @@ func (d Difference) String() string {
 }
 
 // MarshalJSON writes d's fields and, as "text", its sentence (String): the
-// console and the box's verdicts show the words every door shows.
+// console and the box's verdicts show the words every door shows. When
+// Expected and Held differ only in what a reader cannot see, it adds
+// "expectedShown" and "heldShown": both with \u escapes, as String writes
+// them, so that a diff of the two shows where they differ.
 func (d Difference) MarshalJSON() ([]byte, error) {
 	type plain Difference
-	return json.Marshal(struct {
+	v := struct {
 		plain
-		Text string `json:"text"`
-	}{plain(d), d.String()})
+		Text          string `json:"text"`
+		ExpectedShown string `json:"expectedShown,omitempty"`
+		HeldShown     string `json:"heldShown,omitempty"`
+	}{plain: plain(d), Text: d.String()}
+	if want, got := readable(d.Expected, d.Held); want != d.Expected || got != d.Held {
+		v.ExpectedShown, v.HeldShown = want, got
+	}
+	return json.Marshal(v)
 }
 
 // canonical renders a JSON value for comparison and messages: objects with

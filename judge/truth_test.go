@@ -116,6 +116,9 @@ func TestDifferencesNameTheDeliveryAndEscapeWhatReadsAlike(t *testing.T) {
 	if !strings.Contains(string(b), `"employee":"E2","field":"name"`) || !strings.Contains(string(b), `"requestId":"r2"`) {
 		t.Fatalf("JSON %s", b)
 	}
+	if !strings.Contains(string(b), `"heldShown":"\"\\uff21sha\""`) || !strings.Contains(string(b), `"expectedShown":"\"Asha\""`) {
+		t.Fatalf("JSON without the escaped values a diff shows: %s", b)
+	}
 }
 
 func TestCompareFindsEveryKindOfDifference(t *testing.T) {

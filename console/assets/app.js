@@ -151,7 +151,7 @@ function newer(r) {
   const cur = state.run;
   if (!cur) return true;
   if (r.id !== cur.id) return Number(r.id) > Number(cur.id);
-  return r.version >= cur.version;
+  return r.version > cur.version; // an equal copy changes nothing: the evidence a reader opened stays open
 }
 
 // reconcileRuns shows the newest run as the server has it: after the stream
@@ -160,6 +160,9 @@ async function reconcileRuns() {
   try {
     const runs = await api("GET", "/api/console/runs");
     if (runs.length) renderRun(runs[0]);
+    // The page opens on the latest run's summary, unless a link asks for a
+    // view of the deliveries.
+    if (runs.length && !location.search) $("#runs").scrollIntoView();
   } catch (_) { /* the next open retries */ }
 }
 
@@ -182,8 +185,7 @@ function renderRun(r) {
   $("#run-progress").hidden = false;
   const running = r.state === "running";
   $("#cancel-run").hidden = !running;
-  $("#run-scenario").disabled = running;
-  $("#run-conformance").disabled = running;
+  for (const b of document.querySelectorAll("#run-scenario, #run-conformance, #runs .rerun")) b.disabled = running;
   $("#run-fill").style.width = (r.total ? (100 * r.done / r.total) : 0) + "%";
   const what = r.kind === "scenario" ? "step" : "check";
   $("#run-status").textContent = r.name + ": " + r.state + ", " + r.done + " of " + r.total + " " + what + "s (seed " + r.seed + ", settle " + (r.settleNs ? r.settleNs / 1e9 + "s" : "none: judged at once") + ")";
@@ -191,27 +193,89 @@ function renderRun(r) {
   v.replaceChildren();
   if (r.verdict) {
     // NOTHING_JUDGED is no pass: it says so in words, in the colour of a warning.
-    v.append(el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict.replace("_", " ") + " " + r.name));
+    const again = r.kind === "scenario" ? rerunButton("Rerun " + r.name, { scenario: r.name }) : null;
+    v.append(el("div", { class: "row" }, el("div", { class: "verdict " + r.verdict, id: "verdict" }, r.verdict.replace("_", " ") + " " + r.name), again));
+  }
+  if (r.verdict || r.kind === "conformance") {
     const s = r.summary;
-    v.append(el("div", { class: "muted", id: "run-summary" }, s.passed + " passed · " + s.failed + " failed · " + s.skipped + " skipped"));
+    v.append(el("div", { class: "summary", id: "run-summary" }, s.passed + " passed · " + s.failed + " failed · " + s.skipped + " skipped" + (r.verdict === "NOTHING_JUDGED" ? " · nothing judged" : "")));
   }
   if (r.note) v.append(el("div", { class: "msg warn" }, r.note));
   if (r.error) v.append(el("div", { class: "msg error" }, r.error));
   for (const p of r.problems || []) v.append(el("div", { class: "msg error" }, p));
-  for (const o of r.orgs || []) {
-    const text = o.judged ? (o.converged ? "converged" : "did not converge: " + (o.differences || []).map((d) => d.text).join("; ")) : "not judged: " + o.reason;
-    v.append(el("div", { class: "muted" }, "org " + o.id + " (" + o.orgId + "), " + o.employees + " employees: " + text));
-  }
+  for (const o of r.orgs || []) v.append(orgVerdict(o));
   const list = $("#run-steps");
+  list.classList.toggle("checks", r.kind !== "scenario");
   if (r.kind === "scenario") {
     list.replaceChildren(...(r.steps || []).map((s) => el("li", {},
       s.at + " " + s.action + (s.org ? " " + s.org : "") + ": " + s.webhooks + " webhook(s), " + s.ok + " ok, " + s.failed + " failed" + (s.faults && s.faults.length ? " [" + s.faults.join(", ") + "]" : ""))));
   } else {
-    list.replaceChildren(...(r.checks || []).map((c) => el("li", {},
-      el("span", { class: "verdict " + c.verdict }, c.verdict), " ", el("code", {}, c.id), " " + c.title,
-      c.reason ? el("div", { class: "evidence" }, c.reason) : null,
-      ...(c.details || []).map((d) => el("div", { class: "evidence" }, d)))));
+    // Failures first, then what was skipped, then the passes.
+    const rank = { FAIL: 0, SKIP: 1, PASS: 2 };
+    const checks = (r.checks || []).slice().sort((a, b) => (rank[a.verdict] ?? 3) - (rank[b.verdict] ?? 3));
+    list.replaceChildren(...checks.map(checkItem));
   }
+  applyFailuresOnly();
+}
+
+function rerunButton(text, body) {
+  const b = el("button", { class: "rerun", title: "Start a run of this alone" }, text);
+  b.disabled = state.run && state.run.state === "running";
+  b.addEventListener("click", () => startRun(body));
+  return b;
+}
+
+// checkItem is one check's verdict: its reason, its evidence in full (open
+// when it failed) and the record diff of the orgs whose state differed.
+function checkItem(c) {
+  const li = el("li", { class: "check", "data-check": c.id, "data-verdict": c.verdict },
+    el("div", { class: "row" }, el("span", { class: "verdict " + c.verdict }, c.verdict), el("code", {}, c.id), el("span", {}, c.title),
+      el("span", { class: "spacer" }), rerunButton("Rerun", { conformance: true, checks: [c.id] })));
+  if (c.reason) li.append(el("div", { class: "reason" }, c.reason));
+  // The reason is the first line of the evidence: each line once.
+  const details = (c.details || []).filter((d, i) => !(i === 0 && c.reason && c.reason.startsWith(d)));
+  if (details.length) {
+    const box = el("details", { class: "evidence", open: c.verdict === "FAIL" }, el("summary", {}, "Evidence (" + details.length + (details.length === 1 ? " line)" : " lines)")));
+    box.append(...details.map((d) => el("div", { class: "line" }, d)));
+    li.append(box);
+  }
+  for (const o of c.orgs || []) li.append(orgVerdict(o));
+  return li;
+}
+
+// orgVerdict is a state verdict (judge.Verdict) with its record diff.
+function orgVerdict(o) {
+  const who = "org " + o.id + " (" + o.orgId + ")" + (o.employees ? ", " + o.employees + " employees" : "");
+  if (!o.judged) return el("div", { class: "muted org-verdict" }, who + ": not judged: " + o.reason);
+  if (o.converged) return el("div", { class: "muted org-verdict" }, who + ": converged");
+  return el("div", { class: "org-verdict" }, el("div", {}, who + ": did not converge, " + o.differences.length + " difference(s)"), diffTable(o.differences));
+}
+
+// diffTable shows differences expected against held, per field; two
+// values that differ only in what no one can see come escaped (judge
+// adds expectedShown and heldShown for them).
+function diffTable(ds) {
+  const t = el("table", { class: "diff" }, el("thead", {}, el("tr", {}, el("th", {}, "employee"), el("th", {}, "field"), el("th", {}, "expected"), el("th", {}, "held"))));
+  const body = el("tbody");
+  for (const d of ds) {
+    if (d.field || d.kind === "connection") {
+      const escaped = d.expectedShown !== undefined;
+      body.append(el("tr", { class: "field" + (escaped ? " escaped" : ""), title: d.text },
+        el("td", { class: "mono" }, d.employee || "—"), el("td", { class: "mono" }, d.field || "connectionStatus"),
+        el("td", { class: "mono want" }, escaped ? d.expectedShown : (d.expected || "(none)")),
+        el("td", { class: "mono got" }, (escaped ? d.heldShown : (d.held || "(none)")) + (escaped ? "  (differs only in characters you cannot see: escaped)" : ""))));
+    } else {
+      body.append(el("tr", { class: "other" }, el("td", { colSpan: 4 }, d.text)));
+    }
+  }
+  t.append(body);
+  return t;
+}
+
+// applyFailuresOnly hides the checks that did not fail when asked.
+function applyFailuresOnly() {
+  const only = $("#failures-only").checked;
+  for (const li of document.querySelectorAll("#run-steps li.check")) li.hidden = only && li.dataset.verdict !== "FAIL";
 }
 
 // expectation says what was expected of the consumer for attempt a (its
@@ -438,6 +502,7 @@ async function start() {
   $("#scenario").addEventListener("change", describeScenario);
   $("#run-scenario").addEventListener("click", () => startRun({ scenario: $("#scenario").value }));
   $("#run-conformance").addEventListener("click", () => startRun({ conformance: true }));
+  $("#failures-only").addEventListener("change", applyFailuresOnly);
   $("#cancel-run").addEventListener("click", () => state.run && api("POST", "/api/console/runs/" + state.run.id + "/cancel").catch((e) => say("#run-msg", e.message, "error")));
   for (const f of filters()) f.addEventListener(f.tagName === "SELECT" || f.type === "datetime-local" ? "change" : "input", () => loadDeliveries(false));
   $("#more").addEventListener("click", () => loadDeliveries(true));
@@ -450,6 +515,9 @@ async function start() {
     await Promise.all([loadScenarios(), loadDeliveries(false), loadStats(), newPayload()]);
     const runs = await api("GET", "/api/console/runs");
     if (runs.length) renderRun(runs[0]);
+    // The page opens on the latest run's summary, unless a link asks for a
+    // view of the deliveries.
+    if (runs.length && !location.search) $("#runs").scrollIntoView();
     if (await loadOrgs()) setInterval(loadOrgs, 2000);
     document.body.dataset.ready = "true";
   } catch (e) { say("#settings-msg", e.message, "error"); }
