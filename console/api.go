@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	m.HandleFunc("GET /api/console/deliveries/{id}", s.getDelivery)
 	m.HandleFunc("POST /api/console/deliveries/{id}/resend", s.postResend)
 	m.HandleFunc("POST /api/console/eod", s.postEOD)
+	m.HandleFunc("POST /api/console/recover", s.postRecover)
 	m.HandleFunc("GET /api/console/stats", s.getStats)
 	m.HandleFunc("GET /api/console/scenarios", s.getScenarios)
 	m.HandleFunc("GET /api/console/checks", s.getChecks)
@@ -169,7 +170,7 @@ func (s *Server) postSend(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f, err := ParseFilter(q)
+	f, err := s.parseFilter(q)
 	if err != nil {
 		fail(w, err)
 		return

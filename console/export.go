@@ -31,7 +31,7 @@ func (s *Server) Export(w io.Writer, f Filter) error {
 }
 
 func (s *Server) getExport(w http.ResponseWriter, r *http.Request) {
-	f, err := ParseFilter(r.URL.Query())
+	f, err := s.parseFilter(r.URL.Query())
 	if err != nil {
 		fail(w, err)
 		return

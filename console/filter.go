@@ -37,6 +37,10 @@ type Filter struct {
 	Until time.Time `json:"until,omitzero"`
 	// Outcome is ok or failed.
 	Outcome string `json:"outcome,omitempty"`
+
+	// named are the orgIds whose org's name Org starts with, as the
+	// server's OrgNames says: Org matches them too.
+	named []string
 }
 
 // The fields a filter reads of an attempt, in the order of an index
@@ -95,7 +99,7 @@ func (f Filter) match(v *fields) bool {
 	}
 	if f.Org != "" && string(v[fOrg]) != f.Org {
 		org := v[fOrg]
-		if len(f.Org) < MinOrgPrefix || len(org) < len(f.Org) || string(org[:len(f.Org)]) != f.Org {
+		if (len(f.Org) < MinOrgPrefix || len(org) < len(f.Org) || string(org[:len(f.Org)]) != f.Org) && !f.isNamed(org) {
 			return false
 		}
 	}
@@ -117,6 +121,16 @@ func (f Filter) match(v *fields) bool {
 		}
 	}
 	return true
+}
+
+// isNamed reports whether org is one of the orgs named by the filter's Org.
+func (f Filter) isNamed(org []byte) bool {
+	for _, id := range f.named {
+		if string(org) == id {
+			return true
+		}
+	}
+	return false
 }
 
 // decimal reads a decimal integer written by strconv.AppendInt; anything

@@ -46,6 +46,8 @@ type Server struct {
 	onChange  []func(Settings)
 	through   map[deliverylog.Source]Redeliver // EOD batches hand these sources' deliveries back
 	rehand    map[deliverylog.Source]Rehand    // Resend hands these sources' deliveries back
+	orgNames  OrgNamer                         // the org filter's names, when given
+	recoverer Recoverer                        // "recover every failure since", when given
 
 	store   *Store
 	log     *Log

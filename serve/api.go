@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
@@ -172,7 +174,29 @@ func (t *mockAPI) rehand(ctx context.Context, delivery int64) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	body, _ := json.Marshal(map[string]string{"search_type": "request_id", "request_id": requestID})
+	n, err := t.resend(ctx, b, map[string]string{"search_type": "request_id", "request_id": requestID})
+	return n > 0, err
+}
+
+// recoverSince is the console's "recover every failure since": the box's
+// own resend (POST /api/webhooks/resend, a time range, failed only,
+// served in process), so that every re-send counts as a resend in the
+// box's verdicts.
+func (t *mockAPI) recoverSince(ctx context.Context, since, until time.Time) (int, error) {
+	t.mu.Lock()
+	b, why := t.b, t.why
+	t.mu.Unlock()
+	if b == nil {
+		return 0, show.Refuse("serve", "%s", strings.TrimSuffix(why, "."))
+	}
+	return t.resend(ctx, b, map[string]string{"search_type": "timestamp_range", "status": "failed",
+		"start_time": since.Format(time.RFC3339Nano), "end_time": until.Format(time.RFC3339Nano)})
+}
+
+// resend asks b's POST /api/webhooks/resend, in process and with the API
+// key, for the deliveries the query selects; it returns how many it queued.
+func (t *mockAPI) resend(ctx context.Context, b *box.Box, query map[string]string) (int, error) {
+	body, _ := json.Marshal(query)
 	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/webhooks/resend", bytes.NewReader(body))
 	req.Header.Set("Authorization", t.apiKey)
 	req.Header.Set("Content-Type", "application/json")
@@ -182,9 +206,35 @@ func (t *mockAPI) rehand(ctx context.Context, delivery int64) (bool, error) {
 		Count int `json:"count"`
 	}
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil {
-		return false, show.Refuse("serve", "the mock Tartan API refused the resend (%d)", rec.Code)
+		return 0, show.Refuse("serve", "the mock Tartan API refused the resend (%d)", rec.Code)
 	}
-	return got.Count > 0, nil
+	return got.Count, nil
+}
+
+// named is the console's org filter by name: the box's corporates whose
+// name starts with name.
+func (t *mockAPI) named(name string) []string {
+	t.mu.Lock()
+	b := t.b
+	t.mu.Unlock()
+	if b == nil {
+		return nil
+	}
+	return b.Named(name)
+}
+
+// corporatesPath is where the console's Tartan API panel reads the
+// corporates in full and the armed failures, beside the box's controls.
+const corporatesPath = box.ControlPrefix + "corporates"
+
+// corporates is GET /_tartansim/corporates: {corporates, armed}.
+func corporates(w http.ResponseWriter, b *box.Box) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(struct {
+		Corporates []box.Corporate `json:"corporates"`
+		Armed      box.Armed       `json:"armed"`
+	}{b.Corporates(), b.ArmedFailures()})
 }
 
 // handler serves the API (controls false) or the mock-only controls.
@@ -197,6 +247,10 @@ func (t *mockAPI) handler(controls bool) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_ = json.NewEncoder(w).Encode(map[string]string{"detail": why})
+			return
+		}
+		if controls && r.Method == http.MethodGet && r.URL.Path == corporatesPath {
+			corporates(w, b)
 			return
 		}
 		if controls {

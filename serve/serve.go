@@ -46,7 +46,7 @@ func New(o Options) (*Server, error) {
 	api := &mockAPI{apiKey: o.APIKey, opts: o.Box}
 	opts := append(append([]console.Option(nil), o.Console...),
 		console.OnSettings(api.follow), console.EODThrough(deliverylog.FromAPI, api.redeliver),
-		console.ResendThrough(deliverylog.FromAPI, api.rehand))
+		console.ResendThrough(deliverylog.FromAPI, api.rehand), console.RecoverThrough(api.recoverSince), console.OrgNames(api.named))
 	c, err := console.New(opts...)
 	if err != nil {
 		return nil, err
