@@ -1,6 +1,7 @@
 package box
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/tartansim/tartansim/judge"
@@ -66,4 +67,19 @@ func (b *Box) ArmedFailures() Armed {
 		return Armed{}
 	}
 	return Armed{Fault: b.fail.String(), Next: b.failN}
+}
+
+// CorporatesPath is where CorporatesHandler is served beside the controls
+// (serve mounts it): the console's Tartan API panel reads it.
+const CorporatesPath = ControlPrefix + "corporates"
+
+// CorporatesHandler serves GET CorporatesPath: {corporates: [Corporate],
+// armed: Armed}.
+func (b *Box) CorporatesHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, struct {
+			Corporates []Corporate `json:"corporates"`
+			Armed      Armed       `json:"armed"`
+		}{b.Corporates(), b.ArmedFailures()})
+	})
 }

@@ -3,6 +3,9 @@ package console
 import (
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -13,6 +16,42 @@ import (
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/deliverylog"
 )
+
+// panelKey is the API key of the box the panel's specs mount.
+const panelKey = "panel-api-key"
+
+// withBox starts a console with a box beside it, wired as serve wires
+// them: the box's sends go into the log as source api, the EOD batch hands
+// their failures back to it, and its API, controls and corporates are
+// mounted.
+func withBox(opts ...box.Option) (*harness, *box.Box) {
+	GinkgoHelper()
+	store := GinkgoT().TempDir() + "/c.db"
+	var b *box.Box
+	var mu sync.Mutex
+	ids := map[int]int64{} // the box's delivery numbers → the console's
+	srv, err := New(Addr("127.0.0.1:0"), StorePath(store), EODThrough(deliverylog.FromAPI, func(_ context.Context, deliveries []int64) ([]int64, error) {
+		b.EOD()
+		return deliveries, nil
+	}))
+	Expect(err).NotTo(HaveOccurred())
+	url, key, probe, err := srv.Where()
+	Expect(err).NotTo(HaveOccurred())
+	logged := box.OnSend(func(sent box.Sent) {
+		mu.Lock()
+		defer mu.Unlock()
+		if id, err := srv.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
+			ids[sent.Seq] = id // a send not logged shows as a count the spec misses
+		}
+	})
+	b, err = box.New(url, key, panelKey, append(opts, box.WithProbe(probe), logged)...)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	srv.Mount("/api/", b.Handler())
+	srv.MountControls(box.ControlPrefix, b.Controls())
+	srv.MountControls(box.CorporatesPath, b.CorporatesHandler())
+	return startServer(srv), b
+}
 
 var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api"), func() {
 	It("stays hidden when the console runs alone", func() {
@@ -25,36 +64,11 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 	})
 
 	It("shows the corporates the backend invited, accepts one, fails two deliveries, re-sends them with the one EOD batch, and gives the verdict", func() {
-		store := GinkgoT().TempDir() + "/c.db"
-		// Wired as serve wires them: the box's sends go into the log as
-		// source api, and the EOD batch hands their failures back to it.
-		var b *box.Box
-		var mu sync.Mutex
-		ids := map[int]int64{} // the box's delivery numbers → the console's
-		srv, err := New(Addr("127.0.0.1:0"), StorePath(store), EODThrough(deliverylog.FromAPI, func(_ context.Context, deliveries []int64) ([]int64, error) {
-			b.EOD()
-			return deliveries, nil
-		}))
-		Expect(err).NotTo(HaveOccurred())
-		url, key, probe, err := srv.Where()
-		Expect(err).NotTo(HaveOccurred())
-		logged := box.OnSend(func(sent box.Sent) {
-			mu.Lock()
-			defer mu.Unlock()
-			if id, err := srv.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
-				ids[sent.Seq] = id // a send not logged shows as a count the spec misses
-			}
-		})
-		b, err = box.New(url, key, "panel-api-key", box.AcceptAfter(box.Never), box.Employees(12), box.WithProbe(probe), logged)
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(b.Close)
-		srv.Mount("/api/", b.Handler())
-		srv.MountControls(box.ControlPrefix, b.Controls())
-		h := startServer(srv)
+		h, b := withBox(box.AcceptAfter(box.Never), box.Employees(12))
 
 		By("the backend inviting a corporate through the API")
 		req, _ := http.NewRequest("POST", h.base+"/api/sdk/token/", strings.NewReader(`{"email":"hr@acme.in","org_name":"Acme","fullname":"Asha Rao"}`))
-		req.Header.Set("Authorization", "Token panel-api-key")
+		req.Header.Set("Authorization", "Token "+panelKey)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		Expect(err).NotTo(HaveOccurred())
@@ -68,17 +82,20 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 			until(`!document.querySelector("#tartan-api").hidden && document.querySelectorAll("#orgs tbody tr").length === 1`),
 		)).To(Succeed())
 		org := b.Orgs()[0]
-		Expect(text(ctx, "#orgs tbody tr")).To(And(ContainSubstring(org), ContainSubstring("1 of 1")))
+		Expect(text(ctx, "#orgs tbody tr")).To(And(ContainSubstring(org), ContainSubstring("Acme"), ContainSubstring("invited"), ContainSubstring("1 acknowledged · 0 failed")))
 
 		By("failing the next two deliveries, then accepting: the initial sync loses its session start and a batch")
 		Expect(chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS("#fail-n"), "2"),
 			chromedp.Click(chromedp.CSS("#fail-next")),
 			until(`document.querySelector("#api-msg").textContent.startsWith("The next 2 first send")`),
+			until(`document.querySelector("#armed").textContent === "Armed: the next 2 first send(s) will fail (drop)." && !document.querySelector("#disarm").hidden`),
 			chromedp.Click(chromedp.CSS(`#orgs tbody tr button`)),
-			until(`document.querySelector("#orgs tbody tr").textContent.includes("of 4")`),
-		)).To(Succeed(), "%s", text(ctx, "#api-msg"))
-		Expect(text(ctx, "#orgs tbody tr")).To(ContainSubstring("2 of 4"), "the invite and one batch of 12 employees acknowledged")
+			until(`document.querySelector("#api-msg").textContent.startsWith("Acme accepted the invite")`),
+			until(`(() => { const m = document.querySelector("#orgs tbody tr td.deliveries").textContent.match(/(\d+) acknowledged · (\d+) failed/); return m !== null && Number(m[1]) + Number(m[2]) === 4; })()`),
+		)).To(Succeed(), "%s / %s", text(ctx, "#api-msg"), text(ctx, "#orgs tbody tr"))
+		Expect(text(ctx, "#orgs tbody tr")).To(ContainSubstring("2 acknowledged · 2 failed"), "the invite and one batch of 12 employees acknowledged")
+		Expect(chromedp.Do(ctx, until(`document.querySelector("#armed").textContent === "Nothing armed." && document.querySelector("#disarm").hidden`))).To(Succeed(), "the armed failures were spent")
 
 		By("seeing them await the EOD batch in Deliveries")
 		Expect(chromedp.Do(ctx, until(`document.querySelector("#stats").textContent.includes("2 awaiting EOD")`))).To(Succeed(), "%s", text(ctx, "#stats"))
@@ -90,7 +107,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		Expect(chromedp.Do(ctx,
 			chromedp.Click(chromedp.CSS("#eod-now")),
 			until(`document.querySelector("#eod-msg").textContent.startsWith("EOD batch handed 2 to the Tartan API")`),
-			until(`document.querySelector("#orgs tbody tr").textContent.includes("4 of 4") && document.querySelector("#orgs tbody tr").textContent.includes("converged")`),
+			until(`document.querySelector("#orgs tbody tr").textContent.includes("4 acknowledged · 0 failed") && document.querySelector("#orgs tbody tr").textContent.includes("converged")`),
 			until(`document.querySelector("#stats").textContent.includes("0 awaiting EOD")`),
 		)).To(Succeed(), "%s", text(ctx, "#orgs tbody tr"))
 		var page Page
@@ -104,5 +121,33 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 			}
 		}
 		Expect(eods).To(Equal(2), "re-sent by the box, logged by it, in their deliveries")
+	})
+
+	It("gives a curl that, pasted into a shell, invites a corporate on this very server, with the API key as a variable", func() {
+		h, b := withBox(box.AcceptAfter(box.Never), box.Employees(5))
+		ctx := browser()
+		Expect(chromedp.Do(ctx,
+			chromedp.Navigate(h.base+"/"),
+			until(`document.body.dataset.ready === "true" && !document.querySelector("#tartan-api").hidden`),
+		)).To(Succeed())
+		Expect(text(ctx, "#orgs-empty")).To(ContainSubstring("No corporate invited yet"))
+		line := text(ctx, "#invite-curl")
+		Expect(line).To(And(ContainSubstring(h.base+"/api/sdk/token/"), ContainSubstring("$TARTAN_API_KEY")))
+		Expect(line).NotTo(ContainSubstring(panelKey), "the key is a variable, never its value")
+
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Env = append(os.Environ(), "TARTAN_API_KEY="+panelKey)
+		out, err := cmd.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "%s", out)
+		Expect(string(out)).To(ContainSubstring(`"org_id"`))
+		Expect(chromedp.Do(ctx, until(`document.querySelectorAll("#orgs tbody tr").length === 1`))).To(Succeed())
+		Expect(text(ctx, "#orgs tbody tr")).To(And(ContainSubstring("Acme Pvt Ltd"), ContainSubstring("remote id acme-1"), ContainSubstring(b.Orgs()[0]), ContainSubstring("invited")))
+
+		if os.Getenv(screenshotEnv) == "1" {
+			Expect(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#tartan-api").scrollIntoView()`))).To(Succeed())
+			png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#tartan-api")))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(os.WriteFile(filepath.Join("..", "docs", "console-api.png"), png, 0o644)).To(Succeed())
+		}
 	})
 })

@@ -223,19 +223,6 @@ func (t *mockAPI) named(name string) []string {
 	return b.Named(name)
 }
 
-// corporatesPath is where the console's Tartan API panel reads the
-// corporates in full and the armed failures, beside the box's controls.
-const corporatesPath = box.ControlPrefix + "corporates"
-
-// corporates is GET /_tartansim/corporates: {corporates, armed}.
-func corporates(w http.ResponseWriter, b *box.Box) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(struct {
-		Corporates []box.Corporate `json:"corporates"`
-		Armed      box.Armed       `json:"armed"`
-	}{b.Corporates(), b.ArmedFailures()})
-}
 
 // handler serves the API (controls false) or the mock-only controls.
 func (t *mockAPI) handler(controls bool) http.Handler {
@@ -249,8 +236,8 @@ func (t *mockAPI) handler(controls bool) http.Handler {
 			_ = json.NewEncoder(w).Encode(map[string]string{"detail": why})
 			return
 		}
-		if controls && r.Method == http.MethodGet && r.URL.Path == corporatesPath {
-			corporates(w, b)
+		if controls && r.Method == http.MethodGet && r.URL.Path == box.CorporatesPath {
+			b.CorporatesHandler().ServeHTTP(w, r)
 			return
 		}
 		if controls {

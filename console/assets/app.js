@@ -38,6 +38,15 @@ function say(sel, text, kind) {
   m.className = "msg" + (kind ? " " + kind : "");
 }
 
+// copy puts text on the clipboard and says so on the button.
+async function copy(button, text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch (_) { button.textContent = "Select and copy"; }
+  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+}
+
 function badge(outcome, text) { return el("span", { class: "badge " + outcome }, text); }
 function istTime(t) {
   try {
@@ -457,41 +466,92 @@ async function tapi(method, path, body) {
   return data;
 }
 
+// inviteCurl is the call that invites a corporate on this very server;
+// the API key is a shell variable, never its value.
+function inviteCurl() {
+  const body = JSON.stringify({ email: "hr@acme.in", org_name: "Acme Pvt Ltd", fullname: "Asha Rao", remote_org_id: "acme-1" });
+  return "curl -s -X POST '" + location.origin + "/api/sdk/token/' \\\n  -H \"Authorization: Token $TARTAN_API_KEY\" -H 'Content-Type: application/json' \\\n  -d '" + body + "'";
+}
+
+const connection = { CONNECTION_INVITED: "invited", CONNECTION_ACCEPTED: "accepted", CONNECTION_TERMINATED: "terminated" };
+
 function verdictCell(v) {
-  if (!v.judged) return el("td", {}, badge("", "not judged"), " " + (v.reason || ""));
-  if (v.converged) return el("td", {}, badge("ok", "converged"), v.lagNs ? " lag " + Math.round(v.lagNs / 1e6) + " ms" : "");
-  return el("td", {}, badge("failed", "differs"), " " + v.differences.slice(0, 2).map((d) => d.text).join("; ") + (v.differences.length > 2 ? " …" : ""));
+  const td = el("td", { class: "verdict-cell" });
+  if (v.judging) td.append(badge("", "judging"), " ");
+  if (!v.judged) td.append(badge("", "not judged"), " " + (v.reason || ""));
+  else if (v.converged) td.append(badge("ok", "converged"), v.lagNs ? " lag " + Math.round(v.lagNs / 1e6) + " ms" : "");
+  else {
+    td.append(badge("failed", "differs"), " " + v.differences.length + " difference(s)");
+    const box = el("details", { class: "evidence" }, el("summary", {}, "Evidence"));
+    box.append(diffTable(v.differences));
+    td.append(box);
+  }
+  return td;
 }
 
-function orgRow(v) {
-  const accept = el("button", { textContent: "Accept" });
-  accept.addEventListener("click", () => tapi("POST", "orgs/" + encodeURIComponent(v.orgId) + "/accept").then(loadOrgs, (e) => say("#api-msg", e.message, "error")));
-  const sync = el("button", { textContent: "Sync now" });
-  sync.addEventListener("click", () => tapi("POST", "orgs/" + encodeURIComponent(v.orgId) + "/sync", {}).then(loadOrgs, (e) => say("#api-msg", e.message, "error")));
-  return el("tr", { "data-org": v.orgId }, el("td", { class: "mono" }, v.orgId),
-    el("td", {}, v.acknowledged + " of " + v.deliveries), verdictCell(v), el("td", {}, accept, " ", sync));
+// control calls a mock-only control and says what it did, or why not.
+async function control(path, body, done) {
+  try {
+    const r = await tapi("POST", path, body);
+    say("#api-msg", done(r), "good");
+  } catch (e) { say("#api-msg", e.message, "error"); }
+  loadOrgs();
 }
 
+function orgRow(c) {
+  const v = c.verdict;
+  const name = c.name || c.orgId;
+  const cells = [el("td", {}, el("div", {}, name), el("div", { class: "mono muted", title: "orgId" }, c.orgId), c.remoteOrgId ? el("div", { class: "muted" }, "remote id " + c.remoteOrgId) : null),
+    el("td", {}, connection[c.connectionStatus] || c.connectionStatus), el("td", {}, c.employees), el("td", {}, v.sessions),
+    el("td", { class: "deliveries" }, v.acknowledged + " acknowledged · " + (v.deliveries - v.acknowledged) + " failed"), verdictCell(v)];
+  const org = "orgs/" + encodeURIComponent(c.orgId);
+  const controls = el("td", {});
+  if (c.connectionStatus === "CONNECTION_INVITED") {
+    const accept = el("button", { class: "accept" }, "Accept");
+    accept.addEventListener("click", () => control(org + "/accept", undefined, () => name + " accepted the invite: its initial sync follows."));
+    controls.append(accept, " ");
+  }
+  const sync = el("button", { class: "sync" }, "Sync now");
+  sync.addEventListener("click", () => {
+    const body = {};
+    for (const k of ["joiners", "promotions", "leavers"]) {
+      const n = parseInt($("#sync-" + k).value, 10);
+      if (n > 0) body[k] = n;
+    }
+    control(org + "/sync", body, (s) => "Sync of " + name + " queued: session " + s.syncSessionId + ", " + s.newRecords + " new and " + s.updatedRecords + " updated record(s) in " + s.webhooks + " webhook(s).");
+  });
+  controls.append(sync);
+  cells.push(controls);
+  return el("tr", { "data-org": c.orgId }, ...cells);
+}
+
+// loadOrgs reads the corporates; false when no Tartan API is beside the
+// console (the section stays hidden).
 async function loadOrgs() {
-  let vs;
-  try { vs = await tapi("GET", "verdicts"); } catch (e) {
-    if (e.status === 404) return false; // no Tartan API beside this console
+  let got;
+  try { got = await tapi("GET", "corporates"); } catch (e) {
+    if (e.status === 404) return false;
     $("#tartan-api").hidden = false;
     say("#api-msg", e.message, "error");
     return true;
   }
   $("#tartan-api").hidden = false;
-  $("#orgs tbody").replaceChildren(...vs.map(orgRow));
-  $("#orgs-empty").hidden = vs.length > 0;
+  document.body.classList.add("with-api");
+  // Read every two seconds: the evidence a reader opened stays open.
+  const open = new Set([...document.querySelectorAll("#orgs tbody tr")].filter((tr) => tr.querySelector("details[open]")).map((tr) => tr.dataset.org));
+  $("#orgs tbody").replaceChildren(...got.corporates.map(orgRow));
+  for (const tr of document.querySelectorAll("#orgs tbody tr")) if (open.has(tr.dataset.org) && tr.querySelector("details")) tr.querySelector("details").open = true;
+  $("#orgs-empty").hidden = got.corporates.length > 0;
+  const a = got.armed;
+  $("#armed").textContent = a.next ? "Armed: the next " + a.next + " first send(s) will fail (" + a.fault + ")." : "Nothing armed.";
+  $("#disarm").hidden = !a.next;
+  $("#disarm").dataset.fault = a.fault || "drop";
   return true;
 }
 
 async function failNext() {
   const n = parseInt($("#fail-n").value, 10);
-  try {
-    await tapi("POST", "fail", { fault: $("#fail-fault").value, next: n });
-    say("#api-msg", `The next ${n} first send(s) of the API will fail (${$("#fail-fault").value}).`, "ok");
-  } catch (e) { say("#api-msg", e.message, "error"); }
+  await control("fail", { fault: $("#fail-fault").value, next: n }, () => `The next ${n} first send(s) of the API will fail (${$("#fail-fault").value}).`);
 }
 
 async function start() {
@@ -508,6 +568,9 @@ async function start() {
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
   $("#fail-next").addEventListener("click", failNext);
+  $("#disarm").addEventListener("click", () => control("fail", { fault: $("#disarm").dataset.fault, next: 0 }, () => "Disarmed: the next sends go as they are."));
+  $("#invite-curl").textContent = inviteCurl();
+  for (const b of document.querySelectorAll("button.copy")) b.addEventListener("click", () => copy(b, $(b.dataset.copy).textContent));
   $("#deliveries .split").classList.add("nodetail");
   try {
     renderSettings(await api("GET", "/api/console/settings"));
