@@ -223,7 +223,6 @@ func (t *mockAPI) named(name string) []string {
 	return b.Named(name)
 }
 
-
 // handler serves the API (controls false) or the mock-only controls.
 func (t *mockAPI) handler(controls bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
