@@ -6,7 +6,7 @@
 
 const $ = (sel) => document.querySelector(sel);
 const maxRows = 500; // rows the live log keeps in the page
-const state = { settings: null, scenarios: [], before: 0, selected: 0, run: null };
+const state = { settings: null, scenarios: [], before: 0, selected: 0, run: null, payloadTicket: 0 };
 
 async function api(method, path, body) {
   const init = { method, credentials: "same-origin", headers: {} };
@@ -14,18 +14,25 @@ async function api(method, path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const r = await fetch(path, init);
+  const r = await reach(path, init);
   let data = null;
   try { data = await r.json(); } catch (_) { /* not JSON */ }
   if (!r.ok) throw new Error((data && data.message) || `The server answered ${r.status}.`);
   return data;
 }
 
+// unreachable is what the page says when serve does not answer, rather
+// than the browser's "Failed to fetch".
+const unreachable = "tartansim serve does not answer: it may be restarting. The page reconnects by itself; try again in a moment.";
+async function reach(path, init) {
+  try { return await fetch(path, init); } catch (_) { throw new Error(unreachable); }
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (k === "class") e.className = v;
-    else if (k.startsWith("data-")) e.setAttribute(k, v);
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "tabindex" || k === "role") e.setAttribute(k, v);
     else e[k] = v;
   }
   for (const c of children) if (c !== null && c !== undefined) e.append(c.nodeType ? c : String(c));
@@ -48,12 +55,18 @@ async function copy(button, text) {
 }
 
 function badge(outcome, text) { return el("span", { class: "badge " + outcome }, text); }
-function istTime(t) {
-  try {
-    return new Date(t).toLocaleString("en-GB", { timeZone: "Asia/Kolkata", dateStyle: "medium", timeStyle: "short" }) + " IST";
-  } catch (_) { return new Date(t).toString(); }
+// One time format on the page, 2026-12-06 09:00:00, always with its zone:
+// Tartan's clock (the EOD time) in IST, wall time in the browser's zone.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+function stamp(t, timeZone) {
+  const p = {};
+  for (const x of new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(new Date(t))) p[x.type] = x.value;
+  return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" + p.second;
 }
-function clock(t) { return new Date(t).toLocaleTimeString([], { hour12: false }); }
+function istTime(t) { return stamp(t, "Asia/Kolkata") + " IST"; }
+function wallTime(t) { return stamp(t) + " " + zone; }
+// clock is the time of day of a row; the table's header names the zone.
+function clock(t) { return stamp(t).slice(11); }
 
 // ---- Endpoint
 function renderSettings(v) {
@@ -90,15 +103,30 @@ async function saveSettings() {
       layout: $("#layout").value, eodAt: $("#eod-at").value.trim() || "23:59", events,
     });
     renderSettings(v);
-    say("#settings-msg", "Saved: " + (v.subscribed.length ? v.subscribed.length + " event(s) subscribed." : "no event subscribed."), "good");
+    const saved = "Saved: " + (v.subscribed.length ? v.subscribed.length + " event(s) subscribed." : "no event subscribed.");
+    if (v.webhookUrl && !v.keyGiven) say("#settings-msg", saved + " But serve has no app key, so it will refuse to send to " + v.webhookUrl + " until it is given one (TARTAN_APP_KEY or --key-file).", "warn");
+    else say("#settings-msg", saved, "good");
   } catch (e) { say("#settings-msg", e.message, "error"); }
 }
 
 // ---- Test a webhook
-async function newPayload() {
+// edited reports that the payload is not the one the page last generated.
+const edited = () => state.generated !== undefined && $("#payload").value !== state.generated;
+
+// newPayload replaces the payload with a new one of the event; asked by
+// a change of event, it keeps a payload the user edited, and says so.
+async function newPayload(byEvent) {
+  if (byEvent === true && edited()) {
+    say("#send-msg", "Your edited payload is kept; New payload replaces it with one of " + $("#test-event").value + ".", "warn");
+    return;
+  }
+  const before = $("#payload").value;
+  const ticket = ++state.payloadTicket;
   try {
     const p = await api("GET", "/api/console/payload?event=" + encodeURIComponent($("#test-event").value));
-    $("#payload").value = p.body;
+    if (ticket !== state.payloadTicket) return; // a newer payload was asked for
+    if (byEvent === true && $("#payload").value !== before) return; // edited while it came: kept
+    $("#payload").value = state.generated = p.body;
     say("#send-msg", "");
   } catch (e) { say("#send-msg", e.message, "error"); }
 }
@@ -109,17 +137,44 @@ function headerList(h) {
   return dl;
 }
 
+// bytes counts text as it goes on the wire: UTF-8 bytes, not characters.
+const bytes = (text) => new TextEncoder().encode(text).length;
+
+// jsonBlock shows text exactly as sent, with a button to read it pretty
+// printed (when it is JSON) and one to copy it; it folds away.
+function jsonBlock(title, text, cls) {
+  const pre = el("pre", { class: cls }, text);
+  const buttons = el("span", { class: "tools" });
+  let pretty = null;
+  try { pretty = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON: shown as it is */ }
+  if (pretty !== null && pretty !== text) {
+    const b = el("button", { class: "small pretty", title: "Show it indented; the bytes sent stay as they were" }, "Pretty");
+    b.addEventListener("click", (e) => {
+      e.preventDefault();
+      const on = pre.textContent === text;
+      pre.textContent = on ? pretty : text;
+      b.textContent = on ? "As sent" : "Pretty";
+    });
+    buttons.append(b, " ");
+  }
+  const c = el("button", { class: "small copy" }, "Copy");
+  c.addEventListener("click", (e) => { e.preventDefault(); copy(c, text); });
+  buttons.append(c);
+  return el("details", { class: "block", open: true }, el("summary", {}, el("h3", {}, title), " ", buttons), pre);
+}
+
 function requestPanels(a) {
   return [
     el("div", { class: "panel" }, el("h3", {}, "Request"),
       el("div", { class: "mono" }, "POST " + a.target), headerList(a.headers),
-      el("h3", {}, "Body (" + a.body.length + " bytes)"), el("pre", { class: "req-body" }, a.body),
-      el("h3", {}, "curl"), el("pre", { class: "curl" }, a.curl)),
+      jsonBlock("Body (" + bytes(a.body) + " bytes)", a.body, "req-body"),
+      jsonBlock("curl", a.curl, "curl")),
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
       el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
       el("div", { class: "expectation" }, expectation(a)),
       el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.fault ? " · fault " + a.fault : "")),
-      el("h3", {}, "Body"), el("pre", { class: "answer-body" }, a.answer || "(empty)")),
+      a.answer ? jsonBlock("Body (" + bytes(a.answer) + " bytes)", a.answer, "answer-body") : el("div", { class: "muted" }, "No answer body."),
+      el("p", { class: "muted" }, "The answer's headers are not kept in the log.")),
   ];
 }
 
@@ -132,7 +187,10 @@ async function send() {
     box.replaceChildren(...requestPanels(a));
     box.hidden = false;
     say("#send-msg", "Attempt #" + a.id + ": " + a.result, a.met ? "good" : "error");
-  } catch (e) { say("#send-msg", e.message, "error"); }
+  } catch (e) {
+    $("#send-result").hidden = true; // no stale answer under a new error
+    say("#send-msg", e.message, "error");
+  }
   $("#send").disabled = false;
 }
 
@@ -308,9 +366,22 @@ function filterQuery() {
   return q;
 }
 
+// pageQuery is the page's URL query: the filter, and the attempt open
+// (attempt=ID), so that a link opens the same view and delivery.
+function pageQuery() {
+  const q = filterQuery();
+  if (state.selected) q.set("attempt", state.selected);
+  return q;
+}
+function showURL() {
+  const q = pageQuery();
+  history.replaceState(null, "", q.size ? "?" + q : location.pathname);
+}
+
 // readFilterURL sets the filters from the page's URL: a deep link.
 function readFilterURL() {
   const q = new URLSearchParams(location.search);
+  state.linked = Number(q.get("attempt")) || 0;
   for (const f of filters()) {
     const v = q.get(f.dataset.q);
     if (!v) continue;
@@ -330,14 +401,14 @@ function row(s) {
     el("td", {}, s.latencyMs.toFixed(1)));
   if (s.id === state.selected) tr.classList.add("selected");
   tr.addEventListener("click", () => openAttempt(s.id));
-  tr.addEventListener("keydown", (e) => { if (e.key === "Enter") openAttempt(s.id); });
+  tr.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openAttempt(s.id); } });
   return tr;
 }
 
 async function loadDeliveries(more) {
   const q = filterQuery();
   if (!more) {
-    history.replaceState(null, "", q.size ? "?" + q : location.pathname);
+    showURL();
     $("#export").href = "/api/console/export" + (q.size ? "?" + q : "");
   }
   if (more && state.before) q.set("before", state.before);
@@ -371,12 +442,46 @@ async function openAttempt(id) {
     const resend = el("button", { id: "resend", class: "primary" }, "Resend identical bytes");
     resend.addEventListener("click", () => resendAttempt(a.id));
     d.replaceChildren(
-      el("div", { class: "row" }, el("strong", {}, "Attempt #" + a.id), el("span", { class: "muted" }, "delivery #" + a.delivery + " · " + new Date(a.time).toLocaleString()), el("span", { class: "spacer" }), resend),
+      el("div", { class: "row" }, el("strong", {}, "Attempt #" + a.id), el("span", { class: "muted" }, "delivery #" + a.delivery + " · " + wallTime(a.time)), el("span", { class: "spacer" }), resend),
       el("div", { id: "detail-msg", class: "msg" }),
       ...requestPanels(a).map((p) => { p.classList.add("stack"); return p; }));
     d.hidden = false;
     $("#deliveries .split").classList.remove("nodetail");
+    showURL();
+    const t = await timeline(a);
+    if (t && state.selected === a.id) d.querySelector(".row").after(t);
   } catch (e) { say("#eod-msg", e.message, "error"); }
+}
+
+const kinds = { first: "first send", duplicate: "duplicate", resend: "resend", eod: "EOD batch" };
+
+// timeline is the delivery of attempt a with all its attempts, oldest
+// first: first send, failures, EOD re-sends (with their batch), resends.
+// They share the delivery's bytes, so its requestId finds them.
+async function timeline(a) {
+  if (!a.requestId) return null;
+  const page = await api("GET", "/api/console/deliveries?limit=500&requestId=" + encodeURIComponent(a.requestId));
+  const mine = page.attempts.filter((x) => x.delivery === a.delivery).sort((x, y) => x.id - y.id);
+  if (!mine.length) return null;
+  const t0 = new Date(mine[0].time).getTime();
+  const list = el("ol", { class: "timeline", id: "timeline", "aria-label": "the attempts of delivery #" + a.delivery });
+  for (const x of mine) {
+    const kind = (kinds[x.kind] || x.kind) + (x.kind === "eod" && x.eodBatch ? " #" + x.eodBatch : "");
+    const offset = x.id === mine[0].id ? wallTime(x.time) : "+" + fmtDuration(new Date(x.time).getTime() - t0);
+    const li = el("li", { "data-id": x.id, "data-kind": x.kind, class: x.outcome + (x.id === a.id ? " current" : ""), tabindex: "0" },
+      el("span", { class: "when" }, offset), " ", el("strong", {}, kind), " ", badge(x.outcome, x.status || x.class), " " + x.result + " · #" + x.id);
+    li.addEventListener("click", () => openAttempt(x.id));
+    li.addEventListener("keydown", (e) => { if (e.key === "Enter") openAttempt(x.id); });
+    list.append(li);
+  }
+  return el("div", { class: "delivery" }, el("h3", {}, "Delivery #" + a.delivery + ": " + mine.length + " attempt(s)"), list);
+}
+
+function fmtDuration(ms) {
+  if (ms < 1000) return ms + " ms";
+  if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
+  if (ms < 3600000) return Math.round(ms / 60000) + " min";
+  return (ms / 3600000).toFixed(1) + " h";
 }
 
 async function resendAttempt(id) {
@@ -404,6 +509,24 @@ async function eodNow() {
   } catch (e) { say("#eod-msg", e.message, "error"); }
 }
 
+// eodRan tells of a scheduled batch, which ran without a click.
+function eodRan(r) {
+  if (!r.scheduled) return;
+  say("#eod-msg", "The scheduled EOD batch ran at " + istTime(r.time) + ": " + r.resent.length + " re-sent (" + r.ok + " ok, " + r.failed + " failed), " + r.handed + " handed to the Tartan API.", r.failed ? "error" : "good");
+  api("GET", "/api/console/settings").then(renderSettings, () => {});
+}
+
+// recoverSince is "recover every failure since T": Tartan's own resend of
+// the mock API (a time range, failed only), so each counts as a resend.
+async function recoverSince() {
+  const v = $("#recover-since").value;
+  if (!v) { say("#eod-msg", "Pick the time from which to recover every failure.", "error"); return; }
+  try {
+    const r = await api("POST", "/api/console/recover", { since: new Date(v).toISOString() });
+    say("#eod-msg", r.handed ? "Tartan's resend took " + r.handed + " failed delivery(ies) made since " + wallTime(r.since) + "; their attempts join the log as resends." : "No failed delivery of the Tartan API was made since " + wallTime(r.since) + ".", "good");
+  } catch (e) { say("#eod-msg", e.message, "error"); }
+}
+
 async function loadStats() {
   try {
     const s = await api("GET", "/api/console/stats");
@@ -425,7 +548,10 @@ function connect() {
     $("#conn").classList.add("live");
     reconcileRuns();
   };
-  es.onerror = () => { $("#conn").textContent = "reconnecting"; $("#conn").classList.remove("live"); };
+  es.onerror = () => {
+    $("#conn").textContent = "reconnecting: serve does not answer, it may be restarting";
+    $("#conn").classList.remove("live");
+  };
   es.addEventListener("attempt", (ev) => {
     const s = JSON.parse(ev.data);
     if (filterQuery().size) reloadSoon();
@@ -444,7 +570,7 @@ function connect() {
   });
   es.addEventListener("run", (ev) => renderRun(JSON.parse(ev.data)));
   es.addEventListener("settings", (ev) => renderSettings(JSON.parse(ev.data)));
-  es.addEventListener("eod", () => soon());
+  es.addEventListener("eod", (ev) => { eodRan(JSON.parse(ev.data)); soon(); });
 }
 
 // ---- Tartan API (mounted by tartansim serve under /_tartansim/; absent
@@ -455,7 +581,7 @@ async function tapi(method, path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const r = await fetch("/_tartansim/" + path, init);
+  const r = await reach("/_tartansim/" + path, init);
   let data = null;
   try { data = await r.json(); } catch (_) { /* not JSON */ }
   if (!r.ok) {
@@ -556,8 +682,9 @@ async function failNext() {
 
 async function start() {
   $("#save-settings").addEventListener("click", saveSettings);
-  $("#new-payload").addEventListener("click", newPayload);
-  $("#test-event").addEventListener("change", newPayload);
+  $("#new-payload").addEventListener("click", () => newPayload(false));
+  $("#test-event").addEventListener("change", () => newPayload(true));
+  window.addEventListener("beforeunload", (e) => { if (edited()) e.preventDefault(); });
   $("#send").addEventListener("click", send);
   $("#scenario").addEventListener("change", describeScenario);
   $("#run-scenario").addEventListener("click", () => startRun({ scenario: $("#scenario").value }));
@@ -567,15 +694,22 @@ async function start() {
   for (const f of filters()) f.addEventListener(f.tagName === "SELECT" || f.type === "datetime-local" ? "change" : "input", () => loadDeliveries(false));
   $("#more").addEventListener("click", () => loadDeliveries(true));
   $("#eod-now").addEventListener("click", eodNow);
+  $("#recover").addEventListener("click", recoverSince);
   $("#fail-next").addEventListener("click", failNext);
   $("#disarm").addEventListener("click", () => control("fail", { fault: $("#disarm").dataset.fault, next: 0 }, () => "Disarmed: the next sends go as they are."));
   $("#invite-curl").textContent = inviteCurl();
   for (const b of document.querySelectorAll("button.copy")) b.addEventListener("click", () => copy(b, $(b.dataset.copy).textContent));
   $("#deliveries .split").classList.add("nodetail");
+  $("#time-head").textContent = "time (" + zone + ")";
+  for (const f of document.querySelectorAll("#deliveries input[type=datetime-local]")) f.title = "in your browser's zone, " + zone;
   try {
     renderSettings(await api("GET", "/api/console/settings"));
     readFilterURL();
     await Promise.all([loadScenarios(), loadDeliveries(false), loadStats(), newPayload()]);
+    if (state.linked) {
+      await openAttempt(state.linked);
+      $("#detail").scrollIntoView();
+    }
     const runs = await api("GET", "/api/console/runs");
     if (runs.length) renderRun(runs[0]);
     // The page opens on the latest run's summary, unless a link asks for a
