@@ -61,7 +61,9 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		Expect(chromedp.Listen(ctx, func(ev any) {
 			if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
 				dialogs <- string(e.Type)
-				go func() { _, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}) }()
+				go func() {
+					_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				}()
 			}
 		})).To(Succeed())
 
