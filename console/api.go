@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	m.HandleFunc("POST /api/console/deliveries/{id}/resend", s.postResend)
 	m.HandleFunc("POST /api/console/eod", s.postEOD)
 	m.HandleFunc("POST /api/console/recover", s.postRecover)
+	m.HandleFunc("POST /api/console/connection", s.postConnection)
 	m.HandleFunc("GET /api/console/stats", s.getStats)
 	m.HandleFunc("GET /api/console/scenarios", s.getScenarios)
 	m.HandleFunc("GET /api/console/checks", s.getChecks)

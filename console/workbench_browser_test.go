@@ -99,7 +99,7 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		}
 	})
 
-	It("follows the system's dark mode, and says in a sentence that serve is not answering", func() {
+	It("follows the system's dark mode, tests the connection, and says in a sentence that serve is not answering", func() {
 		h := start()
 		ctx := browser()
 		Expect(chromedp.Do(ctx)).To(Succeed())
@@ -117,6 +117,14 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join("..", "docs", "console-dark.png"), png, 0o644)).To(Succeed())
 		}
+
+		By("testing the connection of the webhook URL and the probe")
+		Expect(chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS("#test-connection")),
+			until(`document.querySelectorAll("#connection .reach.ok").length === 2`),
+		)).To(Succeed())
+		Expect(text(ctx, "#connection")).To(And(ContainSubstring("Webhook URL"), ContainSubstring("State probe"), ContainSubstring("answers")))
+		Expect(h.srv.Log().Counts().Total).To(BeZero(), "the test sent no webhook")
 
 		h.close()
 		Expect(chromedp.Do(ctx,

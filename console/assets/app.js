@@ -109,6 +109,20 @@ async function saveSettings() {
   } catch (e) { say("#settings-msg", e.message, "error"); }
 }
 
+// testConnection says whether the webhook URL and the probe, as typed,
+// answer; the server sends nothing signed.
+async function testConnection() {
+  const box = $("#connection");
+  box.hidden = false;
+  box.replaceChildren(el("span", { class: "muted" }, "Testing…"));
+  try {
+    const c = await api("POST", "/api/console/connection", { webhookUrl: $("#webhook-url").value, probeUrl: $("#probe-url").value });
+    const line = (what, r) => el("div", { class: "reach " + (r.answered ? "ok" : "failed"), "data-what": what },
+      badge(r.answered ? "ok" : "failed", r.answered ? "answers" : "no answer"), " " + what + " " + r.url + ": " + r.result + (r.latencyMs ? " (" + r.latencyMs.toFixed(1) + " ms)" : ""));
+    box.replaceChildren(line("Webhook URL", c.webhook), c.probe ? line("State probe", c.probe) : el("div", { class: "muted" }, "No state probe set: runs judge acknowledgements only."));
+  } catch (e) { box.replaceChildren(el("span", { class: "msg error" }, e.message)); }
+}
+
 // ---- Test a webhook
 // edited reports that the payload is not the one the page last generated.
 const edited = () => state.generated !== undefined && $("#payload").value !== state.generated;
@@ -682,6 +696,7 @@ async function failNext() {
 
 async function start() {
   $("#save-settings").addEventListener("click", saveSettings);
+  $("#test-connection").addEventListener("click", testConnection);
   $("#new-payload").addEventListener("click", () => newPayload(false));
   $("#test-event").addEventListener("change", () => newPayload(true));
   window.addEventListener("beforeunload", (e) => { if (edited()) e.preventDefault(); });
