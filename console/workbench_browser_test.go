@@ -91,6 +91,14 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		Expect(text(ctx, "#detail .row .muted")).To(MatchRegexp(`^delivery #1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ` + zone + `$`))
 		Expect(text(ctx, "#eod-state")).To(MatchRegexp(`^Next EOD batch: \d{4}-\d\d-\d\d 23:59:00 IST\.$`))
 
+		By("saving a URL of the user's own without an app key: saved, with the warning that sends will be refused")
+		Expect(chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS("#webhook-url"), "http://127.0.0.1:9/hook"),
+			chromedp.Click(chromedp.CSS("#save-settings")),
+			until(`document.querySelector("#settings-msg").classList.contains("warn")`),
+		)).To(Succeed())
+		Expect(text(ctx, "#settings-msg")).To(ContainSubstring("But serve has no app key, so it will refuse to send to http://127.0.0.1:9/hook"))
+
 		if os.Getenv(screenshotEnv) == "1" {
 			Expect(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#deliveries").scrollIntoView()`))).To(Succeed())
 			png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#deliveries")))
