@@ -46,7 +46,7 @@ var _ = Describe("the deliveries list in a real browser", Label("browser"), func
 		)).To(Succeed())
 		Expect(text(ctx, `#log tbody tr[data-id="4"]`)).To(And(ContainSubstring("401"), ContainSubstring("as expected"), ContainSubstring("forged")))
 		Expect(text(ctx, `#log tbody tr[data-id="4"] td.expected`)).NotTo(ContainSubstring("not as expected"))
-		Expect(text(ctx, "#send-result")).To(ContainSubstring("expected a 4xx: forged"))
+		Expect(text(ctx, "#send-result .expectation")).To(Equal("as expected expected a 4xx: forged"))
 		Expect(text(ctx, "#stats")).To(ContainSubstring("0 not as expected"))
 
 		By("filtering by the 8 characters of an org the table shows")

@@ -145,7 +145,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 
 		if os.Getenv(screenshotEnv) == "1" {
 			Expect(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#tartan-api").scrollIntoView()`))).To(Succeed())
-			png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#tartan-api")))
+			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join("..", "docs", "console-api.png"), png, 0o644)).To(Succeed())
 		}

@@ -101,7 +101,7 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 
 		if os.Getenv(screenshotEnv) == "1" {
 			Expect(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#deliveries").scrollIntoView()`))).To(Succeed())
-			png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#deliveries")))
+			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join("..", "docs", "console-deliveries.png"), png, 0o644)).To(Succeed())
 		}

@@ -185,7 +185,7 @@ function requestPanels(a) {
       jsonBlock("curl", a.curl, "curl")),
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
       el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
-      el("div", { class: "expectation" }, expectation(a)),
+      el("div", { class: "expectation" }, ...expectation(a)),
       el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.fault ? " · fault " + a.fault : "")),
       a.answer ? jsonBlock("Body (" + bytes(a.answer) + " bytes)", a.answer, "answer-body") : el("div", { class: "muted" }, "No answer body."),
       el("p", { class: "muted" }, "The answer's headers are not kept in the log.")),
