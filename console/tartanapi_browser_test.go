@@ -2,12 +2,15 @@ package console
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
@@ -30,10 +33,30 @@ func withBox(opts ...box.Option) (*harness, *box.Box) {
 	var b *box.Box
 	var mu sync.Mutex
 	ids := map[int]int64{} // the box's delivery numbers → the console's
+	var base string
 	srv, err := New(Addr("127.0.0.1:0"), StorePath(store), EODThrough(deliverylog.FromAPI, func(_ context.Context, deliveries []int64) ([]int64, error) {
 		b.EOD()
 		return deliveries, nil
-	}))
+	}), OrgNames(func(name string) []string { return b.Named(name) }),
+		// Recover through the box's resend as the consumer's backend calls it.
+		RecoverThrough(func(ctx context.Context, since, until time.Time) (int, error) {
+			body := fmt.Sprintf(`{"search_type":"timestamp_range","status":"failed","start_time":%q,"end_time":%q}`, since.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/webhooks/resend", strings.NewReader(body))
+			req.Header.Set("Authorization", "Token "+panelKey)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			defer resp.Body.Close()
+			var got struct {
+				Count int `json:"count"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+				return 0, fmt.Errorf("the box answered %d", resp.StatusCode)
+			}
+			return got.Count, nil
+		}))
 	Expect(err).NotTo(HaveOccurred())
 	url, key, probe, err := srv.Where()
 	Expect(err).NotTo(HaveOccurred())
@@ -50,7 +73,9 @@ func withBox(opts ...box.Option) (*harness, *box.Box) {
 	srv.Mount("/api/", b.Handler())
 	srv.MountControls(box.ControlPrefix, b.Controls())
 	srv.MountControls(box.CorporatesPath, b.CorporatesHandler())
-	return startServer(srv), b
+	h := startServer(srv)
+	base = h.base
+	return h, b
 }
 
 var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api"), func() {
@@ -149,5 +174,40 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile(filepath.Join("..", "docs", "console-api.png"), png, 0o644)).To(Succeed())
 		}
+	})
+
+	It("recovers every failure since a time as one action, and finds a corporate's deliveries by its name", func() {
+		h, b := withBox(box.AcceptAfter(box.Never))
+		ctx := browser()
+		Expect(chromedp.Do(ctx,
+			chromedp.Navigate(h.base+"/"),
+			until(`document.body.dataset.ready === "true" && !document.querySelector("#tartan-api").hidden`),
+			chromedp.SetValue(chromedp.CSS("#fail-n"), "1"),
+			chromedp.Click(chromedp.CSS("#fail-next")),
+			until(`document.querySelector("#armed").textContent.startsWith("Armed: the next 1")`),
+		)).To(Succeed())
+		_, _, err := b.Invite(box.Invitation{Email: "hr@acme.in", OrgName: "Acme Pvt Ltd", FullName: "Asha Rao"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(chromedp.Do(ctx, until(`document.querySelector("#stats").textContent.includes("1 awaiting EOD")`))).To(Succeed())
+
+		By("recovering every failure since a minute ago: Tartan's own resend")
+		Expect(chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`{ const d = new Date(Date.now() - 60000); document.querySelector("#recover-since").value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 19); }`),
+			chromedp.Click(chromedp.CSS("#recover")),
+			until(`document.querySelector("#eod-msg").textContent.startsWith("Tartan's resend took 1 failed delivery")`),
+			until(`document.querySelector('#log tbody tr[data-id="2"]') !== null`),
+		)).To(Succeed(), "%s", text(ctx, "#eod-msg"))
+		again, _, _ := h.srv.Log().Get(2)
+		Expect(again.Kind).To(Equal(deliverylog.Resend))
+		Expect(again.Delivery).To(BeEquivalentTo(1))
+		Eventually(func() int { return b.Corporates()[0].Verdict.Acknowledged }, "10s", "20ms").Should(Equal(1), "the resend counts in the box's verdict")
+
+		By("filtering by the corporate's name")
+		Expect(chromedp.Do(ctx,
+			typeInto("#filter-org", "acme"),
+			until(rowIDs+` === "2,1" && location.search === "?org=acme"`),
+			typeInto("#filter-org", "zeta"),
+			until(rowIDs+` === "" && !document.querySelector("#nomatch").hidden`),
+		)).To(Succeed())
 	})
 })
