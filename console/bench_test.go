@@ -38,20 +38,26 @@ func BenchmarkFirstPaint(b *testing.B) {
 	base := "http://" + srv.Addr()
 	paths := []string{"/", "/assets/style.css", "/assets/app.js", "/api/console/settings"}
 	b.ReportAllocs()
+	var weight int64 // the page, its CSS and its JS: what a first paint loads
 	for b.Loop() {
+		weight = 0
 		for _, p := range paths {
 			resp, err := client.Get(base + p)
 			if err != nil {
 				b.Fatal(err)
 			}
-			_, _ = io.Copy(io.Discard, resp.Body)
+			n, _ := io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Fatalf("%s: %d", p, resp.StatusCode)
 			}
+			if strings.HasPrefix(p, "/assets/") || p == "/" {
+				weight += n
+			}
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/paint")
+	b.ReportMetric(float64(weight)/1000, "KB/page")
 }
 
 const benchAttempts = 100_000

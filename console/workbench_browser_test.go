@@ -52,6 +52,13 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		Expect(len(first.Body)).To(BeNumerically(">", utf8.RuneCountInString(first.Body)))
 		Expect(text(ctx, "#send-result")).To(ContainSubstring(fmt.Sprintf("Body (%d bytes)", len(first.Body))))
 
+		By("hiding the answer of the last send under a new error")
+		Expect(chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS("#payload"), "{not json"),
+			chromedp.Click(chromedp.CSS("#send")),
+			until(`document.querySelector("#send-msg").classList.contains("error") && document.querySelector("#send-result").hidden`),
+		)).To(Succeed())
+
 		By("a resend makes the delivery's second attempt")
 		var again AttemptView
 		Expect(h.call(http.MethodPost, "/api/console/deliveries/1/resend", struct{}{}, &again)).To(Equal(http.StatusOK))
@@ -81,6 +88,16 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		By("moving along the timeline from the keyboard, the link following")
 		Expect(chromedp.Do(ctx,
 			chromedp.Focus(chromedp.CSS(`#timeline li[data-kind="first"]`)),
+			chromedp.KeyEvent("\r"),
+			until(`location.search === "?attempt=1" && document.querySelector("#detail strong").textContent === "Attempt #1"`),
+		)).To(Succeed())
+
+		By("opening a row of the list from the keyboard")
+		Expect(chromedp.Do(ctx,
+			chromedp.Focus(chromedp.CSS(`#log tbody tr[data-id="2"]`)),
+			chromedp.KeyEvent(" "),
+			until(`location.search === "?attempt=2" && document.querySelector("#detail strong").textContent === "Attempt #2"`),
+			chromedp.Focus(chromedp.CSS(`#log tbody tr[data-id="1"]`)),
 			chromedp.KeyEvent("\r"),
 			until(`location.search === "?attempt=1" && document.querySelector("#detail strong").textContent === "Attempt #1"`),
 		)).To(Succeed())
