@@ -716,7 +716,11 @@ async function start() {
   for (const b of document.querySelectorAll("button.copy")) b.addEventListener("click", () => copy(b, $(b.dataset.copy).textContent));
   $("#deliveries .split").classList.add("nodetail");
   $("#time-head").textContent = "time (" + zone + ")";
-  for (const f of document.querySelectorAll("#deliveries input[type=datetime-local]")) f.title = "in your browser's zone, " + zone;
+  for (const f of document.querySelectorAll("#deliveries input[type=datetime-local]")) {
+    f.title = "in your browser's zone, " + zone;
+    const words = f.previousSibling; // the label's text, or the recover action's
+    if (words && words.nodeType === Node.TEXT_NODE) words.textContent = words.textContent.trimEnd() + " (" + zone + ") ";
+  }
   try {
     renderSettings(await api("GET", "/api/console/settings"));
     readFilterURL();
