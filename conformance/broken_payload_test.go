@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/wire"
 )
 
 // PAY-QUIRKS: requestId goes into a UUID column, so a requestId that is not
@@ -114,26 +113,9 @@ func payStripTags() subject {
 		name:  "strip-tags sanitiser",
 		bug:   "strips anything that looks like an HTML tag from the text it stores",
 		fails: []string{"PAY-TEXT"},
-		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				if !verified(key, body, r) {
-					st.pass(w, r)
-					return
-				}
-				clean, err := rewrite(body, func(doc *wire.Object) {
-					if records, ok := doc.Get("body"); ok {
-						mapStrings(records, func(s string) string { return tagPattern.ReplaceAllString(s, "") })
-					}
-				})
-				if err != nil {
-					reply(w, http.StatusBadRequest, "the body is not JSON")
-					return
-				}
-				relay(w, st.apply(r.Context(), clean))
-			}), st.ref.State
-		},
+		build: rewriting(func(body any) {
+			mapStrings(body, func(s string) string { return tagPattern.ReplaceAllString(s, "") })
+		}),
 	}
 }
 

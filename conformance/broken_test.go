@@ -90,7 +90,8 @@ var _ = Describe("broken consumers", Label("broken"), Ordered, ContinueOnFailure
 })
 
 // subjects lists the consumers under test: the reference, then one or more
-// broken consumers per check, in catalogue order.
+// broken consumers per check, in catalogue order, then those that store
+// the data's quirks wrongly (broken_quirks_test.go) and the queue-based ones.
 func subjects() []subject {
 	return append([]subject{
 		{
@@ -128,7 +129,7 @@ func subjects() []subject {
 		lifeSeatCap(),
 		lifeForgetsLeavers(),
 		lifeIgnoresTermination(),
-	}, queueSubjects()...)
+	}, append(quirkSubjects(), queueSubjects()...)...)
 }
 
 // repeats is how many times s is played: TARTAN_REPEAT (default 1) for the

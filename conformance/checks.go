@@ -119,7 +119,7 @@ var checks = []Check{
 		judge: func(j *evidence) { j.genuineAcked(); j.stateIfProbed() },
 	},
 	{
-		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric employee codes", NeedsProbe: true, state: judge.Records, needs: []string{addInitial},
+		ID: "PAY-TEXT", Label: LabelPayload, Title: "stores hard text exactly: non-ASCII names, &, <, quotes, alphanumeric and zero-padded codes, mixed-case emails, text not in NFC or NFKC", NeedsProbe: true, state: judge.Records, needs: []string{addInitial},
 		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.state("that values were stored exactly")
