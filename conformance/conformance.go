@@ -91,6 +91,11 @@ type Result struct {
 	// of the check with 401 or 403: the keys probably differ, and the
 	// Reason says so (KeyMismatchReason) in place of a failure per delivery.
 	KeyMismatch bool `json:"keyMismatch,omitempty"`
+	// Starved is true when the consumer stopped answering during the
+	// check: its deliveries timed out, and so did the state probe or the
+	// timeouts that followed. The check FAILs with both facts, and the run
+	// stops there (see StarveAfter): the checks left are SKIP, not judged.
+	Starved bool `json:"starved,omitempty"`
 	// Report is the scenario the check played, with every delivery.
 	Report *scenarios.Report `json:"-"`
 }
@@ -116,6 +121,38 @@ func (e *UnreachableError) Reason() string { return show.Reason(ErrUnreachable) 
 // Is reports whether target is ErrUnreachable.
 func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
 
+// starved judges a check during which the consumer stopped answering:
+// FAIL when its own deliveries timed out and then the state probe timed
+// out too (err) or the run was stopped by the timeouts that followed;
+// SKIP, not judged, when the run was stopped while it played and none of
+// its deliveries had timed out. It reports whether it judged (done), and
+// the error Run returns then. A target that was never reached stays an
+// *UnreachableError, and a probe that timed out with every delivery
+// answered stays a probe error.
+func (c Check) starved(ctx context.Context, res *Result, err error, budget time.Duration, w *watch) (bool, error) {
+	rep := res.Report
+	why := w.stopped()
+	if rep == nil || rep.Unreachable() || (why == nil && !probeTimedOut(err)) {
+		return false, nil
+	}
+	if timedOut, n := timeouts(rep); len(timedOut) > 0 {
+		if why == nil { // the probe timed out: the run stops here too
+			why = w.starved(&Starved{Check: c.ID, Deliveries: n, ProbeReads: 1})
+		}
+		probeErr := err
+		if !probeTimedOut(err) {
+			probeErr = nil
+		}
+		starvedVerdict(res, timedOut, n, budget, probeErr, why)
+		return true, nil
+	}
+	if why != nil && ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		res.Verdict, res.Reason = Skip, "not judged: "+why.Error()
+		return true, nil
+	}
+	return false, nil
+}
+
 // unsubscribed returns the events c needs that sub leaves out.
 func (c Check) unsubscribed(sub fixtures.Subscription) []string {
 	var out []string
@@ -128,8 +165,18 @@ func (c Check) unsubscribed(sub fixtures.Subscription) []string {
 	return out
 }
 
-// Run plays this check against t.
+// Run plays this check against t. When the consumer stops answering
+// (StarveAfter timeouts in a row), the check stops there rather than wait
+// out every timeout, and FAILs with what timed out (see Result.Starved).
 func (c Check) Run(ctx context.Context, t Target) (Result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	return c.run(ctx, t, &watch{stop: cancel})
+}
+
+// run plays this check against t, with w watching for a consumer that
+// stops answering; w stops ctx when it does.
+func (c Check) run(ctx context.Context, t Target, w *watch) (Result, error) {
 	began := time.Now()
 	res := Result{ID: c.ID, Label: c.Label, Title: c.Title, Seed: t.Seed}
 	if missing := c.unsubscribed(t.Events); len(missing) > 0 {
@@ -150,16 +197,20 @@ func (c Check) Run(ctx context.Context, t Target) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	opts := []scenarios.Option{scenarios.Seed(t.Seed), scenarios.Subscribe(t.Events)}
+	opts := []scenarios.Option{scenarios.Seed(t.Seed), scenarios.Subscribe(t.Events),
+		scenarios.OnAttempt(func(_ *scenarios.Delivery, a scenarios.Attempt) { w.attempt(c.ID, a) })}
 	probed := t.Probe != nil && c.state != 0
 	if probed {
-		opts = append(opts, scenarios.WithProbe(t.Probe), scenarios.Judging(c.state), scenarios.Settle(judge.Settling{Budget: t.Settle}))
+		opts = append(opts, scenarios.WithProbe(w.probe(c.ID, t.Probe)), scenarios.Judging(c.state), scenarios.Settle(judge.Settling{Budget: t.Settle}))
 	}
 	rep, err := scenarios.NewRunner(s, t.Key, opts...).Run(ctx, sc)
 	res.Report, res.Elapsed = rep, time.Since(began)
 	if errors.Is(err, probe.ErrInvalidState) && rep != nil && ctx.Err() == nil {
 		res.ProbeFault = "the state probe is at fault, not the consumer's handling: " + show.Reason(err)
 		err = nil
+	}
+	if done, err := c.starved(ctx, &res, err, budget, w); done {
+		return res, err
 	}
 	if err != nil {
 		return res, show.Refuse("conformance", "check %s: %w", c.ID, err)

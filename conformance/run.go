@@ -32,7 +32,10 @@ type Options struct {
 // catalogue order. The error is for a target that cannot be reached, a
 // probe that fails, or a broken check: the first such error (in catalogue
 // order) stops the checks still playing, and Run returns it with every
-// result that was known. When ctx ends, Run returns the checks that
+// result that was known. A consumer that stops answering (StarveAfter
+// timeouts in a row, see Result.Starved) is no error: the check it stopped
+// in FAILs, the run stops, and every check left is SKIP, not judged, with
+// the reason. When ctx ends, Run returns the checks that
 // finished, and ctx's error; a check cut short is neither judged nor
 // returned. A Target or Options that make no sense (see their Validate)
 // are refused with an *OptionError, and nothing is played.
@@ -50,9 +53,10 @@ func Run(ctx context.Context, t Target, o Options) ([]Result, error) {
 		}
 	}
 	p := &play{checks: checks, t: t, results: make([]*Result, len(checks)), errs: make([]error, len(checks)), onResult: o.OnResult}
-	run, cancel := context.WithCancel(ctx)
-	defer cancel()
+	run, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	p.cancel = cancel
+	p.watch = &watch{stop: cancel}
 	// Speed first, alone, on a consumer that nothing else is loading.
 	for i, c := range checks {
 		if c.timing {
@@ -68,7 +72,8 @@ func Run(ctx context.Context, t Target, o Options) ([]Result, error) {
 type play struct {
 	checks   []Check
 	t        Target
-	cancel   context.CancelFunc
+	cancel   context.CancelCauseFunc
+	watch    *watch // stops the run when the consumer stops answering
 	onResult func(Result)
 
 	mu      sync.Mutex
@@ -104,18 +109,18 @@ func (p *play) one(ctx context.Context, i int) {
 	if ctx.Err() != nil {
 		return
 	}
-	r, err := p.checks[i].Run(ctx, p.t)
+	r, err := p.checks[i].run(ctx, p.t, p.watch)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
+	case err == nil && r.Verdict != "" && (ctx.Err() == nil || p.watch.stopped() != nil):
+		p.results[i] = &r // judged, or not judged because the consumer stopped answering
+		p.emit()
 	case ctx.Err() != nil:
 		// cut short: neither judged nor failed
 	case err != nil:
 		p.errs[i] = err
-		p.cancel()
-	default:
-		p.results[i] = &r
-		p.emit()
+		p.cancel(err)
 	}
 }
 
@@ -141,6 +146,14 @@ func (p *play) collect(ctx context.Context) ([]Result, error) {
 		if e != nil {
 			err = e
 			break
+		}
+	}
+	if why := p.watch.stopped(); why != nil {
+		for i, r := range p.results {
+			if r == nil && p.errs[i] == nil {
+				c := p.checks[i]
+				p.results[i] = &Result{ID: c.ID, Label: c.Label, Title: c.Title, Seed: p.t.Seed, Verdict: Skip, Reason: "not judged: " + why.Error()}
+			}
 		}
 	}
 	var out []Result

@@ -26,6 +26,8 @@ type Runner struct {
 	start  time.Time
 	day    time.Duration
 	onStep func(*Report, *StepReport)
+	// onAttempt is OnAttempt's.
+	onAttempt func(*Delivery, Attempt)
 	// reporter is RunAll's, while it plays.
 	reporter Reporter
 	log      *deliverylog.Writer
@@ -84,6 +86,12 @@ func OnStep(f func(*Report, *StepReport)) Option { return func(r *Runner) { r.on
 // exact body and headers, the answer. The key is never written. Each Run
 // flushes what it wrote before it returns.
 func Record(w io.Writer) Option { return func(r *Runner) { r.log = deliverylog.NewWriter(w) } }
+
+// OnAttempt calls f with every attempt to send a delivery, once its answer
+// (or its failure) is known, and before the step ends: conformance watches
+// a consumer that stops answering this way. Deliveries of a burst are sent
+// from several goroutines, so f is called from several at once.
+func OnAttempt(f func(*Delivery, Attempt)) Option { return func(r *Runner) { r.onAttempt = f } }
 
 // NewRunner returns a runner that posts with s and signs with key.
 func NewRunner(s *sender.Sender, key []byte, opts ...Option) *Runner {
@@ -344,7 +352,11 @@ func orgCounts(rep *Report, orgID string) (sessions, acknowledged, deliveries in
 	return sessions, acknowledged, deliveries
 }
 
+// write hands attempt a of d to OnAttempt's function and to the log.
 func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
+	if r.onAttempt != nil && a.Kind != deliverylog.DryRun {
+		r.onAttempt(d, a)
+	}
 	if r.log == nil {
 		return
 	}

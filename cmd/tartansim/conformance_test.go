@@ -17,6 +17,7 @@ import (
 
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/internal/consumertest"
 	"github.com/tartansim/tartansim/judge"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
@@ -118,6 +119,21 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 		r := tartansim("", "conformance", "--target", "http://"+addr+"/webhook", "--key", "k")
 		Expect(r.code).To(Equal(3), r.output())
 		Expect(r.stderr).To(Equal("tartansim: could not reach http://" + addr + "/webhook: connection refused.\n"))
+	})
+
+	It("exits 1, not 3, when the consumer starves in the burst: DEL-BURST FAILs and the checks left are not judged", func() {
+		// A fixed pool of 4 connection handlers, keep-alive, no idle
+		// timeout: the burst's connections take every handler, and the
+		// probe's read waits behind them.
+		srv := consumertest.NewStarving([]byte(secretKey), 4)
+		DeferCleanup(srv.Close)
+		r := tartansim("", "conformance", "--target", srv.URL+consumer.WebhookPath, "--probe", srv.URL+consumer.ProbePath,
+			"--key", secretKey, "--timeout", "100ms", "--settle", "1s", "--seed", "3")
+		Expect(r.code).To(Equal(1), r.output())
+		Expect(r.stdout).To(MatchRegexp(`FAIL\s+DEL-BURST`))
+		Expect(r.stdout).To(ContainSubstring("the consumer stopped answering: "))
+		Expect(r.stdout).To(ContainSubstring("not judged: the consumer stopped answering during DEL-BURST"))
+		Expect(r.stderr).NotTo(ContainSubstring("could not reach"))
 	})
 
 	It("filters by label and by check ID, and refuses a filter that matches nothing", func() {
