@@ -3,7 +3,6 @@ package conformance_test
 // Broken consumers whose bug is in reading the payload (see broken_test.go).
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -119,9 +118,6 @@ func payStripTags() subject {
 	}
 }
 
-// maritalPattern finds maritalStatus values in a body, in every layout.
-var maritalPattern = regexp.MustCompile(`("maritalStatus"\s*:\s*)"([^"\\]*)"`)
-
 // PAY-TEXT, and the other checks that judge records as data: maritalStatus
 // goes into an enum column spelled in capitals (MARRIED), and the probe
 // reports the column. One text field is stored wrongly in every record, so
@@ -133,20 +129,8 @@ func payEnumColumn() subject {
 		name:  "maritalStatus in an enum column",
 		bug:   "stores maritalStatus upper-cased, as its enum column spells it",
 		fails: []string{"PAY-QUIRKS", "PAY-UNKNOWN", "PAY-TEXT", "DEL-EOD-RETRY", "DEL-STALE", "DEL-ORDER", "LIFE-SYNC"},
-		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				if !verified(key, body, r) {
-					st.pass(w, r)
-					return
-				}
-				upper := maritalPattern.ReplaceAllFunc(body, func(m []byte) []byte {
-					sub := maritalPattern.FindSubmatch(m)
-					return append(append(append([]byte(nil), sub[1]...), '"'), append(bytes.ToUpper(sub[2]), '"')...)
-				})
-				relay(w, st.apply(r.Context(), upper))
-			}), st.ref.State
-		},
+		build: rewriting(func(body any) {
+			mapField(body, func(k string) bool { return k == "maritalStatus" }, strings.ToUpper)
+		}),
 	}
 }
