@@ -20,8 +20,13 @@ var _ = Describe("a consumer that starves", Label("delivery"), func() {
 		srv := consumertest.NewStarving([]byte(appKey), 4)
 		DeferCleanup(srv.Close)
 		webhook, probeURL := srv.URL+consumer.WebhookPath, srv.URL+consumer.ProbePath
+		// The premise: the requests the pool does serve are answered within
+		// the timeout, so that their connections stay open and hold every
+		// handler, whatever the machine's load (at 100 ms, a loaded machine
+		// under the race detector answered one late, the sender closed its
+		// connection and freed a handler).
 		t := conformance.Target{
-			URL: webhook, Key: []byte(appKey), Seed: seed, Timeout: 100 * time.Millisecond,
+			URL: webhook, Key: []byte(appKey), Seed: seed, Timeout: time.Second,
 			Probe: probe.HTTP(probeURL, &http.Client{Timeout: time.Second}),
 		}
 		// The bound: without the stop, every check would wait out every
