@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -55,4 +56,13 @@ func ExampleWritePlan() {
 	// # dry run: nothing is sent
 	// LIFE-SYNC        lifecycle  needs a state probe (SKIP without)   holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers
 	// LIFE-CONNECTION  lifecycle  needs a state probe (SKIP without)   follows the connection: invited, then terminated
+}
+
+// A run stopped because the consumer stopped answering says so in every
+// check it did not judge.
+func ExampleStarved() {
+	why := &conformance.Starved{Check: "DEL-BURST", Deliveries: 12, ProbeReads: 1}
+	fmt.Println("not judged: " + why.Error())
+	// Output:
+	// not judged: the consumer stopped answering during DEL-BURST: 12 deliveries and 1 state probe read timed out one after another, with no answer between them
 }
