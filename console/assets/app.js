@@ -419,7 +419,12 @@ function row(s) {
   return tr;
 }
 
+// loads numbers the list's loads: an answer that comes after a newer
+// load's (the server answers them in any order) is dropped, so the list
+// is always the latest filter's.
+let loads = 0;
 async function loadDeliveries(more) {
+  const mine = ++loads;
   const q = filterQuery();
   if (!more) {
     showURL();
@@ -428,6 +433,7 @@ async function loadDeliveries(more) {
   if (more && state.before) q.set("before", state.before);
   try {
     const page = await api("GET", "/api/console/deliveries?" + q);
+    if (mine !== loads) return; // a newer load is the list's
     const body = $("#log tbody");
     const rows = page.attempts.map(row);
     if (more) body.append(...rows); else body.replaceChildren(...rows);
