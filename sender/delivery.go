@@ -16,9 +16,11 @@ const (
 	FaultNone Fault = iota
 	// FaultDrop never sends the delivery; the Result records it as dropped.
 	FaultDrop
-	// FaultAckLost writes the whole request, then closes the connection
-	// without reading the response, as when Tartan times out on a slow ack.
-	// The consumer may have applied it; Tartan counts it as failed.
+	// FaultAckLost writes the whole request, waits for the answer to begin
+	// (or the timeout), then closes the connection without reading it: the
+	// answer is lost on its way back, as when Tartan gives up on a slow ack.
+	// The consumer has handled it (or outlasted the timeout); Tartan counts
+	// it as failed.
 	FaultAckLost
 )
 

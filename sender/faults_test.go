@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -93,6 +95,32 @@ var _ = Describe("a Sender injecting faults", Label("faults"), func() {
 		Entry("a body across a write-buffer boundary", 6<<10, bounded),
 		Entry("a 1 MiB body", 1<<20, bounded),
 	)
+
+	It("returns from FaultAckLost once the consumer has answered, not before, so the next delivery comes after it was handled", func(ctx SpecContext) {
+		var handled atomic.Int32
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-release // a consumer still at work
+			handled.Add(1)
+			w.WriteHeader(http.StatusOK)
+		}))
+		DeferCleanup(srv.Close)
+		var once sync.Once
+		free := func() { once.Do(func() { close(release) }) }
+		DeferCleanup(free) // before srv.Close, which waits for the handler
+		d := sender.Prepare(testKey, testBody, sender.SignatureValid, sender.HeaderLower)
+		d.Fault = sender.FaultAckLost
+		done := make(chan sender.Result, 1)
+		go func() { done <- newSender(srv.URL).Send(ctx, d) }()
+		Consistently(done, "100ms").ShouldNot(Receive(), "it returned while the consumer was still at work")
+		free()
+		var r sender.Result
+		Eventually(done).WithContext(ctx).Should(Receive(&r))
+		Expect(handled.Load()).To(BeEquivalentTo(1))
+		Expect(r.Class).To(Equal(sender.ClassAckLost))
+		Expect(r.Status).To(BeZero(), "the answer is never read")
+	}, bounded)
 
 	It("writes the same bytes for FaultAckLost as for a normal delivery", func(ctx SpecContext) {
 		raw := startRawConsumer()

@@ -284,9 +284,10 @@ func (s *Sender) Close() { s.transport.CloseIdleConnections() }
 //
 // d.Fault changes what is sent: FaultDrop sends nothing and returns at once
 // with ClassDropped. FaultAckLost writes the whole request on a connection
-// of its own, then closes it without reading the answer, and returns
-// ClassAckLost with Sent set; the consumer receives the full request and
-// may apply it.
+// of its own, waits for the first byte of the answer (or the timeout),
+// then closes it without reading the answer, and returns ClassAckLost with
+// Sent set: the consumer has handled the request (or outlasted the
+// timeout), and its answer is lost.
 //
 // Send waits for a slot when MaxConns deliveries are in flight. From then
 // on Timeout bounds it, as does ctx throughout.
@@ -479,6 +480,10 @@ func (s *Sender) abandon(ctx context.Context, req *http.Request, start time.Time
 		}
 		return s.failure(start, err, false)
 	}
+	// Wait for the answer to begin (or the timeout), so that the consumer
+	// has handled the delivery before the next one goes, as it had when
+	// its answer was lost on the way back; then close without reading it.
+	_, _ = conn.Read(make([]byte, 1))
 	return Result{Start: start, Latency: s.clock.Now().Sub(start), Class: ClassAckLost, Sent: true}
 }
 
