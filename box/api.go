@@ -26,6 +26,7 @@ func (b *Box) apiMux() http.Handler {
 	route("GET", "/api/employee_details/{id}", b.serveEmployeeDetails)
 	route("GET", "/api/sdk/data_model_flags", b.serveFlags)
 	route("GET", "/api/org_details/{org}", b.serveOrgDetails)
+	route("GET", "/api/v2/salary_details/{employee_id}", b.serveSalary)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &fieldError{Field: "path", Why: r.URL.Path + " is not an endpoint of this API", NotFound: true})
 	})
@@ -107,6 +108,15 @@ func (b *Box) serveTerminate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// connectionStatuses maps a connection's state to vendor/connections'
+// status filter and to its application_connection_status, in Tartan's
+// example's casing ("Active"); terminated connections are left out.
+var connectionStatuses = map[string][2]string{
+	fixtures.StatusInvited:  {"pending", "Pending"},
+	fixtures.StatusAccepted: {"approved", "Active"},
+	statusRejected:          {"rejected", "Rejected"},
+}
+
 func (b *Box) serveConnections(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	want := strings.ToLower(q.Get("status"))
@@ -125,11 +135,11 @@ func (b *Box) serveConnections(w http.ResponseWriter, r *http.Request) {
 	var rows []any
 	for _, id := range b.order {
 		o := b.orgs[id]
-		st := map[string]string{fixtures.StatusInvited: "pending", fixtures.StatusAccepted: "approved"}[o.status]
-		if st == "" || (want != "" && want != st) {
+		st, ok := connectionStatuses[o.status]
+		if !ok || (want != "" && want != st[0]) {
 			continue
 		}
-		rows = append(rows, b.connectionRow(o, st))
+		rows = append(rows, b.connectionRow(o, st[1]))
 	}
 	b.mu.Unlock()
 	start, end, info := paginate(len(rows), p)
@@ -138,29 +148,19 @@ func (b *Box) serveConnections(w http.ResponseWriter, r *http.Request) {
 
 // connectionRow is one row of vendor/connections. b.mu held.
 func (b *Box) connectionRow(o *org, status string) *wire.Object {
-	// Data points are the record's top-level keys the org's flags deliver or
-	// leave out; the groups the box never sends are not requested.
+	// The data points are the org's flags by Tartan's names: the ones it
+	// requested (-1 or 1) are shared, since the simulated corporate shares
+	// all it is asked; the ones at 0 were not requested.
 	shared, notShared, notRequested := []any{}, []any{}, []any{}
-	for _, fg := range flagGroups {
-		grp, _ := o.flags.Get(fg.name)
-		g, _ := grp.(*wire.Object)
-		switch {
-		case fg.name == "detail_info_fields":
-			for _, f := range fg.fields {
-				if v, _ := g.Get(f); v == FlagDisabled {
-					notShared = append(notShared, f)
-				} else {
-					shared = append(shared, f)
-				}
-			}
-		case fg.key == "":
-			notRequested = append(notRequested, fg.name)
-		case o.fs.Has(fg.key):
-			shared = append(shared, fg.key)
-		default:
-			notShared = append(notShared, fg.key)
+	salary := false
+	flagValues(o.flags, func(group, field string, v int) {
+		if v == FlagDisabled {
+			notRequested = append(notRequested, field)
+			return
 		}
-	}
+		shared = append(shared, field)
+		salary = salary || group == "ctc_details_fields" || group == "salary_monthly_details_fields"
+	})
 	var lastSync, hrms any
 	if !o.lastSync.IsZero() {
 		lastSync = connectionTime(o.lastSync)
@@ -180,11 +180,11 @@ func (b *Box) connectionRow(o *org, status string) *wire.Object {
 		Add("csm_user", nil).
 		Add("application_status_timestamp", connectionTime(o.modified)).
 		Add("created_by_user", b.vendor.Inviter).
-		Add("int_type", "sdk").
+		Add("int_type", IntType).
 		Add("email", o.email).
 		Add("phone", nil).
 		Add("is_international", false).
-		Add("salary_details_flag", false).
+		Add("salary_details_flag", salary).
 		Add("application_connection_status", status)
 }
 
@@ -265,6 +265,13 @@ func (b *Box) serveFlags(w http.ResponseWriter, r *http.Request) {
 	writeDoc(w, http.StatusOK, wire.NewObject(3).Add("status", "success").Add("message", "Data model flags retrieved successfully").Add("data", doc))
 }
 
+// inviteStatuses is org_details' invite_status, lower case as Tartan's
+// example shows "accepted".
+var inviteStatuses = map[string]string{
+	fixtures.StatusInvited: "invited", fixtures.StatusAccepted: "accepted",
+	fixtures.StatusTerminated: "terminated", statusRejected: "rejected",
+}
+
 func (b *Box) serveOrgDetails(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -277,19 +284,33 @@ func (b *Box) serveOrgDetails(w http.ResponseWriter, r *http.Request) {
 	if o.initial {
 		hrms = itoa(o.corp.HRMS)
 	}
-	invite := map[string]string{fixtures.StatusInvited: "INVITED", fixtures.StatusAccepted: "ACCEPTED", fixtures.StatusTerminated: "TERMINATED"}[o.status]
-	writeDoc(w, http.StatusOK, wire.NewObject(11).
+	writeDoc(w, http.StatusOK, wire.NewObject(19).
 		Add("id", o.num).
+		Add("application", wire.NewObject(3).Add("app_name", b.vendor.Name).Add("app_key", Masked).Add("app_secret", Masked)).
 		Add("uuid", o.id).
 		Add("org_name", o.corp.Name).
 		Add("org_cin", nullable(o.corp.CIN)).
-		Add("invite_status", invite).
+		Add("website_url", "").
+		Add("logo_url", "").
+		Add("email_domain", nullString(o.corp.Domain)).
+		Add("invite_status", inviteStatuses[o.status]).
 		Add("created_on", isoTime(o.created)).
 		Add("modified_on", isoTime(o.modified)).
-		Add("remote_org_id", o.corp.RemoteOrgID).
+		Add("is_client", true).
+		Add("is_vendor", false).
+		Add("brand_name", nil).
+		Add("remote_org_id", nullString(o.corp.RemoteOrgID)).
 		Add("hrms", hrms).
-		Add("email_domain", o.corp.Domain).
-		Add("application", wire.NewObject(3).Add("name", b.vendor.Name).Add("app_key", Masked).Add("app_secret", Masked)))
+		Add("invited_by", b.vendorUserID).
+		Add("created_by", b.vendorUserID))
+}
+
+// nullString is s, or nil (JSON null) when s is "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (b *Box) serveResend(w http.ResponseWriter, r *http.Request) {

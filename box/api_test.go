@@ -163,7 +163,7 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 		Expect(env["orgId"]).To(Equal(ans.doc["org_id"]))
 		rec := env["body"].([]any)[0].(map[string]any)
 		Expect(rec).To(HaveKeyWithValue("status", "CONNECTION_INVITED"))
-		Expect(rec).To(HaveKeyWithValue("invitedBy", "hr@acme.in"))
+		Expect(rec).To(HaveKeyWithValue("invitedBy", a.srv.Box.Vendor().Inviter)) // the inviter, not the invited HR
 		Expect(rec).To(HaveKeyWithValue("remote_org_id", "acme-1"))
 		Expect(rec).To(HaveKeyWithValue("orgName", "Acme & Sons Pvt Ltd"))
 		Expect(rec).To(HaveKeyWithValue("hrms", BeNil()))
@@ -225,13 +225,24 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 		Entry("an unknown flag group", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"salary":{"x":1}}}`, "data_model_flags.salary"),
 		Entry("a flag of 2", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"detail_info_fields":{"pan":2}}}`, "data_model_flags.detail_info_fields.pan"),
 		Entry("employeeId disabled", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"detail_info_fields":{"employeeId":0}}}`, "data_model_flags.detail_info_fields.employeeId"),
+		Entry("an un-prefixed bank field", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"bank_details_fields":{"ifscCode":1}}}`, "data_model_flags.bank_details_fields.ifscCode"),
+		Entry("the first bad field in sorted order, whatever the body's order", `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"salary_monthly_details_fields":{"zz":1},"ctc_details_fields":{"ctc_zz":1,"ctc_aa":1},"detail_info_fields":{"pan":2}}}`, "data_model_flags.ctc_details_fields.ctc_aa"),
 	)
+
+	It("names the same field of a body with several bad ones on every call", func() {
+		a := newAPI()
+		body := `{"email":"a@b.in","org_name":"A","fullname":"B","data_model_flags":{"dependent_details_fields":{"x":1,"b":1,"q":1,"a":1,"m":1}}}`
+		for range 20 {
+			Expect(a.do("POST", "/api/sdk/token", "application/json", body).doc["field"]).To(Equal("data_model_flags.dependent_details_fields.a"))
+		}
+	})
 
 	It("leaves the fields flagged 0 out of the org's records, in webhooks and in employee_list alike", func() {
 		a := newAPI()
 		ans := a.token(map[string]any{"email": "hr@flags.in", "org_name": "Flags", "fullname": "F",
-			"data_model_flags": map[string]any{"detail_info_fields": map[string]int{"pan": 0, "fatherName": 0},
-				"bank_details_fields": map[string]int{"accountNumber": 0, "ifscCode": 0, "bankName": 0}}})
+			"data_model_flags": map[string]any{"detail_info_fields": map[string]int{"pan": 0, "fatherName": 0, "employeeMetadata_marriageDate": 1},
+				"bank_details_fields":      map[string]int{"bankDetails_ifscCode": 0},
+				"dependent_details_fields": map[string]int{"dependentDetails_email": 1}}})
 		Expect(ans.status).To(Equal(200), ans.raw)
 		org := ans.doc["org_id"].(string)
 		a.accept(org)
@@ -245,14 +256,22 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 			for _, r := range recs {
 				Expect(r).NotTo(HaveKey("pan"))
 				Expect(r).NotTo(HaveKey("fatherName"))
-				Expect(r).NotTo(HaveKey("bankDetails"))
+				Expect(r["bankDetails"]).To(HaveKey("accountNumber"))
+				Expect(r["bankDetails"]).NotTo(HaveKey("ifscCode"))
+				Expect(r["employeeMetadata"]).To(HaveKey("marriageDate"))
+				for _, d := range r["dependentDetails"].([]any) {
+					Expect(d).To(HaveKey("email"))   // turned on
+					Expect(d).NotTo(HaveKey("dob")) // off by Tartan's default
+				}
 				Expect(r).To(HaveKey("aadhar"))
 			}
 		}
 		row := data(a.do("GET", "/api/vendor/connections/", "", ""))[0]
-		Expect(row["not_shared_data_points"]).To(ConsistOf("pan", "fatherName", "bankDetails"))
-		Expect(row["shared_data_points"]).To(ContainElements("aadhar", "dependentDetails"))
-		Expect(row["not_requested_data_points"]).To(ConsistOf("ctc_details_fields", "salary_monthly_details_fields"))
+		Expect(row["not_requested_data_points"]).To(ContainElements("pan", "fatherName", "bankDetails_ifscCode", "dependentDetails_dob", "monthly_basic"))
+		Expect(row["not_requested_data_points"]).NotTo(ContainElement("employeeMetadata_marriageDate"))
+		Expect(row["shared_data_points"]).To(ContainElements("aadhar", "bankDetails_accountNumber", "dependentDetails_email", "employeeMetadata_marriageDate", "ctc_basic"))
+		Expect(row["not_shared_data_points"]).To(BeEmpty())
+		Expect(row["salary_details_flag"]).To(BeTrue())
 		flags := a.do("GET", "/api/sdk/data_model_flags/?org="+org, "", "")
 		Expect(flags.status).To(Equal(200))
 		Expect(flags.doc["data"]).To(HaveKeyWithValue("detail_info_fields", HaveKeyWithValue("pan", BeEquivalentTo(0))))
@@ -340,9 +359,10 @@ var _ = Describe("your connections", Label("api"), func() {
 		rows := data(ans)
 		Expect(rows).To(HaveLen(2))
 		Expect(rows[0]).To(HaveKeyWithValue("org_id", one))
-		Expect(rows[0]).To(HaveKeyWithValue("application_connection_status", "pending"))
+		Expect(rows[0]).To(HaveKeyWithValue("application_connection_status", "Pending"))
+		Expect(rows[0]).To(HaveKeyWithValue("int_type", "HRMS"))
 		Expect(rows[0]).To(HaveKeyWithValue("last_successful_sync", BeNil()))
-		Expect(rows[1]).To(HaveKeyWithValue("application_connection_status", "approved"))
+		Expect(rows[1]).To(HaveKeyWithValue("application_connection_status", "Active"))
 		Expect(rows[1]).To(HaveKeyWithValue("last_successful_sync", "2nd March, 02:30 PM")) // 09:00 UTC is 14:30 IST
 		Expect(rows[1]["hrms_code"]).To(BeAssignableToTypeOf(""))
 		Expect(data(a.do("GET", "/api/vendor/connections?status=approved", "", ""))).To(HaveLen(1))
@@ -479,10 +499,10 @@ var _ = Describe("employee_details, data_model_flags and org_details", Label("ap
 		Expect(od.status).To(Equal(200), od.raw)
 		Expect(od.doc).To(HaveKeyWithValue("uuid", org))
 		Expect(od.doc).To(HaveKeyWithValue("remote_org_id", "details"))
-		Expect(od.doc).To(HaveKeyWithValue("invite_status", "ACCEPTED"))
+		Expect(od.doc).To(HaveKeyWithValue("invite_status", "accepted"))
 		Expect(od.doc["created_on"]).To(Equal("2026-03-02T09:00:00.000Z"))
 		Expect(od.doc["hrms"]).To(BeAssignableToTypeOf(""))
-		Expect(od.doc["application"]).To(Equal(map[string]any{"name": od.doc["application"].(map[string]any)["name"], "app_key": box.Masked, "app_secret": box.Masked}))
+		Expect(od.doc["application"]).To(Equal(map[string]any{"app_name": a.srv.Box.Vendor().Name, "app_key": box.Masked, "app_secret": box.Masked}))
 		Expect(a.do("GET", "/api/org_details/nobody/", "", "").status).To(Equal(404))
 	})
 

@@ -73,6 +73,9 @@ type Box struct {
 	jw        *journal.Writer // writes the journal (Persist); nil without one
 	replaying bool            // the journal is being replayed: nothing is sent or written
 	restored  Restored
+	// vendorUserID is the numeric id of the vendor's user who invites
+	// (org_details' invited_by and created_by).
+	vendorUserID int
 }
 
 type config struct {
@@ -307,6 +310,7 @@ func (b *Box) fresh() {
 	b.g, b.vendor = g, g.Vendor()
 	b.secret = []byte(g.Faker().LetterN(32))
 	b.ids = fixtures.NewFaker(b.cfg.seed ^ 0x1d5_1d5)
+	b.vendorUserID = 100 + int(b.cfg.seed%900)
 	b.orgs, b.order, b.log, b.stamps = map[string]*org{}, nil, nil, map[string]time.Time{}
 	b.queues, b.ready, b.running = map[string][]job{}, nil, map[string]bool{}
 	b.pending, b.inflight, b.fail, b.failN = 0, 0, sender.FaultNone, 0

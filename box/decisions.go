@@ -35,7 +35,16 @@ const (
 	ControlPrefix = "/_tartansim/"
 	// Masked is what org_details shows for the application's keys.
 	Masked = "************"
+	// IntType is vendor/connections' int_type: the simulated corporate
+	// syncs from its HRMS, the first of Tartan's integration types (HRMS,
+	// Upload CSV, SFTP, Push API, Custom).
+	IntType = "HRMS"
 )
+
+// statusRejected is the state of a connection whose corporate rejected the
+// invite: Tartan documents no event or status for it, so it is ours and
+// never in a webhook.
+const statusRejected = "CONNECTION_REJECTED"
 
 // Messages the API answers with.
 const (
@@ -44,6 +53,7 @@ const (
 	msgConnectionNotFound = "Connection not found"
 	msgSyncInProgress     = "A sync is in progress for this connection; terminate it once the sync has ended"
 	msgEmployeeNotFound   = "Employee not found"
+	msgSalaryFetched      = "Salary data points successfully fetched"
 )
 
 // publicDomains are email domains that say nothing about the employer: an

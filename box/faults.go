@@ -16,14 +16,14 @@ import (
 
 // Endpoints names the endpoints of Tartan's API that faults are armed on,
 // as APIFault.Endpoint and Call.Endpoint say them; "*" is every one.
-var Endpoints = []string{"token", "terminate_connection", "vendor_connections", "employee_list", "resend", "employee_details", "data_model_flags", "org_details"}
+var Endpoints = []string{"token", "terminate_connection", "vendor_connections", "employee_list", "resend", "employee_details", "data_model_flags", "org_details", "salary_details"}
 
 // endpointPaths maps each endpoint's path under /api/ (before its own
 // parameter, when it has one) to its name.
 var endpointPaths = map[string]string{
 	"sdk/token": "token", "terminate_connection": "terminate_connection", "vendor/connections": "vendor_connections",
 	"v2/employee_list": "employee_list", "webhooks/resend": "resend", "employee_details": "employee_details",
-	"sdk/data_model_flags": "data_model_flags", "org_details": "org_details",
+	"sdk/data_model_flags": "data_model_flags", "org_details": "org_details", "v2/salary_details": "salary_details",
 }
 
 // endpointOf names the endpoint a path calls, or "" for none of ours.

@@ -3,8 +3,10 @@ package box
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/wire"
@@ -17,64 +19,105 @@ const (
 	FlagOptional = 1
 )
 
-// flagGroup is one group of data_model_flags and its fields' defaults.
+// flagGroup is one group of data_model_flags: its fields in Tartan's
+// names and order, each with its default.
 type flagGroup struct {
 	name   string
-	fields []string
-	// key is the record key the whole group stands for ("" for groups of
-	// top-level keys, or of data the box never sends).
-	key string
+	fields []flagField
 }
 
-var flagGroups = []flagGroup{
-	{name: "detail_info_fields", fields: detailFields()},
-	{name: "bank_details_fields", fields: []string{"accountNumber", "ifscCode", "bankName"}, key: "bankDetails"},
-	{name: "dependent_details_fields", fields: []string{"name", "relation", "dob", "email", "gender", "mobileNumber", "profession"}, key: "dependentDetails"},
-	{name: "ctc_details_fields", fields: []string{"ctc", "fixedPay", "variablePay"}},
-	{name: "salary_monthly_details_fields", fields: []string{"grossSalary", "netSalary", "deductions"}},
+// flagField is one data model flag. Its name is Tartan's: a record key
+// ("pan"), or a nested key with its path joined by "_"
+// ("bankDetails_ifscCode", "ctc_deductions_pf"), which names the key
+// "bankDetails.ifscCode" of the FieldSet (see fieldKey).
+type flagField struct {
+	name string
+	def  int
 }
 
-// requiredFields are the detail fields flagged required by default; the
-// rest are optional. employeeId cannot be disabled: the consumer keys on it.
-var requiredFields = []string{"id", "employeeId", "name", "status", "doj"}
+// fieldKey is the FieldSet key a flag stands for: its name with "_" read
+// as ".", so bankDetails_ifscCode is bankDetails.ifscCode and
+// ctc_deductions_pf is ctc.deductions.pf (the salary's ctc.deductions.pf).
+func fieldKey(flag string) string { return strings.ReplaceAll(flag, "_", ".") }
 
-// detailFields are the top-level record keys, but the nested groups.
-func detailFields() []string {
-	var out []string
-	for _, k := range fixtures.RecordKeys {
-		if k != "bankDetails" && k != "dependentDetails" {
-			out = append(out, k)
-		}
+// flagsOf makes a group's fields, named prefix+name, all with def.
+func flagsOf(prefix string, def int, names ...string) []flagField {
+	out := make([]flagField, len(names))
+	for i, n := range names {
+		out[i] = flagField{name: prefix + n, def: def}
 	}
 	return out
 }
 
-// defaultFlag is a field's flag when the invite does not set it.
-func defaultFlag(group, field string) int {
-	if group == "detail_info_fields" && slices.Contains(requiredFields, field) {
-		return FlagRequired
+// flagGroups are Tartan's five groups with the fields and defaults its
+// documentation lists. Where its page was cut off (the monthly salary
+// fields after monthly_gratuity), the rest are the fields of the monthly
+// salary answer, named the same way, 0 like the documented ones [OURS].
+var flagGroups = []flagGroup{
+	{name: "detail_info_fields", fields: detailFlags()},
+	{name: "bank_details_fields", fields: flagsOf("bankDetails_", FlagOptional, "bankName", "ifscCode", "accountNumber")},
+	{name: "dependent_details_fields", fields: []flagField{
+		{"dependentDetails_name", FlagOptional}, {"dependentDetails_relation", FlagOptional},
+		{"dependentDetails_dob", FlagDisabled}, {"dependentDetails_mobileNumber", FlagOptional},
+		{"dependentDetails_email", FlagDisabled}, {"dependentDetails_gender", FlagOptional},
+		{"dependentDetails_profession", FlagOptional},
+	}},
+	{name: "ctc_details_fields", fields: slices.Concat(
+		flagsOf("ctc_", FlagRequired, "basic", "hra", "specialAllowance", "medicalAllowance", "dearnessAllowance",
+			"flexiBasketAllowance", "travelAllowance", "gratuity", "grossPay"),
+		flagsOf("ctc_", FlagOptional, "deductions_pf", "deductions_esi", "deductions_misc", "deductions_labourWelfareFund",
+			"deductions_professionalTax", "bonus_joining", "bonus_misc", "bonus_performance", "bonus_referral", "bonus_relocation"),
+		flagsOf("ctc_", FlagDisabled, "bonus_retention", "raw"))},
+	{name: "salary_monthly_details_fields", fields: flagsOf("monthly_", FlagDisabled,
+		"basic", "dearnessAllowance", "hra", "medicalAllowance", "travelAllowance", "specialAllowance",
+		"flexiBasketAllowance", "gratuity", "otherAllowance",
+		"deductions_pf", "deductions_esi", "deductions_professionalTax", "deductions_labourWelfareFund", "deductions_tds",
+		"deductions_medicalClaimDeduction", "deductions_groupTermInsuranceDeductions", "deductions_earlyWageDeduction", "deductions_misc",
+		"bonus_joining", "bonus_referral", "bonus_retention", "bonus_performance", "bonus_relocation", "bonus_misc",
+		"grossPay", "Reimbursements")},
+}
+
+// requiredFields are the detail fields Tartan flags required by default;
+// employeeMetadata_marriageDate is off, the rest optional.
+var requiredFields = []string{"name", "employeeId", "status", "gender", "dob"}
+
+// detailFlags are the record's top-level keys but its nested groups, then
+// employeeMetadata_marriageDate, with Tartan's defaults.
+func detailFlags() []flagField {
+	var out []flagField
+	for _, k := range fixtures.RecordKeys {
+		switch {
+		case k == "bankDetails" || k == "dependentDetails" || k == "employeeMetadata":
+		case slices.Contains(requiredFields, k):
+			out = append(out, flagField{k, FlagRequired})
+		default:
+			out = append(out, flagField{k, FlagOptional})
+		}
 	}
-	return FlagOptional
+	return append(out, flagField{"employeeMetadata_marriageDate", FlagDisabled})
 }
 
 // fieldSet turns an invite's data_model_flags into the org's field set and
-// its flags as data_model_flags shows them (every group, defaults filled in).
-// An unknown group or field, a value not -1, 0 or 1, or employeeId
-// disabled is a *fieldError naming it.
+// its flags as data_model_flags shows them (every group, defaults filled
+// in). A flag at 0, given or by default, leaves its key out: of the
+// records, or of the salary. An unknown group or field, a value not -1, 0
+// or 1, or employeeId disabled is a *fieldError naming it; groups and
+// fields are checked in sorted order, so the same body is always refused
+// naming the same field.
 func fieldSet(in map[string]map[string]int) (fixtures.FieldSet, *wire.Object, error) {
-	for g, fields := range in {
+	for _, g := range slices.Sorted(maps.Keys(in)) {
 		i := slices.IndexFunc(flagGroups, func(fg flagGroup) bool { return fg.name == g })
 		if i < 0 {
 			return fixtures.FieldSet{}, nil, &fieldError{Field: "data_model_flags." + g, Why: "is not a group of data model flags"}
 		}
-		for f, v := range fields {
-			name := "data_model_flags." + g + "." + f
+		for _, f := range slices.Sorted(maps.Keys(in[g])) {
+			v, name := in[g][f], "data_model_flags."+g+"."+f
 			switch {
-			case !slices.Contains(flagGroups[i].fields, f):
+			case !slices.ContainsFunc(flagGroups[i].fields, func(ff flagField) bool { return ff.name == f }):
 				return fixtures.FieldSet{}, nil, &fieldError{Field: name, Why: "is not a field of its group"}
 			case v < FlagRequired || v > FlagOptional:
 				return fixtures.FieldSet{}, nil, &fieldError{Field: name, Why: "must be -1, 0 or 1"}
-			case v == FlagDisabled && g == "detail_info_fields" && f == "employeeId":
+			case v == FlagDisabled && f == "employeeId":
 				return fixtures.FieldSet{}, nil, &fieldError{Field: name, Why: "cannot be disabled: records are keyed by it"}
 			}
 		}
@@ -85,24 +128,35 @@ func fieldSet(in map[string]map[string]int) (fixtures.FieldSet, *wire.Object, er
 		grp := wire.NewObject(len(fg.fields))
 		off := 0
 		for _, f := range fg.fields {
-			v, ok := in[fg.name][f]
+			v, ok := in[fg.name][f.name]
 			if !ok {
-				v = defaultFlag(fg.name, f)
+				v = f.def
 			}
-			grp.Add(f, v)
+			grp.Add(f.name, v)
 			if v == FlagDisabled {
 				off++
-				if fg.name == "detail_info_fields" {
-					omit = append(omit, f)
-				}
+				omit = append(omit, fieldKey(f.name))
 			}
 		}
-		if fg.key != "" && off == len(fg.fields) {
-			omit = append(omit, fg.key)
+		if fg.name == "dependent_details_fields" && off == len(fg.fields) {
+			omit = append(omit, "dependentDetails")
 		}
 		doc.Add(fg.name, grp)
 	}
 	return fixtures.Without(omit...), doc, nil
+}
+
+// flagValues walks an org's flags (as fieldSet made them), in order.
+func flagValues(flags *wire.Object, f func(group, field string, v int)) {
+	for i := range flags.Len() {
+		g, grp := flags.At(i)
+		o, _ := grp.(*wire.Object)
+		for j := range o.Len() {
+			k, v := o.At(j)
+			n, _ := v.(int)
+			f(g, k, n)
+		}
+	}
 }
 
 // fieldError is a refused request: the field at fault ("" when it is no

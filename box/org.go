@@ -17,7 +17,7 @@ type org struct {
 	id       string
 	num      int // org_details' numeric id
 	corp     fixtures.Corporate
-	email    string // who the token was minted for: invitedBy, acceptedBy
+	email    string // the corporate's HR the token was minted for
 	fullname string
 	refData  any // corporate_reference_data as given, echoed back
 	flags    *wire.Object
@@ -127,7 +127,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	}
 	o.email, o.fullname, o.refData, o.flags, o.fs = inv.Email, inv.FullName, inv.ReferenceData, flags, fs
 	o.status, o.modified, o.initial = fixtures.StatusInvited, now, false
-	conn := fixtures.Connection{Status: fixtures.StatusInvited, InvitedBy: &o.email}
+	conn := fixtures.Invited(b.vendor) // invitedBy: the vendor's user who invites, as Tartan's example shows
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionRequested), o.corp, b.vendor, conn, now)
 	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
 	saved := saveInvite(inv)
