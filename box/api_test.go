@@ -260,7 +260,7 @@ var _ = Describe("Generate SDK token", Label("api"), func() {
 				Expect(r["bankDetails"]).NotTo(HaveKey("ifscCode"))
 				Expect(r["employeeMetadata"]).To(HaveKey("marriageDate"))
 				for _, d := range r["dependentDetails"].([]any) {
-					Expect(d).To(HaveKey("email"))   // turned on
+					Expect(d).To(HaveKey("email"))  // turned on
 					Expect(d).NotTo(HaveKey("dob")) // off by Tartan's default
 				}
 				Expect(r).To(HaveKey("aadhar"))

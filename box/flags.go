@@ -77,23 +77,17 @@ var flagGroups = []flagGroup{
 		"grossPay", "Reimbursements")},
 }
 
-// requiredFields are the detail fields Tartan flags required by default;
-// employeeMetadata_marriageDate is off, the rest optional.
-var requiredFields = []string{"name", "employeeId", "status", "gender", "dob"}
-
-// detailFlags are the record's top-level keys but its nested groups, then
-// employeeMetadata_marriageDate, with Tartan's defaults.
+// detailFlags are detail_info_fields in the order and with the defaults of
+// Tartan's data_model_flags example. The record's id and countryCode are
+// not among them: they are always sent [OURS].
 func detailFlags() []flagField {
-	var out []flagField
-	for _, k := range fixtures.RecordKeys {
-		switch {
-		case k == "bankDetails" || k == "dependentDetails" || k == "employeeMetadata":
-		case slices.Contains(requiredFields, k):
-			out = append(out, flagField{k, FlagRequired})
-		default:
-			out = append(out, flagField{k, FlagOptional})
-		}
-	}
+	out := []flagField{{"name", FlagRequired}, {"employeeId", FlagRequired}, {"status", FlagRequired}}
+	out = append(out, flagsOf("", FlagOptional, "email", "doj", "employmentType")...)
+	out = append(out, flagsOf("", FlagRequired, "gender", "dob")...)
+	out = append(out, flagsOf("", FlagOptional, "pan", "personalEmail", "fatherName", "bloodGroup", "designation",
+		"department", "mobileNumber", "manager", "maritalStatus", "nationality", "aadhar", "uan", "terminationDate", "grade",
+		"groupName", "costCenter", "managerEmail", "managerEmail2", "managerEmail3", "managerEmail4", "managerEmail5",
+		"companyName", "currentAddress", "permanentAddress", "jobLocation")...)
 	return append(out, flagField{"employeeMetadata_marriageDate", FlagDisabled})
 }
 

@@ -1,6 +1,7 @@
 package box
 
 import (
+	"fmt"
 	"hash/fnv"
 	"net/http"
 	"net/url"
@@ -191,6 +192,9 @@ func (sq salaryQuery) months(now time.Time, e *fixtures.Employee) ([]time.Time, 
 	if from.IsZero() {
 		from = to.AddDate(0, -2, 0)
 	}
+	if from.AddDate(0, MaxSalaryMonths, 0).Before(to.AddDate(0, 1, 0)) {
+		return nil, &fieldError{Field: "from_date", Why: fmt.Sprintf("asks for more than %d months: narrow from_date and to_date", MaxSalaryMonths)}
+	}
 	if d, err := time.Parse(fixtures.DateLayout, e.DOJ); err == nil {
 		from = later(from, time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC))
 	}
@@ -201,9 +205,6 @@ func (sq salaryQuery) months(now time.Time, e *fixtures.Employee) ([]time.Time, 
 	}
 	var out []time.Time
 	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
-		if len(out) == MaxSalaryMonths {
-			return nil, &fieldError{Field: "from_date", Why: "asks for more than 36 months: narrow from_date and to_date"}
-		}
 		out = append(out, m)
 	}
 	return out, nil
