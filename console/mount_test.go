@@ -1,7 +1,9 @@
 package console
 
 import (
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -49,5 +51,40 @@ var _ = Describe("what serve runs beside the console", Label("serve", "mount"), 
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(http.StatusForbidden), "a cross-site write")
+	})
+
+	It("takes a control's body of another type than JSON from curl -d, and from no browser", func() {
+		srv, err := New(Addr("127.0.0.1:0"), StorePath(GinkgoT().TempDir()+"/c.db"))
+		Expect(err).NotTo(HaveOccurred())
+		var mu sync.Mutex
+		var bodies []string
+		srv.MountControls("/_controls/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			bodies = append(bodies, string(b))
+			mu.Unlock()
+			w.WriteHeader(http.StatusTeapot)
+		}))
+		h := startServer(srv)
+		post := func(path string, header ...string) int {
+			req, _ := http.NewRequest("POST", h.base+path, strings.NewReader(`{"joiners":2}`))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // what curl -d sends
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		Expect(post("/_controls/orgs/x/sync")).To(Equal(http.StatusTeapot), "curl -d: neither Origin nor Sec-Fetch-Site")
+		Expect(post("/_controls/orgs/x/sync", "Origin", "http://evil.example")).To(Equal(http.StatusForbidden), "a cross-site form post")
+		Expect(post("/_controls/orgs/x/sync", "Sec-Fetch-Site", "cross-site")).To(Equal(http.StatusForbidden), "a cross-site form post")
+		Expect(post("/_controls/orgs/x/sync", "Sec-Fetch-Site", "same-origin")).To(Equal(http.StatusUnsupportedMediaType), "a browser's form post, even from the page")
+		Expect(post("/_controls/orgs/x/sync", "Origin", h.base)).To(Equal(http.StatusUnsupportedMediaType), "a browser's form post, even from the page")
+		Expect(post("/api/console/eod")).To(Equal(http.StatusUnsupportedMediaType), "the console's own API stays JSON only")
+		mu.Lock()
+		defer mu.Unlock()
+		Expect(bodies).To(Equal([]string{`{"joiners":2}`}), "only curl's body reached the controls")
 	})
 })

@@ -56,12 +56,18 @@ func hostsFor(addr string, extra []string) map[string]bool {
 // state-changing requests (CSRF, with net/http's CrossOriginProtection:
 // Sec-Fetch-Site, else Origin against Host), and JSON bodies only. It
 // never sends CORS headers, so no other origin may read an answer.
-func (s *Server) guard(next http.Handler) http.Handler {
+func (s *Server) guard(next http.Handler) http.Handler { return s.guardBodies(next, false) }
+
+// guardBodies is guard; with scripts, a body of another type than JSON is
+// also taken from a request that carries neither Origin nor Sec-Fetch-Site
+// (curl -d, a script), since every browser sends one of them with a
+// cross-site write: no page can post a form through it.
+func (s *Server) guardBodies(next http.Handler, scripts bool) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "", "This request came from another site, and the console only takes changes from its own page.")
 	}))
-	inner := csrf.Handler(jsonBodies(next))
+	inner := csrf.Handler(jsonBodies(next, scripts))
 	return s.hostOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -106,10 +112,12 @@ func (s *Server) tokenMatches(given string) bool {
 }
 
 // jsonBodies refuses a request with a body that is not JSON: an HTML form
-// cannot send one, so no page anywhere can post to the API unseen.
-func jsonBodies(next http.Handler) http.Handler {
+// cannot send one, so no page anywhere can post to the API unseen. With
+// scripts, a request no browser made (neither Origin nor Sec-Fetch-Site)
+// may send another type.
+func jsonBodies(next http.Handler, scripts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead && !(scripts && notBrowser(r)) {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if mt != "application/json" {
 				writeError(w, http.StatusUnsupportedMediaType, "", "The console's API takes JSON bodies only (Content-Type: application/json).")
@@ -118,4 +126,10 @@ func jsonBodies(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// notBrowser reports whether r carries neither Origin nor Sec-Fetch-Site,
+// one of which every browser sends with a cross-site write.
+func notBrowser(r *http.Request) bool {
+	return r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == ""
 }

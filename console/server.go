@@ -227,10 +227,12 @@ func (s *Server) Mount(pattern string, h http.Handler) {
 
 // MountControls serves h at pattern beside the console with every check of
 // the console's own API: the Host, the token, same-origin writes, JSON
-// bodies. For endpoints that change state on a tester's command and carry
-// no key of their own, such as the mock Tartan API's controls.
+// bodies; a body of another type is taken only from a request that carries
+// neither Origin nor Sec-Fetch-Site (curl -d), which no browser sends. For
+// endpoints that change state on a tester's command and carry no key of
+// their own, such as the mock Tartan API's controls.
 func (s *Server) MountControls(pattern string, h http.Handler) {
-	s.outer.Handle(pattern, s.guard(h))
+	s.outer.Handle(pattern, s.guardBodies(h, true))
 }
 
 // Handler returns the whole site.

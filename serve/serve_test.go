@@ -308,6 +308,31 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		Expect(code).To(Equal(http.StatusUnauthorized))
 	})
 
+	It("takes a control's body from curl -d (no Content-Type: application/json), and no browser's form", func() {
+		_, base := start([]box.Option{box.AcceptAfter(0)})
+		org := invite(base)
+		form := func(header ...string) (int, map[string]any) {
+			req, _ := http.NewRequest("POST", base+"/_tartansim/orgs/"+org+"/sync", strings.NewReader(`{"joiners":2}`))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, out
+		}
+		code, out := form("Origin", "http://evil.example")
+		Expect(code).To(Equal(http.StatusForbidden), "a cross-site form post: %v", out)
+		code, out = form("Sec-Fetch-Site", "same-origin")
+		Expect(code).To(Equal(http.StatusUnsupportedMediaType), "a browser's form post: %v", out)
+		code, out = form()
+		Expect(code).To(Equal(http.StatusOK), "curl -d: %v", out)
+		Expect(out).To(HaveKeyWithValue("newRecords", 2.0), "the body was read: two joiners, and only once")
+	})
+
 	It("refuses to start without an API key, and with the console's own refusals", func() {
 		_, err := serve.New(serve.Options{Console: []console.Option{console.StorePath(filepath.Join(GinkgoT().TempDir(), "c.db"))}})
 		Expect(err).To(MatchError(serve.ErrNoAPIKey))
