@@ -29,6 +29,10 @@ var (
 	ErrSyncInProgress = error(&show.Refusal{Pkg: "box", Why: "a sync is in progress"})
 	// ErrTerminated means the connection has ended.
 	ErrTerminated = error(&show.Refusal{Pkg: "box", Why: "the connection is terminated"})
+	// ErrRejected means the corporate rejected the invite.
+	ErrRejected = error(&show.Refusal{Pkg: "box", Why: "the corporate rejected the invite"})
+	// ErrNotPending means the corporate has no pending invite to reject.
+	ErrNotPending = error(&show.Refusal{Pkg: "box", Why: "the invite is not pending"})
 	// ErrBadOption is wrapped by New's error for a bad option.
 	ErrBadOption = error(&show.Refusal{Pkg: "box", Why: "bad option"})
 	// ErrClosed means the box was closed.

@@ -23,6 +23,9 @@ import (
 //	POST {prefix}orgs/{org}/accept     the corporate accepts now
 //	POST {prefix}orgs/{org}/sync       sync now; body (optional) {"joiners": 2, "promotions": 1, "transfers": 0, "manager-changes": 0, "leavers": 1}
 //	POST {prefix}orgs/{org}/changes    change the HRMS only (same body); the next sync sends it
+//	POST {prefix}orgs/{org}/reject     the corporate rejects its pending invite (no webhook: Tartan documents none)
+//	POST {prefix}orgs/{org}/terminate  the corporate ends the connection from its side
+//	POST {prefix}invite                {"org_name": "...", "email": "hr@...", "employees": N}: an invite from Tartan's console
 //	GET  {prefix}orgs/{org}/verdict    the latest verdict
 //	GET  {prefix}verdicts              every org's latest verdict
 //	POST {prefix}fail                  {"fault": "drop"|"ack-lost", "next": N}
@@ -44,9 +47,12 @@ import (
 func (b *Box) Controls() http.Handler {
 	mux := http.NewServeMux()
 	p := ControlPrefix
-	mux.HandleFunc("POST "+p+"orgs/{org}/accept", b.postAccept)
+	mux.HandleFunc("POST "+p+"orgs/{org}/accept", b.orgAction(b.Accept, "accepted"))
 	mux.HandleFunc("POST "+p+"orgs/{org}/sync", b.postSync)
 	mux.HandleFunc("POST "+p+"orgs/{org}/changes", b.postChanges)
+	mux.HandleFunc("POST "+p+"orgs/{org}/reject", b.orgAction(b.Reject, "rejected"))
+	mux.HandleFunc("POST "+p+"orgs/{org}/terminate", b.orgAction(b.TerminateByCorporate, "terminated"))
+	mux.HandleFunc("POST "+p+"invite", b.postConsoleInvite)
 	mux.HandleFunc("GET "+p+"orgs/{org}/verdict", func(w http.ResponseWriter, r *http.Request) {
 		v, err := b.Verdict(r.PathValue("org"))
 		if err != nil {
@@ -175,15 +181,40 @@ func readDelta(w http.ResponseWriter, r *http.Request) (fixtures.Delta, bool) {
 	return d, true
 }
 
-func (b *Box) postAccept(w http.ResponseWriter, r *http.Request) {
-	if _, ok := readControl(w, r); !ok {
+// orgAction is a control that takes no body and does act to the org,
+// answering {done: true}.
+func (b *Box) orgAction(act func(orgID string) error, done string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := readControl(w, r); !ok {
+			return
+		}
+		if err := act(r.PathValue("org")); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeDoc(w, http.StatusOK, wire.NewObject(1).Add(done, true))
+	}
+}
+
+func (b *Box) postConsoleInvite(w http.ResponseWriter, r *http.Request) {
+	fields, ok := readControl(w, r, "email", "employees", "org_name")
+	if !ok {
 		return
 	}
-	if err := b.Accept(r.PathValue("org")); err != nil {
+	var name, email string
+	n := 0
+	for _, err := range []error{stringField(fields, "org_name", &name, true), stringField(fields, "email", &email, true), countField(fields, "employees", &n)} {
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	id, err := b.ConsoleInvite(name, email, n)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("accepted", true))
+	writeDoc(w, http.StatusOK, wire.NewObject(1).Add("orgId", id))
 }
 
 func (b *Box) postSync(w http.ResponseWriter, r *http.Request) {

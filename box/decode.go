@@ -36,7 +36,7 @@ func decodeToken(body []byte) (Invitation, error) {
 			return Invitation{}, err
 		}
 	}
-	if !strings.Contains(inv.Email, "@") || strings.ContainsAny(inv.Email, " \t\r\n") {
+	if notEmail(inv.Email) {
 		return Invitation{}, &fieldError{Field: "email", Why: "is not an email address"}
 	}
 	if raw, ok := fields["corporate_reference_data"]; ok && string(raw) != "null" {
@@ -58,6 +58,9 @@ func decodeToken(body []byte) (Invitation, error) {
 	}
 	return inv, nil
 }
+
+// notEmail reports whether s cannot be an email address.
+func notEmail(s string) bool { return !strings.Contains(s, "@") || strings.ContainsAny(s, " \t\r\n") }
 
 // employeesOf reads corporate_reference_data.employees, the size of the
 // corporate to simulate: a whole number from 1 to MaxEmployees, or absent

@@ -206,6 +206,10 @@ func refusal(err error) *fieldError {
 		return &fieldError{Field: "org", Why: "has not accepted the invite yet"}
 	case errors.Is(err, ErrTerminated):
 		return &fieldError{Field: "org", Why: "has terminated the connection"}
+	case errors.Is(err, ErrRejected):
+		return &fieldError{Field: "org", Why: "has rejected the invite"}
+	case errors.Is(err, ErrNotPending):
+		return &fieldError{Field: "org", Why: "has no pending invite: only an invite not yet accepted can be rejected"}
 	case errors.Is(err, ErrSyncInProgress):
 		return &fieldError{Field: "org", Why: "has a sync in progress"}
 	case errors.Is(err, ErrClosed):

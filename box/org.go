@@ -104,7 +104,7 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	}
 	now := b.cfg.clock.Now()
 	o := b.find(inv)
-	if o != nil && o.status != fixtures.StatusTerminated {
+	if o != nil && o.status != fixtures.StatusTerminated && o.status != statusRejected {
 		return o.id, false, nil // re-minted: nothing fires
 	}
 	mark := len(b.log)
@@ -211,6 +211,8 @@ func (b *Box) Accept(orgID string) error {
 		return err
 	case o.status == fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case o.status == statusRejected:
+		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
 	case o.status == fixtures.StatusAccepted:
 		return nil
 	}
@@ -306,6 +308,8 @@ func (b *Box) syncable(o *org) error {
 	switch o.status {
 	case fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case statusRejected:
+		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
 	case fixtures.StatusInvited:
 		return fmt.Errorf("%w: org %s", ErrNotAccepted, o.id)
 	}
@@ -363,20 +367,38 @@ func (b *Box) sync(o *org) (Session, error) {
 }
 
 // Terminate ends the connection, as Terminate connection does, and fires
-// connection.events.terminated. clientOrg is the org_id or the
-// remote_org_id. While a sync session is being sent it is refused with
-// ErrSyncInProgress, and nothing is sent.
+// connection.events.terminated, terminatedBy the vendor's user. clientOrg
+// is the org_id or the remote_org_id. While a sync session is being sent
+// it is refused with ErrSyncInProgress, and nothing is sent; a connection
+// terminated or rejected already is ErrTerminated or ErrRejected.
 func (b *Box) Terminate(clientOrg string) error {
+	return b.terminate(clientOrg, &b.vendor.Inviter)
+}
+
+// TerminateByCorporate ends the connection from the corporate's side, as
+// its HR admin does on Tartan's side: connection.events.terminated,
+// terminatedBy the admin's email, refused as Terminate is.
+func (b *Box) TerminateByCorporate(orgID string) error { return b.terminate(orgID, nil) }
+
+// terminate is Terminate by the vendor's user (by), or by the corporate's
+// admin (by nil).
+func (b *Box) terminate(id string, by *string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	o, err := b.known(clientOrg)
+	o, err := b.known(id)
 	switch {
 	case err != nil:
 		return err
 	case o.status == fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
+	case o.status == statusRejected:
+		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
 	case o.syncs > 0:
 		return fmt.Errorf("%w: org %s", ErrSyncInProgress, o.id)
+	}
+	if by == nil {
+		admin := o.corp.Admin
+		by = &admin
 	}
 	if o.stopAccept != nil {
 		o.stopAccept()
@@ -385,7 +407,7 @@ func (b *Box) Terminate(clientOrg string) error {
 	mark := len(b.log)
 	now := b.cfg.clock.Now()
 	b.g.SetNow(now)
-	conn := fixtures.Connection{Status: fixtures.StatusTerminated, TerminatedBy: &b.vendor.Inviter}
+	conn := fixtures.Connection{Status: fixtures.StatusTerminated, TerminatedBy: by}
 	if o.initial {
 		hrms := o.corp.HRMS
 		conn.HRMS = &hrms
@@ -395,6 +417,51 @@ func (b *Box) Terminate(clientOrg string) error {
 	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
 	b.note(entry{Op: opTerminate, Org: o.id}, mark)
 	return nil
+}
+
+// Reject makes the corporate reject its pending invite, as its HR admin
+// does on Tartan's side. Tartan documents no event for it, so none is
+// sent [OURS]: vendor/connections lists it as rejected, org_details says
+// "rejected", and the consumer learns it only from them. Accept, syncs and
+// Terminate then refuse it (ErrRejected); a new token call for it invites
+// again. Only a pending invite can be rejected (ErrNotPending).
+func (b *Box) Reject(orgID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.known(orgID)
+	switch {
+	case err != nil:
+		return err
+	case o.status != fixtures.StatusInvited:
+		return fmt.Errorf("%w: org %s", ErrNotPending, o.id)
+	}
+	if o.stopAccept != nil {
+		o.stopAccept()
+		o.stopAccept = nil
+	}
+	o.status, o.modified = statusRejected, b.cfg.clock.Now()
+	b.changed.Broadcast()
+	return nil
+}
+
+// ConsoleInvite invites a corporate from Tartan's console, as the vendor's
+// user does there: a corporate the consumer never asked for, with no
+// remote_org_id. It fires connection.events.requested (remote_org_id null)
+// and the corporate accepts as any invited one does (AcceptAfter).
+// employees sizes it (0: the box's Employees). It returns the org_id;
+// an invite that finds a live connection (the same private email domain)
+// fires nothing, as Invite.
+func (b *Box) ConsoleInvite(orgName, email string, employees int) (string, error) {
+	switch {
+	case strings.TrimSpace(orgName) == "":
+		return "", &fieldError{Field: "org_name", Why: "is required"}
+	case notEmail(strings.TrimSpace(email)):
+		return "", &fieldError{Field: "email", Why: "is not an email address"}
+	case employees < 0 || employees > MaxEmployees:
+		return "", &fieldError{Field: "employees", Why: fmt.Sprintf("must be a whole number from 1 to %d", MaxEmployees)}
+	}
+	id, _, err := b.Invite(Invitation{Email: strings.TrimSpace(email), OrgName: strings.TrimSpace(orgName), Employees: employees})
+	return id, err
 }
 
 // scheduledSync is the delta schedule's run: a churn and a sync for every
