@@ -33,6 +33,12 @@ type Call struct {
 	Query string
 	// Endpoint names it as Endpoints do ("" for a path that is none).
 	Endpoint string
+	// Org is the org_id of the corporate the call names, "" for none: the
+	// query's org (employee_list, employee_details, salary_details,
+	// data_model_flags), org_details' path, terminate's client_org; an
+	// org_id or a remote_org_id the box knows, as its org_id, else as
+	// given.
+	Org string
 	// Status is the answer's status, 0 for a connection reset or a caller
 	// gone.
 	Status int
@@ -56,6 +62,7 @@ type callJSON struct {
 	Path       string    `json:"path"`
 	Query      string    `json:"query,omitempty"`
 	Endpoint   string    `json:"endpoint"`
+	Org        string    `json:"org,omitempty"`
 	Status     int       `json:"status"`
 	Fault      FaultKind `json:"fault,omitempty"`
 	RetryAfter string    `json:"retryAfter,omitempty"`
@@ -65,7 +72,7 @@ type callJSON struct {
 // MarshalJSON writes the call with lower-case keys and Retry-After as a
 // duration ("2s").
 func (c Call) MarshalJSON() ([]byte, error) {
-	j := callJSON{c.Method, c.Path, c.Query, c.Endpoint, c.Status, c.Fault, "", c.Time}
+	j := callJSON{c.Method, c.Path, c.Query, c.Endpoint, c.Org, c.Status, c.Fault, "", c.Time}
 	if c.RetryAfter > 0 {
 		j.RetryAfter = c.RetryAfter.String()
 	}
@@ -78,7 +85,7 @@ func (c *Call) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*c = Call{Method: j.Method, Path: j.Path, Query: j.Query, Endpoint: j.Endpoint, Status: j.Status, Fault: j.Fault, Time: j.Time}
+	*c = Call{Method: j.Method, Path: j.Path, Query: j.Query, Endpoint: j.Endpoint, Org: j.Org, Status: j.Status, Fault: j.Fault, Time: j.Time}
 	if j.RetryAfter != "" {
 		d, err := time.ParseDuration(j.RetryAfter)
 		if err != nil {

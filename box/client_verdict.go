@@ -47,7 +47,8 @@ type ClientFinding struct {
 
 // ClientVerdict is the box's verdict on the consumer as a client of
 // Tartan's API: passed, failed (Findings name what it did) or nothing
-// judged (it never called, or met no fault).
+// judged (it never called, or met no fault). Orgs judges each corporate's
+// calls apart.
 type ClientVerdict struct {
 	Outcome judge.RunOutcome `json:"outcome"`
 	Why     string           `json:"why"`
@@ -55,17 +56,75 @@ type ClientVerdict struct {
 	Faults   int             `json:"faults"`
 	Findings []ClientFinding `json:"findings"`
 	Calls    []Call          `json:"calls"`
+	// Orgs are the verdicts on the calls that name each corporate (see
+	// Call.Org), in the order each was first named; a call that names none
+	// (token, resend) counts in the overall verdict only. Their Calls are
+	// in the overall list; each one's own list is left out.
+	Orgs []OrgClientVerdict `json:"orgs"`
+}
+
+// OrgClientVerdict is the client verdict on the calls about one corporate.
+type OrgClientVerdict struct {
+	OrgID    string           `json:"orgId"`
+	Outcome  judge.RunOutcome `json:"outcome"`
+	Why      string           `json:"why"`
+	Faults   int              `json:"faults"`
+	Findings []ClientFinding  `json:"findings"`
 }
 
 // ClientVerdict judges the calls received so far (see JudgeClient).
 func (b *Box) ClientVerdict() ClientVerdict { return JudgeClient(b.Calls()) }
 
+// OrgClientVerdict judges the calls received so far that name the org
+// (its org_id or remote_org_id), with those calls: its verdict as a
+// client about that corporate alone.
+func (b *Box) OrgClientVerdict(orgID string) (ClientVerdict, error) {
+	b.mu.Lock()
+	o, err := b.known(orgID)
+	b.mu.Unlock()
+	if err != nil {
+		return ClientVerdict{}, err
+	}
+	var mine []Call
+	for _, c := range b.Calls() {
+		if c.Org == o.id {
+			mine = append(mine, c)
+		}
+	}
+	v := judgeCalls(mine)
+	v.Orgs = []OrgClientVerdict{}
+	return v, nil
+}
+
 // JudgeClient judges a client from its calls, oldest first: after each
 // call answered 429 or 5xx, or reset, the same request (method, path and
 // query) must come again, up to its first success (Retried), no earlier than its Retry-After
 // (RetryAfter), no more than HammerLimit within HammerWindow (Backoff),
-// and the last of them must succeed (Converged).
+// and the last of them must succeed (Converged). It judges all calls
+// together, and the calls of each corporate apart (Orgs).
 func JudgeClient(calls []Call) ClientVerdict {
+	v := judgeCalls(calls)
+	v.Orgs = []OrgClientVerdict{}
+	var orgs []string
+	byOrg := map[string][]Call{}
+	for _, c := range calls {
+		if c.Org == "" {
+			continue
+		}
+		if _, seen := byOrg[c.Org]; !seen {
+			orgs = append(orgs, c.Org)
+		}
+		byOrg[c.Org] = append(byOrg[c.Org], c)
+	}
+	for _, id := range orgs {
+		ov := judgeCalls(byOrg[id])
+		v.Orgs = append(v.Orgs, OrgClientVerdict{OrgID: id, Outcome: ov.Outcome, Why: ov.Why, Faults: ov.Faults, Findings: ov.Findings})
+	}
+	return v
+}
+
+// judgeCalls is JudgeClient on calls taken together, without Orgs.
+func judgeCalls(calls []Call) ClientVerdict {
 	v := ClientVerdict{Outcome: judge.NothingJudged, Findings: []ClientFinding{}, Calls: calls}
 	if v.Calls == nil {
 		v.Calls = []Call{}

@@ -112,3 +112,38 @@ func BenchmarkJudgeClient(b *testing.B) {
 		}
 	}
 }
+
+func TestJudgeClientPerOrg(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	call := func(org string, ms, status int) Call {
+		c := Call{Method: "GET", Path: "/api/v2/employee_list", Query: "org=" + org, Org: org, Status: status, Time: t0.Add(time.Duration(ms) * time.Millisecond)}
+		if status >= 500 {
+			c.Fault = FaultStatus
+		}
+		return c
+	}
+	token := Call{Method: "POST", Path: "/api/sdk/token/", Status: 200, Time: t0}
+	v := JudgeClient([]Call{token, call("b", 1, 200), call("a", 2, 503), call("b", 3, 503), call("a", 400, 200)})
+	if v.Outcome != judge.RunFailed || v.Faults != 2 {
+		t.Fatalf("overall: %s %d faults (%s)", v.Outcome, v.Faults, v.Why)
+	}
+	want := []struct {
+		org     string
+		outcome judge.RunOutcome
+		faults  int
+	}{{"b", judge.RunFailed, 1}, {"a", judge.RunPassed, 1}}
+	if len(v.Orgs) != len(want) {
+		t.Fatalf("orgs: %+v", v.Orgs)
+	}
+	for i, w := range want {
+		if o := v.Orgs[i]; o.OrgID != w.org || o.Outcome != w.outcome || o.Faults != w.faults {
+			t.Errorf("org %d: %+v, want %+v", i, o, w)
+		}
+	}
+	if len(v.Orgs[0].Findings) != 1 || v.Orgs[0].Findings[0].Check != CheckRetried {
+		t.Errorf("b gave up: %+v", v.Orgs[0].Findings)
+	}
+	if n := JudgeClient([]Call{token}); len(n.Orgs) != 0 || n.Outcome != judge.NothingJudged {
+		t.Errorf("a call naming no org: %+v", n)
+	}
+}

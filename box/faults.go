@@ -1,8 +1,10 @@
 package box
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -323,6 +325,7 @@ func (b *Box) takeFault(endpoint string, laterPage bool) (APIFault, bool) {
 func (b *Box) faulty(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Endpoint: endpointOf(r.URL.Path)}
+		c.Org = b.orgOfCall(r, c.Endpoint)
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		f, hit := b.takeFault(c.Endpoint, page > 1)
 		if hit && f.Delay > 0 {
@@ -362,6 +365,37 @@ func (b *Box) faulty(api http.Handler) http.Handler {
 			b.record(c)
 		}
 	})
+}
+
+// orgOfCall is the org_id of the corporate a call names (see Call.Org).
+// terminate_connection's body is read for client_org, when the call
+// carries the API key, and put back for the handler.
+func (b *Box) orgOfCall(r *http.Request, endpoint string) string {
+	var id string
+	switch endpoint {
+	case "org_details":
+		id = strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/org_details/"), "/")
+	case "terminate_connection":
+		if !b.authorized(r) {
+			return "" // no body is read before the key is checked
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if err == nil && len(body) <= MaxBody {
+			id, _ = decodeTerminate(r.Header.Get("Content-Type"), body)
+		}
+	default:
+		id = strings.TrimSpace(r.URL.Query().Get("org"))
+	}
+	if id == "" {
+		return ""
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if o := b.lookup(id); o != nil {
+		return o.id
+	}
+	return id
 }
 
 // reset closes the call's connection without an answer.

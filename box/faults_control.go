@@ -12,7 +12,8 @@ import (
 //	GET    {prefix}api/faults   the faults still armed
 //	DELETE {prefix}api/faults   disarm them all
 //	GET    {prefix}api/calls    the API calls received (method, path, status, time)
-//	GET    {prefix}api/verdict  the verdict on the consumer as a client
+//	GET    {prefix}api/verdict  the verdict on the consumer as a client, overall and per corporate
+//	GET    {prefix}orgs/{org}/api/verdict  the verdict on its calls about one corporate
 func (b *Box) apiControls(mux *http.ServeMux, p string) {
 	mux.HandleFunc("POST "+p+"api/faults", func(w http.ResponseWriter, r *http.Request) {
 		fields, ok := readControl(w, r, apiFaultKeys...)
@@ -38,4 +39,12 @@ func (b *Box) apiControls(mux *http.ServeMux, p string) {
 	})
 	mux.HandleFunc("GET "+p+"api/calls", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.Calls()) })
 	mux.HandleFunc("GET "+p+"api/verdict", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, b.ClientVerdict()) })
+	mux.HandleFunc("GET "+p+"orgs/{org}/api/verdict", func(w http.ResponseWriter, r *http.Request) {
+		v, err := b.OrgClientVerdict(r.PathValue("org"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, v)
+	})
 }

@@ -208,6 +208,37 @@ var _ = Describe("faults on Tartan's API", Label("api", "faults"), func() {
 		Expect(run()).To(Equal(first))
 	})
 
+	It("judges each corporate's calls apart: the one whose read gave up fails, the other passes, the overall fails", func() {
+		other := a.invite("steady")
+		a.accept(other)
+		Expect(control("POST", "api/faults", `{"endpoint":"employee_list","status":503,"next":1}`).status).To(Equal(200))
+		_, err := reconcile(a, naive, org)
+		Expect(err).To(HaveOccurred())
+		Expect(control("POST", "api/faults", `{"endpoint":"employee_list","status":503,"next":1}`).status).To(Equal(200))
+		Expect(reconcile(a, correct, other)).To(Equal(27))
+		ct, body := multipartForm("client_org", "steady") // named by its remote_org_id
+		Expect(a.do("POST", "/api/terminate_connection/", ct, body).status).To(Equal(200))
+
+		v := verdict()
+		Expect(v.Outcome).To(Equal(judge.RunFailed))
+		Expect(v.Orgs).To(HaveLen(2))
+		Expect(v.Orgs[0].OrgID).To(Equal(org))
+		Expect(v.Orgs[0].Outcome).To(Equal(judge.RunFailed))
+		Expect(v.Orgs[0].Findings).To(ConsistOf(HaveField("Check", box.CheckRetried)))
+		Expect(v.Orgs[1].OrgID).To(Equal(other))
+		Expect(v.Orgs[1].Outcome).To(Equal(judge.RunPassed), "%+v", v.Orgs[1])
+
+		var mine box.ClientVerdict
+		Expect(json.Unmarshal([]byte(control("GET", "orgs/steady/api/verdict", "").raw), &mine)).To(Succeed())
+		Expect(mine.Outcome).To(Equal(judge.RunPassed))
+		Expect(mine.Calls).NotTo(BeEmpty())
+		for _, c := range mine.Calls {
+			Expect(c.Org).To(Equal(other))
+		}
+		Expect(mine.Calls[len(mine.Calls)-1].Endpoint).To(Equal("terminate_connection"))
+		Expect(control("GET", "orgs/nobody/api/verdict", "").status).To(Equal(404))
+	})
+
 	It("lists the calls without the API key, and judges nobody who never called", func() {
 		fresh := newAPI()
 		v := fresh.srv.Box.ClientVerdict()
