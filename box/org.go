@@ -146,6 +146,14 @@ func (b *Box) Invite(inv Invitation) (string, bool, error) {
 	return o.id, true, nil
 }
 
+// cancelAccept stops the accept the invite arranged, if it is pending.
+func (o *org) cancelAccept() {
+	if o.stopAccept != nil {
+		o.stopAccept()
+		o.stopAccept = nil
+	}
+}
+
 // find returns the corporate an invitation names, or nil. b.mu held.
 func (b *Box) find(inv Invitation) *org {
 	for _, id := range b.order {
@@ -206,25 +214,18 @@ func (b *Box) Accept(orgID string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(orgID)
-	switch {
-	case err != nil:
+	if err == nil {
+		err = o.over()
+	}
+	if err != nil || o.status == fixtures.StatusAccepted {
 		return err
-	case o.status == fixtures.StatusTerminated:
-		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
-	case o.status == statusRejected:
-		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
-	case o.status == fixtures.StatusAccepted:
-		return nil
 	}
 	return b.accept(o)
 }
 
 // accept is Accept with b.mu held.
 func (b *Box) accept(o *org) error {
-	if o.stopAccept != nil {
-		o.stopAccept()
-		o.stopAccept = nil
-	}
+	o.cancelAccept()
 	mark := len(b.log)
 	o.status, o.modified = fixtures.StatusAccepted, b.cfg.clock.Now()
 	_, err := b.sync(o)
@@ -305,13 +306,20 @@ func (b *Box) SyncWith(orgID string, d fixtures.Delta) (Session, error) {
 }
 
 func (b *Box) syncable(o *org) error {
+	if o.status == fixtures.StatusInvited {
+		return fmt.Errorf("%w: org %s", ErrNotAccepted, o.id)
+	}
+	return o.over()
+}
+
+// over is ErrTerminated or ErrRejected when the connection is over, else
+// nil.
+func (o *org) over() error {
 	switch o.status {
 	case fixtures.StatusTerminated:
 		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
 	case statusRejected:
 		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
-	case fixtures.StatusInvited:
-		return fmt.Errorf("%w: org %s", ErrNotAccepted, o.id)
 	}
 	return nil
 }
@@ -386,13 +394,12 @@ func (b *Box) terminate(id string, by *string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, err := b.known(id)
+	if err == nil {
+		err = o.over()
+	}
 	switch {
 	case err != nil:
 		return err
-	case o.status == fixtures.StatusTerminated:
-		return fmt.Errorf("%w: org %s", ErrTerminated, o.id)
-	case o.status == statusRejected:
-		return fmt.Errorf("%w: org %s", ErrRejected, o.id)
 	case o.syncs > 0:
 		return fmt.Errorf("%w: org %s", ErrSyncInProgress, o.id)
 	}
@@ -400,10 +407,7 @@ func (b *Box) terminate(id string, by *string) error {
 		admin := o.corp.Admin
 		by = &admin
 	}
-	if o.stopAccept != nil {
-		o.stopAccept()
-		o.stopAccept = nil
-	}
+	o.cancelAccept()
 	mark := len(b.log)
 	now := b.cfg.clock.Now()
 	b.g.SetNow(now)
@@ -435,10 +439,7 @@ func (b *Box) Reject(orgID string) error {
 	case o.status != fixtures.StatusInvited:
 		return fmt.Errorf("%w: org %s", ErrNotPending, o.id)
 	}
-	if o.stopAccept != nil {
-		o.stopAccept()
-		o.stopAccept = nil
-	}
+	o.cancelAccept()
 	o.status, o.modified = statusRejected, b.cfg.clock.Now()
 	b.changed.Broadcast()
 	return nil

@@ -63,9 +63,15 @@ func startAt(path string, boxOpts []box.Option, consoleOpts ...console.Option) (
 // answer.
 func call(method, url, key, body string, header ...string) (int, map[string]any) {
 	GinkgoHelper()
+	return callAs("application/json", method, url, key, body, header...)
+}
+
+// callAs is call with a body of contentType.
+func callAs(contentType, method, url, key, body string, header ...string) (int, map[string]any) {
+	GinkgoHelper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Token "+key)
 	}
@@ -312,17 +318,7 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		_, base := start([]box.Option{box.AcceptAfter(0)})
 		org := invite(base)
 		form := func(header ...string) (int, map[string]any) {
-			req, _ := http.NewRequest("POST", base+"/_tartansim/orgs/"+org+"/sync", strings.NewReader(`{"joiners":2}`))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			for i := 0; i+1 < len(header); i += 2 {
-				req.Header.Set(header[i], header[i+1])
-			}
-			resp, err := http.DefaultClient.Do(req)
-			Expect(err).NotTo(HaveOccurred())
-			defer resp.Body.Close()
-			var out map[string]any
-			_ = json.NewDecoder(resp.Body).Decode(&out)
-			return resp.StatusCode, out
+			return callAs("application/x-www-form-urlencoded", "POST", base+"/_tartansim/orgs/"+org+"/sync", "", `{"joiners":2}`, header...)
 		}
 		code, out := form("Origin", "http://evil.example")
 		Expect(code).To(Equal(http.StatusForbidden), "a cross-site form post: %v", out)
