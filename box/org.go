@@ -403,9 +403,10 @@ func (b *Box) terminate(id string, by *string) error {
 	case o.syncs > 0:
 		return fmt.Errorf("%w: org %s", ErrSyncInProgress, o.id)
 	}
+	op := opTerminate
 	if by == nil {
 		admin := o.corp.Admin
-		by = &admin
+		by, op = &admin, opCorporateTerminate
 	}
 	o.cancelAccept()
 	mark := len(b.log)
@@ -419,7 +420,7 @@ func (b *Box) terminate(id string, by *string) error {
 	o.status, o.modified = fixtures.StatusTerminated, now
 	ev := b.g.ConnectionEvent(kind(fixtures.EventConnectionTerminated), o.corp, b.vendor, conn, now)
 	b.enqueue(o.id, deliverylog.First, 0, b.make([]fixtures.Event{ev}), false)
-	b.note(entry{Op: opTerminate, Org: o.id}, mark)
+	b.note(entry{Op: op, Org: o.id}, mark)
 	return nil
 }
 
@@ -441,6 +442,7 @@ func (b *Box) Reject(orgID string) error {
 	}
 	o.cancelAccept()
 	o.status, o.modified = statusRejected, b.cfg.clock.Now()
+	b.note(entry{Op: opReject, Org: o.id}, len(b.log))
 	b.changed.Broadcast()
 	return nil
 }

@@ -111,22 +111,24 @@ type entry struct {
 
 // The operations of a journal.
 const (
-	opBegin     = "begin"
-	opInvite    = "invite"
-	opAccept    = "accept"
-	opChange    = "change"
-	opSync      = "sync"
-	opSyncWith  = "sync-with"
-	opTerminate = "terminate"
-	opScheduled = "scheduled-sync"
-	opTest      = "test"
-	opFail      = "fail-next"
-	opEOD       = "eod"
-	opResend    = "resend"
-	opEvents    = "events"
-	opLayout    = "layout"
-	opSent      = "sent"
-	opEnded     = "ended"
+	opBegin              = "begin"
+	opInvite             = "invite"
+	opAccept             = "accept"
+	opChange             = "change"
+	opSync               = "sync"
+	opSyncWith           = "sync-with"
+	opTerminate          = "terminate"
+	opCorporateTerminate = "corporate-terminate"
+	opReject             = "reject"
+	opScheduled          = "scheduled-sync"
+	opTest               = "test"
+	opFail               = "fail-next"
+	opEOD                = "eod"
+	opResend             = "resend"
+	opEvents             = "events"
+	opLayout             = "layout"
+	opSent               = "sent"
+	opEnded              = "ended"
 )
 
 // savedInvite is an Invitation as the journal keeps it: the reference
@@ -267,6 +269,10 @@ func (b *Box) redo(e entry) error {
 		_, err = b.SyncWith(e.Org, *e.Delta)
 	case opTerminate:
 		err = b.Terminate(e.Org)
+	case opCorporateTerminate:
+		err = b.TerminateByCorporate(e.Org)
+	case opReject:
+		err = b.Reject(e.Org)
 	case opScheduled:
 		b.scheduledSync()
 	case opTest:
