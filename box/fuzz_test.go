@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tartansim/tartansim/fixtures"
 )
@@ -141,6 +142,36 @@ func FuzzDecodeDelta(f *testing.F) {
 			if err == nil && (n < 0 || n > maxCount) {
 				t.Fatalf("accepted a count of %d", n)
 			}
+		}
+	})
+}
+
+func FuzzParseSalaryQuery(f *testing.F) {
+	for _, s := range []string{
+		"org=o&vendor_org=v&type=ctc_monthly&from_date=01-2026&to_date=02-2026",
+		"org=o&vendor_org=v&type=monthly&from_date=13-2025", "org=o&vendor_org=v", "type=ctc", "org=o&vendor_org=v&type=CTC&from_date=01-0001",
+		"org=o&vendor_org=v&type=monthly&from_date=12-9999&to_date=01-0001",
+	} {
+		f.Add(s)
+	}
+	now := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		sq, err := parseSalaryQuery(q)
+		wantFieldError(t, err)
+		if err != nil {
+			return
+		}
+		if !sq.ctc && !sq.monthly {
+			t.Fatalf("accepted a query asking for nothing: %q", raw)
+		}
+		ms, err := sq.months(now, &fixtures.Employee{DOJ: "2020-01-15"})
+		wantFieldError(t, err)
+		if len(ms) > MaxSalaryMonths {
+			t.Fatalf("%d months for %q", len(ms), raw)
 		}
 	})
 }
