@@ -2,6 +2,7 @@ package box_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -63,4 +64,46 @@ func ExampleBox_Handler() {
 	// 12 employees at the consumer
 	// 200 OK
 	// 400 Bad Request
+}
+
+// What a corporate does on Tartan's side: one rejects its invite (Tartan
+// documents no event for it, so no webhook goes), one invited from
+// Tartan's console accepts and later ends the connection from its side.
+func ExampleBox_Reject() {
+	key := []byte("the-app-key")
+	c := consumer.New(key)
+	hooks := httptest.NewServer(c.Handler())
+	defer hooks.Close()
+	b, err := box.New(hooks.URL+consumer.WebhookPath, key, "the-api-key",
+		box.WithClock(clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))),
+		box.AcceptAfter(box.Never), box.Employees(3))
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	no, _, _ := b.Invite(box.Invitation{Email: "hr@nope.in", OrgName: "Nope Ltd", FullName: "N", RemoteOrgID: "nope"})
+	fmt.Println(b.Reject(no))
+	fmt.Println(errors.Is(b.Accept(no), box.ErrRejected))
+	walkIn, _ := b.ConsoleInvite("Walk-in Traders", "hr@walkin.in", 0)
+	fmt.Println(b.Accept(walkIn))
+	if err := b.Idle(context.TODO()); err != nil {
+		panic(err)
+	}
+	fmt.Println(b.TerminateByCorporate(walkIn))
+	if err := b.Idle(context.TODO()); err != nil {
+		panic(err)
+	}
+	for _, d := range b.Deliveries() {
+		fmt.Println(d.OrgID == walkIn, d.Event)
+	}
+	// Output:
+	// <nil>
+	// true
+	// <nil>
+	// <nil>
+	// false connection.events.requested
+	// true connection.events.requested
+	// true sync.events.initiated
+	// true sync.events.employee.add
+	// true connection.events.terminated
 }
