@@ -13,7 +13,9 @@ type Corporate struct {
 	OrgID       string `json:"orgId"`
 	Name        string `json:"name"`
 	RemoteOrgID string `json:"remoteOrgId,omitempty"`
-	// Status is the connection's (fixtures.StatusInvited, …).
+	// Status is the connection's (fixtures.StatusInvited, …), or
+	// CONNECTION_REJECTED, ours, for a corporate that rejected the invite
+	// (see Box.Reject; never in a webhook).
 	Status string `json:"connectionStatus"`
 	// Employees counts the employees of its simulated HRMS now.
 	Employees int `json:"employees"`

@@ -619,7 +619,7 @@ function inviteCurl() {
   return "curl -s -X POST '" + location.origin + "/api/sdk/token/' \\\n  -H \"Authorization: Token $TARTAN_API_KEY\" -H 'Content-Type: application/json' \\\n  -d '" + body + "'";
 }
 
-const connection = { CONNECTION_INVITED: "invited", CONNECTION_ACCEPTED: "accepted", CONNECTION_TERMINATED: "terminated" };
+const connection = { CONNECTION_INVITED: "invited", CONNECTION_ACCEPTED: "accepted", CONNECTION_TERMINATED: "terminated", CONNECTION_REJECTED: "rejected" };
 
 function verdictCell(v) {
   const td = el("td", { class: "verdict-cell" });
