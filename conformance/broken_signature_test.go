@@ -246,3 +246,29 @@ var _ = Describe("a consumer set up with another key", Label("signature"), func(
 		}
 	})
 })
+
+// SIG-MISSING, SIG-EMPTY, SIG-WRONG-KEY, SIG-TAMPERED and SIG-NEAR-MISS:
+// the signature is checked in the middleware of the sync pipeline, and the
+// connection events are routed to a handler mounted beside it that trusts
+// what it gets: a forged connection event, with any signature or none,
+// changes the connection. Each forgery check forges a copy of the invite,
+// so the one bug fails all five; before they did, only sync.* events were
+// ever forged, and this consumer passed the catalogue.
+func sigSyncOnly() subject {
+	return subject{
+		name:  "verifies sync.* only",
+		bug:   "verifies the signature of sync.* events only, and applies connection.* events unverified",
+		fails: []string{"SIG-MISSING", "SIG-EMPTY", "SIG-WRONG-KEY", "SIG-TAMPERED", "SIG-NEAR-MISS"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				if env, err := peek(body); err == nil && strings.HasPrefix(env.Event, "connection.events.") {
+					relay(w, st.apply(r.Context(), body)) // "connection events come from Tartan's console"
+					return
+				}
+				st.pass(w, r)
+			}), st.ref.State
+		},
+	}
+}

@@ -115,6 +115,7 @@ func subjects() []subject {
 		sigApplyThenVerify(),
 		sigTruncatedMAC(),
 		sigExactHeaderName(),
+		sigSyncOnly(),
 		payUUIDRequestID(),
 		payUnknownEvent500(),
 		payStrictFields(),

@@ -84,10 +84,11 @@ func Lookup(id string) (Check, bool) {
 }
 
 // forgery is a check that forged variants of real webhooks, one per
-// fault, are refused and have no effect.
+// fault, are refused and have no effect: copies of the invite (a
+// connection event) and of a delta sync's webhooks.
 func forgery(id, title string) Check {
 	return Check{
-		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: judge.Records | judge.NoForgery, needs: []string{addDelta}, concern: fromForgery,
+		ID: id, Label: LabelSignature, Title: title, NeedsProbe: true, state: judge.Records | judge.Connection | judge.NoForgery, needs: []string{addDelta}, concern: fromForgery,
 		judge: func(j *evidence) {
 			j.forgedRejected()
 			j.genuineAcked()

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -352,12 +353,16 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 	rid := b.shuf.UUID()
 	forged.Set("requestId", rid)
 	mark := func(o *wire.Object) {
-		for _, path := range []string{"body[0].name", "body[0].orgName", "body[0].newRecords"} {
+		paths := []string{"body[0].name", "body[0].newRecords"}
+		if strings.HasPrefix(ev.Event, "connection.events.") {
+			paths = []string{"body[0].status"}
+		}
+		for _, path := range paths {
 			p := wire.MustParsePath(path)
 			if vals, err := p.Get(o); err == nil {
 				switch v := vals[0].(type) {
 				case string:
-					_, _ = p.Set(o, v+" (forged)")
+					_, _ = p.Set(o, forgedText(path, v))
 				default:
 					_, _ = p.Set(o, 999999)
 				}
@@ -384,6 +389,21 @@ func (b *builder) forge(step int, action, org string, at Moment, ev fixtures.Eve
 	d.Forged = true
 	d.fromDoc(forged)
 	return d
+}
+
+// forgedText is what a forgery writes in place of the text v at path: a
+// name marked "(forged)", or, for a connection event's status, the other
+// status an attacker wants (a live connection terminated, a terminated one
+// invited again), so that a forged connection event applied shows in
+// connectionStatus as well as in applied.
+func forgedText(path, v string) string {
+	switch {
+	case path != "body[0].status":
+		return v + " (forged)"
+	case v == fixtures.StatusTerminated:
+		return fixtures.StatusInvited
+	}
+	return fixtures.StatusTerminated
 }
 
 // addUnknownField adds a key no consumer knows to the document and to each
