@@ -20,6 +20,7 @@ import (
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 // slowBudget is the ack budget the slow consumer is judged against. It
@@ -79,7 +80,9 @@ func delNoIdempotency() subject {
 	return subject{
 		name:  "no idempotency",
 		bug:   "runs a delivery's side effects every time it arrives (no requestId dedup)",
-		fails: []string{"DEL-DUPLICATE"},
+		// DEL-EOD-RETRY re-sends a delivery whose answer was lost, which
+		// it had applied: its side effects run again there too.
+		fails: []string{"DEL-DUPLICATE", "DEL-EOD-RETRY"},
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			var ran effects
 			c := consumer.New(key, consumer.Observe(func(v consumer.Decision) {
@@ -142,7 +145,10 @@ func delLastWriterWins() subject {
 	return subject{
 		name:      "last writer wins (from scratch)",
 		bug:       "a hand-written consumer that upserts every record it gets: an older EOD redelivery overwrites newer values",
-		fails:     []string{"DEL-STALE"},
+		// An older write arriving last: the stale update (DEL-STALE), an
+		// add re-sent after its employee's update (DEL-EARLY), an invite
+		// re-sent after the termination (LIFE-CONNECTION).
+		fails:     []string{"DEL-STALE", "DEL-EARLY", "LIFE-CONNECTION"},
 		httpProbe: true,
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			n := &naive{key: key, seen: map[string]bool{}, orgs: map[string]*naiveOrg{}}
@@ -325,3 +331,208 @@ var _ = Describe("a burst", Label("delivery"), func() {
 		}
 	})
 })
+
+// DEL-EOD-RETRY: the requestIds already processed are kept on the org's
+// current sync session (a column of the session row, or a cache keyed by
+// it), and a new session replaces them. A delivery whose answer was lost
+// and that the EOD batch re-sends after a newer session is taken for a
+// new one, and its side effects run again. Before DEL-EOD-RETRY played a
+// newer session before its EOD batch, this consumer passed.
+func delForgetsEarlierSessions() subject {
+	return subject{
+		name:  "requestIds of the current session only",
+		bug:   "remembers the requestIds of the org's current sync session only, so a redelivery from an earlier session runs its side effects again",
+		fails: []string{"DEL-EOD-RETRY"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			var (
+				mu      sync.Mutex
+				session = map[string]string{}          // orgId → its current syncSessionId
+				done    = map[string]map[string]bool{} // orgId → requestIds of that session
+				ran     effects
+			)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				env, err := peek(body)
+				if !verified(key, body, r) || err != nil {
+					st.pass(w, r)
+					return
+				}
+				mu.Lock()
+				if session[env.OrgID] != env.SyncSessionID || done[env.OrgID] == nil {
+					session[env.OrgID], done[env.OrgID] = env.SyncSessionID, map[string]bool{}
+				}
+				again := done[env.OrgID][env.RequestID]
+				done[env.OrgID][env.RequestID] = true
+				mu.Unlock()
+				if again {
+					reply(w, http.StatusOK, "")
+					return
+				}
+				rec := st.apply(r.Context(), body)
+				if rec.Code < 300 {
+					ran.ran(env.OrgID, env.RequestID) // the side effects: the reference's roster upsert is idempotent, they are not
+				}
+				relay(w, rec)
+			}), func(orgID string) probe.State { return ran.report(st.ref.State(orgID)) }
+		},
+	}
+}
+
+// DEL-EOD-RETRY and DEL-EARLY: a sync session superseded by a newer one
+// (whose sync.events.initiated is stamped later) is taken for abandoned,
+// and its batches are acknowledged and dropped. Tartan's EOD batch
+// re-sends an older session's failed batches after newer sessions, so
+// they are lost. Before those checks played a newer session before their
+// EOD batch, this consumer passed.
+func delDropsOlderSessions() subject {
+	return subject{
+		name:  "drops batches of superseded sessions",
+		bug:   "acknowledges and drops the employee batches of a sync session older than the org's newest one",
+		fails: []string{"DEL-EOD-RETRY", "DEL-EARLY"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			var (
+				mu      sync.Mutex
+				started = map[string]wire.Stamp{} // syncSessionId → its sync.events.initiated's stamp
+				newest  = map[string]wire.Stamp{} // orgId → the newest of those
+			)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				ef, err := wire.ParseEffect(body)
+				if !verified(key, body, r) || err != nil {
+					st.pass(w, r)
+					return
+				}
+				mu.Lock()
+				if ef.Kind == wire.EffectSession {
+					started[ef.SyncSessionID] = ef.Stamp
+					if n, ok := newest[ef.OrgID]; !ok || n.OlderThan(ef.Stamp) {
+						newest[ef.OrgID] = ef.Stamp
+					}
+				}
+				s, known := started[ef.SyncSessionID]
+				superseded := ef.Kind == wire.EffectEmployees && known && s.OlderThan(newest[ef.OrgID])
+				mu.Unlock()
+				if superseded {
+					reply(w, http.StatusOK, "") // "a newer sync has replaced it"
+					return
+				}
+				st.pass(w, r)
+			}), st.ref.State
+		},
+	}
+}
+
+// DEL-EARLY: an update is an UPDATE of the employee's row, which affects
+// nothing when the row is not there yet (its add failed, and comes back
+// at EOD). The add, when it comes, stores the values it carried, older
+// than the update's.
+func delUpdateNeedsRow() subject {
+	return subject{
+		name:  "update of an unknown employee dropped",
+		bug:   "applies sync.events.employee.update as an UPDATE of existing rows: an update of an employee whose add has not arrived is lost",
+		fails: []string{"DEL-EARLY"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				env, err := peek(body)
+				if !verified(key, body, r) || err != nil || env.Event != "sync.events.employee.update" {
+					st.pass(w, r)
+					return
+				}
+				rows := map[string]bool{}
+				for _, e := range st.ref.State(env.OrgID).Employees {
+					rows[employeeKey(e["employeeId"])] = true
+				}
+				existing, err := rewrite(body, func(doc *wire.Object) {
+					keepRecords(doc, func(rec *wire.Object) bool {
+						id, _ := rec.Get("employeeId")
+						return rows[employeeKey(id)]
+					})
+				})
+				if err != nil {
+					reply(w, http.StatusBadRequest, "the body is not JSON")
+					return
+				}
+				relay(w, st.apply(r.Context(), existing))
+			}), st.ref.State
+		},
+	}
+}
+
+// DEL-EARLY: employee batches are filed under the org's connection row,
+// and a batch for an org with none (its invite failed, and comes back at
+// EOD) is acknowledged and dropped as "not our customer".
+func delNeedsConnection() subject {
+	return subject{
+		name:  "batches before the invite dropped",
+		bug:   "acknowledges and drops employee batches of an org it holds no connection for",
+		fails: []string{"DEL-EARLY"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			st := newStore(key)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := readBody(r)
+				if env, err := peek(body); verified(key, body, r) && err == nil && employeeEvent(env.Event) && st.ref.State(env.OrgID).ConnectionStatus == "" {
+					reply(w, http.StatusOK, "") // "unknown org: ignore"
+					return
+				}
+				st.pass(w, r)
+			}), st.ref.State
+		},
+	}
+}
+
+// arrivalStamped is a consumer that stamps some deliveries with the time
+// they arrived (an updated_at = now() column) before the reference orders
+// them: when restamp says so, the timeStamp Tartan sent is replaced.
+func arrivalStamped(restamp func(env envelope, timeStamp string) bool) func([]byte) (http.Handler, func(string) probe.State) {
+	return func(key []byte) (http.Handler, func(string) probe.State) {
+		st := newStore(key)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := readBody(r)
+			env, err := peek(body)
+			if !verified(key, body, r) || err != nil {
+				st.pass(w, r)
+				return
+			}
+			stamped, err := rewrite(body, func(doc *wire.Object) {
+				ts, _ := doc.Get("timeStamp")
+				s, _ := ts.(string)
+				if restamp(env, s) {
+					doc.Set("timeStamp", time.Now().UTC().Format(wire.TimeStampLayout))
+				}
+			})
+			if err != nil {
+				reply(w, http.StatusBadRequest, "the body is not JSON")
+				return
+			}
+			relay(w, st.apply(r.Context(), stamped))
+		}), st.ref.State
+	}
+}
+
+// LIFE-CONNECTION: the connection's status is ordered by when its event
+// arrived, not by Tartan's timeStamp: an invite re-sent at EOD, after the
+// termination, turns a terminated connection back to invited.
+func lifeArrivalOrderedConnection() subject {
+	return subject{
+		name:  "connection ordered by arrival",
+		bug:   "orders connection events by their arrival time: the last to arrive wins, an invite re-sent after the termination included",
+		fails: []string{"LIFE-CONNECTION"},
+		build: arrivalStamped(func(env envelope, _ string) bool { return strings.HasPrefix(env.Event, "connection.events.") }),
+	}
+}
+
+// PAY-QUIRKS: a delivery with timeStamp "" is stamped with its arrival
+// time ("better than nothing"), so it is newer than every real update of
+// the same employees that follows, and they are skipped as stale.
+func payStampsEmptyWithArrival() subject {
+	return subject{
+		name:  "empty timeStamp stamped on arrival",
+		bug:   `takes the arrival time for a delivery whose timeStamp is "", so later real updates of the same employees are skipped as stale`,
+		fails: []string{"PAY-QUIRKS"},
+		build: arrivalStamped(func(_ envelope, ts string) bool { return ts == "" }),
+	}
+}

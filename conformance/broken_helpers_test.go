@@ -517,3 +517,16 @@ func (e *effects) report(s probe.State) probe.State {
 	}
 	return s
 }
+
+// keepRecords keeps in doc's body only the records keep says to keep.
+func keepRecords(doc *wire.Object, keep func(rec *wire.Object) bool) {
+	records, _ := doc.Get("body")
+	list, _ := records.([]any)
+	kept := []any{}
+	for _, rec := range list {
+		if o, ok := rec.(*wire.Object); ok && keep(o) {
+			kept = append(kept, rec)
+		}
+	}
+	doc.Set("body", kept)
+}

@@ -41,22 +41,15 @@ func lifeSeatCap() subject {
 					held[env.OrgID] = ids
 				}
 				capped, err := rewrite(body, func(doc *wire.Object) {
-					records, _ := doc.Get("body")
-					list, _ := records.([]any)
-					var keep []any
-					for _, rec := range list {
-						o, ok := rec.(*wire.Object)
-						if !ok {
-							continue
-						}
-						idv, _ := o.Get("employeeId")
+					keepRecords(doc, func(rec *wire.Object) bool {
+						idv, _ := rec.Get("employeeId")
 						id := employeeKey(idv)
 						if ids[id] || len(ids) < seats {
 							ids[id] = true
-							keep = append(keep, rec)
+							return true
 						}
-					}
-					doc.Set("body", append([]any{}, keep...))
+						return false
+					})
 				})
 				if err != nil {
 					reply(w, http.StatusBadRequest, "the body is not JSON")
@@ -104,5 +97,53 @@ func lifeIgnoresTermination() subject {
 				st.pass(w, r)
 			}), st.ref.State
 		},
+	}
+}
+
+// terminatedStatus is connection.events.terminated's status.
+const terminatedStatus = "CONNECTION_TERMINATED"
+
+// purging is a consumer that deletes an org's employees when its
+// connection is terminated, and stores none that arrive for a terminated
+// org: the reference consumer, with its state reported as the purge leaves
+// it. declare says whether its probe declares the purge (retention
+// purge-on-termination), as the contract asks.
+func purging(declare bool) func(key []byte) (http.Handler, func(string) probe.State) {
+	return func(key []byte) (http.Handler, func(string) probe.State) {
+		c := consumer.New(key)
+		return c, func(orgID string) probe.State {
+			s := c.State(orgID)
+			if s.ConnectionStatus == terminatedStatus {
+				s.Employees = []map[string]any{}
+			}
+			if declare {
+				s.Retention = probe.PurgeOnTermination
+			}
+			return s
+		}
+	}
+}
+
+// LIFE-TERMINATION: the org's employees are deleted when its connection is
+// terminated ("the customer left: drop their data"), and the probe does
+// not say so: Tartan's data is lost for an integrator who expects records
+// to stay. Before LIFE-TERMINATION no check judged records after a
+// termination, and this consumer passed.
+func lifeSilentPurge() subject {
+	return subject{
+		name:  "silent purge on termination",
+		bug:   "deletes every employee of an org when its connection is terminated, without declaring a purge in its probe",
+		fails: []string{"LIFE-TERMINATION"},
+		build: purging(false),
+	}
+}
+
+// The same purge, declared: a correct consumer (the contract allows a purge
+// that the probe declares, and then none may remain).
+func lifeDeclaredPurge() subject {
+	return subject{
+		name:  "declared purge on termination",
+		bug:   "none: deletes an org's employees on termination, and its probe declares retention purge-on-termination",
+		build: purging(true),
 	}
 }

@@ -127,9 +127,17 @@ func subjects() []subject {
 		delLastWriterWins(),
 		delSessionFirst(),
 		delFailFastPool(),
+		delForgetsEarlierSessions(),
+		delDropsOlderSessions(),
+		delUpdateNeedsRow(),
+		delNeedsConnection(),
+		lifeArrivalOrderedConnection(),
+		payStampsEmptyWithArrival(),
 		lifeSeatCap(),
 		lifeForgetsLeavers(),
 		lifeIgnoresTermination(),
+		lifeSilentPurge(),
+		lifeDeclaredPurge(),
 	}, append(quirkSubjects(), queueSubjects()...)...)
 }
 

@@ -30,7 +30,11 @@ type Check struct {
 	// them): a difference outside every concern but the data checks' is
 	// reported there, once, not under every check that saw it.
 	concern func(judge.Difference) bool
-	judge   func(*evidence)
+	// countsIfAny judges the applied counts when the probe gives them, and
+	// the rest of the state without them (not SKIP, as for the checks
+	// whose point the counts are).
+	countsIfAny bool
+	judge       func(*evidence)
 }
 
 // fromForgery is the signature checks' concern: what a forged delivery
@@ -48,6 +52,13 @@ func appliedOnce(d judge.Difference) bool {
 // delivery never applied), or what a forgery did.
 func dataDropped(d judge.Difference) bool {
 	return d.Kind == judge.MissingEmployee || d.Kind == judge.NotApplied || d.FromForgery()
+}
+
+// recordsKept is LIFE-TERMINATION's concern: records lost after a
+// termination (a silent purge, batches discarded), or kept after a purge
+// the probe declared.
+func recordsKept(d judge.Difference) bool {
+	return d.Kind == judge.MissingEmployee || d.Kind == judge.KeptAfterPurge
 }
 
 // Labels, one per area.
@@ -140,7 +151,7 @@ var checks = []Check{
 		},
 	},
 	{
-		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, and converges", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{addInitial},
+		ID: "DEL-EOD-RETRY", Label: LabelDelivery, Title: "acknowledges the EOD batch of failed deliveries hours later, after a newer session, and applies each once", NeedsProbe: true, state: judge.Records | judge.Connection | judge.AppliedOnce, countsIfAny: true, needs: []string{addInitial},
 		judge: func(j *evidence) {
 			j.genuineAcked()
 			j.eodAcked()
@@ -163,6 +174,14 @@ var checks = []Check{
 		},
 	},
 	{
+		ID: "DEL-EARLY", Label: LabelDelivery, Title: "converges when a delivery arrives before what it depends on: updates before their employees' add, batches before the org's invite", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{fixtures.EventConnectionRequested, addInitial, update},
+		judge: func(j *evidence) {
+			j.genuineAcked()
+			j.eodAcked()
+			j.state("that the state converged")
+		},
+	},
+	{
 		ID: "DEL-BURST", Label: LabelDelivery, Title: "acknowledges an EOD burst of many deliveries at once, each within the timeout, and applies them all", timing: true, state: judge.Records | judge.AppliedOnce, needs: []string{addInitial}, concern: dataDropped,
 		judge: func(j *evidence) {
 			j.eodAcked()
@@ -179,10 +198,19 @@ var checks = []Check{
 		},
 	},
 	{
-		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated", NeedsProbe: true, state: judge.Connection, needs: []string{fixtures.EventConnectionRequested, fixtures.EventConnectionTerminated},
+		ID: "LIFE-CONNECTION", Label: LabelLifecycle, Title: "follows the connection: invited, then terminated, and a late invite does not undo it", NeedsProbe: true, state: judge.Connection, needs: []string{fixtures.EventConnectionRequested, fixtures.EventConnectionTerminated},
 		judge: func(j *evidence) {
 			j.genuineAcked()
+			j.eodAcked()
 			j.state("connectionStatus")
+		},
+	},
+	{
+		ID: "LIFE-TERMINATION", Label: LabelLifecycle, Title: "keeps an org's records after its termination, those re-sent after it too (none, if its probe declares a purge)", NeedsProbe: true, state: judge.Records, concern: recordsKept, needs: []string{addInitial, fixtures.EventConnectionTerminated},
+		judge: func(j *evidence) {
+			j.genuineAcked()
+			j.eodAcked()
+			j.state("what was kept after the termination")
 		},
 	},
 }

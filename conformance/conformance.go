@@ -225,7 +225,7 @@ func (c Check) run(ctx context.Context, t Target, w *watch) (Result, error) {
 		res.Verdict, res.Reason = Skip, "the subscription leaves nothing of this check to send"
 		return res, nil
 	}
-	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget, concern: c.concern}
+	j := &evidence{rep: rep, probed: probed, what: c.state, probeFault: res.ProbeFault, budget: budget, concern: c.concern, countsIfAny: c.countsIfAny}
 	c.judge(j)
 	res.Verdict, res.Reason, res.Details = j.verdict()
 	res.KeyMismatch = j.keyMismatch

@@ -32,6 +32,9 @@ type evidence struct {
 	// keyMismatch: the consumer refused every genuine delivery it
 	// answered with 401 or 403 (see refusedAll).
 	keyMismatch bool
+	// countsIfAny: a probe without applied counts leaves them unjudged,
+	// not the check SKIP (see Check.countsIfAny).
+	countsIfAny bool
 }
 
 // KeyMismatchReason is the one sentence a check gives when the consumer
@@ -218,7 +221,7 @@ func (j *evidence) compare(needs string) {
 			j.skips = append(j.skips, "the probe gave no state for org "+o.OrgID)
 			continue
 		}
-		if j.what&(judge.AppliedOnce|judge.NoForgery) != 0 && len(o.State.Applied) == 0 {
+		if !j.countsIfAny && j.what&(judge.AppliedOnce|judge.NoForgery) != 0 && len(o.State.Applied) == 0 {
 			j.skips = append(j.skips, "the probe reports no applied counts, so "+needs+" cannot be judged")
 		}
 		for _, diff := range o.Differences {

@@ -55,7 +55,8 @@ func ExampleWritePlan() {
 	// Output:
 	// # dry run: nothing is sent
 	// LIFE-SYNC        lifecycle  needs a state probe (SKIP without)   holds the truth after an invite, an initial sync of 105 employees, delta adds, updates and leavers
-	// LIFE-CONNECTION  lifecycle  needs a state probe (SKIP without)   follows the connection: invited, then terminated
+	// LIFE-CONNECTION  lifecycle  needs a state probe (SKIP without)   follows the connection: invited, then terminated, and a late invite does not undo it
+	// LIFE-TERMINATION lifecycle  needs a state probe (SKIP without)   keeps an org's records after its termination, those re-sent after it too (none, if its probe declares a purge)
 }
 
 // A run stopped because the consumer stopped answering says so in every

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -85,7 +86,41 @@ func (o *OrgTruth) connectionAccepts(status string) bool {
 	return false
 }
 
+// terminated reports whether the truth's connection is terminated, and
+// whether that is known: an uncertain connection event (written, never
+// acknowledged) may have changed it.
+func (o *OrgTruth) terminated() (ended, known bool) {
+	if o.connUncertain > 0 {
+		return false, false
+	}
+	if o.ConnectionStatus == "" {
+		return false, true
+	}
+	for _, c := range o.conn.candidates() {
+		if c.value != fixtures.StatusTerminated {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// compareRecords holds st's employees against the truth's. Records stay
+// after a termination, unless st declares that its consumer purges on
+// termination: then, once the org is terminated, none may remain (and
+// while a connection event is uncertain, the records are not judged).
 func (o *OrgTruth) compareRecords(st probe.State, add func(Difference)) {
+	if st.Purges() {
+		switch ended, known := o.terminated(); {
+		case !known:
+			return
+		case ended:
+			for _, got := range st.Employees {
+				id, _ := wire.EmployeeKey(got["employeeId"])
+				add(Difference{Kind: KeptAfterPurge, Employee: id, Delivery: o.carrier(o.conn.by)})
+			}
+			return
+		}
+	}
 	seen := map[string]int{}
 	for _, got := range st.Employees {
 		id, ok := wire.EmployeeKey(got["employeeId"])

@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/tartansim/tartansim/probe"
 )
 
 // Kind is what a Difference is about.
@@ -37,6 +39,10 @@ const (
 	NotApplied Kind = "not-applied"
 	// ForgeryApplied: a forged delivery was applied.
 	ForgeryApplied Kind = "forgery-applied"
+	// KeptAfterPurge: the consumer holds an employee of a terminated org
+	// although its probe declares that it purges on termination
+	// (probe.PurgeOnTermination).
+	KeptAfterPurge Kind = "kept-after-purge"
 )
 
 // Final reports whether no wait can mend a difference of kind k: a delivery
@@ -118,6 +124,8 @@ func (d Difference) String() string {
 		return fmt.Sprintf("applied delivery %s 0 times, want once", d.Delivery)
 	case ForgeryApplied:
 		return fmt.Sprintf("applied forged delivery %s (%d times), want never", d.Delivery.RequestID, d.Times)
+	case KeptAfterPurge:
+		return fmt.Sprintf("holds employee %s after the connection was terminated, though its probe declares retention %q: none may remain%s", d.Employee, probe.PurgeOnTermination, by)
 	}
 	return string(d.Kind)
 }

@@ -202,3 +202,45 @@ func TestForgeBodyNamesTheForgeryThatCarriedAHeldValue(t *testing.T) {
 		}
 	}
 }
+
+// connection is a connection event about org with status, stamped at.
+func connection(rid, event, status, at string) []byte {
+	return fmt.Appendf(nil, `{"syncSessionId":%q,"webhookCounter":1,"requestId":%q,"orgId":%q,"event":%q,"eventType":"connection.events",`+
+		`"body":[{"orgId":%q,"status":%q}],"timeStamp":%q}`, "c-"+rid, rid, org, event, org, status, at)
+}
+
+func TestRecordsStayAfterATerminationUnlessTheProbeDeclaresAPurge(t *testing.T) {
+	tr := judge.NewTruth()
+	mustApply(t, tr, connection("inv", "connection.events.requested", "CONNECTION_INVITED", "2026-11-27 08:00:00"),
+		body("r1", "s1", 2, "2026-11-27 09:00:00", "E1", "Asha"))
+	purging := held(nil)
+	purging.Retention = probe.PurgeOnTermination
+	// Before the termination a purging consumer keeps its records like any other.
+	if d := tr.Org(org).Compare(purging, judge.Records); len(d) != 1 || d[0].Kind != judge.MissingEmployee {
+		t.Fatalf("before the termination: %v", d)
+	}
+	mustApply(t, tr, connection("end", "connection.events.terminated", "CONNECTION_TERMINATED", "2026-11-27 10:00:00"))
+	o := tr.Org(org)
+	// A consumer that keeps records (the default) must hold them all.
+	if d := o.Compare(held(nil), judge.Records); len(d) != 1 || d[0].Kind != judge.MissingEmployee {
+		t.Fatalf("a silent purge: %v", d)
+	}
+	if d := o.Compare(held(nil, "E1", "Asha"), judge.Records); len(d) != 0 {
+		t.Fatalf("records kept: %v", d)
+	}
+	// One that declares a purge must hold none.
+	if d := o.Compare(purging, judge.Records); len(d) != 0 {
+		t.Fatalf("a declared purge: %v", d)
+	}
+	kept := held(nil, "E1", "Asha")
+	kept.Retention = probe.PurgeOnTermination
+	d := o.Compare(kept, judge.Records)
+	if len(d) != 1 || d[0].Kind != judge.KeptAfterPurge || !strings.Contains(d[0].String(), `none may remain; carried by end (connection.events.terminated #1)`) {
+		t.Fatalf("a purge declared and not done: %v", d)
+	}
+	// An invite re-sent after the termination (older stamp) does not undo it.
+	mustApply(t, tr, connection("inv2", "connection.events.requested", "CONNECTION_INVITED", "2026-11-27 08:30:00"))
+	if d := tr.Org(org).Compare(purging, judge.Records|judge.Connection); len(d) != 1 || d[0].Kind != judge.ConnectionDiffers {
+		t.Fatalf("after a late invite: %v", d)
+	}
+}

@@ -22,6 +22,8 @@ func FuzzParse(f *testing.F) {
 		`{"orgId":"o","pending":3}`,
 		`{"orgId":"o","pending":-1}`,
 		`{"orgId":"o","pending":"2"}`,
+		`{"orgId":"o","retention":"purge-on-termination"}`,
+		`{"orgId":"o","retention":"keep"}`,
 		`{"ORGID":"a","orgId":"b","extra":[1,{"x":null}]}`,
 		`{"orgId":"\ud800"}`,
 		`{"orgId":"o"} x`,

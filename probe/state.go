@@ -15,7 +15,7 @@ import (
 //
 //	{"orgId": "…", "connectionStatus": "CONNECTION_TERMINATED",
 //	 "employees": [{"employeeId": "TRT-0042", …}], "applied": {"<requestId>": 1},
-//	 "pending": 0}
+//	 "pending": 0, "retention": "purge-on-termination"}
 type State struct {
 	// OrgID is the org asked about.
 	OrgID string `json:"orgId"`
@@ -34,7 +34,21 @@ type State struct {
 	// does not say. A consumer that applies before it answers has none, and
 	// reports 0; with 0, a judge need not wait for more to change.
 	Pending *int `json:"pending,omitempty"`
+	// Retention (optional) is what the consumer does with an org's records
+	// once its connection is terminated: "" keeps them (the contract's
+	// default: records stay after a termination), PurgeOnTermination
+	// deletes them, and then none may remain. A probe that does not purge
+	// leaves it out, so a v1 or v1.1 probe without it is still valid.
+	Retention string `json:"retention,omitempty"`
 }
+
+// PurgeOnTermination is the Retention of a consumer that deletes an org's
+// records when its connection is terminated.
+const PurgeOnTermination = "purge-on-termination"
+
+// Purges reports whether s declares that its consumer deletes an org's
+// records on termination.
+func (s State) Purges() bool { return s.Retention == PurgeOnTermination }
 
 // NoPending is a Pending of 0, for a State whose consumer applies every
 // delivery before it answers.
@@ -45,8 +59,9 @@ var ErrInvalidState = error(&show.Refusal{Pkg: "probe", Why: "invalid state"})
 
 // Parse decodes a probe response. Unknown keys are ignored; the known
 // ones must have their types: a string orgId and connectionStatus, an array
-// of objects for employees, an object of integers for applied, and a
-// non-negative integer for pending (absent or null: not said). An error
+// of objects for employees, an object of integers for applied, a
+// non-negative integer for pending (absent or null: not said), and for
+// retention PurgeOnTermination (absent, null or "": records are kept). An error
 // about pending is a *PendingError, which quotes what the probe answered.
 // Absent or null
 // employees and applied read as empty, never nil. Numbers inside records are
@@ -67,6 +82,9 @@ func Parse(data []byte) (State, error) {
 	}
 	if err := s.readPending(s.Pending); err != nil {
 		return State{}, err
+	}
+	if s.Retention != "" && s.Retention != PurgeOnTermination {
+		return State{}, fmt.Errorf("%w: retention is %q, want %q or no retention at all", ErrInvalidState, truncate(s.Retention), PurgeOnTermination)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return State{}, fmt.Errorf("%w: data after the object", ErrInvalidState)
@@ -104,6 +122,14 @@ func (e *PendingError) Unwrap() error { return ErrInvalidState }
 // maxPendingText bounds how much of a bad pending an error quotes.
 const maxPendingText = 64
 
+// truncate cuts text a probe wrote to what an error quotes.
+func truncate(text string) string {
+	if len(text) > maxPendingText {
+		return text[:maxPendingText] + "…"
+	}
+	return text
+}
+
 // readPending sets s.Pending from the raw value of "pending".
 func (s *State) readPending(raw json.RawMessage) error {
 	text := string(bytes.TrimSpace(raw))
@@ -112,10 +138,7 @@ func (s *State) readPending(raw json.RawMessage) error {
 	}
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 0 {
-		if len(text) > maxPendingText {
-			text = text[:maxPendingText] + "…"
-		}
-		return &PendingError{Value: text}
+		return &PendingError{Value: truncate(text)}
 	}
 	s.Pending = &n
 	return nil

@@ -58,6 +58,21 @@ var _ = Describe("Parse", Label("probe"), func() {
 		Entry("pending a fraction", `{"orgId":"o","pending":1.5}`),
 		Entry("pending a string", `{"orgId":"o","pending":"3"}`),
 		Entry("pending a list", `{"orgId":"o","pending":[]}`),
+		Entry("retention a number", `{"orgId":"o","retention":1}`),
+		Entry("retention unknown", `{"orgId":"o","retention":"purge-on-a-whim"}`),
+		Entry("retention in capitals", `{"orgId":"o","retention":"PURGE-ON-TERMINATION"}`),
+	)
+
+	DescribeTable("reads the optional retention: records stay after a termination unless the probe declares a purge",
+		func(doc string, purges bool) {
+			s, err := probe.Parse([]byte(doc))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(s.Purges()).To(Equal(purges))
+		},
+		Entry("absent: kept (a v1 probe)", `{"orgId":"o"}`, false),
+		Entry("null: kept", `{"orgId":"o","retention":null}`, false),
+		Entry("empty: kept", `{"orgId":"o","retention":""}`, false),
+		Entry("purge-on-termination", `{"orgId":"o","retention":"purge-on-termination"}`, true),
 	)
 
 	DescribeTable("reads the optional pending (contract v1.1)",
