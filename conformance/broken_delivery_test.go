@@ -78,8 +78,8 @@ func delSlowOffboarding() subject {
 // counts are those side effects.
 func delNoIdempotency() subject {
 	return subject{
-		name:  "no idempotency",
-		bug:   "runs a delivery's side effects every time it arrives (no requestId dedup)",
+		name: "no idempotency",
+		bug:  "runs a delivery's side effects every time it arrives (no requestId dedup)",
 		// DEL-EOD-RETRY re-sends a delivery whose answer was lost, which
 		// it had applied: its side effects run again there too.
 		fails: []string{"DEL-DUPLICATE", "DEL-EOD-RETRY"},
@@ -143,8 +143,8 @@ func delLateDuplicate409() subject {
 // data.
 func delLastWriterWins() subject {
 	return subject{
-		name:      "last writer wins (from scratch)",
-		bug:       "a hand-written consumer that upserts every record it gets: an older EOD redelivery overwrites newer values",
+		name: "last writer wins (from scratch)",
+		bug:  "a hand-written consumer that upserts every record it gets: an older EOD redelivery overwrites newer values",
 		// An older write arriving last: the stale update (DEL-STALE), an
 		// add re-sent after its employee's update (DEL-EARLY), an invite
 		// re-sent after the termination (LIFE-CONNECTION).
