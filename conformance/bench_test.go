@@ -134,3 +134,15 @@ func BenchmarkDuplicateRace(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReference plays every check against the reference consumer,
+// with the defaults of tartansim conformance; the bar is a run under 2 s.
+// Its ns/op is one whole run.
+//
+//	go test -run '^$' -bench Reference -benchtime=5x ./conformance/
+func BenchmarkReference(b *testing.B) {
+	for i := range b.N {
+		c := consumer.New([]byte(appKey))
+		playAll(b, c, c.State, uint64(i+1))
+	}
+}
