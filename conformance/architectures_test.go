@@ -6,7 +6,6 @@ package conformance_test
 
 import (
 	"context"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -99,17 +97,8 @@ func guardedWorkers() subject {
 }
 
 func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, consumer.DefaultMaxBody))
-	if err != nil {
-		reply(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if sender.Verify(g.key, body, r.Header.Get(sender.HeaderSignature)) != nil {
-		reply(w, http.StatusUnauthorized, "invalid signature")
+	body, ok := signedBody(g.key, w, r)
+	if !ok {
 		return
 	}
 	ef, err := wire.ParseEffect(body)

@@ -4,7 +4,6 @@ package conformance_test
 // redeliveries, order and bursts (see broken_test.go).
 
 import (
-	"io"
 	"net/http"
 	"runtime/debug"
 	"sort"
@@ -19,7 +18,6 @@ import (
 	"github.com/tartansim/tartansim/conformance"
 	"github.com/tartansim/tartansim/consumer"
 	"github.com/tartansim/tartansim/probe"
-	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/wire"
 )
 
@@ -167,26 +165,16 @@ func delSessionFirst() subject {
 		bug:   "acknowledges and drops employee batches of a sync session whose sync.events.initiated it has not seen",
 		fails: []string{"DEL-ORDER"},
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
 			var mu sync.Mutex
 			started := map[string]bool{} // syncSessionId
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				env, err := peek(body)
-				if verified(key, body, r) && err == nil {
-					mu.Lock()
-					if env.Event == "sync.events.initiated" {
-						started[env.SyncSessionID] = true
-					}
-					orphan := employeeEvent(env.Event) && !started[env.SyncSessionID]
-					mu.Unlock()
-					if orphan {
-						reply(w, http.StatusOK, "") // "not our sync: ignore"
-						return
-					}
+			return acksAndDrops(key, func(_ *store, _ []byte, env envelope) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if env.Event == "sync.events.initiated" {
+					started[env.SyncSessionID] = true
 				}
-				st.pass(w, r)
-			}), st.ref.State
+				return employeeEvent(env.Event) && !started[env.SyncSessionID] // "not our sync: ignore"
+			})
 		},
 	}
 }
@@ -248,17 +236,8 @@ type naiveOrg struct {
 }
 
 func (n *naive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		reply(w, http.StatusMethodNotAllowed, "POST only")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, consumer.DefaultMaxBody))
-	if err != nil {
-		reply(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if sender.Verify(n.key, body, r.Header.Get(sender.HeaderSignature)) != nil {
-		reply(w, http.StatusUnauthorized, "invalid signature")
+	body, ok := signedBody(n.key, w, r)
+	if !ok {
 		return
 	}
 	env, err := peek(body)
@@ -352,9 +331,8 @@ func delForgetsEarlierSessions() subject {
 				ran     effects
 			)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				env, err := peek(body)
-				if !verified(key, body, r) || err != nil {
+				body, env, ok := genuine(key, r)
+				if !ok {
 					st.pass(w, r)
 					return
 				}
@@ -391,20 +369,18 @@ func delDropsOlderSessions() subject {
 		bug:   "acknowledges and drops the employee batches of a sync session older than the org's newest one",
 		fails: []string{"DEL-EOD-RETRY", "DEL-EARLY"},
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
 			var (
 				mu      sync.Mutex
 				started = map[string]wire.Stamp{} // syncSessionId → its sync.events.initiated's stamp
 				newest  = map[string]wire.Stamp{} // orgId → the newest of those
 			)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
+			return acksAndDrops(key, func(_ *store, body []byte, _ envelope) bool {
 				ef, err := wire.ParseEffect(body)
-				if !verified(key, body, r) || err != nil {
-					st.pass(w, r)
-					return
+				if err != nil {
+					return false
 				}
 				mu.Lock()
+				defer mu.Unlock()
 				if ef.Kind == wire.EffectSession {
 					started[ef.SyncSessionID] = ef.Stamp
 					if n, ok := newest[ef.OrgID]; !ok || n.OlderThan(ef.Stamp) {
@@ -412,14 +388,8 @@ func delDropsOlderSessions() subject {
 					}
 				}
 				s, known := started[ef.SyncSessionID]
-				superseded := ef.Kind == wire.EffectEmployees && known && s.OlderThan(newest[ef.OrgID])
-				mu.Unlock()
-				if superseded {
-					reply(w, http.StatusOK, "") // "a newer sync has replaced it"
-					return
-				}
-				st.pass(w, r)
-			}), st.ref.State
+				return ef.Kind == wire.EffectEmployees && known && s.OlderThan(newest[ef.OrgID]) // "a newer sync has replaced it"
+			})
 		},
 	}
 }
@@ -436,9 +406,8 @@ func delUpdateNeedsRow() subject {
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				env, err := peek(body)
-				if !verified(key, body, r) || err != nil || env.Event != "sync.events.employee.update" {
+				body, env, ok := genuine(key, r)
+				if !ok || env.Event != "sync.events.employee.update" {
 					st.pass(w, r)
 					return
 				}
@@ -471,15 +440,9 @@ func delNeedsConnection() subject {
 		bug:   "acknowledges and drops employee batches of an org it holds no connection for",
 		fails: []string{"DEL-EARLY"},
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				if env, err := peek(body); verified(key, body, r) && err == nil && employeeEvent(env.Event) && st.ref.State(env.OrgID).ConnectionStatus == "" {
-					reply(w, http.StatusOK, "") // "unknown org: ignore"
-					return
-				}
-				st.pass(w, r)
-			}), st.ref.State
+			return acksAndDrops(key, func(st *store, _ []byte, env envelope) bool {
+				return employeeEvent(env.Event) && st.ref.State(env.OrgID).ConnectionStatus == "" // "unknown org: ignore"
+			})
 		},
 	}
 }
@@ -491,9 +454,8 @@ func arrivalStamped(restamp func(env envelope, timeStamp string) bool) func([]by
 	return func(key []byte) (http.Handler, func(string) probe.State) {
 		st := newStore(key)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := readBody(r)
-			env, err := peek(body)
-			if !verified(key, body, r) || err != nil {
+			body, env, ok := genuine(key, r)
+			if !ok {
 				st.pass(w, r)
 				return
 			}

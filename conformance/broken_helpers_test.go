@@ -255,6 +255,52 @@ func peek(body []byte) (envelope, error) {
 	return env, err
 }
 
+// genuine reads r's body (and puts it back) and reports whether it is a
+// delivery signed with key whose envelope parses.
+func genuine(key []byte, r *http.Request) ([]byte, envelope, bool) {
+	body, err := readBody(r)
+	if err != nil || !verified(key, body, r) {
+		return body, envelope{}, false
+	}
+	env, err := peek(body)
+	return body, env, err == nil
+}
+
+// signedBody reads the body of a consumer written from scratch, and
+// answers the request itself when it is no delivery to apply: 405 for
+// another method, 400 for a body it cannot read, 401 for a signature that
+// does not verify over the raw bytes.
+func signedBody(key []byte, w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		reply(w, http.StatusMethodNotAllowed, "POST only")
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, consumer.DefaultMaxBody))
+	if err != nil {
+		reply(w, http.StatusBadRequest, "unreadable body")
+		return nil, false
+	}
+	if sender.Verify(key, body, r.Header.Get(sender.HeaderSignature)) != nil {
+		reply(w, http.StatusUnauthorized, "invalid signature")
+		return nil, false
+	}
+	return body, true
+}
+
+// acksAndDrops is a consumer that answers 200 to the genuine deliveries
+// drop selects and does nothing with them (the bug), and hands every other
+// request to the reference.
+func acksAndDrops(key []byte, drop func(st *store, body []byte, env envelope) bool) (http.Handler, func(string) probe.State) {
+	st := newStore(key)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, env, ok := genuine(key, r); ok && drop(st, body, env) {
+			reply(w, http.StatusOK, "")
+			return
+		}
+		st.pass(w, r)
+	}), st.ref.State
+}
+
 // employeeEvent reports whether event carries employee records.
 func employeeEvent(event string) bool { return strings.HasPrefix(event, "sync.events.employee.") }
 

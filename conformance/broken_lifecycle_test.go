@@ -87,15 +87,9 @@ func lifeIgnoresTermination() subject {
 		bug:   "acknowledges connection.events.terminated but never applies it",
 		fails: []string{"LIFE-CONNECTION"},
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
-			st := newStore(key)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				body, _ := readBody(r)
-				if env, err := peek(body); verified(key, body, r) && err == nil && env.Event == "connection.events.terminated" {
-					reply(w, http.StatusOK, "") // TODO: handle termination
-					return
-				}
-				st.pass(w, r)
-			}), st.ref.State
+			return acksAndDrops(key, func(_ *store, _ []byte, env envelope) bool {
+				return env.Event == "connection.events.terminated" // TODO: handle termination
+			})
 		},
 	}
 }
