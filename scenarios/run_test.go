@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
 	"github.com/tartansim/tartansim/sender"
+	"github.com/tartansim/tartansim/wire"
 )
 
 var suiteKey = []byte("scenario-suite-key")
@@ -256,6 +258,27 @@ steps:
 		Expect(genuine.Fault).To(Equal("delay"))
 		copyOf := rep.Deliveries[forged]
 		Expect([]any{genuine.SyncSessionID, genuine.WebhookCounter, genuine.TimeStamp}).To(Equal([]any{copyOf.SyncSessionID, copyOf.WebhookCounter, copyOf.TimeStamp}))
+	})
+
+	It("forges a connection event with the status an attacker wants, so that applying it shows in connectionStatus", func() {
+		t := newTarget(refHandler)
+		rep, err := runner(t, scenarios.DryRun()).Run(context.Background(), parse(`
+name: forged-connection
+orgs: [{id: a, employees: 3}]
+steps:
+  - invite: {org: a}
+    faults: [{type: tamper}]
+  - terminate: {org: a}
+    faults: [{type: signature, signature: missing}]
+`))
+		Expect(err).NotTo(HaveOccurred())
+		var statuses []string
+		for _, d := range rep.Deliveries {
+			ef, err := wire.ParseEffect(d.Body)
+			Expect(err).NotTo(HaveOccurred())
+			statuses = append(statuses, fmt.Sprintf("%t %s", d.Forged, ef.Status))
+		}
+		Expect(statuses).To(Equal([]string{"false CONNECTION_INVITED", "true CONNECTION_TERMINATED", "false CONNECTION_TERMINATED", "true CONNECTION_INVITED"}))
 	})
 
 	It("says state was not judged without a probe, and does not call that a failure", func() {
