@@ -148,6 +148,10 @@ func delLastWriterWins() subject {
 		// re-sent after the termination (LIFE-CONNECTION).
 		fails:     []string{"DEL-STALE", "DEL-EARLY", "LIFE-CONNECTION"},
 		httpProbe: true,
+		// It applies before it answers, and its probe does not say
+		// pending: a state that differs never mends, and a shorter budget
+		// than the default keeps the suite quick.
+		settle: 2 * time.Second,
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			n := &naive{key: key, seen: map[string]bool{}, orgs: map[string]*naiveOrg{}}
 			return n, n.state

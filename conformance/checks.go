@@ -211,6 +211,9 @@ var checks = []Check{
 			j.genuineAcked()
 			j.eodAcked()
 			j.state("what was kept after the termination")
+			if len(j.fails) > 0 && !j.keyMismatch {
+				j.notes = append(j.notes, `records stay after connection.events.terminated, unless the probe declares "retention": "purge-on-termination", and then none may remain`)
+			}
 		},
 	},
 }
