@@ -198,7 +198,7 @@ var _ = Describe("conformance's settling flags", Label("conformance", "settle"),
 		r := tartansim("", "conformance", "--label-filter", "lifecycle", "--junit", file)
 		Expect(r.code).To(Equal(0), r.output())
 		Expect(r.stdout).To(MatchRegexp(`PASS  LIFE-SYNC .*, lag \S+\)`))
-		Expect(r.stdout).To(MatchRegexp(`processing lag \(last acknowledgement to converged state\): median \S+, max \S+ over 2 org\(s\)`))
+		Expect(r.stdout).To(MatchRegexp(`processing lag \(last acknowledgement to converged state\): median \S+, max \S+ over 3 org\(s\)`))
 		data, err := os.ReadFile(file)
 		Expect(err).NotTo(HaveOccurred())
 		var suites junitSuites
