@@ -5,7 +5,6 @@ package conformance_test
 
 import (
 	"net/http"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -21,22 +20,6 @@ import (
 	"github.com/tartansim/tartansim/wire"
 )
 
-// slowBudget is the ack budget the slow consumer is judged against. It
-// must leave the reference's own latency, in a burst of 16 deliveries at
-// once on a loaded machine, well within it (up to ~90 ms seen without the
-// race detector; ~800 ms with it, which slows everything about tenfold, and
-// 1.6 s once on a 2-core machine running other suites beside it).
-var slowBudget = func() time.Duration {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "-race" && s.Value == "true" {
-				return 3 * time.Second
-			}
-		}
-	}
-	return 300 * time.Millisecond
-}()
-
 // DEL-ACK-TIME: offboarding a leaver (an update to status Not Active)
 // calls the payroll API before the delivery is answered, and the payroll
 // client is set up lazily on that first call (OAuth token, SDK start-up),
@@ -47,10 +30,14 @@ var slowBudget = func() time.Duration {
 // judge speed: it cuts a delivery off only at three times the budget).
 func delSlowOffboarding() subject {
 	return subject{
-		name:    "cold payroll client",
-		bug:     "offboards a leaver synchronously through a lazily set-up payroll client, whose set-up outlasts the timeout",
-		fails:   []string{"DEL-ACK-TIME"},
-		timeout: slowBudget,
+		name:  "cold payroll client",
+		bug:   "offboards a leaver synchronously through a lazily set-up payroll client, whose set-up outlasts the timeout",
+		fails: []string{"DEL-ACK-TIME"},
+		// the default budget: every other check's deliveries, a burst of
+		// 16 at once included, are answered well within it on any machine
+		// the suite runs on, as for every other consumer here (a budget cut
+		// to 300 ms, 3 s under -race, was outlasted by the reference's own
+		// burst on a loaded machine)
 		build: func(key []byte) (http.Handler, func(string) probe.State) {
 			st := newStore(key)
 			var payroll sync.Once
@@ -59,7 +46,14 @@ func delSlowOffboarding() subject {
 				if env, err := peek(body); verified(key, body, r) && err == nil && employeeEvent(env.Event) {
 					for _, raw := range env.Body {
 						if decodeNumbers(raw)["status"] == "Not Active" {
-							payroll.Do(func() { time.Sleep(slowBudget * 3 / 2) }) // set-up on first use
+							// set-up on first use, until Tartan has given up
+							// on this delivery (its budget cut the connection)
+							payroll.Do(func() {
+								select {
+								case <-r.Context().Done():
+								case <-time.After(2 * conformance.DefaultTimeout):
+								}
+							})
 							break
 						}
 					}
