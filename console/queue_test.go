@@ -22,8 +22,8 @@ const queueLag = 300 * time.Millisecond
 // consumers are (verify, 202 at once, apply from a queue queueLag later),
 // with bug or none; its probe says how many deliveries wait (contract
 // v1.1).
-func queueConsumer(bug consumertest.Bug) (webhook, probe string) {
-	q := consumertest.NewQueue(queueKey, queueLag, bug)
+func queueConsumer(bug consumertest.Bug, lag time.Duration) (webhook, probe string) {
+	q := consumertest.NewQueue(queueKey, lag, bug)
 	q.Pending = true
 	DeferCleanup(q.Close)
 	srv := httptest.NewServer(q.Handler())
@@ -31,10 +31,18 @@ func queueConsumer(bug consumertest.Bug) (webhook, probe string) {
 	return srv.URL + consumer.WebhookPath, srv.URL + consumer.ProbePath
 }
 
-// consoleFor starts a console aimed at a queue-based consumer with bug.
+// consoleFor starts a console aimed at a queue-based consumer with bug,
+// which applies queueLag after it acknowledged.
 func consoleFor(bug consumertest.Bug, opts ...Option) *harness {
 	GinkgoHelper()
-	webhook, probe := queueConsumer(bug)
+	return consoleForLag(bug, queueLag, opts...)
+}
+
+// consoleForLag is consoleFor with a queue that applies lag after it
+// acknowledged.
+func consoleForLag(bug consumertest.Bug, lag time.Duration, opts ...Option) *harness {
+	GinkgoHelper()
+	webhook, probe := queueConsumer(bug, lag)
 	return start(append([]Option{Key(queueKey), Override(Patch{WebhookURL: ptr(webhook), ProbeURL: ptr(probe)})}, opts...)...)
 }
 
@@ -99,7 +107,10 @@ var _ = Describe("runs against a consumer that applies from a queue", Label("run
 	})
 
 	It("judges at once with a budget of 0, as --settle 0 does: then a correct queue is judged before it applied", func() {
-		r := runToEnd(consoleFor(consumertest.Correct, Settle(0)), RunRequest{Scenario: "onboarding"})
+		// a queue that applies an hour later: judged at once, it has applied
+		// nothing however long the run took (at 300 ms, a loaded machine
+		// ended the run after the queue had applied, and it PASSed)
+		r := runToEnd(consoleForLag(consumertest.Correct, time.Hour, Settle(0)), RunRequest{Scenario: "onboarding"})
 		Expect(r.Settle).To(BeZero())
 		Expect(r.Verdict).To(Equal("FAIL"), "what the console did before it settled")
 	})
