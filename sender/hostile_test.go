@@ -78,6 +78,9 @@ var _ = Describe("a Sender against a hostile consumer", Label("hostile"), func()
 				Entry("trickles the headers", hostile.TrickleHeaders, sender.ClassTimeout, 0, "timed out after ", hostileSpec),
 				Entry("trickles the body", hostile.TrickleBody, sender.ClassTimeout, 200, "200 OK, then timed out", hostileSpec),
 				Entry("closes in the middle of the headers", hostile.CloseMidHeaders, sender.ClassReset, 0, "connection closed by the server", hostileSpec),
+				// bufio gives net/http the part of the status line that came, which
+				// it calls a malformed status code: the Timeout ended it all the same
+				Entry("stalls in the middle of the status code", hostile.StallAfter("HTTP/1.1 2"), sender.ClassTimeout, 0, "timed out after ", hostileSpec),
 				// net/http reads a header name cut short as a malformed header,
 				// not as an early close: no class says "malformed answer", so other.
 				Entry("closes in the middle of a header name", hostile.CloseAfter("HTTP/1.1 200 OK\r\nContent-Ty"), sender.ClassOther, 0, "malformed MIME header", hostileSpec),

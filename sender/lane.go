@@ -347,11 +347,20 @@ func (l *Lane) fail(ctx context.Context, start time.Time, err error, sent bool) 
 // ended an exchange that failed with err: the context's own error, or
 // context.DeadlineExceeded for the connection deadline the Timeout set.
 // It is nil when neither did.
+//
+// An answer cut off by the deadline in its status line is not always an
+// error of its own: bufio hands net/http the part of the line that came,
+// which it reports as a malformed status code. So an exchange that failed
+// once the deadline had passed failed by the deadline, whatever it says
+// (ctx's timer may not yet have run on a busy machine).
 func deadlineErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
 		return context.DeadlineExceeded
 	}
 	return nil

@@ -404,6 +404,9 @@ func (s *Sender) exchange(req *http.Request, start time.Time, gate *passage) Res
 	req = req.WithContext(ctx)
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if e := deadlineErr(ctx, err); e != nil {
+			err = e // the Timeout or ctx ended it, whatever net/http made of the part that came
+		}
 		return s.failureAsked(start, err, wrote.Load(), asked.Load())
 	}
 	defer func() {

@@ -120,6 +120,13 @@ func CloseAfter(prefix string) Behaviour {
 	return Behaviour{Name: "writes " + strconv.Quote(prefix) + " and closes", http: closeAfter(prefix)}
 }
 
+// StallAfter reads the request, writes prefix, the start of an answer, and
+// then nothing more until the client goes away: an answer cut off by the
+// client's timeout in the middle of its status line or headers.
+func StallAfter(prefix string) Behaviour {
+	return Behaviour{Name: "writes " + strconv.Quote(prefix) + " and stalls", http: stallAfter(prefix)}
+}
+
 // HugeBody answers status with a body of HugeSize bytes (Content-Length
 // set), streamed from one small buffer until the client goes away. A 2xx
 // answer applies the request first.
@@ -492,6 +499,19 @@ func closeAfter(prefix string) func(*Consumer, http.ResponseWriter, *http.Reques
 		}
 		_, _ = io.WriteString(conn, prefix)
 		_ = conn.Close()
+	}
+}
+
+func stallAfter(prefix string) func(*Consumer, http.ResponseWriter, *http.Request) {
+	return func(c *Consumer, w http.ResponseWriter, _ *http.Request) {
+		conn, _, ok := hijack(w)
+		if !ok {
+			return
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, prefix); err == nil {
+			c.hold()
+		}
 	}
 }
 
