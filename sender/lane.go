@@ -114,7 +114,7 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	}
 	if l.conn == nil {
 		if err := l.connect(ctx, deadline); err != nil {
-			return l.fail(ctx, start, err, false)
+			return l.fail(ctx, deadline, start, err, false)
 		}
 	}
 	conn := l.conn
@@ -137,20 +137,20 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 	}
 	if err != nil {
 		l.Close()
-		return l.fail(ctx, start, err, false)
+		return l.fail(ctx, deadline, start, err, false)
 	}
 	l.reused = true
 
 	r, keep, err := l.read(req, start)
 	if err != nil {
 		l.Close()
-		return l.fail(ctx, start, err, true)
+		return l.fail(ctx, deadline, start, err, true)
 	}
 	// The server answered: its handshake is done with, and a later reset
 	// on this connection is a reset, whatever the handshake asked for.
 	l.asked.Store(false)
 	if r.Err != nil {
-		if err := deadlineErr(ctx, r.Err); err != nil {
+		if err := deadlineErrAt(ctx, deadline, r.Err); err != nil {
 			r.Err, r.Class = s.wrap(err), Classify(err)
 		}
 	}
@@ -336,8 +336,8 @@ func (l *Lane) connect(ctx context.Context, deadline time.Time) error {
 // fail makes the Result of a failed exchange: the context's own error
 // when it ended the exchange, and ErrClientCertRequired when the server
 // asked for a certificate it did not get and then broke the handshake.
-func (l *Lane) fail(ctx context.Context, start time.Time, err error, sent bool) Result {
-	if e := deadlineErr(ctx, err); e != nil {
+func (l *Lane) fail(ctx context.Context, deadline, start time.Time, err error, sent bool) Result {
+	if e := deadlineErrAt(ctx, deadline, err); e != nil {
 		err = e
 	}
 	return l.s.failureAsked(start, err, sent, l.asked.Load())
@@ -360,7 +360,19 @@ func deadlineErr(ctx context.Context, err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return context.DeadlineExceeded
 	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+	if d, ok := ctx.Deadline(); ok {
+		return deadlineErrAt(ctx, d, err)
+	}
+	return nil
+}
+
+// deadlineErrAt is deadlineErr for an exchange whose Timeout ends at
+// deadline (a Lane's, which ctx does not carry).
+func deadlineErrAt(ctx context.Context, deadline time.Time, err error) error {
+	if e := ctx.Err(); e != nil {
+		return e
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline) {
 		return context.DeadlineExceeded
 	}
 	return nil
