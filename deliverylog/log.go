@@ -126,6 +126,11 @@ type Attempt struct {
 	// refused"); Answer holds the first bytes of the response body.
 	Result string `json:"result,omitempty"`
 	Answer string `json:"answer,omitempty"`
+	// AnswerHeaders are the answer's headers, a bounded copy
+	// (sender.MaxAnswerHeaders), when the sender kept them
+	// (sender.KeepAnswerHeaders); absent otherwise, as in logs written
+	// before they were kept.
+	AnswerHeaders map[string][]string `json:"answerHeaders,omitempty"`
 }
 
 // New is the attempt of sending d with result res, from source: the
@@ -142,6 +147,9 @@ func New(source Source, kind Kind, d sender.Delivery, forged bool, res sender.Re
 		Headers: map[string][]string(d.Header.Clone()), Body: string(d.Body),
 		Status: res.Status, Class: res.Class.String(), Latency: float64(res.Latency.Microseconds()) / 1000,
 		Sent: res.Sent, Result: res.Summary(), Answer: string(res.Snippet),
+	}
+	if len(res.Header) > 0 {
+		a.AnswerHeaders = map[string][]string(res.Header.Clone())
 	}
 	switch {
 	case forged:

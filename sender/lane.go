@@ -163,14 +163,15 @@ func (l *Lane) Send(ctx context.Context, d Delivery) Result {
 
 // read reads the answer to req and makes its Result; keep reports whether
 // the connection can carry the next request. A plain head (see parseHead)
-// is read in place; any other goes through http.ReadResponse.
+// is read in place, unless the Sender keeps the answer's headers; any
+// other goes through http.ReadResponse.
 func (l *Lane) read(req *http.Request, start time.Time) (r Result, keep bool, err error) {
 	s := l.s
 	if _, err := l.br.Peek(1); err != nil {
 		return Result{}, false, err
 	}
 	buffered, _ := l.br.Peek(min(l.br.Buffered(), maxFastHead))
-	if h, ok := parseHead(buffered); ok {
+	if h, ok := parseHead(buffered); ok && !s.keepHeads { // a Result with headers takes the long way
 		_, _ = l.br.Discard(h.size)
 		l.rest = fixedBody{r: l.br, n: h.length}
 		r = s.result(h.status, h.location, &l.rest, h.length, start)

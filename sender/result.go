@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +43,10 @@ type Result struct {
 	// Location is the Location header of a 3xx answer. The Sender never
 	// follows redirects.
 	Location string
+	// Header is a bounded copy of the answer's headers (see
+	// MaxAnswerHeaders) when the Sender keeps them (KeepAnswerHeaders);
+	// nil otherwise, and when there was no answer.
+	Header http.Header
 	// Class says why the delivery failed; ClassNone when it did not.
 	Class ErrorClass
 	// Err is the transport error, wrapped as "sender: post <target>: …",
@@ -53,6 +59,30 @@ type Result struct {
 	// may still have been received and applied by the consumer; one with
 	// Sent unset was certainly not.
 	Sent bool
+}
+
+// Bounds of Result.Header: the first MaxAnswerHeaders header values, in
+// the order of their names (sorted) and then as answered, that fit in
+// MaxAnswerHeaderBytes counted as name plus value. The rest are dropped.
+const (
+	MaxAnswerHeaders     = 32
+	MaxAnswerHeaderBytes = 8 << 10
+)
+
+// boundHeader is the bounded copy of h that Result.Header keeps.
+func boundHeader(h http.Header) http.Header {
+	out := make(http.Header, min(len(h), MaxAnswerHeaders))
+	n, size := 0, 0
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			if n == MaxAnswerHeaders || size+len(k)+len(v) > MaxAnswerHeaderBytes {
+				continue // a later, shorter one may still fit
+			}
+			out[k] = append(out[k], v)
+			n, size = n+1, size+len(k)+len(v)
+		}
+	}
+	return out
 }
 
 // OK reports whether the consumer acknowledged the delivery: a 2xx answer

@@ -80,6 +80,7 @@ type Sender struct {
 	maxConns   int
 	snippet    int
 	userAgent  string
+	keepHeads  bool   // Results keep the answer's headers: KeepAnswerHeaders
 	auth       string // "Basic …" from the target's user:password, or ""
 	clock      clock.Clock
 	tlsConfig  *tls.Config
@@ -161,6 +162,17 @@ func Clock(c clock.Clock) Option {
 			return fmt.Errorf("%w: Clock(nil)", ErrBadOption)
 		}
 		s.clock = c
+		return nil
+	}
+}
+
+// KeepAnswerHeaders makes each Result keep a bounded copy of the answer's
+// headers in Result.Header (see MaxAnswerHeaders), for a door that shows
+// them. Without it, the default, no Result has them, and a Lane reads a
+// plain answer without copying any header: the load path's speed.
+func KeepAnswerHeaders() Option {
+	return func(s *Sender) error {
+		s.keepHeads = true
 		return nil
 	}
 }
@@ -420,7 +432,11 @@ func (s *Sender) exchange(req *http.Request, start time.Time, gate *passage) Res
 
 // answer reads the Snippet of resp and makes its Result.
 func (s *Sender) answer(resp *http.Response, start time.Time) Result {
-	return s.result(resp.StatusCode, resp.Header.Get("Location"), resp.Body, resp.ContentLength, start)
+	r := s.result(resp.StatusCode, resp.Header.Get("Location"), resp.Body, resp.ContentLength, start)
+	if s.keepHeads {
+		r.Header = boundHeader(resp.Header)
+	}
+	return r
 }
 
 // result reads the Snippet of an answer with this status, Location header
