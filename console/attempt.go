@@ -68,7 +68,7 @@ func rowOf(a deliverylog.Attempt) Row { return Row{Attempt: brief(a), Judged: ju
 // brief is a without its request and answer bytes: what the log keeps in
 // memory and in its index.
 func brief(a deliverylog.Attempt) deliverylog.Attempt {
-	a.Headers, a.Body, a.Answer = nil, "", ""
+	a.Headers, a.Body, a.Answer, a.AnswerHeaders = nil, "", "", nil
 	return a
 }
 

@@ -16,6 +16,11 @@ const eodConcurrency = 4
 // EODReport is what one EOD batch did: POST /api/console/eod.
 type EODReport struct {
 	Time time.Time `json:"time"`
+	// Batch is the batch's number (deliverylog.Attempt.EODBatch of its
+	// re-sends): the console numbers its batches from 1, and the number
+	// survives a restart. Deliveries it hands back (Handed) are re-sent by
+	// their maker in a batch of its own, numbered by it.
+	Batch int64 `json:"batch"`
 	// Scheduled is true for the batch the schedule ran, false for one
 	// asked for.
 	Scheduled bool `json:"scheduled"`
@@ -91,6 +96,10 @@ func (s *Server) eod(ctx context.Context, scheduled bool) (EODReport, error) {
 	s.eodMu.Lock()
 	defer s.eodMu.Unlock()
 	rep := EODReport{Time: s.clock.Now(), Scheduled: scheduled, Resent: []Row{}}
+	var err error
+	if rep.Batch, err = s.nextEODBatch(); err != nil {
+		return rep, err
+	}
 	ids, err := s.store.pending()
 	if err != nil {
 		return rep, err
@@ -161,7 +170,7 @@ func (s *Server) resend(ctx context.Context, tg target, batch []deliverylog.Atte
 		go func() {
 			defer wg.Done()
 			for a := range work {
-				like := deliverylog.Attempt{Source: a.Source, Kind: deliverylog.EOD, Delivery: a.Delivery, Run: a.Run}
+				like := deliverylog.Attempt{Source: a.Source, Kind: deliverylog.EOD, EODBatch: rep.Batch, Delivery: a.Delivery, Run: a.Run}
 				got, err := s.deliver(ctx, tg.url, a.Request(nil), like)
 				mu.Lock()
 				if err == nil {
@@ -196,6 +205,17 @@ func (s *Server) runningID() string {
 		}
 	}
 	return ""
+}
+
+// nextEODBatch takes the next EOD batch number from the store. s.eodMu
+// held.
+func (s *Server) nextEODBatch() (int64, error) {
+	var n int64
+	if _, err := s.store.getMeta(keyEODBatches, &n); err != nil {
+		return 0, err
+	}
+	n++
+	return n, s.store.putMeta(keyEODBatches, n)
 }
 
 // LastEOD is when the last batch ran (zero: never).

@@ -104,6 +104,47 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		Expect(rep.Resent).To(BeEmpty(), "each failure is re-sent once")
 	})
 
+	It("numbers its batches from 1 in its store, so that a restart goes on counting, and each re-send carries its batch's number", func() {
+		failTwo()
+		var rep EODReport
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Batch).To(Equal(int64(1)))
+		Expect(rep.Resent).To(HaveLen(2))
+		for _, r := range rep.Resent {
+			Expect(r.EODBatch).To(Equal(int64(1)))
+			logged, ok, err := h.srv.Log().Get(r.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ok).To(BeTrue())
+			Expect(logged.EODBatch).To(Equal(int64(1)), "the log keeps it")
+		}
+
+		By("a failure, then a restart on the same store")
+		f.down.Store(true)
+		var a AttemptView
+		Expect(h.call(http.MethodPost, "/api/console/send", TestSend{Event: "sync.events.initiated"}, &a)).To(Equal(http.StatusOK))
+		Expect(a.EODBatch).To(BeZero(), "a first send belongs to no batch")
+		f.down.Store(false)
+		store := h.store
+		h.close()
+		h = start(Key([]byte("k")), WithClock(clk), Override(Patch{WebhookURL: ptr(f.srv.URL)}), StorePath(store))
+		Expect(h.call(http.MethodPost, "/api/console/eod", nil, &rep)).To(Equal(http.StatusOK))
+		Expect(rep.Batch).To(Equal(int64(2)), "the count survived the restart")
+		Expect(rep.Resent).To(HaveLen(1))
+		Expect(rep.Resent[0].EODBatch).To(Equal(int64(2)))
+		Expect(rep.Resent[0].Delivery).To(Equal(a.ID))
+	})
+
+	It("logs the batch number the maker of a re-send gave it (the mock API's own batches)", func() {
+		d := sender.Delivery{Body: []byte(`{"event":"sync.events.initiated","requestId":"r-1"}`), Header: http.Header{}}
+		id, err := h.srv.Record(deliverylog.FromAPI, deliverylog.EOD, 7, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusOK}, 0)
+		Expect(err).NotTo(HaveOccurred())
+		logged, ok, err := h.srv.Log().Get(id)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue())
+		Expect(logged.Kind).To(Equal(deliverylog.EOD))
+		Expect(logged.EODBatch).To(Equal(int64(7)))
+	})
+
 	It("re-sends a failure once: one whose re-send fails again has failed for good, until a resend by hand", func() {
 		f.down.Store(true)
 		var a AttemptView
@@ -139,7 +180,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		p, err := h.srv.Payload("connection.events.requested")
 		Expect(err).NotTo(HaveOccurred())
 		d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
-		_, err = h.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+		_, err = h.srv.Record(deliverylog.FromAPI, deliverylog.First, 0, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
 		Expect(err).NotTo(HaveOccurred())
 
 		var page Page
@@ -190,7 +231,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 		p, err := hook.srv.Payload("sync.events.initiated")
 		Expect(err).NotTo(HaveOccurred())
 		d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
-		id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+		id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, 0, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
 		Expect(err).NotTo(HaveOccurred())
 
 		var handed Handed
@@ -218,7 +259,7 @@ var _ = Describe("the EOD batch", Label("eod"), func() {
 			p, err := hook.srv.Payload(ev)
 			Expect(err).NotTo(HaveOccurred())
 			d := sender.Prepare([]byte("k"), []byte(p.Body), sender.SignatureValid, sender.HeaderLower)
-			id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
+			id, err := hook.srv.Record(deliverylog.FromAPI, deliverylog.First, 0, f.srv.URL, d, sender.Result{Start: clk.Now(), Status: http.StatusServiceUnavailable}, 0)
 			Expect(err).NotTo(HaveOccurred())
 			ids = append(ids, id)
 		}

@@ -358,7 +358,7 @@ func (s *Server) runnerOptions(r *Run, tg target, onStep func(*scenarios.Report,
 }
 
 func (s *Server) playScenario(ctx context.Context, r *Run, tg target, sc *scenarios.Scenario) {
-	snd, err := sender.New(tg.url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.MaxConns(32))
+	snd, err := sender.New(tg.url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.MaxConns(32), sender.KeepAnswerHeaders())
 	if err != nil {
 		s.finish(ctx, r, nil, err)
 		return

@@ -156,7 +156,7 @@ func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, lik
 	}
 	res := snd.Send(ctx, d)
 	a := newAttempt(like.Source, like.Run, like.Kind, url, d, like.Forged, res)
-	a.Delivery = like.Delivery
+	a.Delivery, a.EODBatch = like.Delivery, like.EODBatch
 	if err := s.record("", &a); err != nil {
 		return a, err
 	}
@@ -166,14 +166,15 @@ func (s *Server) deliver(ctx context.Context, url string, d sender.Delivery, lik
 // Record logs one attempt made by something serve runs beside the console,
 // such as the mock Tartan API (deliverylog.FromAPI), so that the Deliveries
 // list shows it: d as sent to target, kind its place among the sends of
-// its bytes (First, EOD, Resend), res the answer. delivery
+// its bytes (First, EOD, Resend) and eodBatch the number its maker gave
+// the EOD batch of an EOD attempt (0 for none), res the answer. delivery
 // is the ID Record returned for an earlier attempt of the same bytes, or 0
 // for new ones; Record returns the delivery's ID. A delivery of source
 // that failed is re-sent by the next EOD batch, through the Redeliver
 // given to EODThrough for source when there is one.
-func (s *Server) Record(source deliverylog.Source, kind deliverylog.Kind, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
+func (s *Server) Record(source deliverylog.Source, kind deliverylog.Kind, eodBatch int64, target string, d sender.Delivery, res sender.Result, delivery int64) (int64, error) {
 	a := newAttempt(source, "", kind, target, d, false, res)
-	a.Delivery = delivery
+	a.Delivery, a.EODBatch = delivery, eodBatch
 	if err := s.record("", &a); err != nil {
 		return 0, err
 	}

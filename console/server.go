@@ -409,7 +409,7 @@ func (s *Server) senderFor(url string) (*sender.Sender, error) {
 	if snd, ok := s.senders[url]; ok {
 		return snd, nil
 	}
-	snd, err := sender.New(url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls))
+	snd, err := sender.New(url, sender.Timeout(s.timeout), sender.TLSConfig(s.tls), sender.KeepAnswerHeaders())
 	if err != nil {
 		return nil, refuse(ErrBadSettings, "webhookUrl", "the webhook URL is not an http:// or https:// URL")
 	}

@@ -48,6 +48,7 @@ var (
 	keyFormat      = []byte("format")
 	keySettings    = []byte("settings")
 	keyLastEOD     = []byte("lastEod")
+	keyEODBatches  = []byte("eodBatches") // the last EOD batch's number
 	keyCounts      = []byte("counts")
 )
 

@@ -63,7 +63,7 @@ func withBox(opts ...box.Option) (*harness, *box.Box) {
 	logged := box.OnSend(func(sent box.Sent) {
 		mu.Lock()
 		defer mu.Unlock()
-		if id, err := srv.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
+		if id, err := srv.Record(deliverylog.FromAPI, sent.Kind, sent.EODBatch, sent.Target, sent.Request, sent.Result, ids[sent.Seq]); err == nil {
 			ids[sent.Seq] = id // a send not logged shows as a count the spec misses
 		}
 	})
@@ -131,7 +131,7 @@ var _ = Describe("the Tartan API panel in a real browser", Label("browser", "api
 		By("re-sending them with the one EOD batch, through the API, and seeing the verdict converge")
 		Expect(chromedp.Do(ctx,
 			chromedp.Click(chromedp.CSS("#eod-now")),
-			until(`document.querySelector("#eod-msg").textContent.startsWith("EOD batch handed 2 to the Tartan API")`),
+			until(`document.querySelector("#eod-msg").textContent.match(/^EOD batch \d+: handed 2 to the Tartan API/)`),
 			until(`document.querySelector("#orgs tbody tr").textContent.includes("4 acknowledged · 0 failed") && document.querySelector("#orgs tbody tr").textContent.includes("converged")`),
 			until(`document.querySelector("#stats").textContent.includes("0 awaiting EOD")`),
 		)).To(Succeed(), "%s", text(ctx, "#orgs tbody tr"))

@@ -13,6 +13,7 @@ import (
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
 	"github.com/tartansim/tartansim/deliverylog"
+	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/show"
 	"github.com/tartansim/tartansim/wire"
 )
@@ -66,7 +67,7 @@ func (t *mockAPI) follow(st console.Settings) {
 	if t.b != nil {
 		t.b.Close() // its history is in the journal: the new box goes on from it
 	}
-	b, err := box.New(url, key, t.apiKey, append(t.opts, box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()), box.OnSend(t.log), box.Persist(t.console.Journal(journal)))...)
+	b, err := box.New(url, key, t.apiKey, append(t.opts, box.SenderOptions(sender.KeepAnswerHeaders()), box.WithProbe(probe), box.Events(st.Subscription()), box.Layout(st.ByteLayout()), box.OnSend(t.log), box.Persist(t.console.Journal(journal)))...)
 	if err != nil {
 		t.b, t.why = nil, "The mock Tartan API cannot start: "+err.Error()+"."
 		return
@@ -105,7 +106,7 @@ func (t *mockAPI) log(sent box.Sent) {
 	if a, ok := t.apiAttempt(sent.Request.Body); ok {
 		delivery = a.Delivery
 	}
-	_, _ = t.console.Record(deliverylog.FromAPI, sent.Kind, sent.Target, sent.Request, sent.Result, delivery)
+	_, _ = t.console.Record(deliverylog.FromAPI, sent.Kind, sent.EODBatch, sent.Target, sent.Request, sent.Result, delivery)
 	// a failure to record is in the console's own log; the box keeps the send
 }
 

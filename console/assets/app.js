@@ -186,9 +186,10 @@ function requestPanels(a) {
     el("div", { class: "panel" }, el("h3", {}, "Answer"),
       el("div", { class: "answer-status" }, badge(a.outcome, a.status || a.class), " ", a.result),
       el("div", { class: "expectation" }, ...expectation(a)),
-      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + a.kind + " · " + a.source + (a.run ? " " + a.run : "") + (a.fault ? " · fault " + a.fault : "")),
+      el("div", { class: "muted" }, "latency " + a.latencyMs.toFixed(1) + " ms · " + kindOf(a) + " · " + a.source + (a.run ? " " + a.run : "") + (a.fault ? " · fault " + a.fault : "")),
       a.answer ? jsonBlock("Body (" + bytes(a.answer) + " bytes)", a.answer, "answer-body") : el("div", { class: "muted" }, "No answer body."),
-      el("p", { class: "muted" }, "The answer's headers are not kept in the log.")),
+      a.answerHeaders ? el("details", { class: "block answer-headers", open: true }, el("summary", {}, el("h3", {}, "Headers")), headerList(a.answerHeaders))
+        : el("p", { class: "muted answer-headers" }, a.status ? "The answer's headers were not kept for this attempt." : "No answer, so no headers.")),
   ];
 }
 
@@ -475,6 +476,10 @@ async function openAttempt(id) {
 
 const kinds = { first: "first send", duplicate: "duplicate", resend: "resend", eod: "EOD batch" };
 
+// kindOf names attempt x's place in its delivery: "EOD batch 3" for a
+// re-send of EOD batch 3.
+const kindOf = (x) => (kinds[x.kind] || x.kind) + (x.kind === "eod" && x.eodBatch ? " " + x.eodBatch : "");
+
 // timeline is the delivery of attempt a with all its attempts, oldest
 // first: first send, failures, EOD re-sends (with their batch), resends.
 // They share the delivery's bytes, so its requestId finds them.
@@ -486,7 +491,7 @@ async function timeline(a) {
   const t0 = new Date(mine[0].time).getTime();
   const list = el("ol", { class: "timeline", id: "timeline", "aria-label": "the attempts of delivery #" + a.delivery });
   for (const x of mine) {
-    const kind = (kinds[x.kind] || x.kind) + (x.kind === "eod" && x.eodBatch ? " #" + x.eodBatch : "");
+    const kind = kindOf(x);
     const offset = x.id === mine[0].id ? wallTime(x.time) : "+" + fmtDuration(new Date(x.time).getTime() - t0);
     const li = el("li", { "data-id": x.id, "data-kind": x.kind, class: x.outcome + (x.id === a.id ? " current" : ""), tabindex: "0" },
       el("span", { class: "when" }, offset), " ", el("strong", {}, kind), " ", badge(x.outcome, x.status || x.class), " " + x.result + " · #" + x.id);
@@ -521,7 +526,7 @@ async function eodNow() {
     const parts = [];
     if (r.resent.length) parts.push("re-sent " + r.resent.length + " failed deliveries once: " + r.ok + " ok, " + r.failed + " failed for good");
     if (r.handed) parts.push("handed " + r.handed + " to the Tartan API, which re-sends them");
-    let text = parts.length ? "EOD batch " + parts.join("; ") + "." : "Nothing awaits the EOD batch: every failed genuine delivery of the log has had its EOD re-send.";
+    let text = parts.length ? "EOD batch " + r.batch + ": " + parts.join("; ") + "." : "Nothing awaits the EOD batch: every failed genuine delivery of the log has had its EOD re-send.";
     if (r.skipped) text += " " + r.skipped + " skipped: their events are not subscribed.";
     if (r.held) text += " " + r.held + " held for the end of the run going on.";
     say("#eod-msg", text, r.failed ? "error" : "good");
@@ -532,7 +537,7 @@ async function eodNow() {
 // eodRan tells of a scheduled batch, which ran without a click.
 function eodRan(r) {
   if (!r.scheduled) return;
-  say("#eod-msg", "The scheduled EOD batch ran at " + istTime(r.time) + ": " + r.resent.length + " re-sent (" + r.ok + " ok, " + r.failed + " failed), " + r.handed + " handed to the Tartan API.", r.failed ? "error" : "good");
+  say("#eod-msg", "The scheduled EOD batch " + r.batch + " ran at " + istTime(r.time) + ": " + r.resent.length + " re-sent (" + r.ok + " ok, " + r.failed + " failed), " + r.handed + " handed to the Tartan API.", r.failed ? "error" : "good");
   api("GET", "/api/console/settings").then(renderSettings, () => {});
 }
 
