@@ -62,6 +62,16 @@ func until(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))
 }
 
+// deepLink opens the page on attempt id of base and waits for its
+// delivery's timeline of n attempts.
+func deepLink(base string, id int64, n int) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(fmt.Sprintf("%s/?attempt=%d", base, id)),
+		until(`document.body.dataset.ready === "true"`),
+		until(fmt.Sprintf(`document.querySelectorAll("#timeline li").length === %d`, n)),
+	)
+}
+
 // text of the element sel.
 func text(ctx context.Context, sel string) string {
 	GinkgoHelper()

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -57,20 +56,12 @@ var _ = Describe("an EOD re-send and its answer in a real browser", Label("brows
 		Expect(resent.EODBatch).To(Equal(int64(2)))
 
 		By("the first delivery's timeline names batch 1, the failed re-send's answer its headers")
-		Expect(chromedp.Do(ctx,
-			chromedp.Navigate(fmt.Sprintf("%s/?attempt=%d", h.base, first.ID)),
-			until(`document.body.dataset.ready === "true"`),
-			until(`document.querySelectorAll("#timeline li").length === 2`),
-		)).To(Succeed())
+		Expect(chromedp.Do(ctx, deepLink(h.base, first.ID, 2))).To(Succeed())
 		Expect(evalString(ctx, `[...document.querySelectorAll("#timeline li strong")].map((s) => s.textContent).join(",")`)).To(Equal("first send,EOD batch 1"))
 		Expect(text(ctx, "#detail .answer-headers")).To(And(ContainSubstring("Retry-After"), ContainSubstring("120")))
 
 		By("the second delivery's re-send is batch 2, on the timeline and in its detail, with its answer's headers")
-		Expect(chromedp.Do(ctx,
-			chromedp.Navigate(fmt.Sprintf("%s/?attempt=%d", h.base, resent.ID)),
-			until(`document.body.dataset.ready === "true"`),
-			until(`document.querySelectorAll("#timeline li").length === 2`),
-		)).To(Succeed())
+		Expect(chromedp.Do(ctx, deepLink(h.base, resent.ID, 2))).To(Succeed())
 		Expect(text(ctx, `#timeline li.current strong`)).To(Equal("EOD batch 2"))
 		Expect(text(ctx, "#detail")).To(ContainSubstring(" · EOD batch 2 · console"))
 		Expect(text(ctx, "#detail .answer-headers")).To(And(ContainSubstring("X-Consumer-Trace"), ContainSubstring("trace-up")))

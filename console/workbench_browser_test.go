@@ -75,11 +75,7 @@ var _ = Describe("the workbench's details in a real browser", Label("browser"), 
 		})).To(Succeed())
 
 		By("a deep link to the delivery opens it, with its attempts on a timeline")
-		Expect(chromedp.Do(ctx,
-			chromedp.Navigate(fmt.Sprintf("%s/?attempt=%d", h.base, again.ID)),
-			until(`document.body.dataset.ready === "true"`),
-			until(`document.querySelectorAll("#timeline li").length === 2`),
-		)).To(Succeed())
+		Expect(chromedp.Do(ctx, deepLink(h.base, again.ID, 2))).To(Succeed())
 		Expect(dialogs).To(Receive(Equal("beforeunload")))
 		Expect(text(ctx, "#detail")).To(ContainSubstring(fmt.Sprintf("Attempt #%d", again.ID)))
 		Expect(evalString(ctx, `[...document.querySelectorAll("#timeline li")].map((li) => li.dataset.kind).join(",")`)).To(Equal("first,resend"))

@@ -235,6 +235,26 @@ var _ = Describe("Tartan in a box", Label("serve"), func() {
 		Expect(v["deliveries"]).To(BeNumerically("==", 1))
 		Eventually(stats, "10s", "20ms").Should(HaveKeyWithValue("pending", BeNumerically("==", 0)))
 		Expect(attempts(base, org)).To(Equal([]string{"api", "api"}), "the drop and the EOD re-send, both in the console's log")
+
+		By("the re-send carries the box's batch number, and its answer's headers")
+		var page struct {
+			Attempts []struct {
+				ID       int64  `json:"id"`
+				Kind     string `json:"kind"`
+				EODBatch int64  `json:"eodBatch"`
+			} `json:"attempts"`
+		}
+		resp, err := http.Get(base + "/api/console/deliveries?org=" + org)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(json.NewDecoder(resp.Body).Decode(&page)).To(Succeed())
+		_ = resp.Body.Close()
+		Expect(page.Attempts).To(HaveLen(2))
+		resent := page.Attempts[0] // newest first
+		Expect(resent.Kind).To(Equal("eod"))
+		Expect(resent.EODBatch).To(BeNumerically("==", 1), "the box's first batch")
+		code, detail := call("GET", fmt.Sprintf("%s/api/console/deliveries/%d", base, resent.ID), "", "")
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(detail["answerHeaders"]).To(HaveKey("Content-Length"), "%v", detail)
 	})
 
 	It("hands the console's Resend of an API delivery to the box's own resend, so it counts in its verdict", func() {
