@@ -474,6 +474,7 @@ func (l *runLog) catchUp(rep *scenarios.Report) {
 	for _, d := range rep.Deliveries {
 		for _, at := range d.Attempts[l.logged[d]:] {
 			a := newAttempt(l.source, l.name, at.Kind, l.target, sender.Delivery{Body: d.Body, Header: d.Header}, d.Forged, at.Result)
+			a.EODBatch = at.EODBatch
 			switch id, ok := l.ids[d]; {
 			case ok:
 				a.Delivery = id

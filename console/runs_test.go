@@ -115,6 +115,9 @@ var _ = Describe("runs from the console", Label("runs"), func() {
 				eods++
 				first, _, _ := h.srv.Log().Get(a.Delivery)
 				Expect(first.Kind).To(Equal(deliverylog.First), "an EOD re-send belongs to its first send's delivery")
+				Expect(a.EODBatch).To(Equal(int64(1)), "the run's one EOD step numbers its batch")
+			} else {
+				Expect(a.EODBatch).To(BeZero())
 			}
 		}
 		Expect(eods).To(BeNumerically(">", 0))

@@ -63,10 +63,13 @@ type Attempt struct {
 	// Kind says why it was sent.
 	Kind deliverylog.Kind `json:"kind"`
 	// At is when it was sent, on the scenario clock.
-	At     Moment            `json:"at"`
-	Status int               `json:"status,omitempty"`
-	Class  sender.ErrorClass `json:"class"`
-	Result sender.Result     `json:"-"`
+	At Moment `json:"at"`
+	// EODBatch numbers the run's EOD step an EOD re-send belongs to,
+	// from 1 (deliverylog.Attempt.EODBatch); 0 for other kinds.
+	EODBatch int64             `json:"eodBatch,omitempty"`
+	Status   int               `json:"status,omitempty"`
+	Class    sender.ErrorClass `json:"class"`
+	Result   sender.Result     `json:"-"`
 	// Latency is the time to the answer.
 	Latency time.Duration `json:"latencyNs"`
 	// Error is a one-line summary when the attempt failed.

@@ -38,7 +38,8 @@ type play struct {
 	rep      *Report
 	moments  []Moment
 	began    time.Time
-	sinceEOD int // deliveries before this index were settled by an EOD
+	sinceEOD int   // deliveries before this index were settled by an EOD
+	eods     int64 // the EOD steps played so far: their batches' numbers
 }
 
 // prepare checks sc and builds what its run needs: the seeds, the
@@ -115,6 +116,8 @@ func (p *play) step(ctx context.Context, i int) (*StepReport, error) {
 	if s.EOD != nil {
 		batch := p.r.eodBatch(p.rep.Deliveries[p.sinceEOD:])
 		p.sinceEOD = len(p.rep.Deliveries)
+		p.eods++
+		out.batch = p.eods
 		out.all(batch, deliverylog.EOD, s.EOD.Concurrency)
 		// The ones it re-sent: an interrupt can leave part of the batch unsent.
 		sr.Webhooks = len(sr.Resent)

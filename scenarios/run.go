@@ -361,7 +361,7 @@ func (r *Runner) write(rep *Report, d *Delivery, a Attempt) {
 		return
 	}
 	la := deliverylog.New(deliverylog.FromRun, a.Kind, sender.Delivery{Body: d.Body, Header: d.Header}, d.Forged, a.Result)
-	la.Delivery, la.Run, la.Step, la.At, la.Fault = int64(d.Seq), rep.Scenario, d.Step, a.At.String(), d.Fault
+	la.Delivery, la.Run, la.Step, la.At, la.Fault, la.EODBatch = int64(d.Seq), rep.Scenario, d.Step, a.At.String(), d.Fault, a.EODBatch
 	if a.Kind == deliverylog.DryRun { // when it would have been sent
 		la.Time, la.Class, la.Result = a.At.Time(rep.Base), string(deliverylog.DryRun), "not sent (dry run)"
 	}

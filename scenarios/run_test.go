@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/consumer"
+	"github.com/tartansim/tartansim/deliverylog"
 	"github.com/tartansim/tartansim/fixtures"
 	"github.com/tartansim/tartansim/probe"
 	"github.com/tartansim/tartansim/scenarios"
@@ -98,6 +99,53 @@ steps:
 `
 
 var _ = Describe("an EOD retry batch", Label("scenarios", "eod"), func() {
+	It("numbers its EOD steps from 1, in the report and in the log", func() {
+		t := newTarget(refHandler)
+		var log bytes.Buffer
+		rep, err := runner(t, scenarios.Record(&log)).Run(context.Background(), parse(`
+name: two-eods
+orgs:
+  - id: acme
+    employees: 5
+steps:
+  - at: day 1 10:00
+    initial-sync: {org: acme}
+    faults: [{type: drop, webhooks: ["2"]}]
+  - at: day 1 23:59
+    eod: {}
+  - at: day 2 10:00
+    delta-sync: {org: acme, joiners: 2}
+    faults: [{type: drop, webhooks: ["1"]}]
+  - at: day 2 23:59
+    eod: {}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		var batches []int64
+		for _, d := range rep.Deliveries {
+			for _, a := range d.Attempts {
+				if a.Kind == deliverylog.EOD {
+					batches = append(batches, a.EODBatch)
+				} else {
+					Expect(a.EODBatch).To(BeZero())
+				}
+			}
+		}
+		Expect(batches).To(Equal([]int64{1, 2}), "seed %d", rep.Seed)
+		r := deliverylog.NewReader(&log, "log.ndjson")
+		var logged []int64
+		for {
+			a, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			Expect(err).NotTo(HaveOccurred())
+			if a.Kind == deliverylog.EOD {
+				logged = append(logged, a.EODBatch)
+			}
+		}
+		Expect(logged).To(Equal([]int64{1, 2}))
+	})
+
 	It("re-sends exactly the failed deliveries, byte for byte, after the newer events, with stamps hours old", func() {
 		t := newTarget(refHandler)
 		start := time.Now().UTC().Truncate(time.Second)

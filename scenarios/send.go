@@ -18,7 +18,9 @@ type stepSend struct {
 	rep *Report
 	sr  *StepReport
 	at  Moment
-	mu  sync.Mutex
+	// batch is the number of the EOD step being played, 0 in others.
+	batch int64
+	mu    sync.Mutex
 }
 
 // all sends ds, at most conc at once (0 or 1: in order), each with its
@@ -135,6 +137,9 @@ func (s *stepSend) attempt(d *Delivery, kind deliverylog.Kind, fault sender.Faul
 // in the truth and in the log.
 func (s *stepSend) record(d *Delivery, kind deliverylog.Kind, res sender.Result) {
 	a := newAttempt(kind, s.at, res)
+	if kind == deliverylog.EOD {
+		a.EODBatch = s.batch
+	}
 	s.mu.Lock()
 	d.Attempts = append(d.Attempts, a)
 	sr := s.sr
