@@ -142,3 +142,25 @@ func ExampleLane() {
 	// 200 none
 	// connections: 1
 }
+
+func ExampleKeepAnswerHeaders() {
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+	}))
+	defer consumer.Close()
+
+	for _, opts := range [][]sender.Option{nil, {sender.KeepAnswerHeaders()}} {
+		s, err := sender.New(consumer.URL, opts...)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		r := s.Send(context.Background(), sender.Delivery{Body: []byte(`{"event":"sync.events.initiated"}`)})
+		fmt.Printf("%d kept=%v Retry-After=%q\n", r.Status, r.Header != nil, r.Header.Get("Retry-After"))
+		s.Close()
+	}
+	// Output:
+	// 503 kept=false Retry-After=""
+	// 503 kept=true Retry-After="120"
+}
