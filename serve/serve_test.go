@@ -17,6 +17,7 @@ import (
 
 	"github.com/tartansim/tartansim/box"
 	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/internal/apicall"
 	"github.com/tartansim/tartansim/sender"
 	"github.com/tartansim/tartansim/serve"
 )
@@ -69,21 +70,9 @@ func call(method, url, key, body string, header ...string) (int, map[string]any)
 // callAs is call with a body of contentType.
 func callAs(contentType, method, url, key, body string, header ...string) (int, map[string]any) {
 	GinkgoHelper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	code, out, err := apicall.Do(contentType, method, url, key, body, header...)
 	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Content-Type", contentType)
-	if key != "" {
-		req.Header.Set("Authorization", "Token "+key)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return code, out
 }
 
 // invite is the consumer's call that invites a corporate; it returns the

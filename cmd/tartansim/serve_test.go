@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/tartansim/tartansim/console"
+	"github.com/tartansim/tartansim/internal/apicall"
 )
 
 var _ = Describe("serve", Label("serve"), func() {
@@ -121,21 +122,9 @@ var _ = Describe("serve's mock Tartan API", Label("serve", "api"), func() {
 
 	call := func(method, url, key, body string, header ...string) (int, map[string]any) {
 		GinkgoHelper()
-		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		code, out, err := apicall.Do("application/json", method, url, key, body, header...)
 		Expect(err).NotTo(HaveOccurred())
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("Authorization", "Token "+key)
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return code, out
 	}
 
 	// serveAPI starts serve with the mock API's key and --accept-after
