@@ -242,11 +242,12 @@ func verified(key, body []byte, r *http.Request) bool {
 
 // envelope is what the broken consumers read of a delivery.
 type envelope struct {
-	SyncSessionID string            `json:"syncSessionId"`
-	RequestID     string            `json:"requestId"`
-	OrgID         string            `json:"orgId"`
-	Event         string            `json:"event"`
-	Body          []json.RawMessage `json:"body"`
+	SyncSessionID  string            `json:"syncSessionId"`
+	WebhookCounter int               `json:"webhookCounter"`
+	RequestID      string            `json:"requestId"`
+	OrgID          string            `json:"orgId"`
+	Event          string            `json:"event"`
+	Body           []json.RawMessage `json:"body"`
 }
 
 func peek(body []byte) (envelope, error) {

@@ -41,7 +41,10 @@ type queue struct {
 	// saying so: the state never converges.
 	skip string
 	// discardOnTermination: a termination accepted for an org discards
-	// the org's employee batches still waiting in the queue.
+	// the org's employee batches still waiting in the queue. Its workers
+	// apply a session's webhooks in webhookCounter order (a batch waits
+	// for the ones before it), so that a batch behind one that failed
+	// is still waiting when the termination comes, whatever the load.
 	discardOnTermination bool
 }
 
@@ -67,6 +70,9 @@ type queued struct {
 	// when a termination was accepted (discardOnTermination).
 	queued int
 	cut    map[string]int
+	// done holds, per syncSessionId, the webhookCounters the workers are
+	// through with (discardOnTermination's in-order apply).
+	done map[string]map[int]bool
 }
 
 // job is a delivery waiting in the queue, and its place in it.
@@ -89,7 +95,7 @@ func (q queue) start(key []byte, seed uint64) (h http.Handler, state func(string
 		q: q, key: key, st: newStore(key),
 		rng:  rand.New(rand.NewPCG(seed, 7)),
 		jobs: make(chan job, 1<<16),
-		seen: map[string]bool{}, wait: map[string]int{}, cut: map[string]int{},
+		seen: map[string]bool{}, wait: map[string]int{}, cut: map[string]int{}, done: map[string]map[int]bool{},
 	}
 	for range q.workers {
 		go c.work()
@@ -180,6 +186,12 @@ func (c *queued) work() {
 		// The apply and the count that says it is done change together, so
 		// that no probe read sees "pending 0" with the delivery missing.
 		c.mu.Lock()
+		if c.q.discardOnTermination && !c.inTurn(env) {
+			c.mu.Unlock()
+			c.jobs <- j // the webhooks before it in its session first
+			continue
+		}
+		c.markDone(env)
 		discarded := employeeEvent(env.Event) && j.n < c.cut[env.OrgID]
 		if (c.q.skip == "" || env.Event != c.q.skip) && !discarded {
 			c.st.apply(context.Background(), j.body)
@@ -188,6 +200,31 @@ func (c *queued) work() {
 		c.wait[env.OrgID]--
 		c.mu.Unlock()
 	}
+}
+
+// inTurn reports whether every webhook of env's session before it has
+// been through the workers (or env is in no session). c.mu held.
+func (c *queued) inTurn(env envelope) bool {
+	if env.SyncSessionID == "" || !employeeEvent(env.Event) {
+		return true
+	}
+	for k := 1; k < env.WebhookCounter; k++ {
+		if !c.done[env.SyncSessionID][k] {
+			return false
+		}
+	}
+	return true
+}
+
+// markDone notes that env has been through the workers. c.mu held.
+func (c *queued) markDone(env envelope) {
+	if env.SyncSessionID == "" {
+		return
+	}
+	if c.done[env.SyncSessionID] == nil {
+		c.done[env.SyncSessionID] = map[int]bool{}
+	}
+	c.done[env.SyncSessionID][env.WebhookCounter] = true
 }
 
 // state is what the consumer holds: the store's records, its own applied
