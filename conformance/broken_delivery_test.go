@@ -153,6 +153,80 @@ func delLastWriterWins() subject {
 	}
 }
 
+// DEL-RACE: a consumer written from scratch, right in everything but
+// where its ordering guard stands: it compares each record's stamp with
+// the stored one, then does the slow work (enrichment, a call to another
+// service), then writes what passed without comparing again. Two updates
+// of one employee in flight together both pass the guard, and the one
+// that arrived first is written first: when that is the newer one, the
+// older overwrites it. Before DEL-RACE released an older and a newer update
+// together, its race opened only when the scheduler overlapped them.
+func delGuardBeforeSlowWork() subject {
+	return subject{
+		name:  "ordering guard before the slow work",
+		bug:   "checks an update's stamp against the stored one before its slow work and writes after it without checking again: of two updates of one employee at once, the older can be written last",
+		fails: []string{"DEL-RACE"},
+		build: func(key []byte) (http.Handler, func(string) probe.State) {
+			c := &earlyGuard{slow: 50 * time.Millisecond, guarded: &guarded{key: key, seen: map[string]bool{}, orgs: map[string]*guardedOrg{}}}
+			return c, c.state
+		},
+	}
+}
+
+// earlyGuard is guarded's storage behind a synchronous handler whose guard
+// is read before the slow work.
+type earlyGuard struct {
+	*guarded
+	slow time.Duration
+}
+
+func (c *earlyGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, ok := signedBody(c.key, w, r)
+	if !ok {
+		return
+	}
+	ef, err := wire.ParseEffect(body)
+	if err == nil {
+		err = ef.Complete()
+	}
+	if err != nil {
+		reply(w, http.StatusBadRequest, "not a Tartan envelope")
+		return
+	}
+	c.mu.Lock()
+	again := c.seen[ef.RequestID]
+	c.seen[ef.RequestID] = true
+	o := c.org(ef.OrgID)
+	c.mu.Unlock()
+	if again {
+		reply(w, http.StatusOK, "")
+		return
+	}
+	var fresh []wire.Record
+	for _, rec := range ef.Records {
+		e := o.employee(rec.ID)
+		e.mu.Lock()
+		if e.newer(ef.Stamp) { // the guard, read before the slow work
+			fresh = append(fresh, rec)
+		}
+		e.mu.Unlock()
+	}
+	if len(fresh) > 0 {
+		time.Sleep(c.slow) // the slow work
+	}
+	for _, rec := range fresh {
+		e := o.employee(rec.ID)
+		e.mu.Lock()
+		e.record, e.stamp, e.set = rec.Fields, ef.Stamp, true // the bug: no second look
+		e.mu.Unlock()
+	}
+	o.setStatus(ef)
+	o.mu.Lock()
+	o.applied[ef.RequestID]++
+	o.mu.Unlock()
+	reply(w, http.StatusOK, "")
+}
+
 // DEL-ORDER: batches are attached to the sync session they belong to; a
 // batch of a session that has not started (its sync.events.initiated not
 // yet seen) is taken for a leftover of an aborted sync, acknowledged and
@@ -294,6 +368,21 @@ func (n *naive) state(orgID string) probe.State {
 	}
 	return s
 }
+
+var _ = Describe("two updates of one employee at once", Label("delivery"), func() {
+	// The older and the newer update are released together on every run,
+	// not when the scheduler allows: the guard read before the slow work
+	// is caught under every seed.
+	It("catch a consumer whose ordering guard is read before its slow work on every run", func() {
+		s := delGuardBeforeSlowWork()
+		s.keep = func(c conformance.Check) bool { return c.ID == "DEL-RACE" }
+		base := uint64(GinkgoRandomSeed())
+		for k := range uint64(10) {
+			o := play(s, base+k)
+			Expect(o.verdicts()).To(Equal(map[string]conformance.Verdict{"DEL-RACE": conformance.Fail}), o.explain())
+		}
+	})
+})
 
 var _ = Describe("a burst", Label("delivery"), func() {
 	// The burst is at once on every run, not when the scheduler allows:
