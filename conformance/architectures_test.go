@@ -97,16 +97,8 @@ func guardedWorkers() subject {
 }
 
 func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, ok := signedBody(g.key, w, r)
+	ef, ok := g.effect(w, r)
 	if !ok {
-		return
-	}
-	ef, err := wire.ParseEffect(body)
-	if err == nil {
-		err = ef.Complete()
-	}
-	if err != nil {
-		reply(w, http.StatusBadRequest, "not a Tartan envelope")
 		return
 	}
 	g.mu.Lock()
@@ -120,6 +112,25 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Unlock()
 	reply(w, http.StatusAccepted, "")
+}
+
+// effect reads a delivery whose signature verifies over the raw bytes,
+// answering the request itself when there is none to apply (see
+// signedBody; 400 for a body that is no complete envelope).
+func (g *guarded) effect(w http.ResponseWriter, r *http.Request) (wire.Effect, bool) {
+	body, ok := signedBody(g.key, w, r)
+	if !ok {
+		return wire.Effect{}, false
+	}
+	ef, err := wire.ParseEffect(body)
+	if err == nil {
+		err = ef.Complete()
+	}
+	if err != nil {
+		reply(w, http.StatusBadRequest, "not a Tartan envelope")
+		return wire.Effect{}, false
+	}
+	return ef, true
 }
 
 // org returns the org with id, creating it; g.mu is held.

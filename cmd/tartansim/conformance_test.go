@@ -59,7 +59,7 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		var suites junitSuites
 		Expect(xml.Unmarshal(data, &suites)).To(Succeed())
-		Expect(suites.Suites[0].Tests).To(Equal(20))
+		Expect(suites.Suites[0].Tests).To(Equal(21))
 		Expect(suites.Suites[0].Failures).To(BeZero())
 	})
 
