@@ -97,16 +97,8 @@ func guardedWorkers() subject {
 }
 
 func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, ok := signedBody(g.key, w, r)
+	ef, ok := g.effect(w, r)
 	if !ok {
-		return
-	}
-	ef, err := wire.ParseEffect(body)
-	if err == nil {
-		err = ef.Complete()
-	}
-	if err != nil {
-		reply(w, http.StatusBadRequest, "not a Tartan envelope")
 		return
 	}
 	g.mu.Lock()
@@ -120,6 +112,25 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Unlock()
 	reply(w, http.StatusAccepted, "")
+}
+
+// effect reads a delivery whose signature verifies over the raw bytes,
+// answering the request itself when there is none to apply (see
+// signedBody; 400 for a body that is no complete envelope).
+func (g *guarded) effect(w http.ResponseWriter, r *http.Request) (wire.Effect, bool) {
+	body, ok := signedBody(g.key, w, r)
+	if !ok {
+		return wire.Effect{}, false
+	}
+	ef, err := wire.ParseEffect(body)
+	if err == nil {
+		err = ef.Complete()
+	}
+	if err != nil {
+		reply(w, http.StatusBadRequest, "not a Tartan envelope")
+		return wire.Effect{}, false
+	}
+	return ef, true
 }
 
 // org returns the org with id, creating it; g.mu is held.
@@ -142,32 +153,48 @@ func (g *guarded) work() {
 		switch ef.Kind {
 		case wire.EffectEmployees:
 			for _, rec := range ef.Records {
-				o.mu.Lock()
-				e := o.employees[rec.ID]
-				if e == nil {
-					e = &guardedEmployee{}
-					o.employees[rec.ID] = e
-				}
-				o.mu.Unlock()
+				e := o.employee(rec.ID)
 				e.mu.Lock() // the guard, at the write
-				if !e.set || !ef.Stamp.OlderThan(e.stamp) {
+				if e.newer(ef.Stamp) {
 					e.record, e.stamp, e.set = rec.Fields, ef.Stamp, true
 				}
 				e.mu.Unlock()
 			}
 		case wire.EffectConnection:
-			if ef.HasStatus {
-				o.conn.Lock()
-				if !o.hasStatus || !ef.Stamp.OlderThan(o.stamp) {
-					o.status, o.stamp, o.hasStatus = ef.Status, ef.Stamp, true
-				}
-				o.conn.Unlock()
-			}
+			o.setStatus(ef)
 		}
 		o.mu.Lock()
 		o.applied[ef.RequestID]++
 		o.pending--
 		o.mu.Unlock()
+	}
+}
+
+// employee returns the employee with id, creating it.
+func (o *guardedOrg) employee(id string) *guardedEmployee {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e := o.employees[id]
+	if e == nil {
+		e = &guardedEmployee{}
+		o.employees[id] = e
+	}
+	return e
+}
+
+// newer reports whether a write stamped s may replace what e holds (the
+// ordering rule); e.mu is held.
+func (e *guardedEmployee) newer(s wire.Stamp) bool { return !e.set || !s.OlderThan(e.stamp) }
+
+// setStatus applies a connection event, its guard at the write.
+func (o *guardedOrg) setStatus(ef wire.Effect) {
+	if !ef.HasStatus {
+		return
+	}
+	o.conn.Lock()
+	defer o.conn.Unlock()
+	if !o.hasStatus || !ef.Stamp.OlderThan(o.stamp) {
+		o.status, o.stamp, o.hasStatus = ef.Status, ef.Stamp, true
 	}
 }
 

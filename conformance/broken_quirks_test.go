@@ -32,7 +32,7 @@ import (
 // valueChecks are the checks that judge every stored value: each has an
 // org of at least fixtures.QuirkSpan employees, so each meets every quirk
 // (DEL-STALE's one employee, the head of its org, has none).
-var valueChecks = []string{"PAY-QUIRKS", "PAY-UNKNOWN", "PAY-TEXT", "DEL-EOD-RETRY", "DEL-ORDER", "DEL-EARLY", "LIFE-SYNC"}
+var valueChecks = []string{"PAY-QUIRKS", "PAY-UNKNOWN", "PAY-TEXT", "DEL-EOD-RETRY", "DEL-RACE", "DEL-ORDER", "DEL-EARLY", "LIFE-SYNC"}
 
 // rewriting is a consumer that verifies correctly and then changes every
 // delivery's body with f before the reference stores it: the bug is in f.
@@ -89,7 +89,7 @@ func quirkIntegerCode() subject {
 		name: "employeeId in an integer column",
 		bug:  "stores employeeId in a column with integer affinity, so a zero-padded code loses its zeros",
 		fails: []string{"SIG-VALID", "SIG-HEADER-CASE", "PAY-QUIRKS", "PAY-UNKNOWN", "PAY-TEXT", "DEL-DUPLICATE", "DEL-EOD-RETRY",
-			"DEL-ORDER", "DEL-EARLY", "DEL-BURST", "LIFE-SYNC", "LIFE-TERMINATION"},
+			"DEL-RACE", "DEL-ORDER", "DEL-EARLY", "DEL-BURST", "LIFE-SYNC", "LIFE-TERMINATION"},
 		build: rewriting(func(body any) {
 			mapField(body, func(k string) bool { return k == "employeeId" }, func(s string) string {
 				if n, err := strconv.ParseInt(s, 10, 64); err == nil {

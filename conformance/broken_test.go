@@ -125,6 +125,7 @@ func subjects() []subject {
 		delNoIdempotency(),
 		delLateDuplicate409(),
 		delLastWriterWins(),
+		delGuardBeforeSlowWork(),
 		delSessionFirst(),
 		delFailFastPool(),
 		delForgetsEarlierSessions(),

@@ -167,6 +167,14 @@ var checks = []Check{
 		},
 	},
 	{
+		ID: "DEL-RACE", Label: LabelDelivery, Title: "keeps the newer values when an older and a newer update of one employee arrive at the same instant", NeedsProbe: true, state: judge.Records, needs: []string{update},
+		judge: func(j *evidence) {
+			j.genuineAcked()
+			j.eodAcked()
+			j.state("that the newer values survived")
+		},
+	},
+	{
 		ID: "DEL-ORDER", Label: LabelDelivery, Title: "converges when a session arrives shuffled: batches before sync.events.initiated, counters out of order", NeedsProbe: true, state: judge.Records | judge.Connection, needs: []string{fixtures.EventSyncInitiated, addInitial, addDelta},
 		judge: func(j *evidence) {
 			j.genuineAcked()

@@ -264,7 +264,8 @@ func queueSubjects() []subject {
 		{name: "queue, 204, Connection: close, dedup by body hash, no pending", bug: "none: as above, answering 204, without pending", build: silent.build, parallel: 8}, // its quiet waits overlap more,
 		{
 			name: "queue that drops when full", bug: "answers 202 and silently drops work when 16 deliveries of an org already wait",
-			fails: []string{"DEL-BURST"}, build: full.build,
+			// DEL-RACE's EOD burst is 30 deliveries of one org: it drops some.
+			fails: []string{"DEL-RACE", "DEL-BURST"}, build: full.build,
 		},
 		{
 			name: "queued before verified", bug: "queues a well-formed delivery before comparing its HMAC: a forgery is answered 401 and applied later from the queue",

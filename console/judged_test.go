@@ -23,7 +23,7 @@ var _ = Describe("a run that judged nothing", Label("runs", "judged"), func() {
 		Expect(r.Verdict).To(Equal(VerdictNothingJudged))
 		Expect(r.Summary).To(MatchFields(IgnoreExtras, Fields{"Passed": BeZero(), "Failed": BeZero(), "Skipped": Equal(len(conformance.Checks()))}))
 		Expect(r.Summary.Outcome()).To(Equal(judge.NothingJudged))
-		Expect(r.Note).To(HavePrefix("Nothing was judged: all 20 checks were skipped, e.g. SIG-VALID: "))
+		Expect(r.Note).To(HavePrefix("Nothing was judged: all 21 checks were skipped, e.g. SIG-VALID: "))
 	})
 
 	It("is NOTHING_JUDGED when a scenario sent nothing", func() {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -118,6 +119,14 @@ func (p *play) step(ctx context.Context, i int) (*StepReport, error) {
 		p.sinceEOD = len(p.rep.Deliveries)
 		p.eods++
 		out.batch = p.eods
+		if s.EOD.Concurrency > 1 {
+			// Tartan promises no order within a batch sent at once; a
+			// seeded shuffle, so that what failed first does not always
+			// reach the consumer first (an older update of an employee
+			// released with a newer one must sometimes trail it).
+			r := rand.New(rand.NewPCG(p.rep.Seed, uint64(i)))
+			r.Shuffle(len(batch), func(a, b int) { batch[a], batch[b] = batch[b], batch[a] })
+		}
 		out.all(batch, deliverylog.EOD, s.EOD.Concurrency)
 		// The ones it re-sent: an interrupt can leave part of the batch unsent.
 		sr.Webhooks = len(sr.Resent)

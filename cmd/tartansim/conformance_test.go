@@ -54,12 +54,12 @@ var _ = Describe("tartansim conformance", Label("conformance"), func() {
 		file := filepath.Join(GinkgoT().TempDir(), "junit.xml")
 		r := tartansim("", "conformance", "--junit", file, "--seed", "11")
 		Expect(r.code).To(Equal(0), r.output())
-		Expect(r.stdout).To(ContainSubstring("20 check(s): 20 passed, 0 failed, 0 skipped"))
+		Expect(r.stdout).To(ContainSubstring("21 check(s): 21 passed, 0 failed, 0 skipped"))
 		data, err := os.ReadFile(file)
 		Expect(err).NotTo(HaveOccurred())
 		var suites junitSuites
 		Expect(xml.Unmarshal(data, &suites)).To(Succeed())
-		Expect(suites.Suites[0].Tests).To(Equal(20))
+		Expect(suites.Suites[0].Tests).To(Equal(21))
 		Expect(suites.Suites[0].Failures).To(BeZero())
 	})
 

@@ -63,8 +63,8 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			file := filepath.Join(GinkgoT().TempDir(), "junit.xml")
 			r := tartansim("", "conformance", "--events", "record.employee.remark", "--seed", "3", "--junit", file, "--target", url, "--key", secretKey)
 			Expect(r.code).To(Equal(exitNothing), r.output())
-			Expect(r.stdout).To(ContainSubstring("20 check(s): 0 passed, 0 failed, 20 skipped"))
-			Expect(r.stderr).To(Equal("tartansim: nothing was judged: all 20 checks were skipped, e.g. SIG-VALID: needs sync.events.employee.add/initial and sync.events.employee.add/delta, which the subscription leaves out (seed 3).\n"))
+			Expect(r.stdout).To(ContainSubstring("21 check(s): 0 passed, 0 failed, 21 skipped"))
+			Expect(r.stderr).To(Equal("tartansim: nothing was judged: all 21 checks were skipped, e.g. SIG-VALID: needs sync.events.employee.add/initial and sync.events.employee.add/delta, which the subscription leaves out (seed 3).\n"))
 			Expect(hits.Load()).To(BeZero())
 
 			data, err := os.ReadFile(file)
@@ -72,12 +72,12 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			var suites junitSuites
 			Expect(xml.Unmarshal(data, &suites)).To(Succeed())
 			s := suites.Suites[0]
-			Expect(s.Skipped).To(Equal(20))
+			Expect(s.Skipped).To(Equal(21))
 			Expect(s.Failures).To(Equal(1), "nothing judged is a failure in JUnit")
 			last := s.Cases[len(s.Cases)-1]
 			Expect(last.Name).To(Equal(conformance.NothingJudgedCase))
 			Expect(last.Failure).NotTo(BeNil())
-			Expect(last.Failure.Message).To(HavePrefix("nothing was judged: all 20 checks were skipped"))
+			Expect(last.Failure.Message).To(HavePrefix("nothing was judged: all 21 checks were skipped"))
 		})
 
 		It("says nothing was judged in the JSON too", func() {
@@ -86,8 +86,8 @@ var _ = Describe("a run that judged nothing", Label("judged"), func() {
 			out, outcome := readSummary(r.stdout)
 			Expect(out.Passed).To(BeFalse())
 			Expect(outcome).To(Equal(string(judge.NothingJudged)))
-			Expect(out.Summary.Skipped).To(Equal(20))
-			Expect(out.Summary.Why).To(HavePrefix("all 20 checks were skipped, e.g. SIG-VALID: "))
+			Expect(out.Summary.Skipped).To(Equal(21))
+			Expect(out.Summary.Why).To(HavePrefix("all 21 checks were skipped, e.g. SIG-VALID: "))
 		})
 
 		It("exits 4 when the one check selected needs a probe that is not there", func() {

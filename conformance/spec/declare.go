@@ -62,7 +62,7 @@ const Suite = "Tartan webhook conformance"
 //
 // A run in which every conformance spec that ran was skipped judged
 // nothing, and that is never a pass: Declare also adds a ReportAfterSuite
-// that then fails the suite with "nothing was judged: all 20 checks were
+// that then fails the suite with "nothing was judged: all 21 checks were
 // skipped, e.g. …" (a label filter that leaves every check out is not such
 // a run). So Declare must stand at the top level of the suite, where
 // Ginkgo allows a ReportAfterSuite; called more than once, it adds that
